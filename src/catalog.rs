@@ -1,0 +1,123 @@
+//! The catalog: where a command gets its tables, live from the kernel or from a snapshot.
+//!
+//! Within one catalog each full table is collected at most once (cached until
+//! [`Catalog::refresh`]), so one evaluation sees one consistent view and never pays for a table
+//! it does not use. Projected or filtered requests ([`Catalog::collect`]) bypass the cache and
+//! collect only what they ask for.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::error::Result;
+use crate::model::Table;
+use crate::snapshot::{Snapshot, SnapshotInfo};
+use crate::tables::{self, Notes, Request, TABLES};
+
+/// Where tables come from.
+#[derive(Debug)]
+enum Origin {
+    Live,
+    Snapshot(Snapshot),
+}
+
+/// Tables for one command, one REPL evaluation, or one script run.
+#[derive(Debug)]
+pub struct Catalog {
+    origin: Origin,
+    cache: Mutex<HashMap<&'static str, Arc<Table>>>,
+    notes: Notes,
+}
+
+impl Catalog {
+    /// A catalog reading the running kernel.
+    pub fn live() -> Catalog {
+        Catalog { origin: Origin::Live, cache: Mutex::default(), notes: Notes::default() }
+    }
+
+    /// A catalog reading the snapshot file at `path`.
+    pub fn open_snapshot(path: &Path) -> Result<Catalog> {
+        Ok(Catalog::from_snapshot(Snapshot::load(path)?))
+    }
+
+    /// A catalog over an already loaded snapshot.
+    pub fn from_snapshot(snap: Snapshot) -> Catalog {
+        Catalog { origin: Origin::Snapshot(snap), cache: Mutex::default(), notes: Notes::default() }
+    }
+
+    /// Provenance of the snapshot, when reading one.
+    pub fn snapshot_info(&self) -> Option<&SnapshotInfo> {
+        match &self.origin {
+            Origin::Live => None,
+            Origin::Snapshot(s) => Some(&s.info),
+        }
+    }
+
+    /// Notes gathered while collecting (print them with [`Notes::take`]).
+    pub fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    /// The whole table `name`, collected once and shared.
+    pub fn table(&self, name: &str) -> Result<Arc<Table>> {
+        let def = tables::lookup(name)?;
+        if let Some(t) = self.lock().get(def.name) {
+            return Ok(Arc::clone(t));
+        }
+        let t = Arc::new(self.collect(name, &Request::default())?);
+        self.lock().insert(def.name, Arc::clone(&t));
+        Ok(t)
+    }
+
+    /// Table `name` restricted to what `req` asks for (columns, socket selection); not cached.
+    pub fn collect(&self, name: &str, req: &Request) -> Result<Table> {
+        let def = tables::lookup(name)?;
+        tables::check_columns(def, req)?;
+        match &self.origin {
+            Origin::Live => (def.collect)(req, &self.notes),
+            Origin::Snapshot(s) => {
+                let Some(stored) = s.tables.get(def.name) else {
+                    let why = s.errors.get(def.name).map_or("not in the snapshot", String::as_str);
+                    self.notes.add(format!("{}: {why}; showing no rows", def.name));
+                    return Ok(Table::new(def.name, (def.columns)().to_vec()));
+                };
+                let mut t = (**stored).clone();
+                (def.restrict)(req, &mut t);
+                Ok(match &req.columns {
+                    Some(cols) => crate::query::select(&t, cols)?,
+                    None => t,
+                })
+            }
+        }
+    }
+
+    /// Forgets cached tables, so the next use collects afresh.
+    pub fn refresh(&self) {
+        self.lock().clear();
+    }
+
+    /// Collects every table into a snapshot; a table that fails is recorded in `errors`.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut tables = BTreeMap::new();
+        let mut errors = BTreeMap::new();
+        for def in TABLES {
+            match self.table(def.name) {
+                Ok(t) => {
+                    tables.insert(def.name.to_string(), t);
+                }
+                Err(e) => {
+                    errors.insert(def.name.to_string(), e.to_string());
+                }
+            }
+        }
+        let info = match &self.origin {
+            Origin::Snapshot(s) => s.info.clone(),
+            Origin::Live => crate::source::linux::host_info(),
+        };
+        Snapshot { info, tables, errors }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Table>>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

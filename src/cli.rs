@@ -1,0 +1,57 @@
+//! The command line (clap derive). `netpry netstat ...` is not parsed here: net-tools' command
+//! line has its own rules, so [`crate::app`] hands it to the netstat front end untouched.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::render::Format;
+
+/// netpry: a scriptable query shell for Linux network state.
+#[derive(Debug, Parser)]
+#[command(name = "netpry", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Read every table from this snapshot file instead of the running kernel.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Output format for tables.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one table.
+    Table {
+        /// Table name (see `netpry tables`).
+        name: String,
+        /// Only these columns, comma separated, in this order.
+        #[arg(short, long, value_delimiter = ',', value_name = "COLS")]
+        columns: Option<Vec<String>>,
+    },
+    /// List the tables with their descriptions.
+    Tables,
+    /// Print the columns of a table: name, type and description.
+    Schema {
+        /// Table name.
+        name: String,
+    },
+    /// Save every table, with host name, kernel release and time, to one JSON file.
+    Snapshot {
+        /// Output file (`-` for standard output); default `netpry-HOST-TIME.json`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// net-tools compatible netstat (`netpry netstat -tanp`); see `netpry netstat --help`.
+    Netstat {
+        /// netstat arguments, exactly as net-tools netstat takes them.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}

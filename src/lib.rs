@@ -1,0 +1,28 @@
+//! netpry: a scriptable query shell for Linux network state.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! source::linux (netlink, /proc) ─▶ source::records ─▶ tables (schema + collect, registry)
+//!        snapshot (JSON) ──────────────────────────────▶ catalog (live or snapshot, cached)
+//!                                                          │
+//!                          query (select, where, join, group_by: plain Rust on Table)
+//!                                                          │
+//!                    render (table, json, csv, plain) ◀────┘      netstat (net-tools output)
+//! ```
+//!
+//! Every table is a [`model::Table`] of typed [`model::Value`]s with a documented schema; the
+//! registry [`tables::TABLES`] lists them all.
+
+pub mod app;
+pub mod catalog;
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod query;
+pub mod render;
+pub mod snapshot;
+pub mod source;
+pub mod tables;
+
+pub use error::{Error, Result};

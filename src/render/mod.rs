@@ -1,0 +1,49 @@
+//! Rendering tables for people and programs. Pure: every function writes to the writer it is
+//! given and reads no terminal or environment state; the caller passes the width.
+
+mod csv;
+mod json;
+mod text;
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+use crate::model::Table;
+
+pub use self::csv::write_csv;
+pub use self::json::write_json;
+pub use self::text::{write_plain, write_table};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table fitted to the terminal width.
+    #[default]
+    Table,
+    /// A JSON array of objects with typed values.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// Tab-separated values without a header.
+    Plain,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOpts {
+    /// Output format.
+    pub format: Format,
+    /// Maximum line width for [`Format::Table`] (`None`: unlimited, e.g. not a terminal).
+    pub width: Option<usize>,
+}
+
+/// Renders `table` to `out` in the chosen format.
+pub fn render(table: &Table, opts: &RenderOpts, out: &mut dyn Write) -> Result<()> {
+    match opts.format {
+        Format::Table => write_table(table, opts.width, out),
+        Format::Json => write_json(table, out),
+        Format::Csv => write_csv(table, out),
+        Format::Plain => write_plain(table, out),
+    }
+    .map_err(Error::Output)
+}

@@ -1,0 +1,114 @@
+//! Network interfaces from an RTM_GETLINK dump (the equivalent of `ip -s link show`).
+
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
+use netlink_sys::protocols::NETLINK_ROUTE;
+
+use super::netlink::Netlink;
+use crate::error::{Error, Result};
+use crate::source::records::{LinkRecord, LinkStats};
+
+/// Dumps every link of the current network namespace.
+pub fn links() -> Result<Vec<LinkRecord>> {
+    let what = "netlink route dump (links)";
+    let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
+    let (msgs, _) = nl
+        .dump_all(|| RouteNetlinkMessage::GetLink(LinkMessage::default()))
+        .map_err(|e| Error::kernel(what, e))?;
+    let mut out: Vec<LinkRecord> = msgs
+        .into_iter()
+        .filter_map(|m| match m {
+            RouteNetlinkMessage::NewLink(link) => Some(decode(link)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|l| l.index);
+    Ok(out)
+}
+
+/// Turns one RTM_NEWLINK message into a record.
+pub(crate) fn decode(msg: LinkMessage) -> LinkRecord {
+    let mut rec = LinkRecord {
+        index: msg.header.index,
+        flags: msg.header.flags.bits(),
+        link_type: msg.header.link_layer_type.into(),
+        oper_state: "UNKNOWN".to_string(),
+        ..LinkRecord::default()
+    };
+    for attr in msg.attributes {
+        match attr {
+            LinkAttribute::IfName(n) => rec.name = n,
+            LinkAttribute::Mtu(m) => rec.mtu = m,
+            LinkAttribute::OperState(s) => rec.oper_state = s.to_string(),
+            LinkAttribute::Address(a) => rec.mac = Some(mac_text(&a)),
+            LinkAttribute::Broadcast(a) => rec.broadcast = Some(mac_text(&a)),
+            LinkAttribute::Controller(i) => rec.master = i,
+            LinkAttribute::Link(i) => rec.link = i,
+            LinkAttribute::TxQueueLen(q) => rec.txqlen = q,
+            LinkAttribute::Qdisc(q) => rec.qdisc = Some(q),
+            LinkAttribute::Stats64(s) => {
+                rec.stats = Some(LinkStats {
+                    values: [
+                        s.rx_packets,
+                        s.tx_packets,
+                        s.rx_bytes,
+                        s.tx_bytes,
+                        s.rx_errors,
+                        s.tx_errors,
+                        s.rx_dropped,
+                        s.tx_dropped,
+                        s.multicast,
+                        s.collisions,
+                        s.rx_length_errors,
+                        s.rx_over_errors,
+                        s.rx_crc_errors,
+                        s.rx_frame_errors,
+                        s.rx_fifo_errors,
+                        s.rx_missed_errors,
+                        s.tx_aborted_errors,
+                        s.tx_carrier_errors,
+                        s.tx_fifo_errors,
+                        s.tx_heartbeat_errors,
+                        s.tx_window_errors,
+                        s.rx_compressed,
+                        s.tx_compressed,
+                        s.rx_nohandler,
+                        s.rx_otherhost_dropped,
+                    ],
+                })
+            }
+            LinkAttribute::LinkInfo(infos) => {
+                for info in infos {
+                    if let LinkInfo::Kind(k) = info {
+                        rec.kind = Some(k.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    rec
+}
+
+/// Lowercase colon-separated hex, as `ip` prints hardware addresses.
+pub(crate) fn mac_text(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_is_lowercase_hex_with_colons() {
+        assert_eq!(mac_text(&[0x02, 0xAB, 0, 1, 2, 0xff]), "02:ab:00:01:02:ff");
+        assert_eq!(mac_text(&[]), "");
+    }
+}

@@ -1,0 +1,9 @@
+//! Live collection on Linux: rtnetlink and sock_diag over synchronous netlink sockets, and
+//! /proc where netlink has nothing (processes, protocol counters, sysctls).
+
+mod host;
+mod links;
+pub mod netlink;
+
+pub use host::host_info;
+pub use links::links;

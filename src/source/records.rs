@@ -1,0 +1,398 @@
+//! Plain records produced by the collectors: what the kernel told us, in our own types.
+//!
+//! Kernel message types (netlink-packet-*, raw /proc text) never leave `source::linux`; the
+//! collectors there turn them into these records, and the `tables` modules turn records into
+//! typed rows. Snapshot files store tables, not records.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Transport protocol of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proto {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// UDP-Lite.
+    UdpLite,
+    /// Raw IP.
+    Raw,
+    /// UNIX domain.
+    Unix,
+}
+
+impl Proto {
+    /// Lowercase name as shown in the `proto` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::UdpLite => "udplite",
+            Proto::Raw => "raw",
+            Proto::Unix => "unix",
+        }
+    }
+}
+
+/// Address family of a socket or address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// IPv4 (`inet`).
+    Inet,
+    /// IPv6 (`inet6`).
+    Inet6,
+    /// UNIX domain (`unix`).
+    Unix,
+    /// Link layer / other (`link`).
+    Link,
+}
+
+impl Family {
+    /// Name as shown in `family` columns (iproute2 spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+            Family::Unix => "unix",
+            Family::Link => "link",
+        }
+    }
+
+    /// The family of an address.
+    pub fn of(ip: &IpAddr) -> Family {
+        if ip.is_ipv4() { Family::Inet } else { Family::Inet6 }
+    }
+}
+
+/// TCP connection internals from `tcp_info` (zero where the running kernel did not supply a
+/// field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TcpInfo {
+    /// Smoothed round-trip time, microseconds.
+    pub rtt_us: u32,
+    /// Round-trip time variance, microseconds.
+    pub rttvar_us: u32,
+    /// Retransmission timeout, microseconds.
+    pub rto_us: u32,
+    /// Congestion window, segments.
+    pub cwnd: u32,
+    /// Slow-start threshold, segments.
+    pub ssthresh: u32,
+    /// Sender maximum segment size.
+    pub snd_mss: u32,
+    /// Total retransmitted segments over the connection's life.
+    pub total_retrans: u32,
+    /// Segments currently unacknowledged and retransmitted.
+    pub retrans: u32,
+    /// Bytes acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Bytes received from the peer.
+    pub bytes_received: u64,
+    /// Segments sent.
+    pub segs_out: u32,
+    /// Segments received.
+    pub segs_in: u32,
+    /// Milliseconds since the last data was sent.
+    pub last_data_sent_ms: u32,
+    /// Milliseconds since the last data was received.
+    pub last_data_recv_ms: u32,
+    /// Congestion control algorithm (INET_DIAG_CONG), when reported.
+    pub congestion: Option<Arc<str>>,
+}
+
+/// One socket of any family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketRecord {
+    /// Protocol.
+    pub proto: Proto,
+    /// Family.
+    pub family: Family,
+    /// Kernel state number (TCP_ESTABLISHED = 1 ... TCP_NEW_SYN_RECV = 12).
+    pub state: u8,
+    /// Receive queue (for listeners: the current accept queue).
+    pub recv_q: u32,
+    /// Send queue (for listeners: the accept backlog).
+    pub send_q: u32,
+    /// Local address (None for UNIX).
+    pub local_addr: Option<IpAddr>,
+    /// Local port (raw sockets: the protocol number).
+    pub local_port: u16,
+    /// Remote address (None for UNIX).
+    pub remote_addr: Option<IpAddr>,
+    /// Remote port.
+    pub remote_port: u16,
+    /// Owning user id (None when the kernel did not say, e.g. UNIX via unix_diag).
+    pub uid: Option<u32>,
+    /// User name for `uid`.
+    pub user: Option<Arc<str>>,
+    /// Socket inode.
+    pub inode: u64,
+    /// Kernel socket cookie (0 when unknown).
+    pub cookie: u64,
+    /// Interface the socket is bound to (SO_BINDTODEVICE), 0 for none.
+    pub bound_ifindex: u32,
+    /// Owning process id (None when unknown or not visible).
+    pub pid: Option<u32>,
+    /// Owning process name (comm).
+    pub process: Option<Arc<str>>,
+    /// Active timer: 0 off, 1 on (retransmit), 2 keepalive, 3 timewait, 4 zero-window probe.
+    pub timer: u8,
+    /// Milliseconds until the timer fires.
+    pub timer_expires_ms: u32,
+    /// Retransmissions (or probes) done by the running timer.
+    pub retransmits: u8,
+    /// TCP internals (TCP sockets only, when asked for).
+    pub tcp: Option<TcpInfo>,
+    /// Socket type: 1 stream, 2 dgram, 3 raw, 5 seqpacket.
+    pub sock_type: u8,
+    /// UNIX socket path (abstract names start with `@`).
+    pub path: Option<Arc<str>>,
+    /// Inode of the UNIX peer socket (0 when unconnected).
+    pub peer_inode: u64,
+    /// UNIX socket reference count as /proc/net/unix reports it (when asked for).
+    pub refcnt: Option<u32>,
+    /// Network namespace inode the socket was read in.
+    pub netns: Option<u64>,
+}
+
+impl Default for SocketRecord {
+    fn default() -> Self {
+        SocketRecord {
+            proto: Proto::Tcp,
+            family: Family::Inet,
+            state: 0,
+            recv_q: 0,
+            send_q: 0,
+            local_addr: None,
+            local_port: 0,
+            remote_addr: None,
+            remote_port: 0,
+            uid: None,
+            user: None,
+            inode: 0,
+            cookie: 0,
+            bound_ifindex: 0,
+            pid: None,
+            process: None,
+            timer: 0,
+            timer_expires_ms: 0,
+            retransmits: 0,
+            tcp: None,
+            sock_type: 0,
+            path: None,
+            peer_inode: 0,
+            refcnt: None,
+            netns: None,
+        }
+    }
+}
+
+/// One process.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessRecord {
+    /// Process id.
+    pub pid: u32,
+    /// Parent process id.
+    pub ppid: u32,
+    /// Short name (comm).
+    pub name: Arc<str>,
+    /// Command line, arguments joined by spaces (empty for kernel threads).
+    pub cmdline: String,
+    /// Real user id.
+    pub uid: u32,
+    /// User name for `uid`.
+    pub user: Option<Arc<str>>,
+    /// One-letter state (R, S, D, Z, ...).
+    pub state: char,
+    /// Number of threads.
+    pub threads: u32,
+    /// Network namespace inode (None when not readable).
+    pub netns: Option<u64>,
+}
+
+/// IFLA_STATS64 counters of one link, in kernel field order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Every counter, named as in `struct rtnl_link_stats64`.
+    pub values: [u64; LINK_STAT_NAMES.len()],
+}
+
+/// The counter names of `struct rtnl_link_stats64`, in kernel order (the column names).
+pub const LINK_STAT_NAMES: [&str; 25] = [
+    "rx_packets",
+    "tx_packets",
+    "rx_bytes",
+    "tx_bytes",
+    "rx_errors",
+    "tx_errors",
+    "rx_dropped",
+    "tx_dropped",
+    "multicast",
+    "collisions",
+    "rx_length_errors",
+    "rx_over_errors",
+    "rx_crc_errors",
+    "rx_frame_errors",
+    "rx_fifo_errors",
+    "rx_missed_errors",
+    "tx_aborted_errors",
+    "tx_carrier_errors",
+    "tx_fifo_errors",
+    "tx_heartbeat_errors",
+    "tx_window_errors",
+    "rx_compressed",
+    "tx_compressed",
+    "rx_nohandler",
+    "rx_otherhost_dropped",
+];
+
+/// One network interface (link).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkRecord {
+    /// Interface index.
+    pub index: u32,
+    /// Name.
+    pub name: String,
+    /// Kind from IFLA_INFO_KIND (veth, bridge, vlan, ...); None for plain devices.
+    pub kind: Option<String>,
+    /// MTU.
+    pub mtu: u32,
+    /// Operational state (UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ...).
+    pub oper_state: String,
+    /// IFF_* flags as the kernel reports them.
+    pub flags: u32,
+    /// Hardware address, `aa:bb:..`; None when the link has none.
+    pub mac: Option<String>,
+    /// Broadcast hardware address.
+    pub broadcast: Option<String>,
+    /// Index of the master device (bridge, bond, VRF); 0 for none.
+    pub master: u32,
+    /// Index of the peer/parent link (IFLA_LINK); 0 for none.
+    pub link: u32,
+    /// Transmit queue length.
+    pub txqlen: u32,
+    /// Queueing discipline.
+    pub qdisc: Option<String>,
+    /// Link layer type (ARPHRD_*), e.g. 1 ether, 772 loopback.
+    pub link_type: u16,
+    /// Counters; None when the kernel sent none.
+    pub stats: Option<LinkStats>,
+}
+
+/// One interface address.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressRecord {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Interface name (resolved from the link list).
+    pub ifname: Option<String>,
+    /// The address (IFA_LOCAL for IPv4 when present, else IFA_ADDRESS).
+    pub addr: Option<IpAddr>,
+    /// Prefix length.
+    pub prefix_len: u8,
+    /// Peer address on point-to-point links (IFA_ADDRESS when it differs from IFA_LOCAL).
+    pub peer: Option<IpAddr>,
+    /// Broadcast address.
+    pub broadcast: Option<IpAddr>,
+    /// Scope name (global, link, host, site, or a number).
+    pub scope: String,
+    /// Label (IPv4).
+    pub label: Option<String>,
+    /// IFA_F_* flags in `ip` spelling, comma separated (permanent, secondary, tentative, ...).
+    pub flags: String,
+    /// Valid lifetime in seconds; None for forever.
+    pub valid_lft: Option<u32>,
+    /// Preferred lifetime in seconds; None for forever.
+    pub preferred_lft: Option<u32>,
+}
+
+/// One route.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteRecord {
+    /// Family.
+    pub family: Option<Family>,
+    /// Routing table id (254 main, 255 local, 253 default).
+    pub table: u32,
+    /// Route type in `ip` spelling (unicast, local, broadcast, blackhole, unreachable, ...).
+    pub route_type: String,
+    /// Destination network (0.0.0.0 or :: for default).
+    pub dst: Option<IpAddr>,
+    /// Destination prefix length.
+    pub dst_len: u8,
+    /// Source selector (IPv6 source routing), if any.
+    pub src: Option<IpAddr>,
+    /// Source selector prefix length.
+    pub src_len: u8,
+    /// Gateway.
+    pub gateway: Option<IpAddr>,
+    /// Output interface index (0 for none).
+    pub oif: u32,
+    /// Output interface name.
+    pub dev: Option<String>,
+    /// Preferred source address.
+    pub prefsrc: Option<IpAddr>,
+    /// Metric (RTA_PRIORITY).
+    pub metric: Option<u32>,
+    /// Protocol in `ip` spelling (kernel, boot, static, dhcp, ra, ...).
+    pub protocol: String,
+    /// Scope in `ip` spelling (universe as global, link, host, nowhere).
+    pub scope: String,
+    /// RTM_F_* / RTNH_F_* flags in `ip` spelling (onlink, linkdown, ...).
+    pub flags: String,
+    /// Path MTU metric (0 for unset).
+    pub mtu: u32,
+    /// Advertised MSS metric (0 for unset).
+    pub advmss: u32,
+    /// TCP window clamp metric (0 for unset).
+    pub window: u32,
+    /// Initial RTT metric in ms (0 for unset).
+    pub rtt_ms: u32,
+    /// IPv6 route preference (low, medium, high), if any.
+    pub pref: Option<String>,
+    /// Multipath next hops as `via GW dev DEV weight W` joined by `; ` (empty for single path).
+    pub nexthops: String,
+}
+
+/// One neighbour (ARP / NDP) entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeighbourRecord {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Interface name.
+    pub ifname: Option<String>,
+    /// Family.
+    pub family: Option<Family>,
+    /// Neighbour address.
+    pub addr: Option<IpAddr>,
+    /// Hardware address.
+    pub mac: Option<String>,
+    /// NUD state in `ip` spelling (REACHABLE, STALE, PERMANENT, ...), `|`-joined if several.
+    pub state: String,
+    /// The neighbour is a router (NTF_ROUTER).
+    pub router: bool,
+    /// A proxy entry (NTF_PROXY).
+    pub proxy: bool,
+}
+
+/// One protocol counter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatRecord {
+    /// The file it came from (snmp, netstat, snmp6, sockstat, sockstat6).
+    pub source: &'static str,
+    /// Protocol or group as the file names it (Ip, Tcp, TcpExt, Ip6, TCP, ...).
+    pub proto: Arc<str>,
+    /// Counter name (InReceives, ActiveOpens, inuse, ...).
+    pub name: String,
+    /// Value.
+    pub value: i64,
+}
+
+/// One sysctl.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SysctlRecord {
+    /// Dotted name as sysctl(8) prints it (dots in interface names become slashes).
+    pub name: String,
+    /// Value as the kernel prints it, trailing newline removed.
+    pub value: String,
+}

@@ -1,0 +1,70 @@
+//! Columns bound to source records, and the builder that turns records into a projected table.
+//!
+//! A table module declares one [`Field`] per column: the column (name, type, description) and a
+//! function reading the cell from the module's record type. [`TableBuilder`] evaluates only the
+//! requested fields, so a query that uses three columns never builds the other thirty.
+
+use std::sync::Arc;
+
+use super::Request;
+use crate::model::{Column, Table, Value};
+
+/// A column and how to read it from a record of type `R`.
+pub struct Field<R> {
+    /// The column.
+    pub column: Column,
+    /// Reads the cell.
+    pub get: fn(&R) -> Value,
+}
+
+impl<R> Field<R> {
+    /// A field of a built-in table.
+    pub const fn new(column: Column, get: fn(&R) -> Value) -> Field<R> {
+        Field { column, get }
+    }
+}
+
+/// The columns of `fields`, for a table's schema.
+pub fn columns_of<R>(fields: &[Field<R>]) -> Vec<Column> {
+    fields.iter().map(|f| f.column.clone()).collect()
+}
+
+/// Builds a table from records, evaluating only the requested fields.
+pub struct TableBuilder<R: 'static> {
+    selected: Vec<&'static Field<R>>,
+    table: Table,
+}
+
+impl<R: 'static> TableBuilder<R> {
+    /// A builder for table `name` over `fields`, projected by `req.columns` (names must have
+    /// been checked with [`super::check_columns`]; unknown names are ignored here).
+    pub fn new(name: &'static str, fields: &'static [Field<R>], req: &Request) -> Self {
+        let selected: Vec<&'static Field<R>> = match &req.columns {
+            None => fields.iter().collect(),
+            Some(cols) => cols
+                .iter()
+                .filter_map(|c| fields.iter().find(|f| f.column.name == c.as_str()))
+                .collect(),
+        };
+        let columns: Arc<[Column]> = selected.iter().map(|f| f.column.clone()).collect();
+        TableBuilder { selected, table: Table::new(name, columns) }
+    }
+
+    /// Appends the row for `record`.
+    pub fn push(&mut self, record: &R) {
+        let row = self.selected.iter().map(|f| (f.get)(record));
+        self.table.push(row);
+    }
+
+    /// Appends a row per record.
+    pub fn extend<'a>(&mut self, records: impl IntoIterator<Item = &'a R>) {
+        for r in records {
+            self.push(r);
+        }
+    }
+
+    /// The finished table.
+    pub fn finish(self) -> Table {
+        self.table
+    }
+}

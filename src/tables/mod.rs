@@ -1,0 +1,150 @@
+//! The table registry: every table netpry knows, its schema and its collector.
+//!
+//! Each table lives in its own module, which owns its column list (name, type, one-line
+//! description and how to read the cell from a source record) and its `collect` function.
+//! [`TABLES`] lists them all; the CLI, snapshots, the script API, the REPL's completion and the
+//! book all read this one list.
+
+pub mod addresses;
+mod field;
+pub mod interfaces;
+pub mod neighbours;
+mod notes;
+pub mod processes;
+pub mod routes;
+pub mod sockets;
+pub mod stats;
+pub mod sysctls;
+
+use crate::error::{Error, Result};
+use crate::model::{Column, Table};
+
+pub use field::{Field, TableBuilder};
+pub use notes::Notes;
+pub use sockets::SocketSelect;
+
+/// What a caller wants collected: a projection (only these columns) and, for sockets, a
+/// kernel-side selection. The default collects everything.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Collect only these columns, in this order (`None`: every column).
+    pub columns: Option<Vec<String>>,
+    /// Which sockets to dump (protocols, families, TCP states); ignored by other tables.
+    pub sockets: SocketSelect,
+}
+
+impl Request {
+    /// A request for only `columns`.
+    pub fn columns<S: AsRef<str>>(columns: &[S]) -> Request {
+        Request {
+            columns: Some(columns.iter().map(|c| c.as_ref().to_string()).collect()),
+            ..Request::default()
+        }
+    }
+
+    /// Whether column `name` is wanted.
+    pub fn wants(&self, name: &str) -> bool {
+        self.columns.as_ref().is_none_or(|cols| cols.iter().any(|c| c == name))
+    }
+}
+
+/// A registered table.
+pub struct TableDef {
+    /// The table's name, as scripts call it (`sockets`, `routes`, ...).
+    pub name: &'static str,
+    /// One-line description.
+    pub doc: &'static str,
+    /// Where the rows come from (kernel interface), for the book and `.schema`.
+    pub source: &'static str,
+    /// The full schema.
+    pub columns: fn() -> &'static [Column],
+    /// Collects the table from the running kernel.
+    pub collect: fn(&Request, &Notes) -> Result<Table>,
+    /// Applies the row selection of a request (e.g. socket protocols and states) to a table read
+    /// from a snapshot, where the kernel cannot filter for us.
+    pub restrict: fn(&Request, &mut Table),
+}
+
+/// [`TableDef::restrict`] for tables whose requests select no rows.
+pub fn restrict_nothing(_req: &Request, _table: &mut Table) {}
+
+impl std::fmt::Debug for TableDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableDef").field("name", &self.name).finish()
+    }
+}
+
+/// Every table, in the order they are listed to users.
+pub static TABLES: &[TableDef] = &[
+    sockets::DEF,
+    processes::DEF,
+    interfaces::DEF,
+    addresses::DEF,
+    routes::DEF,
+    neighbours::DEF,
+    stats::DEF,
+    sysctls::DEF,
+];
+
+/// The table named `name`, or an error listing the valid names.
+pub fn lookup(name: &str) -> Result<&'static TableDef> {
+    TABLES.iter().find(|t| t.name == name).ok_or_else(|| Error::UnknownTable {
+        name: name.to_string(),
+        known: TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// Checks that every name in `req.columns` is a column of `def`.
+pub fn check_columns(def: &TableDef, req: &Request) -> Result<()> {
+    let Some(cols) = &req.columns else { return Ok(()) };
+    let schema = (def.columns)();
+    for c in cols {
+        if !schema.iter().any(|s| s.name == c.as_str()) {
+            return Err(Error::UnknownColumn {
+                table: def.name.to_string(),
+                column: c.clone(),
+                hint: crate::error::suggest(c, schema.iter().map(|s| s.name.as_ref())),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for t in TABLES {
+            assert!(seen.insert(t.name), "duplicate table {}", t.name);
+            assert!(!t.doc.is_empty());
+            let mut cols = std::collections::HashSet::new();
+            for c in (t.columns)() {
+                assert!(cols.insert(c.name.clone()), "duplicate column {}.{}", t.name, c.name);
+                assert!(
+                    c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                    "{}.{} is not snake_case",
+                    t.name,
+                    c.name
+                );
+                assert!(!c.doc.is_empty(), "{}.{} has no description", t.name, c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_table_lists_the_known_ones() {
+        let e = lookup("sockts").unwrap_err().to_string();
+        assert!(e.contains("no table 'sockts'") && e.contains("sockets, processes"), "{e}");
+    }
+
+    #[test]
+    fn unknown_column_suggests() {
+        let e = check_columns(lookup("sockets").unwrap(), &Request::columns(&["stat"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "no column 'stat' in sockets; did you mean 'state'?");
+    }
+}

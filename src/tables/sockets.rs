@@ -1,0 +1,27 @@
+//! `sockets`: placeholder until its collector lands.
+
+use super::{Notes, Request, TableDef};
+use crate::error::{Error, Result};
+use crate::model::{Column, Table};
+
+/// Registry entry.
+pub const DEF: TableDef = TableDef {
+    name: "sockets",
+    doc: "sockets",
+    source: "",
+    columns,
+    collect,
+    restrict: super::restrict_nothing,
+};
+
+fn columns() -> &'static [Column] {
+    &[]
+}
+
+fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
+    Err(Error::Usage("sockets: not collected yet".into()))
+}
+
+/// Which sockets to dump.
+#[derive(Debug, Clone, Default)]
+pub struct SocketSelect {}

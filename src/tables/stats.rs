@@ -1,0 +1,23 @@
+//! `stats`: placeholder until its collector lands.
+
+use super::{Notes, Request, TableDef};
+use crate::error::{Error, Result};
+use crate::model::{Column, Table};
+
+/// Registry entry.
+pub const DEF: TableDef = TableDef {
+    name: "stats",
+    doc: "stats",
+    source: "",
+    columns,
+    collect,
+    restrict: super::restrict_nothing,
+};
+
+fn columns() -> &'static [Column] {
+    &[]
+}
+
+fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
+    Err(Error::Usage("stats: not collected yet".into()))
+}
