@@ -16,6 +16,9 @@ use crate::tables::{self, Request, TABLES};
 
 /// Runs netpry with `args` (including the program name) and returns the exit status.
 pub fn main(args: Vec<OsString>) -> u8 {
+    if let Some(code) = netstat_dispatch(&args) {
+        return code;
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -32,6 +35,28 @@ pub fn main(args: Vec<OsString>) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// Hands the command line to the netstat front end when the program is called `netstat` or
+/// `bsd-netstat`, or the first command word is `netstat` (after an optional `--snapshot FILE`).
+/// net-tools' command line has its own parsing rules, so clap never sees it.
+fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let program = args.first().map_or("netpry", String::as_str);
+    let base = std::path::Path::new(program).file_name().and_then(|s| s.to_str()).unwrap_or("");
+    if base == "netstat" || base == "bsd-netstat" {
+        return Some(crate::netstat::main(base, args[1..].to_vec(), None));
+    }
+    let (snapshot, rest): (Option<&str>, &[String]) = match args.get(1).map(String::as_str) {
+        Some("--snapshot") => (args.get(2).map(String::as_str), args.get(3..).unwrap_or(&[])),
+        Some(a) if a.starts_with("--snapshot=") => (Some(&a["--snapshot=".len()..]), &args[2..]),
+        _ => (None, args.get(1..).unwrap_or(&[])),
+    };
+    if rest.first().map(String::as_str) != Some("netstat") {
+        return None;
+    }
+    let snapshot = snapshot.map(std::path::Path::new);
+    Some(crate::netstat::main("netstat", rest[1..].to_vec(), snapshot))
 }
 
 /// Opens the catalog the options ask for.
@@ -116,7 +141,8 @@ fn run(cli: Cli) -> Result<u8> {
             }
         }
         Command::Netstat { args } => {
-            return Err(Error::Usage(format!("netstat: not available yet ({} arguments)", args.len())));
+            // Normally dispatched before clap; reached only with options clap consumed first.
+            return Ok(crate::netstat::main("netstat", args, cli.snapshot.as_deref()));
         }
     }
     out.flush().map_err(Error::Output)?;

@@ -1,0 +1,61 @@
+//! `netpry netstat`: netstat front ends over netpry's tables.
+//!
+//! Two styles share this entry point: net-tools netstat 2.10 (Linux, the default) and the
+//! BSD / Mac OS X netstat of the handout (`--bsd`, a program name of `bsd-netstat`, or
+//! `NETPRY_NETSTAT_STYLE=bsd`). Each style parses its own command line, because neither
+//! follows clap's rules, and prints byte for byte what the original prints.
+
+pub mod bsd;
+pub mod linux;
+
+use std::path::Path;
+
+/// Which netstat to imitate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// net-tools netstat 2.10.
+    Linux,
+    /// BSD / Mac OS X netstat.
+    Bsd,
+}
+
+/// Chooses the style: `--bsd` anywhere in `args` (removed from them), the program name
+/// `bsd-netstat`, or `NETPRY_NETSTAT_STYLE=bsd`; otherwise Linux.
+pub fn choose_style(program: &str, args: &mut Vec<String>) -> Style {
+    let before = args.len();
+    args.retain(|a| a != "--bsd");
+    let base = Path::new(program).file_name().and_then(|s| s.to_str()).unwrap_or(program);
+    if args.len() != before
+        || base == "bsd-netstat"
+        || std::env::var("NETPRY_NETSTAT_STYLE").is_ok_and(|s| s.eq_ignore_ascii_case("bsd"))
+    {
+        Style::Bsd
+    } else {
+        Style::Linux
+    }
+}
+
+/// Runs netstat with `args` (without the program name); `program` is the name to print in
+/// messages; `snapshot` reads tables from a snapshot file instead of the kernel. Returns the
+/// exit status.
+pub fn main(program: &str, mut args: Vec<String>, snapshot: Option<&Path>) -> u8 {
+    match choose_style(program, &mut args) {
+        Style::Linux => linux::main(program, args, snapshot),
+        Style::Bsd => bsd::main(program, args, snapshot),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn style_from_flag_and_program_name() {
+        let mut a = vec!["-r".to_string(), "--bsd".to_string()];
+        assert_eq!(choose_style("netpry", &mut a), Style::Bsd);
+        assert_eq!(a, ["-r"]);
+        let mut b = vec!["-r".to_string()];
+        assert_eq!(choose_style("/usr/local/bin/bsd-netstat", &mut b), Style::Bsd);
+        assert_eq!(choose_style("netstat", &mut b), Style::Linux);
+    }
+}

@@ -1,0 +1,1 @@
+//! Rhai scripting over the tables (placeholder until the scripting issue lands).

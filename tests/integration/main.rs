@@ -1,0 +1,6 @@
+//! The integration test binary: drives the real `netpry` binary (see `support`).
+
+mod support;
+
+mod cli;
+mod snapshot;
