@@ -2,8 +2,11 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod host;
+pub mod igmp;
 mod links;
 pub mod netlink;
+mod procfd;
 
 pub use host::host_info;
 pub use links::links;
+pub use procfd::{FdAccess, fd_access};
