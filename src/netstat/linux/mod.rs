@@ -29,6 +29,14 @@ use crate::tables::Request;
 /// used in getopt's messages (argv[0] as invoked); `snapshot` reads tables from a snapshot file.
 /// Returns netstat's exit status.
 pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
+    // Invoked through a `netstat` link, getopt's messages name argv[0] exactly as typed
+    // (`/usr/bin/netstat: invalid option ...`); the dispatcher hands over only its base name.
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let program = if argv0 != program && Path::new(&argv0).file_name().is_some_and(|b| b == program) {
+        argv0.as_str()
+    } else {
+        program
+    };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let stderr = std::io::stderr();
