@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteMetric, RouteNextHop, RouteVia,
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteMetric, RouteNextHop,
+    RouteVia,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
@@ -60,6 +61,11 @@ pub fn route_get(dst: IpAddr) -> Result<RouteRecord> {
         AddressFamily::Inet6
     };
     msg.header.destination_prefix_length = if dst.is_ipv4() { 32 } else { 128 };
+    // IPv4 reports the main table unless asked for the table the lookup ended in (as `ip
+    // route get` asks); IPv6 always reports it and rejects the flag under strict checking.
+    if dst.is_ipv4() {
+        msg.header.flags = RouteFlags::LookupTable;
+    }
     msg.attributes.push(RouteAttribute::Destination(dst.into()));
     let reply = nl
         .request(RouteNetlinkMessage::GetRoute(msg))
