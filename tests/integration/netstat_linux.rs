@@ -63,14 +63,13 @@ type Run = (i32, String, String);
 
 fn normalize_prog(r: Run, prog: &str) -> Run {
     let prefix = format!("{prog}:");
-    let err: String = r
-        .2
-        .split_inclusive('\n')
-        .map(|l| match l.strip_prefix(&prefix) {
-            Some(rest) => format!("PROG:{rest}"),
-            None => l.to_string(),
-        })
-        .collect();
+    let err: String =
+        r.2.split_inclusive('\n')
+            .map(|l| match l.strip_prefix(&prefix) {
+                Some(rest) => format!("PROG:{rest}"),
+                None => l.to_string(),
+            })
+            .collect();
     (r.0, r.1, err)
 }
 
@@ -80,14 +79,24 @@ fn mask_timers(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for line in s.split_inclusive('\n') {
         let mut l = line.to_string();
-        for kind in ["on (", "keepalive (", "timewait (", "probe (", "on1 (", "on2 ("] {
+        for kind in [
+            "on (",
+            "keepalive (",
+            "timewait (",
+            "probe (",
+            "on1 (",
+            "on2 (",
+        ] {
             if let Some(i) = l.rfind(kind) {
                 let start = i + kind.len();
                 let rest = &l[start..];
                 if let Some(slash) = rest.find('/') {
                     let num = &rest[..slash];
                     let shaped = num.split_once('.').is_some_and(|(a, b)| {
-                        !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.len() == 2 && b.bytes().all(|c| c.is_ascii_digit())
+                        !a.is_empty()
+                            && a.bytes().all(|c| c.is_ascii_digit())
+                            && b.len() == 2
+                            && b.bytes().all(|c| c.is_ascii_digit())
                     });
                     if shaped {
                         l = format!("{}#{}", &l[..start], &rest[slash..]);
@@ -102,7 +111,15 @@ fn mask_timers(s: &str) -> String {
 }
 
 fn is_header(line: &str) -> bool {
-    ["Active ", "Proto ", "IPv6/IPv4 Group", "Interface ", "---------------"].iter().any(|h| line.starts_with(h))
+    [
+        "Active ",
+        "Proto ",
+        "IPv6/IPv4 Group",
+        "Interface ",
+        "---------------",
+    ]
+    .iter()
+    .any(|h| line.starts_with(h))
 }
 
 /// Rows sorted within each section (a section is the run of rows between header lines).
@@ -133,7 +150,11 @@ enum Verdict {
 }
 
 fn compare(want: &Run, got: &Run, timers: bool) -> Verdict {
-    let (wo, go) = if timers { (mask_timers(&want.1), mask_timers(&got.1)) } else { (want.1.clone(), got.1.clone()) };
+    let (wo, go) = if timers {
+        (mask_timers(&want.1), mask_timers(&got.1))
+    } else {
+        (want.1.clone(), got.1.clone())
+    };
     if want.0 != got.0 || want.2 != got.2 {
         return Verdict::Different(format!(
             "status {} vs {}\n--- netstat stderr\n{}--- netpry stderr\n{}",
@@ -151,7 +172,9 @@ fn compare(want: &Run, got: &Run, timers: bool) -> Verdict {
 
 fn run_in(ns: &Netns, program: &Path, args: &[&str]) -> Run {
     let mut c = ns.command(program.to_str().expect("utf-8 path"), args);
-    c.env("LC_ALL", "C").env_remove("NETPRY_NETSTAT_STYLE").env_remove("POSIXLY_CORRECT");
+    c.env("LC_ALL", "C")
+        .env_remove("NETPRY_NETSTAT_STYLE")
+        .env_remove("POSIXLY_CORRECT");
     decode(c.output().expect("run in netns"))
 }
 
@@ -162,8 +185,13 @@ fn compare_all(ns: &Netns, link: &Link, cases: &[&str]) -> (Vec<String>, usize) 
     for case in cases {
         let args: Vec<&str> = case.split_whitespace().collect();
         let want = normalize_prog(run_in(ns, Path::new(NETSTAT), &args), NETSTAT);
-        let got = normalize_prog(run_in(ns, &link.path(), &args), link.path().to_str().unwrap());
-        let timers = args.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('o'))
+        let got = normalize_prog(
+            run_in(ns, &link.path(), &args),
+            link.path().to_str().unwrap(),
+        );
+        let timers = args
+            .iter()
+            .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('o'))
             || args.contains(&"--timers");
         match compare(&want, &got, timers) {
             Verdict::Identical => {}
@@ -182,22 +210,117 @@ fn command_line_matches_net_tools() {
     let link = Link::new("cli");
     // None of these read socket rows: each stops before the first section or prints none.
     let mut cases: Vec<String> = [
-        "-h", "--help", "-V", "--version", "-Q", "-Q -h", "-h -Q", "-V -Q", "-?", "-A", "-t -A", "--protocol",
-        "--protocol=", "-A foo", "-A inet,foo -h", "-A , -V", "-h -A foo", "--in", "--u", "--num", "--ro", "--ip6",
-        "--ip6=x", "--tcp=1", "--interfaces=eth0", "--help=x", "-rr", "-r -i", "-M -r", "-s -i", "-i -s -r",
-        "-Z", "-Z -h", "-M", "-M -c", "--tcpip -V", "-: -h", "-S", "-uS", "--ipx", "--netrom", "--rose", "--x25 -S",
-        "-2", "-f", "-A bluetooth", "--bluetooth", "--b", "-4 -S", "-g -S", "-t -A", "-c -Q", "-eeee -?",
-        "--notrim", "--econet", "--ash", "-T", "-I", "-- -Q", "-x -- -Q", "-n --tcpip -?", "-Ainet,,inet6 -V",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+        "-Q",
+        "-Q -h",
+        "-h -Q",
+        "-V -Q",
+        "-?",
+        "-A",
+        "-t -A",
+        "--protocol",
+        "--protocol=",
+        "-A foo",
+        "-A inet,foo -h",
+        "-A , -V",
+        "-h -A foo",
+        "--in",
+        "--u",
+        "--num",
+        "--ro",
+        "--ip6",
+        "--ip6=x",
+        "--tcp=1",
+        "--interfaces=eth0",
+        "--help=x",
+        "-rr",
+        "-r -i",
+        "-M -r",
+        "-s -i",
+        "-i -s -r",
+        "-Z",
+        "-Z -h",
+        "-M",
+        "-M -c",
+        "--tcpip -V",
+        "-: -h",
+        "-S",
+        "-uS",
+        "--ipx",
+        "--netrom",
+        "--rose",
+        "--x25 -S",
+        "-2",
+        "-f",
+        "-A bluetooth",
+        "--bluetooth",
+        "--b",
+        "-4 -S",
+        "-g -S",
+        "-t -A",
+        "-c -Q",
+        "-eeee -?",
+        "--notrim",
+        "--econet",
+        "--ash",
+        "-T",
+        "-I",
+        "-- -Q",
+        "-x -- -Q",
+        "-n --tcpip -?",
+        "-Ainet,,inet6 -V",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     const LONG: &[&str] = &[
-        "route", "interfaces", "groups", "statistics", "masquerade", "all", "listening", "numeric",
-        "numeric-hosts", "numeric-ports", "numeric-users", "symbolic", "extend", "timers", "programs",
-        "continuous", "verbose", "wide", "cache", "fib", "tcp", "udp", "udplite", "raw", "sctp", "unix",
-        "inet", "inet6", "ip", "protocol", "l2cap", "rfcomm", "context", "version", "help", "ax25", "x25",
-        "ipx", "appletalk", "netrom", "ddp", "rose", "bluetooth", "tcpip",
+        "route",
+        "interfaces",
+        "groups",
+        "statistics",
+        "masquerade",
+        "all",
+        "listening",
+        "numeric",
+        "numeric-hosts",
+        "numeric-ports",
+        "numeric-users",
+        "symbolic",
+        "extend",
+        "timers",
+        "programs",
+        "continuous",
+        "verbose",
+        "wide",
+        "cache",
+        "fib",
+        "tcp",
+        "udp",
+        "udplite",
+        "raw",
+        "sctp",
+        "unix",
+        "inet",
+        "inet6",
+        "ip",
+        "protocol",
+        "l2cap",
+        "rfcomm",
+        "context",
+        "version",
+        "help",
+        "ax25",
+        "x25",
+        "ipx",
+        "appletalk",
+        "netrom",
+        "ddp",
+        "rose",
+        "bluetooth",
+        "tcpip",
     ];
     // Every prefix of every long option, followed by -V (prints the version if the prefix is
     // accepted, so only the option's own effect or error shows).
@@ -209,23 +332,47 @@ fn command_line_matches_net_tools() {
     let mut failures = Vec::new();
     for case in &cases {
         let args: Vec<&str> = case.split_whitespace().collect();
-        let want = Command::new(NETSTAT).args(&args).env("LC_ALL", "C").stdin(Stdio::null()).output().unwrap();
-        let got = Command::new(link.path()).args(&args).env("LC_ALL", "C").stdin(Stdio::null()).output().unwrap();
+        let want = Command::new(NETSTAT)
+            .args(&args)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let got = Command::new(link.path())
+            .args(&args)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         let want = normalize_prog(decode(want), NETSTAT);
         let got = normalize_prog(decode(got), link.path().to_str().unwrap());
         if let Verdict::Different(d) = compare(&want, &got, false) {
             failures.push(format!("netstat {case}\n{d}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     // The program name in getopt messages is argv[0] as invoked.
     let (code, _, err) = decode(Command::new(link.path()).arg("-Q").output().unwrap());
     assert_eq!(code, 3);
-    assert!(err.starts_with(&format!("{}: invalid option -- 'Q'\n", link.path().display())), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "{}: invalid option -- 'Q'\n",
+            link.path().display()
+        )),
+        "{err}"
+    );
     // Through `netpry netstat`, the name is `netstat`.
     let (code, out, err) = decode(netpry().args(["netstat", "--in"]).output().unwrap());
     assert_eq!((code, out.as_str()), (3, ""));
-    assert!(err.starts_with("netstat: option '--in' is ambiguous; possibilities: '--inet' '--interfaces'\n"));
+    assert!(err.starts_with(
+        "netstat: option '--in' is ambiguous; possibilities: '--inet' '--interfaces'\n"
+    ));
 }
 
 /// The Python program holding the namespace's sockets; prints `ready` when set up.
@@ -312,10 +459,17 @@ impl Proc {
         }
         let mut all = vec!["-c", script.as_str(), code];
         all.extend_from_slice(args);
-        let mut child = ns.command("sh", &all).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn");
+        let mut child = ns
+            .command("sh", &all)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn");
         let stdout = child.stdout.take().expect("piped");
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("ready line");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
         assert_eq!(line.trim(), "ready", "helper failed to set up its sockets");
         Proc(child)
     }
@@ -339,9 +493,19 @@ fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
     ns.ip(&["link", "set", "d0", "multicast", "on", "up"]);
     ns.ip(&["addr", "add", "10.77.0.1/24", "dev", "d0"]);
     ns.ip(&["addr", "add", "2001:db8:77::1/64", "dev", "d0", "nodad"]);
-    ns.ip(&["addr", "add", "2001:db8:1234:5678:9abc:def0:1234:5678/64", "dev", "d0", "nodad"]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "2001:db8:1234:5678:9abc:def0:1234:5678/64",
+        "dev",
+        "d0",
+        "nodad",
+    ]);
     ns.etc_file("hosts", HOSTS);
-    ns.etc_file("resolv.conf", "nameserver 127.0.0.53\noptions timeout:1 attempts:1\n");
+    ns.etc_file(
+        "resolv.conf",
+        "nameserver 127.0.0.53\noptions timeout:1 attempts:1\n",
+    );
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).expect("socket dir");
     let d = dir.to_str().expect("utf-8");
@@ -454,14 +618,22 @@ fn socket_listing_matches_net_tools() {
         SOCKET_CASES.len(),
         reordered
     );
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), SOCKET_CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        SOCKET_CASES.len(),
+        failures.join("\n")
+    );
 }
 
 /// Runs `program -c ARGS` for about 2.5 s and returns its output split into passes (each pass
 /// starts with the listing's first line).
 fn continuous_passes(ns: &Netns, program: &Path, args: &[&str]) -> Vec<String> {
     let mut c = ns.command(program.to_str().unwrap(), args);
-    c.env("LC_ALL", "C").stdout(Stdio::piped()).stderr(Stdio::null());
+    c.env("LC_ALL", "C")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = c.spawn().expect("spawn -c");
     std::thread::sleep(Duration::from_millis(2500));
     let _ = child.kill();
@@ -486,10 +658,20 @@ fn continuous_mode_repeats_the_listing() {
     let dir = std::env::temp_dir().join(format!("netpry-ns-cont-{}", std::process::id()));
     let (ns, _procs) = populated("nsc", &dir);
     let link = Link::new("cont");
-    for args in [&["-tanc"][..], &["-c", "-xa"], &["-cgn"], &["-c", "-uan", "-p"]] {
+    for args in [
+        &["-tanc"][..],
+        &["-c", "-xa"],
+        &["-cgn"],
+        &["-c", "-uan", "-p"],
+    ] {
         let want = continuous_passes(&ns, Path::new(NETSTAT), args);
         let got = continuous_passes(&ns, &link.path(), args);
-        assert!(want.len() >= 2 && got.len() >= 2, "{args:?}: passes {} vs {}", want.len(), got.len());
+        assert!(
+            want.len() >= 2 && got.len() >= 2,
+            "{args:?}: passes {} vs {}",
+            want.len(),
+            got.len()
+        );
         // The first two passes are complete in both (the kill comes at least 0.5 s later).
         for i in 0..2 {
             let w = (0, want[i].clone(), String::new());
@@ -530,13 +712,21 @@ fn unreachable_name_server_does_not_stall_the_listing() {
     let (code, out, err) = ns.netpry(&["netstat", "-ta"]);
     let took = started.elapsed();
     assert_eq!(code, 0, "{err}");
-    assert!(took < Duration::from_millis(2500), "netpry netstat -ta took {took:?}");
-    assert!(out.contains("10.78.0.1:7000 "), "numeric fallback expected:\n{out}");
+    assert!(
+        took < Duration::from_millis(2500),
+        "netpry netstat -ta took {took:?}"
+    );
+    assert!(
+        out.contains("10.78.0.1:7000 "),
+        "numeric fallback expected:\n{out}"
+    );
     assert!(out.contains("ESTABLISHED"), "{out}");
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/netstat").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/netstat")
+        .join(name)
 }
 
 /// Runs netpry on a snapshot fixture and compares with the expected text file.
@@ -560,8 +750,16 @@ fn spec_samples_from_snapshot() {
     check_fixture("sample.json", &["-xa"], "xa.txt");
     check_fixture("sample.json", &["-gn"], "gn.txt");
     check_fixture("synthetic.json", &["-tanoe"], "synthetic-tanoe.txt");
-    check_fixture("synthetic.json", &["-taW", "--numeric-hosts"], "synthetic-taW.txt");
-    check_fixture("synthetic.json", &["-ta", "--numeric-hosts"], "synthetic-ta.txt");
+    check_fixture(
+        "synthetic.json",
+        &["-taW", "--numeric-hosts"],
+        "synthetic-taW.txt",
+    );
+    check_fixture(
+        "synthetic.json",
+        &["-ta", "--numeric-hosts"],
+        "synthetic-ta.txt",
+    );
     check_fixture("synthetic.json", &["-uano"], "synthetic-uano.txt");
     check_fixture("synthetic.json", &["-xa"], "synthetic-xa.txt");
 }
@@ -570,11 +768,30 @@ fn spec_samples_from_snapshot() {
 fn snapshot_runs_need_no_root_and_keep_exit_codes() {
     let snap = fixture("sample.json");
     let s = snap.to_str().unwrap();
-    let (code, out, err) = decode(netpry().args(["--snapshot", s, "netstat", "-uS", "-n"]).output().unwrap());
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--snapshot", s, "netstat", "-uS", "-n"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(code, 1);
-    assert_eq!(err, "netstat: no support for `AF INET (sctp)' on this system.\n");
-    assert!(out.starts_with("Active Internet connections (w/o servers)\n"), "{out}");
-    let (code, out, _) = decode(netpry().args(["--snapshot", s, "netstat", "-ln", "-x"]).output().unwrap());
+    assert_eq!(
+        err,
+        "netstat: no support for `AF INET (sctp)' on this system.\n"
+    );
+    assert!(
+        out.starts_with("Active Internet connections (w/o servers)\n"),
+        "{out}"
+    );
+    let (code, out, _) = decode(
+        netpry()
+            .args(["--snapshot", s, "netstat", "-ln", "-x"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(code, 0);
-    assert!(out.contains("[ ACC ]     STREAM     LISTENING") && !out.contains("CONNECTED"), "{out}");
+    assert!(
+        out.contains("[ ACC ]     STREAM     LISTENING") && !out.contains("CONNECTED"),
+        "{out}"
+    );
 }

@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-<<<<<<< HEAD
 use args::{Family, Opts, Parsed};
 use sockets::{InetRow, Layout, Names, Proto};
 
@@ -33,7 +32,8 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     // Invoked through a `netstat` link, getopt's messages name argv[0] exactly as typed
     // (`/usr/bin/netstat: invalid option ...`); the dispatcher hands over only its base name.
     let argv0 = std::env::args().next().unwrap_or_default();
-    let program = if argv0 != program && Path::new(&argv0).file_name().is_some_and(|b| b == program) {
+    let program = if argv0 != program && Path::new(&argv0).file_name().is_some_and(|b| b == program)
+    {
         argv0.as_str()
     } else {
         program
@@ -488,13 +488,4 @@ mod tests {
             .is_none()
         );
     }
-=======
-/// Runs linux-style netstat; returns the exit status.
-pub fn main(program: &str, args: Vec<String>, _snapshot: Option<&Path>) -> u8 {
-    eprintln!(
-        "{program}: linux netstat is not available yet ({} arguments)",
-        args.len()
-    );
-    1
->>>>>>> main
 }

@@ -7,23 +7,17 @@ pub mod igmp;
 mod links;
 mod neighbours;
 pub mod netlink;
-<<<<<<< HEAD
 mod procfd;
-=======
 mod routes;
 pub mod rtnames;
 pub mod snmp;
 pub mod sysctl;
->>>>>>> main
 
 pub use addresses::addresses;
 pub use host::host_info;
 pub use links::links;
-<<<<<<< HEAD
-pub use procfd::{FdAccess, fd_access};
-=======
 pub use neighbours::neighbours;
+pub use procfd::{FdAccess, fd_access};
 pub use routes::{route_get, routes};
 pub use snmp::protocol_stats;
 pub use sysctl::{net_sysctls, read_sysctl};
->>>>>>> main
