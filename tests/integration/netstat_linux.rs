@@ -268,8 +268,6 @@ fn command_line_matches_net_tools() {
         "--ash",
         "-T",
         "-I",
-        "-- -Q",
-        "-x -- -Q",
         "-n --tcpip -?",
         "-Ainet,,inet6 -V",
     ]
@@ -585,6 +583,8 @@ const SOCKET_CASES: &[&str] = &[
     "-d -tan",
     "x -tan y",
     "-tan -- -x",
+    "-- -Q",
+    "-x -- -Q",
     "-g",
     "-gn",
     "-g -t -n",
