@@ -1,5 +1,7 @@
 //! The linux netstat front end (placeholder until its issue lands).
 
+pub mod routes;
+
 use std::path::Path;
 
 /// Runs linux-style netstat; returns the exit status.
