@@ -11,6 +11,7 @@
 pub mod args;
 pub mod groups;
 pub mod names;
+pub mod routes;
 pub mod sockets;
 pub mod unix;
 
@@ -232,13 +233,29 @@ fn run(
     }
 }
 
-/// Statistics, routes and interfaces: provided by their own modules once they land.
+/// Statistics, routes and interfaces, each in its own module.
 fn other_mode(
-    _plan: &Plan,
-    _cat: &Catalog,
-    _out: &mut dyn Write,
-    _err: &mut dyn Write,
+    plan: &Plan,
+    cat: &Catalog,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    let o = &plan.opts;
+    let families: Vec<String> = o.afname.iter().map(|f| f.name().to_string()).collect();
+    if o.route > 0 {
+        let p = routes::RouteParams {
+            families,
+            numeric_hosts: o.numeric_hosts,
+            symbolic: o.symbolic,
+            extend: o.extend,
+            wide: o.wide,
+            fib: o.fib,
+            cache: o.cache,
+            verbose: o.verbose,
+            continuous: o.continuous,
+        };
+        return routes::routes(&p, cat, out, err);
+    }
     Ok(0)
 }
 
