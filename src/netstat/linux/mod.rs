@@ -332,13 +332,32 @@ fn program_names(cat: &Catalog) -> HashMap<u32, String> {
 }
 
 /// Prints netstat's "no support" message for a family netpry cannot list; returns true when
-/// the run must stop there (exit 1).
+/// the run must stop there (exit 1). The "no protocol given" rule silences (and so never stops
+/// at) the IP protocols.
 fn missing(plan: &Plan, name: &str, ip_proto: bool, err: &mut dyn Write) -> std::io::Result<bool> {
-    let silent = ip_proto && plan.noprot;
-    if !silent && (plan.flag_arg > 0 || plan.opts.verbose) {
+    if ip_proto && plan.noprot {
+        return Ok(false);
+    }
+    if plan.flag_arg > 0 || plan.opts.verbose {
         writeln!(err, "netstat: no support for `{name}' on this system.")?;
     }
     Ok(plan.flag_arg > 0)
+}
+
+/// SCTP has two files (endpoints, shown with `-a` or `-l`; associations, shown with `-a` or
+/// without `-l`), each reported missing on its own.
+fn sctp_missing(plan: &Plan, err: &mut dyn Write) -> std::io::Result<bool> {
+    let o = &plan.opts;
+    if plan.flag_arg != 0 && !o.sctp {
+        return Ok(false);
+    }
+    if (o.all || o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    if (o.all || !o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 fn socket_pass(
@@ -394,7 +413,7 @@ fn socket_pass(
         Ok(())
     };
     inet(Proto::Tcp, &mut data, names, out)?;
-    if (plan.flag_arg == 0 || o.sctp) && missing(plan, "AF INET (sctp)", true, err)? {
+    if sctp_missing(plan, err)? {
         return Ok(1);
     }
     inet(Proto::Udp, &mut data, names, out)?;
