@@ -2,6 +2,9 @@
 
 mod support;
 
+mod book;
 mod cli;
+mod procstats;
+mod rtnl;
 mod snapshot;
 mod sockets;

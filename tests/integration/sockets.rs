@@ -363,7 +363,7 @@ fn projection_selects_and_orders_columns() {
     let (rows_all, _) = netpry_json(&f.ns, &["table", "sockets", "--format", "json"]);
     assert_eq!(rows.len(), rows_all.len());
     let (code, _, err) = f.ns.netpry(&["table", "sockets", "-c", "proto,pidd"]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("no column 'pidd' in sockets; did you mean 'pid'?"),
         "{err}"
