@@ -6,28 +6,22 @@ mod host;
 mod links;
 mod neighbours;
 pub mod netlink;
-<<<<<<< HEAD
 pub mod proc_net;
 pub mod processes;
-pub mod sock_diag;
-mod sock_diag_decode;
-pub mod users;
-=======
 mod routes;
 pub mod rtnames;
 pub mod snmp;
+pub mod sock_diag;
+mod sock_diag_decode;
 pub mod sysctl;
->>>>>>> main
+pub mod users;
 
 pub use addresses::addresses;
 pub use host::host_info;
 pub use links::links;
-<<<<<<< HEAD
-pub use processes::{ProcWant, processes, socket_owners};
-pub use sock_diag::sockets;
-=======
 pub use neighbours::neighbours;
+pub use processes::{ProcWant, processes, socket_owners};
 pub use routes::{route_get, routes};
 pub use snmp::protocol_stats;
+pub use sock_diag::sockets;
 pub use sysctl::{net_sysctls, read_sysctl};
->>>>>>> main
