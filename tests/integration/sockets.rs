@@ -33,6 +33,8 @@ pend = socket.create_connection(("127.0.0.1", 7001)); keep.append(pend)   # neve
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7004)); keep.append(u)
 uc = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); uc.bind(("::1", 7005))
 uc.connect(("::1", 7006)); keep.append(uc)
+ub = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+ub.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo"); ub.bind(("127.0.0.1", 7007)); keep.append(ub)
 keep.append(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
 keep.append(socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
 us = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); us.bind(d + "/s.sock"); us.listen(4); keep.append(us)
@@ -72,6 +74,7 @@ struct Sock {
     recv_q: i64,
     send_q: i64,
     local: String,
+    dev: String,
     local_port: i64,
     remote: String,
     remote_port: i64,
@@ -102,7 +105,7 @@ fn norm_state(s: &str) -> String {
 }
 
 /// Parses `ss -tuawxnpe` text. Fields: Netid, State, Recv-Q, Send-Q, then for inet sockets
-/// `ADDR:PORT ADDR:PORT` (port `*` = 0), for UNIX sockets `PATH|* INODE * PEER-INODE`; then
+/// `ADDR[%DEV]:PORT ADDR:PORT` (port `*` = 0, DEV the SO_BINDTODEVICE interface), for UNIX sockets `PATH|* INODE * PEER-INODE`; then
 /// optional `users:(("comm",pid=N,fd=M),...)`, and with -e `uid:N` (printed only when not
 /// 0) and `ino:N` (the socket inode for inet; for UNIX it is the inode of the path's file, so
 /// the socket inode is the UNIX "port" column instead).
@@ -135,6 +138,7 @@ fn parse_ss(text: &str) -> Vec<Sock> {
             recv_q: num(t[2]),
             send_q: num(t[3]),
             local: String::new(),
+            dev: String::new(),
             local_port: 0,
             remote: String::new(),
             remote_port: 0,
@@ -155,6 +159,9 @@ fn parse_ss(text: &str) -> Vec<Sock> {
         } else {
             let (la, lp) = t[4].rsplit_once(':').unwrap();
             let (ra, rp) = t[5].rsplit_once(':').unwrap();
+            // A socket bound to a device shows as ADDR%DEV:PORT.
+            let (la, dev) = la.split_once('%').unwrap_or((la, ""));
+            sock.dev = dev.to_string();
             (sock.local, sock.local_port) = (norm_addr(la), port(lp));
             (sock.remote, sock.remote_port) = (norm_addr(ra), port(rp));
             rest_from = 6;
@@ -197,6 +204,7 @@ fn from_netpry(rows: &[Json]) -> Vec<Sock> {
             } else {
                 norm_addr(&s(r, "local_addr"))
             },
+            dev: s(r, "dev"),
             local_port: n(r, "local_port"),
             remote: if s(r, "proto") == "unix" {
                 String::new()
@@ -290,6 +298,10 @@ fn sockets_match_ss_column_by_column() {
         1
     );
     assert_eq!(find(&|s| s.proto == "raw" && s.pid == Some(f.pid)), 2);
+    assert_eq!(
+        find(&|s| s.proto == "udp" && s.local_port == 7007 && s.dev == "lo"),
+        1
+    );
     assert_eq!(find(&|s| s.proto == "unix" && s.kind == "dgram"), 1);
     assert_eq!(
         find(&|s| s.proto == "unix" && s.local.starts_with("@netpry-test-")),

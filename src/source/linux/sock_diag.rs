@@ -93,53 +93,77 @@ pub fn sockets(
     let mut fell_back: Vec<&'static str> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let mut partial: Vec<String> = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
+    let mut read_any = false;
+    let mut jobs: Vec<(Proto, Family)> = Vec::new();
     for proto in [Proto::Tcp, Proto::Udp, Proto::UdpLite, Proto::Raw] {
-        if !select.has_proto(proto) {
-            continue;
-        }
         for family in [Family::Inet, Family::Inet6] {
-            if !select.has_family(family) {
-                continue;
+            if select.has_proto(proto) && select.has_family(family) {
+                jobs.push((proto, family));
             }
+        }
+    }
+    if select.unix {
+        jobs.push((Proto::Unix, Family::Unix));
+    }
+    for (proto, family) in jobs {
+        let (req, kind) = if proto == Proto::Unix {
+            (unix_request(select.states), MessageKind::Unix)
+        } else {
             let ext = if proto == Proto::Tcp {
                 (if want.tcp_info { EXT_INFO } else { 0 })
                     | (if want.congestion { EXT_CONG } else { 0 })
             } else {
                 0
             };
-            let req = inet_request(family, proto, ext, select.states);
-            let file = proc_net::file_name(proto, family);
-            match run_dump(&mut dumper, &req, MessageKind::Inet(proto), &mut emit) {
-                Ok(()) => {}
-                Err((e, true)) => partial.push(format!("{file}: {e}")),
-                Err((e, false)) => match proc_net::read_inet(proto, family, &mut emit) {
-                    Ok(()) => {
-                        fell_back.push(file);
-                        failures.push(why(&e));
-                    }
-                    Err(pe) => {
-                        return Err(crate::Error::kernel(
-                            format!("reading /proc/net/{file}"),
-                            pe,
-                        ));
-                    }
-                },
+            (
+                inet_request(family, proto, ext, select.states),
+                MessageKind::Inet(proto),
+            )
+        };
+        let file = proc_net::file_name(proto, family);
+        let e = match run_dump(&mut dumper, &req, kind, &mut emit) {
+            Ok(()) => {
+                read_any = true;
+                continue;
             }
+            Err((e, true)) => {
+                read_any = true;
+                partial.push(format!("{file}: {e}"));
+                continue;
+            }
+            Err((e, false)) => e,
+        };
+        let fallback = if proto == Proto::Unix {
+            proc_net::read_unix(&mut emit)
+        } else {
+            proc_net::read_inet(proto, family, &mut emit)
+        };
+        match fallback {
+            Ok(()) => {
+                read_any = true;
+                fell_back.push(file);
+                failures.push(why(&e));
+            }
+            // Neither a diag handler nor a /proc file: this kernel has no such sockets at all
+            // (UDP-Lite or IPv6 compiled out), so there is nothing to show.
+            Err(pe)
+                if pe.kind() == io::ErrorKind::NotFound
+                    && e.raw_os_error() == Some(libc::ENOENT) => {}
+            Err(pe) => unreadable.push(format!("{file}: {} / /proc/net/{file}: {pe}", why(&e))),
         }
     }
-    if select.unix {
-        let req = unix_request(select.states);
-        match run_dump(&mut dumper, &req, MessageKind::Unix, &mut emit) {
-            Ok(()) => {}
-            Err((e, true)) => partial.push(format!("unix: {e}")),
-            Err((e, false)) => match proc_net::read_unix(&mut emit) {
-                Ok(()) => {
-                    fell_back.push("unix");
-                    failures.push(why(&e));
-                }
-                Err(pe) => return Err(crate::Error::kernel("reading /proc/net/unix", pe)),
-            },
-        }
+    if !read_any && !unreadable.is_empty() {
+        return Err(crate::Error::kernel(
+            "reading sockets (sock_diag and /proc/net)",
+            io::Error::other(unreadable.join("; ")),
+        ));
+    }
+    if !unreadable.is_empty() {
+        notes.add(format!(
+            "some sockets could not be read: {}",
+            unreadable.join("; ")
+        ));
     }
     if !fell_back.is_empty() {
         failures.dedup();
