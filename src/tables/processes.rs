@@ -30,7 +30,7 @@ static FIELDS: LazyLock<Vec<Field<ProcessRecord>>> = LazyLock::new(|| {
         f(
             "ppid",
             Int,
-            "Parent process id (0 for the first process and kernel threads' parent)",
+            "Parent process id (0 for init and kthreadd)",
             |p| p.ppid.into(),
         ),
         f(
