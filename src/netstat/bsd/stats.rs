@@ -569,7 +569,7 @@ pub fn routing(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
         ctx.cat.notes().add(format!("stats: {e}; counters show 0"));
         Counters::default()
     });
-    let mut b = Block::new(ctx.opts.stats.saturating_sub(1).max(1));
+    let mut b = Block::new(ctx.opts.stats);
     b.ln(1, "{} bad routing redirect{s}", &[0]);
     b.ln(1, "{} dynamically created route{s}", &[0]);
     b.ln(1, "{} new gateway{s} due to redirects", &[0]);
