@@ -237,6 +237,16 @@ pub fn entries(routes: &[Route], neigh: &[Neigh], ifaces: &[Iface], names: &Name
         e.gateway = match (r.gateway, r.prefsrc) {
             (Some(g), _) => gw_text(g, idx, names),
             (None, Some(src)) if is_lo => gw_text(src, idx, names),
+            // Reject and blackhole routes have no device; xnu points them at the loopback.
+            (None, _) if idx == 0 => {
+                e.netif = loopback.clone();
+                let lo: IpAddr = if r.v6 {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                } else {
+                    std::net::Ipv4Addr::LOCALHOST.into()
+                };
+                gw_text(lo, 0, names)
+            }
             _ => format!("link#{idx}"),
         };
         out.push(e);
@@ -259,7 +269,7 @@ pub fn entries(routes: &[Route], neigh: &[Neigh], ifaces: &[Iface], names: &Name
         } else {
             n.ifname.clone()
         };
-        let permanent = n.state == "PERMANENT";
+        let permanent = n.state.split('|').any(|s| s == "PERMANENT");
         let f = Flags {
             up: true,
             host: true,
