@@ -111,7 +111,10 @@ const DAEMONS: &[&str] = &[
 /// Flags of a main-table route (spec §4).
 pub fn route_flags(r: &Route, dev: Option<&Iface>) -> Flags {
     let full = if r.v6 { 128 } else { 32 };
-    let connected = r.gateway.is_none() && r.protocol == "kernel" && (r.v6 || r.scope == "link");
+    let connected = r.gateway.is_none()
+        && r.protocol == "kernel"
+        && (r.v6 || r.scope == "link")
+        && r.dst_len != full;
     Flags {
         up: !r.flags.contains("dead"),
         gateway: r.gateway.is_some(),
