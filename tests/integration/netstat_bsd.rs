@@ -990,7 +990,7 @@ fn live_sideways_display_until_ctrl_c() {
     }
     let (ns, _peer) = lab("bsdw");
     let bin = crate::support::netpry_bin();
-    let mut child = ns
+    let child = ns
         .command(
             bin.to_str().unwrap(),
             &["netstat", "--bsd", "-I", "lo", "-w", "1", "-d"],
@@ -1037,7 +1037,7 @@ fn live_sideways_header_repeats_every_21_lines() {
     }
     let ns = Netns::new("bsdh");
     let bin = crate::support::netpry_bin();
-    let mut child = ns
+    let child = ns
         .command(bin.to_str().unwrap(), &["netstat", "--bsd", "1"])
         .stdout(Stdio::piped())
         .spawn()
