@@ -472,8 +472,10 @@ pub struct Sock {
     pub inode: u64,
     /// sock_diag cookie.
     pub cookie: u64,
-    /// Bound device index (IPv6 scope), 0 for none.
+    /// Bound device index (IPv6 scope), 0 for none or unknown.
     pub dev: u32,
+    /// Bound device name, when the table gives a name rather than an index.
+    pub dev_name: String,
     /// UNIX socket type, lowercase (`stream`, `dgram`, `seqpacket`).
     pub kind: String,
     /// UNIX path (`@name` for abstract names).
@@ -525,6 +527,7 @@ pub fn sockets(cat: &Catalog) -> Result<Vec<Sock>> {
                 inode: u(r, 9),
                 cookie: cookie(get(r, cols[10])),
                 dev: u(r, 11) as u32,
+                dev_name: int(r, cols[11]).map_or_else(|| text(r, cols[11]), |_| String::new()),
                 kind: text(r, cols[12]).to_ascii_lowercase(),
                 path: text(r, cols[13]),
                 peer_inode: u(r, 14),

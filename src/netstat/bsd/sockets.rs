@@ -272,9 +272,9 @@ impl Inet {
         } else {
             (false, lport != fport)
         };
-        t.push_str(&self.field(ctx, row.local, lport, svc, lnum, s.dev));
+        t.push_str(&self.field(ctx, row.local, lport, svc, lnum, s.dev, &s.dev_name));
         if !o.listen_queues {
-            t.push_str(&self.field(ctx, row.remote, fport, svc, fnum, s.dev));
+            t.push_str(&self.field(ctx, row.remote, fport, svc, fnum, s.dev, &s.dev_name));
             if row.group == "tcp" {
                 t.push_str(state);
             }
@@ -283,6 +283,7 @@ impl Inet {
     }
 
     /// One `host.port` field, padded (and normally cut) to the column width, plus a space.
+    #[allow(clippy::too_many_arguments)]
     fn field(
         &self,
         ctx: &Ctx<'_>,
@@ -291,6 +292,7 @@ impl Inet {
         svc: &str,
         numeric_port: bool,
         dev: u32,
+        dev_name: &str,
     ) -> String {
         let o = &ctx.opts;
         let port_text = if port == 0 {
@@ -325,6 +327,12 @@ impl Inet {
             IpAddr::V6(a) => {
                 let host = if a.is_unspecified() {
                     "*".to_string()
+                } else if dev == 0
+                    && !dev_name.is_empty()
+                    && names::is_scoped6(a)
+                    && self.names.host(&IpAddr::V6(a)).is_none()
+                {
+                    format!("{a}%{dev_name}")
                 } else {
                     self.names.host6(a, dev)
                 };
