@@ -964,7 +964,7 @@ fn live_sockets_listen_queues_and_unix() {
         "{lq}"
     );
     // -A: the socket cookie, as `ss -e` prints it (sk:HEX).
-    let (_, ss, _) = ns.exec("ss", &["-lnteH", "sport", "= :8080"]);
+    let (_, ss, _) = ns.exec("ss", &["-lnteH", "sport", "=", ":8080"]);
     let cookie = ss
         .split_whitespace()
         .find_map(|w| w.strip_prefix("sk:"))
