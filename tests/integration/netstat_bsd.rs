@@ -1076,3 +1076,47 @@ fn live_sideways_header_repeats_every_21_lines() {
         "   packets  errs      bytes    packets  errs      bytes colls"
     );
 }
+
+#[test]
+fn live_protocol_statistics_repeat_as_deltas() {
+    if !root_or_skip("live_protocol_statistics_repeat_as_deltas") {
+        return;
+    }
+    let ns = Netns::new("bsdsw");
+    let bin = crate::support::netpry_bin();
+    let child = ns
+        .command(
+            bin.to_str().unwrap(),
+            &["netstat", "--bsd", "-s", "-p", "udp", "-w", "1"],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(800));
+    loopback_datagrams(&ns, 4);
+    while started.elapsed() < Duration::from_millis(3500) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sh_ok(&["kill", "-INT", &child.id().to_string()]);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let blocks: Vec<&str> = text.split("udp:\n").skip(1).collect();
+    assert!(
+        blocks.len() >= 3,
+        "the cumulative block and at least two deltas:\n{text}"
+    );
+    let output = |b: &str| -> u64 {
+        b.lines()
+            .find(|l| l.starts_with("\t") && l.contains(" datagram") && l.ends_with(" output"))
+            .and_then(|l| l.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no output line in {b}"))
+    };
+    // A fresh namespace sent nothing before; the deltas add up to the 4 datagrams.
+    assert_eq!(
+        blocks[1..].iter().map(|b| output(b)).sum::<u64>(),
+        4,
+        "{text}"
+    );
+}

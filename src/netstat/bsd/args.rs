@@ -39,6 +39,8 @@ pub struct Opts {
     pub interface: Option<String>,
     /// `-i` (also set by `-I`, `-w` and a numeric operand).
     pub iflag: bool,
+    /// `-i` or `-I` given (not just an interval): selects per-interface statistics with `-s`.
+    pub if_explicit: bool,
     /// `-L`: listen queue sizes.
     pub listen_queues: bool,
     /// `-l` count: full IPv6 addresses, route MTU column.
@@ -186,7 +188,10 @@ fn apply_flag(o: &mut Opts, c: char) {
         'b' => o.bytes = true,
         'd' => o.drops = true,
         'g' => o.groups = true,
-        'i' => o.iflag = true,
+        'i' => {
+            o.iflag = true;
+            o.if_explicit = true;
+        }
         'L' => o.listen_queues = true,
         'l' => o.long += 1,
         'm' => o.memory += 1,
@@ -219,6 +224,7 @@ fn apply_arg(
         'I' => {
             o.interface = Some(arg);
             o.iflag = true;
+            o.if_explicit = true;
         }
         'M' => o.ignored_kvm.push(format!("-M {arg}")),
         'N' => o.ignored_kvm.push(format!("-N {arg}")),

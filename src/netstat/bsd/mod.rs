@@ -118,7 +118,7 @@ fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
         groups::print(ctx, out)?;
         return Ok(0);
     }
-    if o.stats > 0 && o.iflag && o.protocol.is_none() {
+    if o.stats > 0 && o.if_explicit && o.protocol.is_none() {
         stats::per_interface(ctx, out, None)?;
         return Ok(0);
     }
@@ -166,7 +166,7 @@ fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
 fn print_protocol(ctx: &Ctx<'_>, p: &'static str, out: &mut dyn Write) -> Result<u8> {
     let o = &ctx.opts;
     if o.stats > 0 {
-        if o.iflag {
+        if o.if_explicit {
             if matches!(p, "ip6" | "icmp6") {
                 stats::per_interface(ctx, out, Some(p))?;
             } else {
