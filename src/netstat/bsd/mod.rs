@@ -157,7 +157,7 @@ fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
             Some(s) => s.into_sockets(),
             None => data::sockets(ctx.cat)?,
         };
-        sockets::unix(ctx, &all, out)?;
+        sockets::unix(&all, out)?;
     }
     Ok(0)
 }

@@ -24,6 +24,9 @@ pub struct Inet {
     ephemeral: (u16, u16),
 }
 
+/// Request sockets (SYN_RCVD) per local address and port, for `-L`'s incqlen.
+type Incomplete = std::collections::HashMap<(Option<IpAddr>, u16), usize>;
+
 /// A socket ready to print.
 struct Row<'a> {
     s: &'a Sock,
@@ -151,6 +154,15 @@ impl Inet {
     fn print_groups(&self, ctx: &Ctx<'_>, groups: &[&str], out: &mut dyn Write) -> Result<()> {
         let o = &ctx.opts;
         let rows = self.rows();
+        let mut incomplete = Incomplete::new();
+        if o.listen_queues {
+            for r in rows
+                .iter()
+                .filter(|r| r.group == "tcp" && bsd_state(&r.s.state) == "SYN_RCVD")
+            {
+                *incomplete.entry((r.local, r.s.local_port)).or_default() += 1;
+            }
+        }
         let mut first = true;
         for g in groups {
             for row in rows.iter().filter(|r| r.group == *g) {
@@ -174,7 +186,7 @@ impl Inet {
                     self.header(ctx, out)?;
                     first = false;
                 }
-                let text = self.format_row(ctx, row, &rows);
+                let text = self.format_row(ctx, row, &incomplete);
                 line(out, &text)?;
             }
         }
@@ -226,7 +238,7 @@ impl Inet {
         }
     }
 
-    fn format_row(&self, ctx: &Ctx<'_>, row: &Row<'_>, all: &[Row<'_>]) -> String {
+    fn format_row(&self, ctx: &Ctx<'_>, row: &Row<'_>, incomplete: &Incomplete) -> String {
         let o = &ctx.opts;
         let s = row.s;
         let state = bsd_state(&s.state);
@@ -235,15 +247,10 @@ impl Inet {
             t.push_str(&format!("{:>16x} ", s.cookie));
         }
         if o.listen_queues {
-            let incomplete = all
-                .iter()
-                .filter(|r| {
-                    r.group == "tcp"
-                        && r.s.local_port == s.local_port
-                        && r.local == row.local
-                        && bsd_state(&r.s.state) == "SYN_RCVD"
-                })
-                .count();
+            let incomplete = incomplete
+                .get(&(row.local, s.local_port))
+                .copied()
+                .unwrap_or(0);
             t.push_str(&l(&format!("{}/{}/{}", s.recv_q, incomplete, s.send_q), 14));
             t.push(' ');
         } else {
@@ -368,8 +375,7 @@ pub fn bsd_state(linux: &str) -> &'static str {
 }
 
 /// "Active LOCAL (UNIX) domain sockets": every stream, then dgram, then seqpacket socket.
-pub fn unix(ctx: &Ctx<'_>, socks: &[Sock], out: &mut dyn Write) -> Result<()> {
-    let _ = ctx;
+pub fn unix(socks: &[Sock], out: &mut dyn Write) -> Result<()> {
     let mut list: Vec<(usize, &Sock)> = socks
         .iter()
         .filter(|s| s.family == "unix" || s.proto == "unix")
