@@ -2,14 +2,17 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod addresses;
+pub mod dev_snmp6;
 mod host;
 mod links;
+pub mod multicast;
 mod neighbours;
 pub mod netlink;
 pub mod proc_net;
 pub mod processes;
 mod routes;
 pub mod rtnames;
+pub mod slab;
 pub mod snmp;
 pub mod sock_diag;
 mod sock_diag_decode;
