@@ -127,10 +127,9 @@ pub fn socket_owners() -> OwnerMap {
             let mut comm: Option<Arc<str>> = None;
             for entry in dir.flatten() {
                 path.truncate(base);
-                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                    continue;
-                };
-                path.push_str(&name);
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                path.push_str(name);
                 let Ok(target) = std::fs::read_link(&path) else {
                     continue;
                 };
