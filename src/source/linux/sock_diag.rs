@@ -20,7 +20,7 @@ use std::sync::Arc;
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 
 use super::processes::{OwnerMap, socket_owners};
-use super::sock_diag_decode::{Decoder, MessageKind, messages};
+use super::sock_diag_decode::{Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, messages};
 use super::{proc_net, users};
 use crate::error::Result;
 use crate::source::records::{Family, Proto, SocketRecord};
@@ -31,7 +31,6 @@ use crate::tables::sockets::{SocketSelect, Want};
 /// spare on 64 KiB-page kernels.
 const RECV_BUF: usize = 64 * 1024;
 
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
 const NLM_F_REQUEST: u16 = 1;
 const NLM_F_DUMP: u16 = 0x300;
 const AF_UNIX: u8 = 1;
