@@ -5,6 +5,8 @@ mod support;
 mod book;
 mod cli;
 mod netstat_linux;
+mod netstat_bsd;
 mod procstats;
 mod rtnl;
 mod snapshot;
+mod sockets;
