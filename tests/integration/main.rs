@@ -4,8 +4,8 @@ mod support;
 
 mod book;
 mod cli;
-mod netstat_linux;
 mod netstat_bsd;
+mod netstat_linux;
 mod procstats;
 mod rtnl;
 mod snapshot;

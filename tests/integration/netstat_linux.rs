@@ -671,10 +671,12 @@ fn continuous_mode_repeats_the_listing() {
     let dir = std::env::temp_dir().join(format!("netpry-ns-cont-{}", std::process::id()));
     let (ns, _procs) = populated("nsc", &dir);
     let link = Link::new("cont");
+    // `-c -g` is left out: from its second pass on, net-tools 2.10 prints the IPv4 group rows
+    // garbled (`E0              0      0:1::100:0`); netpry repeats the first pass's rows.
     for args in [
         &["-tanc"][..],
         &["-c", "-xa"],
-        &["-cgn"],
+        &["-c", "-tuln"],
         &["-c", "-uan", "-p"],
     ] {
         let want = continuous_passes(&ns, Path::new(NETSTAT), args);
@@ -731,7 +733,7 @@ fn unreachable_name_server_does_not_stall_the_listing() {
         "netpry netstat -ta took {took:?}"
     );
     assert!(
-        out.contains("10.78.0.1:7000 "),
+        out.contains("10.78.0.1:7001 "),
         "numeric fallback expected:\n{out}"
     );
     assert!(out.contains("ESTABLISHED"), "{out}");
