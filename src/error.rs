@@ -70,11 +70,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit status for this error: 2 for usage and snapshot errors, otherwise 1
+    /// The process exit status for this error: 2 for usage errors (bad options, unknown tables
+    /// or columns on the command line) and unreadable snapshots, otherwise 1
     /// (or what a script asked for).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Snapshot { .. } | Error::UnknownTable { .. } => 2,
+            Error::Usage(_)
+            | Error::Snapshot { .. }
+            | Error::UnknownTable { .. }
+            | Error::UnknownColumn { .. } => 2,
             Error::Script { code, .. } => *code,
             _ => 1,
         }
@@ -87,7 +91,10 @@ impl Error {
 
     /// A kernel error with context.
     pub fn kernel(what: impl Into<String>, source: std::io::Error) -> Error {
-        Error::Kernel { what: what.into(), source }
+        Error::Kernel {
+            what: what.into(),
+            source,
+        }
     }
 }
 
@@ -125,14 +132,20 @@ mod tests {
 
     #[test]
     fn suggests_the_closest_column() {
-        assert_eq!(suggest("stat", ["state", "proto", "uid"]), "; did you mean 'state'?");
+        assert_eq!(
+            suggest("stat", ["state", "proto", "uid"]),
+            "; did you mean 'state'?"
+        );
         assert_eq!(suggest("zzzzzz", ["uid", "pid"]), "; columns are: uid, pid");
     }
 
     #[test]
     fn usage_and_snapshot_errors_exit_2() {
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
-        let e = Error::Snapshot { path: "f".into(), problem: "bad".into() };
+        let e = Error::Snapshot {
+            path: "f".into(),
+            problem: "bad".into(),
+        };
         assert_eq!(e.exit_code(), 2);
         assert_eq!(e.to_string(), "snapshot f: bad");
     }

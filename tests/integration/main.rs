@@ -2,5 +2,7 @@
 
 mod support;
 
+mod book;
 mod cli;
+mod procstats;
 mod snapshot;

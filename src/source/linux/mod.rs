@@ -4,6 +4,10 @@
 mod host;
 mod links;
 pub mod netlink;
+pub mod snmp;
+pub mod sysctl;
 
 pub use host::host_info;
 pub use links::links;
+pub use snmp::protocol_stats;
+pub use sysctl::{net_sysctls, read_sysctl};
