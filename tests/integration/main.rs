@@ -5,4 +5,5 @@ mod support;
 mod book;
 mod cli;
 mod procstats;
+mod rtnl;
 mod snapshot;
