@@ -78,8 +78,10 @@ impl Ctx {
 /// inside a string), or when it may print whole socket rows (it calls `sockets` and never
 /// `select`s columns).
 pub fn needs_processes(source: &str) -> bool {
-    let words: Vec<&str> =
-        source.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = source
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
     let has = |w: &str| words.contains(&w);
     has("pid") || has("process") || has("processes") || (has("sockets") && !has("select"))
 }
@@ -92,9 +94,13 @@ mod tests {
     fn process_columns_only_when_named_or_printed_whole() {
         assert!(needs_processes("sockets()"));
         assert!(needs_processes(r#"sockets().select(["pid"])"#));
-        assert!(needs_processes("sockets().where(|s| s.process == \"sshd\").count()"));
+        assert!(needs_processes(
+            "sockets().where(|s| s.process == \"sshd\").count()"
+        ));
         assert!(needs_processes("processes().count()"));
-        assert!(!needs_processes("sockets().where(|s| s.state == \"LISTEN\").select([\"local_port\"])"));
+        assert!(!needs_processes(
+            "sockets().where(|s| s.state == \"LISTEN\").select([\"local_port\"])"
+        ));
         assert!(!needs_processes("interfaces()"));
         assert!(!needs_processes("sockets().select([\"pids\"])"));
     }

@@ -115,7 +115,9 @@ impl Pred {
             Pred::Cmp(c, op, lit) => op.test(compare(&row[*c], lit)),
             Pred::IsNull(c) => row[*c].is_null(),
             Pred::InText(c, hay) => row[*c].as_str().is_some_and(|s| hay.contains(s)),
-            Pred::InSet(c, set) => set.iter().any(|lit| compare(&row[*c], lit) == Some(Ordering::Equal)),
+            Pred::InSet(c, set) => set
+                .iter()
+                .any(|lit| compare(&row[*c], lit) == Some(Ordering::Equal)),
             Pred::InNet(c, net) => row[*c].as_ip().is_some_and(|ip| net.contains(&ip)),
             Pred::Ip(c, t) => row[*c].as_ip().is_some_and(|ip| t.check(ip)),
             Pred::Truthy(c) => row[*c].as_bool() == Some(true),
@@ -191,8 +193,16 @@ impl Env<'_> {
     fn pred(&self, n: &Node) -> Option<Pred> {
         match n {
             Node::Lit(Value::Bool(b)) => Some(Pred::Const(*b)),
-            Node::And(xs) => xs.iter().map(|x| self.pred(x)).collect::<Option<_>>().map(Pred::And),
-            Node::Or(xs) => xs.iter().map(|x| self.pred(x)).collect::<Option<_>>().map(Pred::Or),
+            Node::And(xs) => xs
+                .iter()
+                .map(|x| self.pred(x))
+                .collect::<Option<_>>()
+                .map(Pred::And),
+            Node::Or(xs) => xs
+                .iter()
+                .map(|x| self.pred(x))
+                .collect::<Option<_>>()
+                .map(Pred::Or),
             Node::Call(f, args) if f == "!" && args.len() == 1 => {
                 self.pred(&args[0]).map(|p| Pred::Not(Box::new(p)))
             }
@@ -201,9 +211,12 @@ impl Env<'_> {
                     return self.membership(&args[0], &args[1]);
                 }
                 let op = Op::parse(f)?;
-                if let (Some((c, ty)), Some(lit)) = (self.column(&args[0]), self.constant(&args[1])) {
+                if let (Some((c, ty)), Some(lit)) = (self.column(&args[0]), self.constant(&args[1]))
+                {
                     cmp(c, ty, op, lit)
-                } else if let (Some(lit), Some((c, ty))) = (self.constant(&args[0]), self.column(&args[1])) {
+                } else if let (Some(lit), Some((c, ty))) =
+                    (self.constant(&args[0]), self.column(&args[1]))
+                {
                     cmp(c, ty, op.flip(), lit)
                 } else {
                     None
@@ -231,7 +244,10 @@ impl Env<'_> {
     fn membership(&self, container: &Node, item: &Node) -> Option<Pred> {
         let (c, ty) = self.column(item)?;
         if let Node::Array(items) = container {
-            let lits = items.iter().map(|i| self.constant(i)).collect::<Option<Vec<_>>>()?;
+            let lits = items
+                .iter()
+                .map(|i| self.constant(i))
+                .collect::<Option<Vec<_>>>()?;
             // Each element is compared with `==`; only kinds that compare certainly qualify.
             let lits = lits
                 .into_iter()
@@ -242,7 +258,9 @@ impl Env<'_> {
                 .collect::<Option<Vec<_>>>()?;
             return Some(Pred::InSet(c, lits));
         }
-        let Value::Str(text) = self.constant(container)? else { return None };
+        let Value::Str(text) = self.constant(container)? else {
+            return None;
+        };
         match ty {
             Type::Ip => parse_net(&text).ok().map(|n| Pred::InNet(c, n)),
             Type::Str => Some(Pred::InText(c, text.to_string())),
@@ -259,7 +277,9 @@ fn cmp(c: usize, ty: Type, op: Op, lit: Value) -> Option<Pred> {
             Op::Eq => Some(Pred::IsNull(c)),
             Op::Ne => Some(Pred::Not(Box::new(Pred::IsNull(c)))),
             // `()` orders as false against numbers, text, addresses and `()`.
-            _ if matches!(ty, Type::Int | Type::Float | Type::Str | Type::Ip) => Some(Pred::Const(false)),
+            _ if matches!(ty, Type::Int | Type::Float | Type::Str | Type::Ip) => {
+                Some(Pred::Const(false))
+            }
             _ => None,
         },
         (Type::Int | Type::Float, l) if numeric(l) => Some(Pred::Cmp(c, op, lit)),
