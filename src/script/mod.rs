@@ -17,6 +17,8 @@ mod helpers;
 mod interrupt;
 mod ip;
 mod predicate;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use std::rc::Rc;
