@@ -6,4 +6,5 @@ mod book;
 mod cli;
 mod procstats;
 mod rtnl;
+mod script;
 mod snapshot;
