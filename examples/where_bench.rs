@@ -29,7 +29,12 @@ fn synthetic(rows: usize) -> Table {
         Column::new("send_q", Type::Int, "s"),
         Column::new("rtt_ms", Type::Float, "t"),
     ];
-    let states = [Value::str("ESTAB"), Value::str("TIME-WAIT"), Value::str("LISTEN"), Value::str("CLOSE-WAIT")];
+    let states = [
+        Value::str("ESTAB"),
+        Value::str("TIME-WAIT"),
+        Value::str("LISTEN"),
+        Value::str("CLOSE-WAIT"),
+    ];
     let tcp = Value::str("tcp");
     let mut t = Table::with_capacity("sockets", cols, rows);
     for i in 0..rows {
@@ -52,13 +57,24 @@ fn synthetic(rows: usize) -> Table {
 }
 
 fn time(label: &str, cat: &Rc<Catalog>, src: &str, native: bool) {
-    let settings = Settings { render: RenderOpts::default(), native_predicates: native };
+    let settings = Settings {
+        render: RenderOpts::default(),
+        native_predicates: native,
+    };
     // Warm up once (table lookup, allocator), then take the best of five.
     let mut best = f64::MAX;
     let mut result = String::new();
     for _ in 0..6 {
         let start = Instant::now();
-        let out = run(&Script { name: "<bench>", source: src, args: &[] }, Rc::clone(cat), settings);
+        let out = run(
+            &Script {
+                name: "<bench>",
+                source: src,
+                args: &[],
+            },
+            Rc::clone(cat),
+            settings,
+        );
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         best = best.min(ms);
         result = match out {
@@ -70,18 +86,35 @@ fn time(label: &str, cat: &Rc<Catalog>, src: &str, native: bool) {
 }
 
 fn main() {
-    let rows: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let rows: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let mut tables = BTreeMap::new();
     tables.insert("sockets".to_string(), Arc::new(synthetic(rows)));
-    let info = SnapshotInfo { host: "bench".into(), kernel: "".into(), time: "".into() };
-    let cat = Rc::new(Catalog::from_snapshot(Snapshot { info, tables, errors: BTreeMap::new() }));
+    let info = SnapshotInfo {
+        host: "bench".into(),
+        kernel: "".into(),
+        time: "".into(),
+    };
+    let cat = Rc::new(Catalog::from_snapshot(Snapshot {
+        info,
+        tables,
+        errors: BTreeMap::new(),
+    }));
     println!("where over {rows} rows (whole script: engine, compile, filter, count)");
     let simple = r#"sockets().where(|s| (s.state == "ESTAB" && s.remote_port == 443) || s.local_port < 1024).count()"#;
     time("native predicate", &cat, simple, true);
     time("same closure run by Rhai", &cat, simple, false);
-    let cidr = r#"sockets().where(|s| s.remote_addr in "192.168.0.0/20" && s.rtt_ms > 10.0).count()"#;
+    let cidr =
+        r#"sockets().where(|s| s.remote_addr in "192.168.0.0/20" && s.rtt_ms > 10.0).count()"#;
     time("native, CIDR and float", &cat, cidr, true);
     let complex = r#"sockets().where(|s| s.local_port % 1000 == 1 || s.state.len() == 6).count()"#;
     time("closure not compilable (Rhai)", &cat, complex, true);
-    time("empty script (engine overhead)", &cat, "sockets().count()", true);
+    time(
+        "empty script (engine overhead)",
+        &cat,
+        "sockets().count()",
+        true,
+    );
 }
