@@ -155,11 +155,21 @@ pub fn compile(closure: &Closure, curry: &[rhai::Dynamic], table: &Table) -> Opt
     if captured.len() != curry.len() {
         return None;
     }
-    let consts = captured
-        .iter()
-        .zip(curry)
-        .map(|(n, d)| (n.as_str(), super::types::from_dynamic(&d.flatten_clone())))
-        .collect();
+    // Only scalar captures are constants; anything else (an array, a row) runs as Rhai.
+    let mut consts = HashMap::new();
+    for (n, d) in captured.iter().zip(curry) {
+        let d = d.flatten_clone();
+        let scalar = d.is_unit()
+            || d.is_bool()
+            || d.is_int()
+            || d.is_float()
+            || d.is_string()
+            || d.is::<super::types::Ip>();
+        if !scalar {
+            return None;
+        }
+        consts.insert(n.as_str(), super::types::from_dynamic(&d));
+    }
     let env = Env { table, row, consts };
     // A bare boolean column is a valid predicate at the top only: `!` or `&&` over a null
     // would be an error in Rhai.

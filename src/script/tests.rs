@@ -180,10 +180,14 @@ fn native_and_rhai_predicates_agree() {
         r#"s.local_addr.within("192.168.1.0/24")"#,
         r#"s["proto"] == "udp""#,
         r#"s.local_port == port"#,
+        r#"s.local_addr == lo"#,
+        r#"s.state == states"#,
         r#"true"#,
     ];
     for p in preds {
-        let src = format!("let port = 22; sockets().where(|s| {p}).column(\"inode\")");
+        let src = format!(
+            "let port = 22; let lo = ip(\"127.0.0.1\"); let states = [\"LISTEN\"]; sockets().where(|s| {p}).column(\"inode\")"
+        );
         let native = eval_with(&src, &[], true);
         let rhai = eval_with(&src, &[], false);
         match (native, rhai) {
