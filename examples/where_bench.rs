@@ -112,6 +112,12 @@ fn main() {
     let complex = r#"sockets().where(|s| s.local_port % 1000 == 1 || s.state.len() == 6).count()"#;
     time("closure not compilable (Rhai)", &cat, complex, true);
     time(
+        "Rhai closure returning true",
+        &cat,
+        "sockets().where(|s| true).count()",
+        false,
+    );
+    time(
         "empty script (engine overhead)",
         &cat,
         "sockets().count()",
