@@ -2,12 +2,15 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod addresses;
+pub mod dev_snmp6;
 mod host;
 mod links;
+pub mod multicast;
 mod neighbours;
 pub mod netlink;
 mod routes;
 pub mod rtnames;
+pub mod slab;
 pub mod snmp;
 pub mod sysctl;
 
