@@ -196,8 +196,17 @@ fn run(cli: Cli) -> Result<u8> {
                 Err(e)
                     if e.kind() == std::io::ErrorKind::NotFound && !path.contains(['/', '.']) =>
                 {
+                    use clap::CommandFactory;
+                    let cmd = Cli::command();
+                    let names = cmd.get_subcommands().map(|c| c.get_name());
+                    let hint = crate::error::suggest(path, names);
+                    let hint = if hint.starts_with("; did you mean") {
+                        hint
+                    } else {
+                        String::new()
+                    };
                     return Err(Error::Usage(format!(
-                        "unknown command '{path}'; see `netpry --help` (a script file needs a path or a .rhai name)"
+                        "unknown command '{path}'{hint} (see `netpry --help`; a script file needs a path or a .rhai name)"
                     )));
                 }
                 Err(e) => return Err(Error::Usage(format!("cannot read script {path}: {e}"))),

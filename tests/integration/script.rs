@@ -101,7 +101,16 @@ fn usage_errors_exit_2() {
     assert_eq!((code, out.as_str()), (0, "tables\n-x\n"));
     let (code, _, err) = run(&["frobnicate"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown command 'frobnicate'"), "{err}");
+    assert!(
+        err.contains("unknown command 'frobnicate' (see `netpry --help`"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["tabless"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown command 'tabless'; did you mean 'tables'? (see"),
+        "{err}"
+    );
     let (code, _, err) = run(&["/nonexistent/x.rhai"]);
     assert_eq!(code, 2);
     assert!(
