@@ -7,5 +7,6 @@ mod cli;
 mod netstat_bsd;
 mod procstats;
 mod rtnl;
+mod script;
 mod snapshot;
 mod sockets;
