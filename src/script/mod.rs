@@ -1,1 +1,5 @@
-//! Rhai scripting over the tables (placeholder until the scripting issue lands).
+//! Rhai scripting over the tables (being written).
+
+mod closure;
+mod ip;
+mod types;
