@@ -48,6 +48,8 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Interactive shell (the default on a terminal); with stdin not a terminal, runs stdin as a script.
+    Repl,
     /// net-tools compatible netstat (`netpry netstat -tanp`); see `netpry netstat --help`.
     Netstat {
         /// netstat arguments, exactly as net-tools netstat takes them.

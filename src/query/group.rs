@@ -54,7 +54,11 @@ pub fn group_by(table: &Table, key: &str, agg: Aggregate<'_>) -> Result<Table> {
         }
         Aggregate::Min(c) | Aggregate::Max(c) => {
             let i = column_index(table, c)?;
-            let prefix = if matches!(agg, Aggregate::Min(_)) { "min" } else { "max" };
+            let prefix = if matches!(agg, Aggregate::Min(_)) {
+                "min"
+            } else {
+                "max"
+            };
             (Some(i), format!("{prefix}_{c}"), table.columns()[i].ty)
         }
     };
@@ -104,7 +108,9 @@ mod tests {
     use crate::query::testdata::socks;
 
     fn pairs(t: &Table) -> Vec<(String, String)> {
-        t.rows().map(|r| (r[0].to_string(), r[1].to_string())).collect()
+        t.rows()
+            .map(|r| (r[0].to_string(), r[1].to_string()))
+            .collect()
     }
 
     #[test]
@@ -113,7 +119,11 @@ mod tests {
         assert_eq!(t.columns()[1].name, "count");
         assert_eq!(
             pairs(&t),
-            [("ESTAB".into(), "2".into()), ("LISTEN".into(), "1".into()), ("UNCONN".into(), "1".into())]
+            [
+                ("ESTAB".into(), "2".into()),
+                ("LISTEN".into(), "1".into()),
+                ("UNCONN".into(), "1".into())
+            ]
         );
     }
 
@@ -121,18 +131,34 @@ mod tests {
     fn sum_min_max_skip_nulls() {
         let s = group_by(&socks(), "proto", Aggregate::Sum("pid")).unwrap();
         assert_eq!(s.columns()[1].name, "sum_pid");
-        assert_eq!(pairs(&s), [("tcp".into(), "40".into()), ("udp".into(), "0".into())]);
+        assert_eq!(
+            pairs(&s),
+            [("tcp".into(), "40".into()), ("udp".into(), "0".into())]
+        );
         let mn = group_by(&socks(), "proto", Aggregate::Min("remote_addr")).unwrap();
-        assert_eq!(pairs(&mn), [("tcp".into(), "10.0.0.9".into()), ("udp".into(), "".into())]);
+        assert_eq!(
+            pairs(&mn),
+            [("tcp".into(), "10.0.0.9".into()), ("udp".into(), "".into())]
+        );
         let mx = group_by(&socks(), "proto", Aggregate::Max("local_port")).unwrap();
-        assert_eq!(pairs(&mx), [("tcp".into(), "443".into()), ("udp".into(), "53".into())]);
+        assert_eq!(
+            pairs(&mx),
+            [("tcp".into(), "443".into()), ("udp".into(), "53".into())]
+        );
     }
 
     #[test]
     fn sum_of_text_is_an_error() {
-        let e = group_by(&socks(), "proto", Aggregate::Sum("state")).unwrap_err().to_string();
-        assert_eq!(e, "sum: column 'state' of sockets holds str values, not numbers");
-        let e = group_by(&socks(), "prot", Aggregate::Count).unwrap_err().to_string();
+        let e = group_by(&socks(), "proto", Aggregate::Sum("state"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sum: column 'state' of sockets holds str values, not numbers"
+        );
+        let e = group_by(&socks(), "prot", Aggregate::Count)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "no column 'prot' in sockets; did you mean 'proto'?");
     }
 

@@ -22,7 +22,13 @@ pub enum JoinKind {
 /// columns, then the right columns except its key; a right column whose name the left table
 /// already uses is renamed `RIGHTTABLE_NAME` (e.g. `processes_uid`). Rows come in left order,
 /// matches in right order.
-pub fn join(left: &Table, right: &Table, left_key: &str, right_key: &str, kind: JoinKind) -> Result<Table> {
+pub fn join(
+    left: &Table,
+    right: &Table,
+    left_key: &str,
+    right_key: &str,
+    kind: JoinKind,
+) -> Result<Table> {
     let lk = column_index(left, left_key)?;
     let rk = column_index(right, right_key)?;
     let right_cols: Vec<usize> = (0..right.width()).filter(|&i| i != rk).collect();
@@ -44,16 +50,28 @@ pub fn join(left: &Table, right: &Table, left_key: &str, right_key: &str, kind: 
     }
     let mut out = Table::with_capacity(left.name().to_string(), schema, left.len());
     for lrow in left.rows() {
-        let matches = if lrow[lk].is_null() { None } else { index.get(&lrow[lk]) };
+        let matches = if lrow[lk].is_null() {
+            None
+        } else {
+            index.get(&lrow[lk])
+        };
         match matches {
             Some(ms) => {
                 for &m in ms {
                     let rrow = right.row(m);
-                    out.push(lrow.iter().cloned().chain(right_cols.iter().map(|&i| rrow[i].clone())));
+                    out.push(
+                        lrow.iter()
+                            .cloned()
+                            .chain(right_cols.iter().map(|&i| rrow[i].clone())),
+                    );
                 }
             }
             None if kind == JoinKind::Left => {
-                out.push(lrow.iter().cloned().chain(right_cols.iter().map(|_| Value::Null)));
+                out.push(
+                    lrow.iter()
+                        .cloned()
+                        .chain(right_cols.iter().map(|_| Value::Null)),
+                );
             }
             None => {}
         }
@@ -84,10 +102,19 @@ mod tests {
 
     #[test]
     fn clashing_names_are_prefixed_with_the_right_table() {
-        let t = join(&socks(), &socks(), "local_port", "local_port", JoinKind::Inner).unwrap();
+        let t = join(
+            &socks(),
+            &socks(),
+            "local_port",
+            "local_port",
+            JoinKind::Inner,
+        )
+        .unwrap();
         assert!(t.column_index("sockets_state").is_some());
         assert!(t.column_index("sockets_local_port").is_none());
-        let e = join(&socks(), &procs(), "pid", "pidd", JoinKind::Inner).unwrap_err().to_string();
+        let e = join(&socks(), &procs(), "pid", "pidd", JoinKind::Inner)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "no column 'pidd' in processes; did you mean 'pid'?");
     }
 }

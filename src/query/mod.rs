@@ -24,7 +24,9 @@ use crate::model::Table;
 /// Position of column `name` in `table`, or an error naming the table and suggesting the
 /// closest column.
 pub fn column_index(table: &Table, name: &str) -> Result<usize> {
-    table.column_index(name).ok_or_else(|| unknown_column(table, name))
+    table
+        .column_index(name)
+        .ok_or_else(|| unknown_column(table, name))
 }
 
 /// The "no column" error for `name` in `table`.
@@ -55,10 +57,34 @@ pub(crate) mod testdata {
             ],
         );
         let ip = |s: &str| Value::Ip(s.parse().unwrap());
-        t.push([Value::str("tcp"), Value::str("LISTEN"), Value::Int(22), Value::Null, Value::Int(10)]);
-        t.push([Value::str("tcp"), Value::str("ESTAB"), Value::Int(22), ip("10.0.0.9"), Value::Int(10)]);
-        t.push([Value::str("tcp"), Value::str("ESTAB"), Value::Int(443), ip("10.0.0.10"), Value::Int(20)]);
-        t.push([Value::str("udp"), Value::str("UNCONN"), Value::Int(53), Value::Null, Value::Null]);
+        t.push([
+            Value::str("tcp"),
+            Value::str("LISTEN"),
+            Value::Int(22),
+            Value::Null,
+            Value::Int(10),
+        ]);
+        t.push([
+            Value::str("tcp"),
+            Value::str("ESTAB"),
+            Value::Int(22),
+            ip("10.0.0.9"),
+            Value::Int(10),
+        ]);
+        t.push([
+            Value::str("tcp"),
+            Value::str("ESTAB"),
+            Value::Int(443),
+            ip("10.0.0.10"),
+            Value::Int(20),
+        ]);
+        t.push([
+            Value::str("udp"),
+            Value::str("UNCONN"),
+            Value::Int(53),
+            Value::Null,
+            Value::Null,
+        ]);
         t
     }
 
@@ -66,7 +92,10 @@ pub(crate) mod testdata {
     pub fn procs() -> Table {
         let mut t = Table::new(
             "processes",
-            vec![Column::new("pid", Type::Int, "i"), Column::new("name", Type::Str, "n")],
+            vec![
+                Column::new("pid", Type::Int, "i"),
+                Column::new("name", Type::Str, "n"),
+            ],
         );
         t.push([Value::Int(10), Value::str("sshd")]);
         t.push([Value::Int(30), Value::str("cron")]);

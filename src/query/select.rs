@@ -7,7 +7,10 @@ use crate::model::{Column, Table};
 /// The table with only `columns`, in that order; an unknown name is an error that suggests the
 /// closest column.
 pub fn select<S: AsRef<str>>(table: &Table, columns: &[S]) -> Result<Table> {
-    let idx = columns.iter().map(|c| column_index(table, c.as_ref())).collect::<Result<Vec<_>>>()?;
+    let idx = columns
+        .iter()
+        .map(|c| column_index(table, c.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
     let schema: Vec<Column> = idx.iter().map(|&i| table.columns()[i].clone()).collect();
     let mut out = Table::with_capacity(table.name().to_string(), schema, table.len());
     for row in table.rows() {
@@ -25,7 +28,10 @@ mod tests {
     fn select_reorders_and_rejects_unknown() {
         let mut t = Table::new(
             "t",
-            vec![Column::new("a", Type::Int, "a"), Column::new("b", Type::Int, "b")],
+            vec![
+                Column::new("a", Type::Int, "a"),
+                Column::new("b", Type::Int, "b"),
+            ],
         );
         t.push([Value::Int(1), Value::Int(2)]);
         let s = select(&t, &["b", "a"]).unwrap();

@@ -8,11 +8,18 @@ use crate::model::Table;
 /// with [`crate::model::Value`]'s total order: null first, numbers by value, addresses
 /// numerically, text by bytes. `desc` reverses the order (null last).
 pub fn sort<S: AsRef<str>>(table: &Table, columns: &[S], desc: bool) -> Result<Table> {
-    let idx = columns.iter().map(|c| column_index(table, c.as_ref())).collect::<Result<Vec<_>>>()?;
+    let idx = columns
+        .iter()
+        .map(|c| column_index(table, c.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
     let mut order: Vec<usize> = (0..table.len()).collect();
     order.sort_by(|&a, &b| {
         let (ra, rb) = (table.row(a), table.row(b));
-        let ord = idx.iter().map(|&c| ra[c].cmp(&rb[c])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal);
+        let ord = idx
+            .iter()
+            .map(|&c| ra[c].cmp(&rb[c]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal);
         if desc { ord.reverse() } else { ord }
     });
     Ok(take_rows(table, &order))
@@ -28,7 +35,15 @@ mod tests {
     fn sorts_by_value_and_keeps_ties_stable() {
         let t = sort(&socks(), &["local_port"], false).unwrap();
         let ports: Vec<_> = t.rows().map(|r| r[2].clone()).collect();
-        assert_eq!(ports, [Value::Int(22), Value::Int(22), Value::Int(53), Value::Int(443)]);
+        assert_eq!(
+            ports,
+            [
+                Value::Int(22),
+                Value::Int(22),
+                Value::Int(53),
+                Value::Int(443)
+            ]
+        );
         assert_eq!(t.cell(0, 1), &Value::str("LISTEN"));
         let d = sort(&socks(), &["remote_addr"], true).unwrap();
         // 10.0.0.10 sorts after 10.0.0.9 as an address.

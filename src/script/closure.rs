@@ -97,7 +97,12 @@ fn node(e: &Expr) -> Node {
         Expr::CharConstant(c, _) => Node::Lit(Value::str(c.to_string())),
         Expr::Unit(_) => Node::Lit(Value::Null),
         Expr::DynamicConstant(d, _) => match d.as_array_ref() {
-            Ok(items) => Node::Array(items.iter().map(|i| Node::Lit(super::types::from_dynamic(i))).collect()),
+            Ok(items) => Node::Array(
+                items
+                    .iter()
+                    .map(|i| Node::Lit(super::types::from_dynamic(i)))
+                    .collect(),
+            ),
             Err(_) => Node::Other,
         },
         Expr::Variable(..) => var_name(e).map_or(Node::Other, Node::Var),
@@ -111,12 +116,16 @@ fn node(e: &Expr) -> Node {
             _ => Node::Other,
         },
         Expr::Dot(b, ..) => {
-            let Some(v) = var_name(&b.lhs) else { return Node::Other };
+            let Some(v) = var_name(&b.lhs) else {
+                return Node::Other;
+            };
             match &b.rhs {
                 Expr::Property(p, _) => Node::Prop(v, p.2.to_string()),
-                Expr::MethodCall(f, _) => {
-                    Node::Method(Box::new(Node::Var(v)), f.name.to_string(), f.args.iter().map(node).collect())
-                }
+                Expr::MethodCall(f, _) => Node::Method(
+                    Box::new(Node::Var(v)),
+                    f.name.to_string(),
+                    f.args.iter().map(node).collect(),
+                ),
                 Expr::Dot(b2, ..) => match (&b2.lhs, &b2.rhs) {
                     (Expr::Property(p, _), Expr::MethodCall(f, _)) => Node::Method(
                         Box::new(Node::Prop(v, p.2.to_string())),
@@ -150,11 +159,23 @@ mod tests {
         let Node::And(parts) = n else { panic!("{n:?}") };
         assert_eq!(
             parts[0],
-            Node::Call("==".into(), vec![Node::Prop("s".into(), "state".into()), Node::Lit(Value::str("LISTEN"))])
+            Node::Call(
+                "==".into(),
+                vec![
+                    Node::Prop("s".into(), "state".into()),
+                    Node::Lit(Value::str("LISTEN"))
+                ]
+            )
         );
         assert_eq!(
             parts[1],
-            Node::Call("<".into(), vec![Node::Prop("s".into(), "local_port".into()), Node::Lit(Value::Int(1024))])
+            Node::Call(
+                "<".into(),
+                vec![
+                    Node::Prop("s".into(), "local_port".into()),
+                    Node::Lit(Value::Int(1024))
+                ]
+            )
         );
     }
 
@@ -165,11 +186,21 @@ mod tests {
             n,
             Node::Call(
                 "contains".into(),
-                vec![Node::Lit(Value::str("10.0.0.0/8")), Node::Prop("s".into(), "remote_addr".into())]
+                vec![
+                    Node::Lit(Value::str("10.0.0.0/8")),
+                    Node::Prop("s".into(), "remote_addr".into())
+                ]
             )
         );
         let n = body(r#"let f = |s| s.remote_addr.is_loopback();"#);
-        assert_eq!(n, Node::Method(Box::new(Node::Prop("s".into(), "remote_addr".into())), "is_loopback".into(), vec![]));
+        assert_eq!(
+            n,
+            Node::Method(
+                Box::new(Node::Prop("s".into(), "remote_addr".into())),
+                "is_loopback".into(),
+                vec![]
+            )
+        );
         let n = body(r#"let f = |s| #{ zeta: s.a, alpha: 1 };"#);
         assert_eq!(n, Node::Map(vec!["zeta".into(), "alpha".into()]));
         let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTAB"];"#);
@@ -181,7 +212,9 @@ mod tests {
     #[test]
     fn captured_variables_come_first() {
         let engine = rhai::Engine::new();
-        let ast = engine.compile("let p = 22; let f = |s| s.local_port == p;").unwrap();
+        let ast = engine
+            .compile("let p = 22; let f = |s| s.local_port == p;")
+            .unwrap();
         let c = closures(&ast).into_values().next().unwrap();
         assert_eq!(c.params, ["p", "s"]);
     }

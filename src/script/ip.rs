@@ -71,15 +71,26 @@ impl IpTest {
 }
 
 fn err<T>(msg: String) -> RhaiResultOf<T> {
-    Err(Box::new(EvalAltResult::ErrorRuntime(msg.into(), Position::NONE)))
+    Err(Box::new(EvalAltResult::ErrorRuntime(
+        msg.into(),
+        Position::NONE,
+    )))
 }
 
 macro_rules! ordering_ops {
     ($engine:ident, $l:ty, $r:ty, $cmp:expr) => {
-        $engine.register_fn("<", move |a: $l, b: $r| -> RhaiResultOf<bool> { Ok($cmp(a, b)?.is_lt()) });
-        $engine.register_fn("<=", move |a: $l, b: $r| -> RhaiResultOf<bool> { Ok($cmp(a, b)?.is_le()) });
-        $engine.register_fn(">", move |a: $l, b: $r| -> RhaiResultOf<bool> { Ok($cmp(a, b)?.is_gt()) });
-        $engine.register_fn(">=", move |a: $l, b: $r| -> RhaiResultOf<bool> { Ok($cmp(a, b)?.is_ge()) });
+        $engine.register_fn("<", move |a: $l, b: $r| -> RhaiResultOf<bool> {
+            Ok($cmp(a, b)?.is_lt())
+        });
+        $engine.register_fn("<=", move |a: $l, b: $r| -> RhaiResultOf<bool> {
+            Ok($cmp(a, b)?.is_le())
+        });
+        $engine.register_fn(">", move |a: $l, b: $r| -> RhaiResultOf<bool> {
+            Ok($cmp(a, b)?.is_gt())
+        });
+        $engine.register_fn(">=", move |a: $l, b: $r| -> RhaiResultOf<bool> {
+            Ok($cmp(a, b)?.is_ge())
+        });
     };
 }
 
@@ -96,7 +107,10 @@ macro_rules! null_false {
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Ip>("Ip");
     engine.register_fn("ip", |text: &str| -> RhaiResultOf<Ip> {
-        text.trim().parse().map(Ip).or_else(|_| err(format!("'{text}' is not an IP address")))
+        text.trim()
+            .parse()
+            .map(Ip)
+            .or_else(|_| err(format!("'{text}' is not an IP address")))
     });
     engine.register_fn("to_string", |ip: &mut Ip| ip.0.to_string());
     engine.register_fn("to_debug", |ip: &mut Ip| ip.0.to_string());
@@ -106,11 +120,17 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("!=", |a: Ip, b: &str| !eq_text(a.0, b));
     engine.register_fn("==", |a: &str, b: Ip| eq_text(b.0, a));
     engine.register_fn("!=", |a: &str, b: Ip| !eq_text(b.0, a));
-    ordering_ops!(engine, Ip, Ip, |a: Ip, b: Ip| -> RhaiResultOf<Ordering> { Ok(a.cmp(&b)) });
-    ordering_ops!(engine, Ip, &str, |a: Ip, b: &str| -> RhaiResultOf<Ordering> {
+    ordering_ops!(engine, Ip, Ip, |a: Ip, b: Ip| -> RhaiResultOf<Ordering> {
+        Ok(a.cmp(&b))
+    });
+    ordering_ops!(engine, Ip, &str, |a: Ip,
+                                     b: &str|
+     -> RhaiResultOf<Ordering> {
         cmp_text(a.0, b).or_else(err)
     });
-    ordering_ops!(engine, &str, Ip, |a: &str, b: Ip| -> RhaiResultOf<Ordering> {
+    ordering_ops!(engine, &str, Ip, |a: &str,
+                                     b: Ip|
+     -> RhaiResultOf<Ordering> {
         cmp_text(b.0, a).map(Ordering::reverse).or_else(err)
     });
     // `ip in "10.0.0.0/8"` is `contains("10.0.0.0/8", ip)`.
@@ -143,7 +163,11 @@ mod tests {
         let ip: IpAddr = "10.1.2.3".parse().unwrap();
         assert!(parse_net("10.0.0.0/8").unwrap().contains(&ip));
         assert!(parse_net("10.1.2.3").unwrap().contains(&ip));
-        assert!(parse_net("nope").unwrap_err().contains("not an address or a CIDR"));
+        assert!(
+            parse_net("nope")
+                .unwrap_err()
+                .contains("not an address or a CIDR")
+        );
         assert!(eq_text(ip, "10.1.2.3") && !eq_text(ip, "x"));
         assert_eq!(cmp_text(ip, "10.1.2.10"), Ok(Ordering::Less));
         assert!(IpTest::Private.check(ip));

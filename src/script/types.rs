@@ -48,7 +48,10 @@ impl Iterator for RowIter {
     fn next(&mut self) -> Option<Row> {
         (self.next < self.table.len()).then(|| {
             self.next += 1;
-            Row { table: Arc::clone(&self.table), index: self.next - 1 }
+            Row {
+                table: Arc::clone(&self.table),
+                index: self.next - 1,
+            }
         })
     }
 }
@@ -57,7 +60,10 @@ impl IntoIterator for TableRef {
     type Item = Row;
     type IntoIter = RowIter;
     fn into_iter(self) -> RowIter {
-        RowIter { table: self.0, next: 0 }
+        RowIter {
+            table: self.0,
+            next: 0,
+        }
     }
 }
 
