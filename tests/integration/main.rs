@@ -2,6 +2,9 @@
 
 mod support;
 
+mod book;
 mod cli;
+mod procstats;
 mod repl;
+mod rtnl;
 mod snapshot;
