@@ -9,7 +9,6 @@
 //! script without prompts.
 
 mod commands;
-mod eval;
 mod explain;
 mod helper;
 mod lex;
@@ -17,7 +16,7 @@ mod pager;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use rustyline::error::ReadlineError;
@@ -28,6 +27,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::model::Table;
 use crate::render::{self, Format, RenderOpts};
+use crate::script::{self, Output, Script, Settings, VarShape};
 
 pub use explain::explain;
 pub use helper::{ReplHelper, VarKind, Vocabulary};
@@ -50,8 +50,8 @@ pub struct Options {
 
 /// The shell's state between inputs.
 pub struct Session {
-    catalog: Arc<Catalog>,
-    evaluator: eval::Evaluator,
+    catalog: Rc<Catalog>,
+    evaluator: script::Session,
     /// The snapshot being read, if any.
     pub snapshot: Option<PathBuf>,
     /// Output format of results.
@@ -86,13 +86,15 @@ pub fn run(opts: Options) -> Result<u8> {
 impl Session {
     /// A session reading the snapshot or the kernel, as `opts` says.
     pub fn new(opts: &Options) -> Result<Session> {
-        let catalog = Arc::new(crate::app::catalog(opts.snapshot.as_deref())?);
-        let evaluator = eval::Evaluator::new(Arc::clone(&catalog))?;
+        let catalog = Rc::new(crate::app::catalog(opts.snapshot.as_deref())?);
+        let format = opts.format.unwrap_or_default();
+        let evaluator =
+            script::Session::new(Rc::clone(&catalog), Settings::new(render_opts(format)));
         Ok(Session {
             catalog,
             evaluator,
             snapshot: opts.snapshot.clone(),
-            format: opts.format.unwrap_or_default(),
+            format,
             timer: false,
             pager: Pager::default(),
             fresh_since: None,
@@ -113,16 +115,33 @@ impl Session {
         }
     }
 
-    /// Names for completion: table methods and helper functions, from the engine's registry.
+    /// Names for completion: table methods and helper functions from the engine's registry,
+    /// and the saved scripts.
     pub fn vocabulary(&self) -> Vocabulary {
-        self.evaluator.vocabulary()
+        let (methods, functions) = self.evaluator.vocabulary();
+        let scripts = script::catalogue::all()
+            .map(|m| m.into_keys().collect())
+            .unwrap_or_default();
+        Vocabulary {
+            methods,
+            functions,
+            scripts,
+        }
     }
 
     /// The variables of the scope, classified for completion.
     pub fn variables(&self) -> std::collections::BTreeMap<String, VarKind> {
         self.evaluator
             .variables()
-            .map(|(name, _)| (name.to_string(), VarKind::Other))
+            .into_iter()
+            .map(|(name, shape)| {
+                let kind = match shape {
+                    VarShape::Table(c) => VarKind::Table(c),
+                    VarShape::Row(c) => VarKind::Row(c),
+                    VarShape::Other => VarKind::Other,
+                };
+                (name, kind)
+            })
             .collect()
     }
 
@@ -173,16 +192,53 @@ impl Session {
         }
     }
 
-    /// Evaluates one input and shows its value; errors are printed, never returned.
+    /// Evaluates one input in the session's scope and shows its value; errors are printed,
+    /// never returned.
     pub fn eval_and_show(&mut self, src: &str) {
         self.age_data();
+        self.evaluator.settings.render = render_opts(self.format);
         let started = Instant::now();
-        let result = self.evaluator.eval(src, "<repl>");
+        let result = self.evaluator.eval("<repl>", src);
+        self.finish(result, started);
+    }
+
+    /// Runs a saved script (by name) or a script file (a path) with `args`, in a scope of its
+    /// own, over the session's data.
+    pub fn run_script(&mut self, script: &str, args: &[String]) {
+        let (name, source) = if script.contains('/') || script.ends_with(".rhai") {
+            match std::fs::read_to_string(script) {
+                Ok(s) => (script.to_string(), s),
+                Err(e) => return self.error(&format!("cannot read script {script}: {e}")),
+            }
+        } else {
+            match script::catalogue::find(script) {
+                Ok(saved) => (saved.name.clone(), saved.source.clone()),
+                Err(e) => return self.error(&e.to_string()),
+            }
+        };
+        self.age_data();
+        let started = Instant::now();
+        let settings = Settings::new(render_opts(self.format));
+        let result = script::run(
+            &Script {
+                name: &name,
+                source: &source,
+                args,
+            },
+            Rc::clone(&self.catalog),
+            settings,
+        );
+        self.finish(result, started);
+    }
+
+    /// Prints notes, the result or the error, and the time.
+    fn finish(&mut self, result: Result<Output>, started: Instant) {
         for n in self.catalog.notes().take() {
             eprintln!("netpry: note: {n}");
         }
         match result {
-            Ok(value) => self.show_value(&value),
+            Ok(out) => self.show_output(out),
+            Err(e) if e.is_broken_pipe() => {}
             Err(e) => self.error(&e.to_string()),
         }
         if self.timer {
@@ -192,9 +248,18 @@ impl Session {
 
     /// Evaluates a whole script (stdin mode) and returns its exit status.
     fn eval_script(&mut self, src: &str, name: &str) -> u8 {
-        match self.evaluator.eval(src, name) {
-            Ok(value) => {
-                self.show_value(&value);
+        self.evaluator.settings.render = render_opts(self.format);
+        let result = self.evaluator.eval(name, src);
+        for n in self.catalog.notes().take() {
+            eprintln!("netpry: note: {n}");
+        }
+        match result {
+            Ok(Output::Exit { code, message }) => {
+                self.show(&message);
+                code
+            }
+            Ok(out) => {
+                self.show_output(out);
                 0
             }
             Err(e) if e.is_broken_pipe() => 0,
@@ -205,37 +270,36 @@ impl Session {
         }
     }
 
-    /// Runs a saved script with arguments.
-    pub fn run_script(&mut self, script: &str, _args: &[String]) {
-        let path = Path::new(script);
-        match std::fs::read_to_string(path) {
-            Ok(src) => self.eval_and_show(&src),
-            Err(e) => self.error(&format!("cannot read {script}: {e}")),
+    /// Shows what an evaluation produced: tables rendered in the session's format, values as
+    /// text (JSON with `.format json`).
+    fn show_output(&self, out: Output) {
+        match out {
+            Output::Nothing => {}
+            Output::Table(t) => self.show_table(&t),
+            Output::Value { text, json } => {
+                if self.format == Format::Json {
+                    self.show(&json.to_string());
+                } else {
+                    self.show(&text);
+                }
+            }
+            Output::Exit { code, message } => {
+                self.show(&message);
+                self.show(&format!("(the script asked to exit with status {code})"));
+            }
         }
     }
+}
 
-    /// Shows an evaluation result: tables rendered, unit nothing, strings as they are.
-    fn show_value(&self, value: &rhai::Dynamic) {
-        if value.is_unit() {
-            return;
-        }
-        if let Ok(s) = value.as_immutable_string_ref() {
-            self.show(&s);
-            return;
-        }
-        self.show(&value.to_string());
-    }
+/// Render options for results: `format`, fitted to the terminal when stdout is one.
+fn render_opts(format: Format) -> RenderOpts {
+    crate::app::stdout_render_opts(Some(format))
 }
 
 /// Renders `table` as text in `format`, fitted to the terminal width.
 fn render_table(table: &Table, format: Format) -> Result<String> {
-    let width = if std::io::stdout().is_terminal() {
-        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
-    } else {
-        None
-    };
     let mut buf = Vec::new();
-    render::render(table, &RenderOpts { format, width }, &mut buf)?;
+    render::render(table, &render_opts(format), &mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 

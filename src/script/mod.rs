@@ -17,6 +17,7 @@ mod helpers;
 mod interrupt;
 mod ip;
 mod predicate;
+mod session;
 mod types;
 
 use std::rc::Rc;
@@ -32,6 +33,7 @@ use crate::render::RenderOpts;
 
 pub use context::needs_processes;
 pub use engine::Limits;
+pub use session::{Session, VarShape};
 
 /// The token a script stops with on Ctrl-C (also its message).
 pub const INTERRUPTED: &str = "interrupted";

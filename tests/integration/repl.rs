@@ -47,7 +47,17 @@ impl Shell {
         // Keep the pane after the shell exits, to read its exit status.
         let wrapped = format!("{cmd}; echo \"[exited $?]\"; sleep 60");
         let shell = Shell { socket, name };
-        shell.tmux(&["new-session", "-d", "-x", "200", "-y", "50", "-s", &shell.name, &wrapped]);
+        shell.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "-s",
+            &shell.name,
+            &wrapped,
+        ]);
         shell.tmux(&["set-option", "-t", &shell.name, "history-limit", "10000"]);
         shell
     }
@@ -59,7 +69,11 @@ impl Shell {
             .stdin(Stdio::null())
             .output()
             .expect("run tmux (is it installed?)");
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -117,13 +131,19 @@ impl Shell {
 
     /// Waits until `needle` is on the screen `n` times.
     fn wait_count(&self, needle: &str, n: usize) -> String {
-        self.wait_until(&format!("{n}× {needle:?}"), |s| s.matches(needle).count() >= n)
+        self.wait_until(&format!("{n}× {needle:?}"), |s| {
+            s.matches(needle).count() >= n
+        })
     }
 
     /// The last prompt line of the screen (what is being edited).
     fn input_line(&self) -> String {
         let s = self.screen();
-        s.lines().rev().find(|l| l.starts_with("netpry")).unwrap_or("").to_string()
+        s.lines()
+            .rev()
+            .find(|l| l.starts_with("netpry"))
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -148,7 +168,11 @@ fn fixture_shell(tag: &str, state: &Path) -> Shell {
 /// The columns of a registered table that start with `prefix`.
 fn registry_columns(table: &str, prefix: &str) -> Vec<String> {
     let def = netpry::tables::lookup(table).expect("registered table");
-    (def.columns)().iter().map(|c| c.name.to_string()).filter(|c| c.starts_with(prefix)).collect()
+    (def.columns)()
+        .iter()
+        .map(|c| c.name.to_string())
+        .filter(|c| c.starts_with(prefix))
+        .collect()
 }
 
 #[test]
@@ -157,18 +181,30 @@ fn completes_table_method_and_column() {
     let sh = fixture_shell("complete", state.path());
     sh.type_text("interf");
     sh.keys(&["Tab"]);
-    sh.wait_until("table name completed", |_| sh.input_line().ends_with("interfaces("));
+    sh.wait_until("table name completed", |_| {
+        sh.input_line().ends_with("interfaces(")
+    });
     sh.type_text(").wher");
     sh.keys(&["Tab"]);
-    sh.wait_until("method completed", |_| sh.input_line().ends_with("interfaces().where("));
-    assert_eq!(registry_columns("interfaces", "mt"), ["mtu"], "the registry changed: fix the test");
+    sh.wait_until("method completed", |_| {
+        sh.input_line().ends_with("interfaces().where(")
+    });
+    assert_eq!(
+        registry_columns("interfaces", "mt"),
+        ["mtu"],
+        "the registry changed: fix the test"
+    );
     sh.type_text("|i| i.mt");
     sh.keys(&["Tab"]);
-    sh.wait_until("column completed", |_| sh.input_line().ends_with("where(|i| i.mtu"));
+    sh.wait_until("column completed", |_| {
+        sh.input_line().ends_with("where(|i| i.mtu")
+    });
     // Inside a string argument of a column-taking method.
     sh.type_text(" > 1450).sort(\"na");
     sh.keys(&["Tab"]);
-    sh.wait_until("column in a string", |_| sh.input_line().ends_with(".sort(\"name"));
+    sh.wait_until("column in a string", |_| {
+        sh.input_line().ends_with(".sort(\"name")
+    });
     sh.type_text("\").len() + 4000");
     sh.keys(&["Enter"]);
     sh.wait_for("4002");
@@ -178,7 +214,9 @@ fn completes_table_method_and_column() {
     sh.wait_until("dot-command", |_| sh.input_line().ends_with(".schema"));
     sh.type_text(" socke");
     sh.keys(&["Tab"]);
-    sh.wait_until("table argument", |_| sh.input_line().ends_with(".schema sockets"));
+    sh.wait_until("table argument", |_| {
+        sh.input_line().ends_with(".schema sockets")
+    });
 }
 
 #[test]
@@ -190,7 +228,7 @@ fn multi_line_input_and_persistent_definitions() {
     sh.eval("}");
     sh.line("let items = [1,");
     sh.eval("  2, 3]");
-    sh.line("twice(items.len() + 500)");
+    sh.eval("twice(items.len() + 500)");
     sh.wait_for("1006");
     // The continuation lines were one input: no error was printed.
     let s = sh.screen();
@@ -202,7 +240,7 @@ fn history_is_kept_across_runs() {
     let state = tempfile::tempdir().unwrap();
     {
         let sh = fixture_shell("hist1", state.path());
-        sh.line("40 + 2002");
+        sh.eval("40 + 2002");
         sh.wait_for("2042");
         sh.keys(&["C-d"]);
         sh.wait_for("[exited 0]");
@@ -225,7 +263,7 @@ fn ctrl_c_interrupts_a_running_script_and_the_shell_goes_on() {
     std::thread::sleep(Duration::from_millis(300));
     sh.keys(&["C-c"]);
     sh.wait_for("interrupted");
-    sh.line("1000 + 1");
+    sh.eval("1000 + 1");
     sh.wait_for("1001");
     // Ctrl-C at the prompt discards the input being typed.
     sh.type_text("this is discarded");
@@ -241,13 +279,13 @@ fn ctrl_c_interrupts_a_running_script_and_the_shell_goes_on() {
 fn an_error_does_not_end_the_shell() {
     let state = tempfile::tempdir().unwrap();
     let sh = fixture_shell("error", state.path());
-    sh.line("no_such_function(1)");
+    sh.eval("no_such_function(1)");
     sh.wait_for("error");
-    sh.line("1 +* 2");
+    sh.eval("1 +* 2");
     sh.wait_count("error", 2);
-    sh.line(".schema nosuchtable");
+    sh.eval(".schema nosuchtable");
     sh.wait_for("no table 'nosuchtable'");
-    sh.line("6 * 7 + 3000");
+    sh.eval("6 * 7 + 3000");
     sh.wait_for("3042");
 }
 
@@ -262,65 +300,77 @@ fn dot_commands() {
     let sh = Shell::start("dot", state.path(), &["--snapshot", FIXTURE], &[]);
     sh.wait_for(PROMPT);
 
-    sh.line(".help");
+    sh.eval(".help");
     sh.wait_for(".explain TERM");
-    sh.line(".help keys");
+    sh.eval(".help keys");
     sh.wait_for("Ctrl-R searches history");
-    sh.line(".tables");
+    sh.eval(".tables");
     for t in netpry::tables::TABLES {
         sh.wait_for(t.doc);
     }
-    sh.line(".schema interfaces");
+    sh.eval(".schema interfaces");
     let mtu_doc = netpry::tables::lookup("interfaces").unwrap();
-    let mtu_doc = (mtu_doc.columns)().iter().find(|c| c.name == "mtu").unwrap().doc.to_string();
+    let mtu_doc = (mtu_doc.columns)()
+        .iter()
+        .find(|c| c.name == "mtu")
+        .unwrap()
+        .doc
+        .to_string();
     sh.wait_for(&mtu_doc);
-    sh.line(".explain CLOSE_WAIT");
+    sh.eval(".explain CLOSE_WAIT");
     sh.wait_for("TCP state CLOSE_WAIT");
-    sh.line(".explain UGSc");
+    sh.eval(".explain UGSc");
     sh.wait_for("route flags UGSc");
     sh.wait_for("G  gateway");
-    sh.line(".explain Recv-Q");
+    sh.eval(".explain Recv-Q");
     sh.wait_for("netstat column Recv-Q");
 
-    sh.line(".format json");
-    sh.line("interfaces().where(|i| i.name == \"eth0\")");
+    sh.eval(".format json");
+    sh.eval("interfaces().where(|i| i.name == \"eth0\")");
     sh.wait_for("\"mtu\":1500");
-    sh.line(".format csv");
-    sh.line("interfaces().where(|i| i.name == \"wlan0\")");
+    sh.eval(".format csv");
+    sh.eval("interfaces().where(|i| i.name == \"wlan0\")");
     sh.wait_for("3,wlan0,1400,DOWN");
-    sh.line(".format table");
-    sh.line(".format");
+    sh.eval(".format table");
+    sh.eval(".format");
     sh.wait_for("format: table");
 
-    sh.line(".timer on");
-    sh.line("1 + 5000");
+    sh.eval(".timer on");
+    sh.eval("1 + 5000");
     sh.wait_for("5001");
     sh.wait_for("time: ");
-    sh.line(".timer off");
+    sh.eval(".timer off");
 
-    sh.line(".pager off");
-    sh.line(".pager");
+    sh.eval(".pager off");
+    sh.eval(".pager");
     sh.wait_for("pager: off");
-    sh.line(".refresh");
+    sh.eval(".refresh");
     sh.wait_for("its data never changes");
 
-    sh.line(&format!(".load {}", lib.display()));
-    sh.line("triple(loaded) + 7000");
+    sh.eval(&format!(".load {}", lib.display()));
+    sh.eval("triple(loaded) + 7000");
     sh.wait_for("7021");
-    sh.line(&format!(".run {}", script.display()));
+    sh.eval(&format!(".run {}", script.display()));
     sh.wait_for("script says 13");
 
     // .netstat prints what `netpry --snapshot F netstat ARGS` prints.
-    let out = netpry().args(["--snapshot", FIXTURE, "netstat", "-i"]).output().unwrap();
-    let direct = String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout })
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
-    sh.line(".netstat -i");
+    let out = netpry()
+        .args(["--snapshot", FIXTURE, "netstat", "-i"])
+        .output()
+        .unwrap();
+    let direct = String::from_utf8_lossy(if out.stdout.is_empty() {
+        &out.stderr
+    } else {
+        &out.stdout
+    })
+    .lines()
+    .next()
+    .unwrap_or("")
+    .to_string();
+    sh.eval(".netstat -i");
     sh.wait_for(direct.trim_end());
 
-    sh.line(".nosuch");
+    sh.eval(".nosuch");
     sh.wait_for("unknown command '.nosuch'");
     sh.line(".quit");
     sh.wait_for("[exited 0]");
@@ -337,15 +387,15 @@ fn long_output_goes_through_the_pager_unless_off() {
     );
     sh.wait_for(PROMPT);
     let long = "let s = \"\"; for i in 0..120 { s += `row${i}\n`; } s";
-    sh.line(long);
+    sh.eval(long);
     sh.wait_for("PAGED:row119");
-    sh.line(".pager off");
-    sh.line("let t = \"\"; for i in 0..120 { t += `line${i}\n`; } t");
+    sh.eval(".pager off");
+    sh.eval("let t = \"\"; for i in 0..120 { t += `line${i}\n`; } t");
     let s = sh.wait_for("line119");
     assert!(!s.contains("PAGED:line"), "paged although .pager off");
     // Short output is printed directly.
-    sh.line(".pager on");
-    sh.line("\"short\" + 8000");
+    sh.eval(".pager on");
+    sh.eval("\"short\" + 8000");
     let s = sh.wait_for("short8000");
     assert!(!s.contains("PAGED:short"), "{s}");
 }
@@ -354,7 +404,7 @@ fn long_output_goes_through_the_pager_unless_off() {
 fn the_prompt_names_the_snapshot_and_live_shows_plain() {
     let state = tempfile::tempdir().unwrap();
     let sh = fixture_shell("prompt", state.path());
-    sh.line("\"host \" + 9000");
+    sh.eval("\"host \" + 9000");
     sh.wait_for("host 9000");
     let live = Shell::start("live", state.path(), &["repl"], &[]);
     live.wait_for("netpry> ");
@@ -371,7 +421,12 @@ fn run_stdin(args: &[&str], script: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     // No history is written when not interactive.
     assert!(!PathBuf::from(dir.path()).join("netpry/history").exists());
@@ -381,13 +436,22 @@ fn run_stdin(args: &[&str], script: &str) -> (i32, String, String) {
 #[test]
 fn stdin_not_a_terminal_runs_one_script_without_prompts() {
     let script = "let n = interfaces().len();\nfn plus(a) {\n  a + 100\n}\nplus(n)\n";
-    for args in [&["--snapshot", FIXTURE][..], &["--snapshot", FIXTURE, "repl"][..]] {
+    for args in [
+        &["--snapshot", FIXTURE][..],
+        &["--snapshot", FIXTURE, "repl"][..],
+    ] {
         let (code, out, err) = run_stdin(args, script);
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, "103\n", "{args:?}");
-        assert!(!out.contains("netpry>") && !err.contains("netpry>"), "{err}");
+        assert!(
+            !out.contains("netpry>") && !err.contains("netpry>"),
+            "{err}"
+        );
     }
-    let (code, out, err) = run_stdin(&["--snapshot", FIXTURE], "let x = 1;\nno_such_function(x)\n");
+    let (code, out, err) = run_stdin(
+        &["--snapshot", FIXTURE],
+        "let x = 1;\nno_such_function(x)\n",
+    );
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("no_such_function"), "{err}");
 }
