@@ -46,7 +46,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: ".format",
         args: "table|json|csv",
-        help: "how results are printed (now: shown without argument)",
+        help: "how results are printed; without argument, the current format",
     },
     Command {
         name: ".timer",
@@ -280,7 +280,7 @@ fn help(session: &Session, topic: Option<&str>) -> String {
             "Type a Rhai expression over the tables and press Enter, e.g.\n\
              \x20 sockets().where(|s| s.state == \"LISTEN\").select([\"local_port\", \"pid\"])\n\
              An unfinished expression continues on the next line. Tab completes; Ctrl-C cancels;\n\
-             Ctrl-D leaves. Tables: {}.\n\nCommands:",
+             Ctrl-D leaves.\nTables: {}\n\nCommands:",
             TABLES
                 .iter()
                 .map(|t| format!("{}()", t.name))

@@ -79,7 +79,12 @@ impl Shell {
 
     /// Types `text` literally.
     fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", &self.name, "-l", text]);
+        // tmux takes an argument ending in `;` for a command separator unless escaped.
+        let escaped = match text.strip_suffix(';') {
+            Some(head) => format!("{head}\\;"),
+            None => text.to_string(),
+        };
+        self.tmux(&["send-keys", "-t", &self.name, "-l", &escaped]);
     }
 
     /// Presses keys by tmux name (`Enter`, `Tab`, `C-c`, `C-d`, `Up`).
