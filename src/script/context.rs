@@ -58,7 +58,9 @@ impl Ctx {
         if let Some(t) = self.tables.borrow().get(def.name) {
             return Ok(Arc::clone(t));
         }
-        let t = if def.name == "sockets" && !self.socket_processes {
+        // A snapshot already holds every column; only a live collection saves the scan.
+        let live = self.catalog.snapshot_info().is_none();
+        let t = if def.name == "sockets" && live && !self.socket_processes {
             let cols: Vec<&str> = (def.columns)()
                 .iter()
                 .map(|c| c.name.as_ref())

@@ -1,7 +1,7 @@
 //! Script diagnostics: one message per error, with the script name, line and column, the
 //! offending line and a caret under the column; clear wording for every sandbox limit.
 
-use rhai::{EvalAltResult, ParseErrorType, Position};
+use rhai::{EvalAltResult, LexError, ParseErrorType, Position};
 
 use super::engine::Limits;
 
@@ -38,15 +38,18 @@ pub fn message(e: &EvalAltResult) -> String {
                 l.call_levels
             )
         }
-        EvalAltResult::ErrorDataTooLarge(what, _) => {
-            let limit = match what.as_str() {
-                w if w.contains("string") => format!("{} MiB", l.string_size >> 20),
-                w if w.contains("array") => format!("{} elements", l.array_size),
-                w if w.contains("map") => format!("{} entries", l.map_size),
-                _ => "the limit".to_string(),
-            };
-            format!("{what} over the limit ({limit})")
-        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => match what.to_ascii_lowercase() {
+            w if w.contains("string") => {
+                format!("string longer than the limit ({} MiB)", l.string_size >> 20)
+            }
+            w if w.contains("array") => {
+                format!("array larger than the limit ({} elements)", l.array_size)
+            }
+            w if w.contains("map") => {
+                format!("object map larger than the limit ({} entries)", l.map_size)
+            }
+            _ => format!("{what} over the limit"),
+        },
         EvalAltResult::ErrorModuleNotFound(name, _) => {
             format!("import is not allowed: scripts cannot load modules (asked for '{name}')")
         }
@@ -66,12 +69,10 @@ pub fn message(e: &EvalAltResult) -> String {
 
 fn parse_message(p: &ParseErrorType) -> String {
     match p {
-        ParseErrorType::Reserved(word) if word == "eval" => {
+        ParseErrorType::Reserved(w) | ParseErrorType::BadInput(LexError::ImproperSymbol(w, _))
+            if w == "eval" =>
+        {
             "eval is disabled in netpry scripts".to_string()
-        }
-        ParseErrorType::Reserved(word) if word == "exit" => {
-            "'exit' is reserved in Rhai: use exit_with(status, message) or fail(message)"
-                .to_string()
         }
         other => other.to_string(),
     }

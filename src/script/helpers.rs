@@ -56,6 +56,11 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             )),
         }
     });
+    // Rhai's own `exit(value)` ends a script with a value, not a status; point to exit_with.
+    const EXIT: &str =
+        "exit() does not set the exit status: use exit_with(status, message) or fail(message)";
+    engine.register_fn("exit", || -> RhaiResultOf<()> { rt_err(EXIT) });
+    engine.register_fn("exit", |_: Dynamic| -> RhaiResultOf<()> { rt_err(EXIT) });
     engine.register_fn("sleep", |secs: INT| sleep(secs as FLOAT));
     engine.register_fn("sleep", sleep);
     engine.register_fn("now", || -> INT {

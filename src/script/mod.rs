@@ -18,6 +18,8 @@ mod interrupt;
 mod ip;
 mod predicate;
 mod session;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use std::rc::Rc;
