@@ -273,7 +273,7 @@ fn ctrl_c_interrupts_a_running_script_and_the_shell_goes_on() {
     // Ctrl-C at the prompt discards the input being typed.
     sh.type_text("this is discarded");
     sh.keys(&["C-c"]);
-    sh.line("2000 + 2");
+    sh.eval("2000 + 2");
     sh.wait_for("2002");
     // Ctrl-D on an empty line leaves.
     sh.keys(&["C-d"]);
