@@ -177,6 +177,8 @@ impl Session {
         self.fresh_since = None;
         if self.snapshot.is_some() {
             self.show("reading a snapshot: its data never changes");
+        } else {
+            self.show("the next input collects fresh data");
         }
     }
 
