@@ -373,6 +373,12 @@ fn dot_commands() {
     sh.wait_for("7021");
     sh.eval(&format!(".run {}", script.display()));
     sh.wait_for("script says 13");
+    // Saved scripts complete by name and take arguments.
+    sh.type_text(".run listen");
+    sh.keys(&["Tab"]);
+    sh.wait_until("saved script name", |_| sh.input_line().ends_with(".run listening"));
+    sh.eval(" 22");
+    sh.wait_for("sshd");
 
     // .netstat prints what `netpry --snapshot F netstat ARGS` prints.
     let out = netpry()
