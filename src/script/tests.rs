@@ -449,3 +449,69 @@ fn shebang_lines_are_ignored() {
     let e = error("#!/usr/bin/env netpry\nnope");
     assert!(e.starts_with("<test>:2:1: unknown variable 'nope'"), "{e}");
 }
+
+fn api_pages() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/api");
+    let mut pages: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("book/src/api")
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// Every ```rhai example in the book's API pages runs on the fixture without an error (a
+/// deliberate `fail` or `exit_with` counts as running).
+#[test]
+fn book_examples_run() {
+    for (page, text) in api_pages() {
+        for (i, block) in text.split("```rhai\n").skip(1).enumerate() {
+            let src = block.split("```").next().unwrap_or("");
+            match eval_with(src, &[], true) {
+                Ok(_) => {}
+                Err(Error::Script { message, .. }) if !message.contains("<test>") => {}
+                Err(e) => panic!("{page} example {}: {src}\n{e}", i + 1),
+            }
+        }
+    }
+}
+
+/// Every function the API registers has a heading or mention in backticks in the book's API
+/// pages, with an example on the same page.
+#[test]
+fn book_documents_every_function() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script");
+    let mut names = std::collections::BTreeSet::new();
+    for file in ["api.rs", "helpers.rs", "ip.rs"] {
+        let src = std::fs::read_to_string(dir.join(file)).unwrap();
+        for line in src.lines() {
+            let t = line.trim_start();
+            if !(t.contains("register_fn(\"") || (t.starts_with("for ") && t.contains(" in ["))) {
+                continue;
+            }
+            for part in t.split('"').skip(1).step_by(2) {
+                if part.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !part.is_empty() {
+                    names.insert(part.to_string());
+                }
+            }
+        }
+    }
+    for def in crate::tables::TABLES {
+        names.insert(def.name.to_string());
+    }
+    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
+    let internal = ["to_debug"];
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
+        .collect();
+    assert!(names.len() > 40, "{names:?}");
+    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+}

@@ -7,4 +7,5 @@ mod cli;
 mod procstats;
 mod repl;
 mod rtnl;
+mod script;
 mod snapshot;

@@ -331,6 +331,6 @@ fn stats_and_sysctls_project_columns() {
         "{out}"
     );
     let (code, _, err) = run(&["table", "sysctls", "-c", "nam"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("did you mean 'name'?"), "{err}");
 }

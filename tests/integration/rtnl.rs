@@ -38,6 +38,7 @@ fn lab(tag: &str) -> Netns {
     ip("addr add fd00:1::1/64 dev vx.1 nodad");
     ip("addr add fd00:2::1/64 dev vx.1 nodad valid_lft 3600 preferred_lft 1800");
     ip("addr add fd00:1::2/64 dev vx.2 nodad noprefixroute");
+    ip("addr add fd00:4::1/64 dev vx.1 nodad home mngtmpaddr");
     ip("addr add 10.9.0.1 peer 10.9.0.2/32 dev va label va:ab");
     ip("addr add 10.3.0.1/24 dev vc valid_lft 900 preferred_lft 600");
     ip("addr add fd00:3::1/64 dev vc"); // DAD cannot run without carrier: stays tentative
@@ -55,6 +56,7 @@ fn lab(tag: &str) -> Netns {
         "route add 10.70.0.0/16 nexthop via 10.1.0.9 dev vx.1 weight 2 nexthop via 10.9.0.2 dev va weight 1",
     );
     ip("route add 10.80.0.0/16 via 10.1.0.9 dev vx.1 onlink");
+    ip("route add 10.99.0.0/16 via inet6 fd00:1::9 dev vx.1"); // RTA_VIA
     // Policy routing: the main table has the more specific route, a rule sends it to table 100.
     ip("route add 10.90.5.0/24 via 10.1.0.9 dev vx.1");
     ip("route add 10.90.0.0/16 via 10.9.0.2 dev va table 100");
@@ -469,6 +471,11 @@ fn addresses_match_ip_addr() {
                 Value::from("nodad,permanent,noprefixroute"),
             ),
             ("fd00:2::1", "flags", Value::from("nodad")),
+            (
+                "fd00:4::1",
+                "flags",
+                Value::from("nodad,home,permanent,mngtmpaddr"),
+            ),
             ("10.3.0.1", "flags", Value::from("")),
             ("fd00:1::1", "valid_lft", Value::Null),
         ] {
@@ -727,6 +734,13 @@ fn routes_match_ip_route_in_every_table() {
             Value::from("default"),
         );
         expect(&mut errs, "10.80.0.0", 254, "flags", Value::from("onlink"));
+        expect(
+            &mut errs,
+            "10.99.0.0",
+            254,
+            "gateway",
+            Value::from("fd00:1::9"),
+        );
         expect(&mut errs, "10.3.0.0", 254, "flags", Value::from("linkdown"));
         expect(
             &mut errs,
