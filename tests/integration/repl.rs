@@ -376,7 +376,9 @@ fn dot_commands() {
     // Saved scripts complete by name and take arguments.
     sh.type_text(".run listen");
     sh.keys(&["Tab"]);
-    sh.wait_until("saved script name", |_| sh.input_line().ends_with(".run listening"));
+    sh.wait_until("saved script name", |_| {
+        sh.input_line().ends_with(".run listening")
+    });
     sh.eval(" 22");
     sh.wait_for("sshd");
 
