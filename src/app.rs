@@ -114,13 +114,21 @@ fn run(cli: Cli) -> Result<u8> {
         };
         return run_script("<expr>", source, args, &cli.snapshot, cli.format);
     }
+    // No command, or `repl`: the interactive shell (stdin as a script when it is no terminal).
+    let command = match cli.command {
+        None | Some(Command::Repl) => {
+            return crate::repl::run(crate::repl::Options {
+                snapshot: cli.snapshot,
+                format: cli.format,
+            });
+        }
+        Some(c) => c,
+    };
     let opts = stdout_render_opts(cli.format);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let command = cli.command.ok_or_else(|| {
-        Error::Usage("no command given; try `netpry tables` or `netpry --help`".into())
-    })?;
     match command {
+        Command::Repl => {} // handled above
         Command::Tables => {
             let mut t = Table::new(
                 "tables",

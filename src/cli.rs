@@ -52,6 +52,8 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Interactive shell (the default on a terminal); with stdin not a terminal, runs stdin as a script.
+    Repl,
     /// Run a saved script: built in, or from $XDG_CONFIG_HOME/netpry/scripts.
     Run {
         /// List the saved scripts with their descriptions.

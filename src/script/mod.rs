@@ -17,6 +17,7 @@ mod helpers;
 mod interrupt;
 mod ip;
 mod predicate;
+mod session;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -34,6 +35,7 @@ use crate::render::RenderOpts;
 
 pub use context::needs_processes;
 pub use engine::Limits;
+pub use session::{Session, VarShape};
 
 /// The token a script stops with on Ctrl-C (also its message).
 pub const INTERRUPTED: &str = "interrupted";

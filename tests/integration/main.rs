@@ -6,6 +6,7 @@ mod book;
 mod cli;
 mod netstat_bsd;
 mod procstats;
+mod repl;
 mod rtnl;
 mod script;
 mod snapshot;
