@@ -7,6 +7,8 @@ mod cli;
 mod netstat_bsd;
 mod netstat_linux;
 mod procstats;
+mod repl;
 mod rtnl;
+mod script;
 mod snapshot;
 mod sockets;
