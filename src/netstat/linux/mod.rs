@@ -288,7 +288,7 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
         .collect();
     let req = Request {
         columns: Some(columns),
-        ..Request::default()
+        sockets: socket_select(plan),
     };
     let mut got = Collected::default();
     let Ok(table) = cat.collect("sockets", &req) else {
@@ -296,6 +296,35 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     };
     read_table(&table, &mut got);
     got
+}
+
+/// The kernel-side selection for a listing: only the protocols and families it prints, and
+/// only the states its listening filter can show (netstat's own rule is applied afterwards).
+fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
+    use crate::tables::sockets::ALL_STATES;
+    const LISTEN: u32 = 1 << 10;
+    const CLOSE: u32 = 1 << 7;
+    let o = &plan.opts;
+    // A section that stops the run (SCTP requested) leaves only TCP to print.
+    let stop_after_tcp = (plan.flag_arg > 0 && o.sctp) && !plan.noprot;
+    let states = if o.all {
+        ALL_STATES
+    } else if o.listening {
+        // TCP and UNIX listeners; unconnected UDP and raw sockets are CLOSE.
+        LISTEN | CLOSE
+    } else {
+        ALL_STATES & !LISTEN
+    };
+    crate::tables::SocketSelect {
+        tcp: plan.proto_on(Proto::Tcp),
+        udp: plan.proto_on(Proto::Udp) && !stop_after_tcp,
+        udplite: plan.proto_on(Proto::UdpLite) && !stop_after_tcp,
+        raw: plan.proto_on(Proto::Raw) && !stop_after_tcp,
+        unix: plan.unix_on() && !stop_after_tcp,
+        inet: plan.family_on(false),
+        inet6: plan.family_on(true),
+        states,
+    }
 }
 
 fn read_table(table: &Table, got: &mut Collected) {
