@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bench_smoke;
 mod book;
 mod cli;
 mod netstat_bsd;
