@@ -16,9 +16,7 @@ struct NsGuard(String);
 
 impl Drop for NsGuard {
     fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.0])
-            .output();
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
     }
 }
 
@@ -100,7 +98,10 @@ fn harness_smoke_run_counts_agree() {
     for (proto, want) in [("tcp", 2001), ("udp", 1000)] {
         let tools = counts[proto].as_object().expect("per-tool counts");
         for tool in ["ss", "netstat", "netpry netstat", "netpry -e"] {
-            assert_eq!(tools[tool], want, "{proto} sockets counted by {tool}: {line}");
+            assert_eq!(
+                tools[tool], want,
+                "{proto} sockets counted by {tool}: {line}"
+            );
         }
     }
     // Every command of every group was timed and printed.
@@ -113,7 +114,8 @@ fn harness_smoke_run_counts_agree() {
         "`netstat -rn`",
     ] {
         assert!(
-            out.lines().any(|l| l.starts_with("| 1000 | ") && l.contains(cmd)),
+            out.lines()
+                .any(|l| l.starts_with("| 1000 | ") && l.contains(cmd)),
             "{cmd} missing from\n{out}"
         );
     }
@@ -132,7 +134,10 @@ fn harness_cleans_up_after_a_failure() {
     // `false` exits 1 for every netpry command: the count step fails after the populator
     // is up.
     let (code, out, err) = harness(&ns, "/bin/false");
-    assert_ne!(code, 0, "a failing netpry must fail the harness\n{out}\n{err}");
+    assert_ne!(
+        code, 0,
+        "a failing netpry must fail the harness\n{out}\n{err}"
+    );
     assert!(err.contains("exited 1"), "{err}");
     assert!(!namespace_exists(&ns), "namespace {ns} left behind");
     assert!(no_populators_left(&ns), "populator left running");

@@ -268,7 +268,8 @@ struct Collected {
     unix: Vec<unix::UnixRow>,
 }
 
-fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
+/// The request of a socket listing: the columns it reads and the kernel-side selection.
+fn socket_request(plan: &Plan) -> Request {
     let layout = plan.layout();
     let mut want: Vec<&str> = sockets::wanted_columns(&layout);
     if plan.unix_on() {
@@ -286,16 +287,60 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
         .filter(|c| known.iter().any(|k| k == *c))
         .map(|c| c.to_string())
         .collect();
-    let req = Request {
+    Request {
         columns: Some(columns),
         sockets: socket_select(plan),
-    };
+    }
+}
+
+/// The sockets of a snapshot, through the catalog's `sockets` table.
+fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     let mut got = Collected::default();
-    let Ok(table) = cat.collect("sockets", &req) else {
+    let Ok(table) = cat.collect("sockets", &socket_request(plan)) else {
         return got;
     };
     read_table(&table, &mut got);
     got
+}
+
+/// The live listing: Internet rows are printed as the kernel dumps them (in the order netstat
+/// prints its sections: TCP, UDP, UDP-Lite, raw, each IPv4 then IPv6), so memory stays flat
+/// however many sockets there are; UNIX rows, printed after the multicast groups, are kept in
+/// `got`. Like the snapshot path, a collection failure lists what was read.
+fn stream_sockets(
+    plan: &Plan,
+    cat: &Catalog,
+    names: &mut Names,
+    progs: &mut Programs,
+    out: &mut dyn Write,
+    got: &mut Collected,
+) -> std::io::Result<()> {
+    let layout = plan.layout();
+    let req = socket_request(plan);
+    let want = crate::tables::sockets::Want::for_request(&req);
+    let mut buf = String::with_capacity(256);
+    let mut failed: Option<std::io::Error> = None;
+    let _ = crate::source::linux::sockets(&req.sockets, &want, cat.notes(), |rec| {
+        if failed.is_some() {
+            return;
+        }
+        if let Some(row) = InetRow::from_record(&rec) {
+            if !plan.proto_on(row.proto)
+                || !plan.family_on(row.v6)
+                || !plan.shows(row.is_listening())
+            {
+                return;
+            }
+            buf.clear();
+            sockets::format_row(&mut buf, &row, &layout, names, progs.text(row.pid));
+            if let Err(e) = out.write_all(buf.as_bytes()) {
+                failed = Some(e);
+            }
+        } else if let Some(row) = unix::UnixRow::from_record(&rec) {
+            got.unix.push(row);
+        }
+    });
+    failed.map_or(Ok(()), Err)
 }
 
 /// The kernel-side selection for a listing: only the protocols and families it prints, and
@@ -398,27 +443,33 @@ fn socket_pass(
 ) -> std::io::Result<u8> {
     let o = &plan.opts;
     let layout = plan.layout();
-    let progs = if layout.programs {
-        if cat.snapshot_info().is_none() {
+    let live = cat.snapshot_info().is_none();
+    let mut progs = Programs {
+        on: layout.programs,
+        ..Programs::default()
+    };
+    if layout.programs {
+        if live {
             program_warning(err)?;
         }
-        program_names(cat)
-    } else {
-        HashMap::new()
-    };
+        progs.names = program_names(cat);
+    }
     let any_inet = [Proto::Tcp, Proto::Udp, Proto::UdpLite, Proto::Raw]
         .iter()
         .any(|p| plan.proto_on(*p));
     let need_sockets = any_inet || plan.unix_on();
-    let mut data = if need_sockets {
-        collect_sockets(plan, cat)
-    } else {
-        Collected::default()
-    };
 
     if plan.flag_arg == 0 || o.tcp || o.sctp || o.udp || o.udplite || o.raw {
         writeln!(out, "Active Internet connections {}", plan.title_word())?;
         out.write_all(sockets::header(&layout).as_bytes())?;
+    }
+    let mut data = Collected::default();
+    if need_sockets {
+        if live {
+            stream_sockets(plan, cat, names, &mut progs, out, &mut data)?;
+        } else {
+            data = collect_sockets(plan, cat);
+        }
     }
     let mut buf = String::with_capacity(256);
     let mut inet = |proto: Proto, data: &mut Collected, names: &mut Names, out: &mut dyn Write| {
@@ -434,8 +485,7 @@ fn socket_pass(
                     continue;
                 }
                 buf.clear();
-                let prog = program_for(&layout, row.pid, &progs);
-                sockets::format_row(&mut buf, &row, &layout, names, &prog);
+                sockets::format_row(&mut buf, &row, &layout, names, progs.text(row.pid));
                 out.write_all(buf.as_bytes())?;
             }
         }
@@ -460,8 +510,7 @@ fn socket_pass(
                 continue;
             }
             buf.clear();
-            let prog = program_for(&layout, row.pid, &progs);
-            unix::format_row(&mut buf, row, &layout, &prog);
+            unix::format_row(&mut buf, row, &layout, progs.text(row.pid));
             out.write_all(buf.as_bytes())?;
         }
     }
@@ -486,11 +535,27 @@ fn socket_pass(
     Ok(0)
 }
 
-fn program_for(layout: &Layout, pid: Option<u32>, progs: &HashMap<u32, String>) -> String {
-    if !layout.programs {
-        return String::new();
+/// The `-p` column texts, made once per process.
+#[derive(Default)]
+struct Programs {
+    /// Whether the listing has the column (`-p`); the text is empty otherwise.
+    on: bool,
+    /// pid → first command-line word.
+    names: HashMap<u32, String>,
+    /// Texts made so far, by owner (`None`: no known owner).
+    texts: HashMap<Option<u32>, String>,
+}
+
+impl Programs {
+    fn text(&mut self, pid: Option<u32>) -> &str {
+        if !self.on {
+            return "";
+        }
+        let names = &self.names;
+        self.texts.entry(pid).or_insert_with(|| {
+            sockets::program_text(pid, pid.map(|p| names.get(&p).map_or("", String::as_str)))
+        })
     }
-    sockets::program_text(pid, pid.map(|p| progs.get(&p).map_or("", String::as_str)))
 }
 
 /// netstat's `-p` warning when other users' processes cannot be inspected.
@@ -524,6 +589,94 @@ mod tests {
             Parsed::Run(opts) => Plan::new(opts).expect("no conflict"),
             p => panic!("{p:?}"),
         }
+    }
+
+    /// The live path (records straight to rows) reads every record exactly as the snapshot
+    /// path (records → `sockets` table → rows) does.
+    #[test]
+    fn streamed_rows_equal_table_rows() {
+        use crate::source::records::{Family as F, Proto as P, SocketRecord};
+        let mut recs = Vec::new();
+        let ips: [Option<std::net::IpAddr>; 4] = [
+            None,
+            Some("127.0.0.1".parse().unwrap()),
+            Some("::1".parse().unwrap()),
+            Some("::ffff:10.0.0.1".parse().unwrap()),
+        ];
+        for (proto, family) in [
+            (P::Tcp, F::Inet),
+            (P::Tcp, F::Inet6),
+            (P::Udp, F::Inet),
+            (P::UdpLite, F::Inet6),
+            (P::Raw, F::Inet),
+            (P::Unix, F::Unix),
+        ] {
+            for state in 0..=14u8 {
+                for (i, ip) in ips.iter().enumerate() {
+                    let n = u32::from(state) * 7 + i as u32;
+                    recs.push(SocketRecord {
+                        proto,
+                        family,
+                        state,
+                        recv_q: n,
+                        send_q: n * 3,
+                        local_addr: if family == F::Unix { None } else { *ip },
+                        local_port: (n * 13) as u16,
+                        remote_addr: if family == F::Unix { None } else { ips[3 - i] },
+                        remote_port: if state % 2 == 0 { 0 } else { 443 },
+                        uid: (i != 0).then_some(n),
+                        inode: u64::from(n) * 11,
+                        pid: (i % 2 == 1).then_some(100 + n),
+                        timer: state % 7,
+                        timer_expires_ms: n * 1000 + 7,
+                        retransmits: (n % 5) as u8,
+                        sock_type: state % 7,
+                        path: (i == 2).then(|| "/run/x y".into()),
+                        refcnt: (i == 1).then_some(n),
+                        ..SocketRecord::default()
+                    });
+                }
+            }
+        }
+        let mut cols = sockets::wanted_columns(&Layout {
+            extend: true,
+            programs: true,
+            timers: true,
+            ..Layout::default()
+        });
+        cols.extend(unix::wanted_columns(&Layout::default()));
+        let known: Vec<String> = (crate::tables::lookup("sockets").unwrap().columns)()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        cols.retain(|c| known.iter().any(|k| k == c));
+        let table = crate::tables::sockets::build(&recs, &Request::columns(&cols));
+        let mut got = Collected::default();
+        read_table(&table, &mut got);
+        let mut inet = Vec::new();
+        let mut unix_rows = Vec::new();
+        for r in &recs {
+            if let Some(row) = InetRow::from_record(r) {
+                inet.push(row);
+            } else if let Some(row) = unix::UnixRow::from_record(r) {
+                unix_rows.push(row);
+            }
+        }
+        let mut from_table: Vec<InetRow> = Vec::new();
+        for (p, v6) in [
+            (Proto::Tcp, false),
+            (Proto::Tcp, true),
+            (Proto::Udp, false),
+            (Proto::UdpLite, true),
+            (Proto::Raw, false),
+        ] {
+            from_table.extend(got.inet.remove(&(p, v6)).unwrap_or_default());
+        }
+        assert!(got.inet.is_empty());
+        assert_eq!(inet.len(), 5 * 15 * 4);
+        assert_eq!(inet, from_table);
+        assert_eq!(unix_rows.len(), 15 * 4);
+        assert_eq!(unix_rows, got.unix);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use super::names::{self, Resolver, ServProto, Services, Users};
 use crate::model::{Table, Value};
+use crate::source::records::{Family, Proto as RecProto, SocketRecord};
 
 /// Protocol of an Internet socket row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -300,6 +301,61 @@ fn address(names: &mut Names, ip: &IpAddr, port: u16, sp: ServProto, layout: &La
     let host = names.hosts.host_text(ip, layout.numeric_hosts);
     let port = names.services.port_text(sp, port, layout.numeric_ports);
     names::join_host_port(&host, &port, layout.wide)
+}
+
+impl InetRow {
+    /// The row for a record streamed from the live collector (`None` for UNIX sockets):
+    /// exactly what [`Cols::read`] makes of the record's row in the `sockets` table.
+    pub fn from_record(r: &SocketRecord) -> Option<InetRow> {
+        let proto = match r.proto {
+            RecProto::Tcp => Proto::Tcp,
+            RecProto::Udp => Proto::Udp,
+            RecProto::UdpLite => Proto::UdpLite,
+            RecProto::Raw => Proto::Raw,
+            RecProto::Unix => return None,
+        };
+        let v6 = match r.family {
+            Family::Inet => false,
+            Family::Inet6 => true,
+            Family::Unix | Family::Link => return None,
+        };
+        // The table spells states by name; names netstat does not know (NEW_SYN_RECV, numbers)
+        // read back as 0.
+        let state = if (1..TCP_STATES.len()).contains(&usize::from(r.state)) {
+            r.state
+        } else {
+            0
+        };
+        let addr = |ip: Option<IpAddr>| match (ip, v6) {
+            (Some(IpAddr::V4(a)), true) => IpAddr::V6(a.to_ipv6_mapped()),
+            (Some(ip), _) => ip,
+            (None, true) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            (None, false) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        };
+        let send_q = if proto == Proto::Tcp && state == 10 {
+            0
+        } else {
+            u64::from(r.send_q)
+        };
+        Some(InetRow {
+            proto,
+            v6,
+            state,
+            recv_q: u64::from(r.recv_q),
+            send_q,
+            local: addr(r.local_addr),
+            local_port: r.local_port,
+            remote: addr(r.remote_addr),
+            remote_port: r.remote_port,
+            uid: r.uid.unwrap_or(0),
+            inode: r.inode,
+            timer: if r.timer <= 4 { r.timer } else { 0 },
+            expires_ms: u64::from(r.timer_expires_ms),
+            retransmits: u64::from(r.retransmits),
+            probes: 0,
+            pid: r.pid,
+        })
+    }
 }
 
 /// Column positions of the `sockets` table that the listing reads (missing ones read as null).

@@ -2,8 +2,9 @@
 //! table (unix_diag states translated back to the `SS_*` socket states `/proc/net/unix` shows),
 //! the listening rule, and the exact row text (`-e`, `-o`, `-n` and `-W` have no effect here).
 
-use super::sockets::{Layout, cell, pad_left, state_number};
+use super::sockets::{Layout, TCP_STATES, cell, pad_left, state_number};
 use crate::model::{Table, Value};
+use crate::source::records::{Family, SocketRecord};
 
 /// Flag bit for a listening socket (`__SO_ACCEPTCON`).
 pub const ACC: u32 = 1 << 16;
@@ -37,6 +38,41 @@ impl UnixRow {
     /// netstat's listening rule: unconnected with the accept flag.
     pub fn is_listening(&self) -> bool {
         self.st == 1 && self.flags & ACC != 0
+    }
+}
+
+impl UnixRow {
+    /// The row for a UNIX record streamed from the live collector (`None` for other sockets):
+    /// exactly what [`Cols::read`] makes of the record's row in the `sockets` table.
+    pub fn from_record(r: &SocketRecord) -> Option<UnixRow> {
+        if r.family != Family::Unix {
+            return None;
+        }
+        // The table spells states by name; names netstat does not know read back as 0.
+        let state = if (1..TCP_STATES.len()).contains(&usize::from(r.state)) {
+            r.state
+        } else {
+            0
+        };
+        let (flags, st) = match state {
+            10 => (ACC, 1),
+            1 => (0, 3),
+            2 => (0, 2),
+            _ => (0, 1),
+        };
+        Some(UnixRow {
+            protocol: 0,
+            refcnt: r.refcnt.map_or(0, u64::from),
+            flags,
+            ty: match r.sock_type {
+                t @ (1 | 2 | 3 | 5) => u32::from(t),
+                _ => 0,
+            },
+            st,
+            inode: r.inode,
+            path: r.path.as_deref().unwrap_or("").to_string(),
+            pid: r.pid,
+        })
     }
 }
 
