@@ -86,13 +86,20 @@ impl Services {
 
     /// Port text: `*` for 0, decimal when numeric or unnamed, else the service name.
     pub fn port_text(&self, proto: ServProto, port: u16, numeric: bool) -> String {
+        let mut s = String::new();
+        self.port_into(&mut s, proto, port, numeric);
+        s
+    }
+
+    /// Appends [`Services::port_text`] to `out`.
+    pub fn port_into(&self, out: &mut String, proto: ServProto, port: u16, numeric: bool) {
         if port == 0 {
-            return "*".to_string();
+            out.push('*');
+        } else if let Some(n) = (!numeric).then(|| self.name(proto, port)).flatten() {
+            out.push_str(n);
+        } else {
+            push_num(out, u64::from(port));
         }
-        if !numeric && let Some(n) = self.name(proto, port) {
-            return n.to_string();
-        }
-        port.to_string()
     }
 }
 
@@ -143,6 +150,16 @@ pub fn inet6_ntop(a: &Ipv6Addr) -> String {
     s
 }
 
+/// Appends the dotted quad of `a`.
+fn push_v4(out: &mut String, a: &Ipv4Addr) {
+    for (i, o) in a.octets().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_num(out, u64::from(*o));
+    }
+}
+
 /// Numeric text of an address (dotted quad, or [`inet6_ntop`]).
 pub fn numeric_host(ip: &IpAddr) -> String {
     match ip {
@@ -154,12 +171,39 @@ pub fn numeric_host(ip: &IpAddr) -> String {
 /// Joins `host:port`, truncating to netstat's 23 columns unless `wide`: when the two parts
 /// exceed 22 characters the port keeps at most 18 and the host gets the rest.
 pub fn join_host_port(host: &str, port: &str, wide: bool) -> String {
-    if wide || host.len() + port.len() <= 22 {
-        return format!("{host}:{port}");
+    let mut s = String::with_capacity(host.len() + port.len() + 1);
+    join_host_port_into(&mut s, host, port, wide);
+    s
+}
+
+/// Appends [`join_host_port`] to `out`.
+pub fn join_host_port_into(out: &mut String, host: &str, port: &str, wide: bool) {
+    let (host, port) = if wide || host.len() + port.len() <= 22 {
+        (host, port)
+    } else {
+        let port_len = port.len().min(18);
+        (cut(host, 22 - port_len), cut(port, port_len))
+    };
+    out.push_str(host);
+    out.push(':');
+    out.push_str(port);
+}
+
+/// Appends the decimal digits of `n` (no allocation).
+pub fn push_num(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    let port_len = port.len().min(18);
-    let host_len = 22 - port_len;
-    format!("{}:{}", cut(host, host_len), cut(port, port_len))
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// The first `n` bytes of `s` (fewer if that would split a character).
@@ -200,19 +244,36 @@ impl Resolver {
     /// unspecified address as `0.0.0.0` / `[::]`; otherwise the resolver's name, falling back to
     /// the numeric text. For IPv4-mapped IPv6 addresses only the part after the last `:` is kept.
     pub fn host_text(&mut self, ip: &IpAddr, numeric: bool) -> String {
-        let mut text = match ip {
-            IpAddr::V4(a) if numeric || a.is_unspecified() => a.to_string(),
-            IpAddr::V6(a) if numeric => inet6_ntop(a),
-            IpAddr::V6(a) if a.is_unspecified() => "[::]".to_string(),
-            _ => self.lookup(ip).unwrap_or_else(|| numeric_host(ip)),
-        };
+        let mut text = String::new();
+        self.host_into(&mut text, ip, numeric);
+        text
+    }
+
+    /// Appends [`Resolver::host_text`] to `out` (numeric IPv4 text without allocating).
+    pub fn host_into(&mut self, out: &mut String, ip: &IpAddr, numeric: bool) {
+        let start = out.len();
+        match ip {
+            IpAddr::V4(a) if numeric || a.is_unspecified() => push_v4(out, a),
+            IpAddr::V6(a) if numeric => {
+                if let Some(v4) = a.to_ipv4_mapped() {
+                    // inet6_ntop spells it ::ffff:a.b.c.d; the text keeps what follows the last ':'.
+                    push_v4(out, &v4);
+                    return;
+                }
+                out.push_str(&inet6_ntop(a));
+            }
+            IpAddr::V6(a) if a.is_unspecified() => out.push_str("[::]"),
+            _ => match self.lookup(ip) {
+                Some(name) => out.push_str(&name),
+                None => out.push_str(&numeric_host(ip)),
+            },
+        }
         if let IpAddr::V6(a) = ip
             && a.to_ipv4_mapped().is_some()
-            && let Some(i) = text.rfind(':')
+            && let Some(i) = out[start..].rfind(':')
         {
-            text.drain(..=i);
+            out.drain(start..=start + i);
         }
-        text
     }
 
     /// The name of `ip`, if the resolver knows one within the remaining budget.
@@ -355,6 +416,35 @@ mod sys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_numeric_hosts_without_allocation_match_display() {
+        for n in [0u64, 7, 9, 10, 99, 100, 65535, 1_234_567, u64::MAX] {
+            let mut s = String::from("x");
+            push_num(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        let mut r = Resolver::new(Duration::ZERO);
+        for ip in [
+            "0.0.0.0",
+            "10.1.200.255",
+            "::ffff:127.0.0.1",
+            "::1",
+            "::",
+            "::1.2.3.4",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut want = numeric_host(&ip);
+            if let IpAddr::V6(a) = ip
+                && a.to_ipv4_mapped().is_some()
+            {
+                want = want.rsplit(':').next().unwrap().to_string();
+            }
+            let mut got = String::from("pre");
+            r.host_into(&mut got, &ip, true);
+            assert_eq!(got, format!("pre{want}"), "{ip}");
+        }
+    }
 
     #[test]
     fn ntop_matches_glibc() {

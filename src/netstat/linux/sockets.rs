@@ -7,6 +7,7 @@
 //! `/proc` (sock_diag reports the backlog limit), and timer expiries are printed in clock ticks
 //! of 1/100 s, derived from the milliseconds sock_diag reports.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::names::{self, Resolver, ServProto, Services, Users};
@@ -132,18 +133,23 @@ impl InetRow {
 
     /// The State column text.
     pub fn state_text(&self) -> String {
+        self.state_str().into_owned()
+    }
+
+    /// The State column text, borrowed where it is a fixed word.
+    pub fn state_str(&self) -> Cow<'static, str> {
         match self.proto {
             Proto::Tcp => match self.state {
-                0 => String::new(),
-                s if (s as usize) < TCP_STATES.len() => TCP_STATES[s as usize].to_string(),
-                _ => "UNKNOWN".to_string(),
+                0 => "".into(),
+                s if (s as usize) < TCP_STATES.len() => TCP_STATES[s as usize].into(),
+                _ => "UNKNOWN".into(),
             },
             Proto::Udp | Proto::UdpLite => match self.state {
-                1 => "ESTABLISHED".to_string(),
-                7 => String::new(),
-                _ => "UNKNOWN".to_string(),
+                1 => "ESTABLISHED".into(),
+                7 => "".into(),
+                _ => "UNKNOWN".into(),
             },
-            Proto::Raw => self.state.to_string(),
+            Proto::Raw => self.state.to_string().into(),
         }
     }
 
@@ -203,6 +209,8 @@ pub struct Names {
     pub services: Services,
     /// User names.
     pub users: Users,
+    /// Reused text buffers (host, port) so that a row costs no allocation.
+    pub scratch: (String, String),
 }
 
 /// The Internet column header line (with its newline).
@@ -239,6 +247,22 @@ pub fn pad_right(buf: &mut String, s: &str, width: usize) {
     buf.push_str(s);
 }
 
+/// Appends the decimal `n` right-justified to `width` bytes (no allocation).
+fn pad_num_right(buf: &mut String, n: u64, width: usize) {
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    for _ in digits..width {
+        buf.push(' ');
+    }
+    names::push_num(buf, n);
+}
+
+/// Pads what was appended to `buf` since `start` with spaces to `width` bytes.
+fn pad_from(buf: &mut String, start: usize, width: usize) {
+    for _ in buf.len() - start..width {
+        buf.push(' ');
+    }
+}
+
 /// The `-p` text: `pid/program` cut to 19 bytes; `-` when no process is known. `argv0` is the
 /// first string of the process's command line (its base name is used when it is a path).
 pub fn program_text(pid: Option<u32>, argv0: Option<&str>) -> String {
@@ -258,8 +282,6 @@ pub fn program_text(pid: Option<u32>, argv0: Option<&str>) -> String {
 /// Formats one row (with its newline) into `buf`. `prog` is the `-p` text when wanted.
 pub fn format_row(buf: &mut String, row: &InetRow, layout: &Layout, names: &mut Names, prog: &str) {
     let sp = row.proto.services();
-    let local = address(names, &row.local, row.local_port, sp, layout);
-    let remote = address(names, &row.remote, row.remote_port, sp, layout);
     let label = row.proto.label(row.v6);
     match row.proto {
         Proto::Tcp => {
@@ -271,15 +293,15 @@ pub fn format_row(buf: &mut String, row: &InetRow, layout: &Layout, names: &mut 
             buf.push(' ');
         }
     }
-    pad_right(buf, &row.recv_q.to_string(), 6);
+    pad_num_right(buf, row.recv_q, 6);
     buf.push(' ');
-    pad_right(buf, &row.send_q.to_string(), 6);
+    pad_num_right(buf, row.send_q, 6);
     buf.push(' ');
-    pad_left(buf, &local, 23);
+    address(buf, names, &row.local, row.local_port, sp, layout);
     buf.push(' ');
-    pad_left(buf, &remote, 23);
+    address(buf, names, &row.remote, row.remote_port, sp, layout);
     buf.push(' ');
-    pad_left(buf, &row.state_text(), 11);
+    pad_left(buf, &row.state_str(), 11);
     if layout.extend {
         buf.push(' ');
         pad_left(buf, &names.users.text(row.uid, layout.numeric_users), 10);
@@ -297,10 +319,25 @@ pub fn format_row(buf: &mut String, row: &InetRow, layout: &Layout, names: &mut 
     buf.push('\n');
 }
 
-fn address(names: &mut Names, ip: &IpAddr, port: u16, sp: ServProto, layout: &Layout) -> String {
-    let host = names.hosts.host_text(ip, layout.numeric_hosts);
-    let port = names.services.port_text(sp, port, layout.numeric_ports);
-    names::join_host_port(&host, &port, layout.wide)
+/// Appends the `host:port` column, padded to 23 bytes, using the scratch buffers of `names`.
+fn address(
+    buf: &mut String,
+    names: &mut Names,
+    ip: &IpAddr,
+    port: u16,
+    sp: ServProto,
+    layout: &Layout,
+) {
+    let (host, port_text) = &mut names.scratch;
+    host.clear();
+    port_text.clear();
+    names.hosts.host_into(host, ip, layout.numeric_hosts);
+    names
+        .services
+        .port_into(port_text, sp, port, layout.numeric_ports);
+    let start = buf.len();
+    names::join_host_port_into(buf, host, port_text, layout.wide);
+    pad_from(buf, start, 23);
 }
 
 impl InetRow {
@@ -552,6 +589,7 @@ mod tests {
                 "icmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
             ),
             users: Users::default(),
+            scratch: Default::default(),
         };
         let mut s = String::new();
         format_row(&mut s, r, layout, &mut names, prog);
