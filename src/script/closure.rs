@@ -48,25 +48,88 @@ pub struct Closure {
 
 /// Every anonymous function (closure) of `ast`, by its internal name.
 pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
+    let owners = Owners::of(ast);
+    let mut tops: HashMap<&str, Vec<Node>> = HashMap::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let [ASTNode::Stmt(s)] = path
+            && let Some(owner) = owners.owner(s.position())
+        {
+            tops.entry(owner).or_default().push(stmt_node(s));
+        }
+        true
+    });
     let mut out = HashMap::new();
     for def in ast.iter_fn_def() {
         if !def.name.starts_with("anon$") {
             continue;
         }
-        let name = def.name.to_string();
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
-        let mut top: Vec<Node> = Vec::new();
-        only.walk(&mut |path: &[ASTNode]| {
-            if let [ASTNode::Stmt(s)] = path {
-                top.push(stmt_node(s));
-            }
-            true
-        });
+        let mut top = tops.remove(def.name.as_str()).unwrap_or_default();
         let body = if top.len() == 1 { top.pop() } else { None };
         let params = def.params.iter().map(ToString::to_string).collect();
-        out.insert(name, Closure { params, body });
+        out.insert(def.name.to_string(), Closure { params, body });
     }
     out
+}
+
+/// Which script function each top-level statement of a walk belongs to: the innermost one
+/// whose body spans the statement's position. (Rhai's `clone_functions_only_filtered` keeps
+/// every function of an AST's own module, so functions are told apart by position.)
+pub struct Owners {
+    /// (name, first position, last position) of every function body.
+    spans: Vec<(String, LineCol, LineCol)>,
+}
+
+/// A source position as (line, column).
+type LineCol = (usize, usize);
+
+fn line_col(p: rhai::Position) -> Option<LineCol> {
+    Some((p.line()?, p.position().unwrap_or(0)))
+}
+
+impl Owners {
+    /// The function bodies of `ast`.
+    pub fn of(ast: &rhai::AST) -> Owners {
+        let spans = ast
+            .iter_fn_def()
+            .filter_map(|d| {
+                let start = line_col(d.body.start_position())?;
+                // A one-expression body has no end: it is the statement at its start.
+                let end = line_col(d.body.end_position()).unwrap_or(start);
+                Some((d.name.to_string(), start, end))
+            })
+            .collect();
+        Owners { spans }
+    }
+
+    /// The function holding a statement at `pos` (`None`: the script's main body, or unknown).
+    pub fn owner(&self, pos: rhai::Position) -> Option<&str> {
+        let p = line_col(pos)?;
+        self.spans
+            .iter()
+            .filter(|(_, start, end)| *start <= p && p <= *end)
+            .min_by_key(|(_, start, end)| (end.0 - start.0, end.1.abs_diff(start.1)))
+            .map(|(name, ..)| name.as_str())
+    }
+
+    /// Walks only the statements of function `name` (and everything under them); returns
+    /// the number of its top-level statements seen.
+    pub fn walk_function(
+        &self,
+        ast: &rhai::AST,
+        name: &str,
+        on_node: &mut impl FnMut(&[ASTNode]) -> bool,
+    ) -> usize {
+        let mut inside = false;
+        let mut statements = 0;
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let [top] = path {
+                inside = matches!(top, ASTNode::Stmt(s) if self.owner(s.position()) == Some(name));
+                statements += usize::from(inside);
+            }
+            !inside || on_node(path)
+        });
+        statements
+    }
 }
 
 fn stmt_node(s: &Stmt) -> Node {
@@ -207,6 +270,34 @@ mod tests {
         let Node::Call(name, args) = n else { panic!() };
         assert_eq!(name, "contains");
         assert!(matches!(&args[0], Node::Array(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn several_closures_each_get_their_own_body() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile(
+                r#"fn f(t) { t.where(|r| r.mtu > 1500) }
+                   let a = |s| s.state == "LISTEN";
+                   let b = |s| { let x = 1; s.local_port == x };
+                   f(interfaces()).where(|i| i.name == "lo").count()"#,
+            )
+            .unwrap();
+        let all = closures(&ast);
+        assert_eq!(all.len(), 4);
+        let mut bodies: Vec<String> = all.values().map(|c| format!("{:?}", c.body)).collect();
+        bodies.sort();
+        assert_eq!(
+            bodies.iter().filter(|b| *b == "None").count(),
+            1,
+            "{bodies:?}"
+        );
+        for want in ["mtu", "LISTEN", "\"lo\""] {
+            assert!(
+                bodies.iter().any(|b| b.contains(want)),
+                "{want}: {bodies:?}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::render::RenderOpts;
 use crate::tables::{self, Request};
 
 use super::closure::Closure;
+use super::plan::SocketPlan;
 use super::types::Row;
 
 /// The socket columns that need a scan of every process's file descriptors.
@@ -36,6 +37,8 @@ pub struct Ctx {
     pub render: RenderOpts,
     /// `route_get` answers by destination.
     pub routes: RefCell<HashMap<IpAddr, Row>>,
+    /// What the script needs of the live `sockets` table (filled in after compiling).
+    pub socket_plan: RefCell<SocketPlan>,
 }
 
 impl Ctx {
@@ -49,6 +52,7 @@ impl Ctx {
             native_predicates: true,
             render,
             routes: RefCell::default(),
+            socket_plan: RefCell::new(SocketPlan::unknown()),
         }
     }
 
@@ -60,13 +64,26 @@ impl Ctx {
         }
         // A snapshot already holds every column; only a live collection saves the scan.
         let live = self.catalog.snapshot_info().is_none();
-        let t = if def.name == "sockets" && live && !self.socket_processes {
+        let plan = self.socket_plan.borrow().clone();
+        let t = if def.name == "sockets"
+            && live
+            && (plan != SocketPlan::unknown() || !self.socket_processes)
+        {
+            // Only the columns the script can read (at least one, so rows are counted),
+            // or, when that is unknown, all but the costly owner columns unless it names them.
             let cols: Vec<&str> = (def.columns)()
                 .iter()
                 .map(|c| c.name.as_ref())
-                .filter(|c| !PROCESS_COLUMNS.contains(c))
+                .filter(|c| match &plan.columns {
+                    Some(used) => used.contains(*c) || *c == "proto",
+                    None => self.socket_processes || !PROCESS_COLUMNS.contains(c),
+                })
                 .collect();
-            Arc::new(self.catalog.collect(def.name, &Request::columns(&cols))?)
+            let req = Request {
+                columns: Some(cols.iter().map(|c| c.to_string()).collect()),
+                sockets: plan.select,
+            };
+            Arc::new(self.catalog.collect(def.name, &req)?)
         } else {
             self.catalog.table(def.name)?
         };

@@ -16,6 +16,7 @@ mod engine;
 mod helpers;
 mod interrupt;
 mod ip;
+mod plan;
 mod predicate;
 mod session;
 #[cfg(test)]
@@ -111,6 +112,7 @@ pub fn run(script: &Script<'_>, catalog: Rc<Catalog>, settings: Settings) -> Res
         .compile(&source)
         .map_err(|e| fail(&EvalAltResult::from(e)))?;
     *ctx.closures.borrow_mut() = closure::closures(&ast);
+    *ctx.socket_plan.borrow_mut() = plan::sockets_plan(&ast, &ctx.closures.borrow());
     let mut scope = Scope::new();
     let args: Array = script
         .args

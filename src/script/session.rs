@@ -10,7 +10,7 @@ use rhai::{AST, Array, Dynamic, EvalAltResult, Scope};
 
 use super::context::Ctx;
 use super::types::{Grouping, Row, TableRef};
-use super::{Output, Settings, closure, diag, engine, interrupt};
+use super::{Output, Settings, closure, diag, engine, interrupt, plan};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 
@@ -65,6 +65,7 @@ impl Session {
             .map_err(|e| fail(&EvalAltResult::from(e)))?;
         let mut program = self.functions.merge(&ast);
         *ctx.closures.borrow_mut() = closure::closures(&program);
+        *ctx.socket_plan.borrow_mut() = plan::sockets_plan(&program, &ctx.closures.borrow());
         let result = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         program.clear_statements();
         self.functions = program;
