@@ -1,5 +1,6 @@
 //! The linux netstat front end (placeholder until its issue lands).
 
+pub mod interfaces;
 pub mod routes;
 
 use std::path::Path;
