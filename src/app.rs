@@ -41,14 +41,23 @@ pub fn main(args: Vec<OsString>) -> u8 {
 /// `bsd-netstat`, or the first command word is `netstat` (after an optional `--snapshot FILE`).
 /// net-tools' command line has its own parsing rules, so clap never sees it.
 fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let program = args.first().map_or("netpry", String::as_str);
-    let base = std::path::Path::new(program).file_name().and_then(|s| s.to_str()).unwrap_or("");
+    let base = std::path::Path::new(program)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
     if base == "netstat" || base == "bsd-netstat" {
         return Some(crate::netstat::main(base, args[1..].to_vec(), None));
     }
     let (snapshot, rest): (Option<&str>, &[String]) = match args.get(1).map(String::as_str) {
-        Some("--snapshot") => (args.get(2).map(String::as_str), args.get(3..).unwrap_or(&[])),
+        Some("--snapshot") => (
+            args.get(2).map(String::as_str),
+            args.get(3..).unwrap_or(&[]),
+        ),
         Some(a) if a.starts_with("--snapshot=") => (Some(&a["--snapshot=".len()..]), &args[2..]),
         _ => (None, args.get(1..).unwrap_or(&[])),
     };
@@ -56,7 +65,11 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
         return None;
     }
     let snapshot = snapshot.map(std::path::Path::new);
-    Some(crate::netstat::main("netstat", rest[1..].to_vec(), snapshot))
+    Some(crate::netstat::main(
+        "netstat",
+        rest[1..].to_vec(),
+        snapshot,
+    ))
 }
 
 /// Opens the catalog the options ask for.
@@ -75,7 +88,10 @@ pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
     } else {
         None
     };
-    RenderOpts { format: format.unwrap_or_default(), width }
+    RenderOpts {
+        format: format.unwrap_or_default(),
+        width,
+    }
 }
 
 /// Prints the catalog's notes on stderr, one line each.
@@ -103,7 +119,11 @@ fn run(cli: Cli) -> Result<u8> {
                 ],
             );
             for def in TABLES {
-                t.push([Value::str(def.name), Value::int((def.columns)().len()), Value::str(def.doc)]);
+                t.push([
+                    Value::str(def.name),
+                    Value::int((def.columns)().len()),
+                    Value::str(def.doc),
+                ]);
             }
             render::render(&t, &opts, &mut out)?;
         }
@@ -113,7 +133,10 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Table { name, columns } => {
             let cat = catalog(cli.snapshot.as_deref())?;
-            let req = Request { columns, ..Request::default() };
+            let req = Request {
+                columns,
+                ..Request::default()
+            };
             let result = cat.collect(&name, &req);
             print_notes(&cat);
             render::render(&result?, &opts, &mut out)?;
@@ -135,14 +158,21 @@ fn run(cli: Cli) -> Result<u8> {
                     })?;
                     let mut w = std::io::BufWriter::new(file);
                     snap.write(&mut w)?;
-                    w.flush().map_err(|e| Error::Io { what: format!("writing {}", path.display()), source: e })?;
+                    w.flush().map_err(|e| Error::Io {
+                        what: format!("writing {}", path.display()),
+                        source: e,
+                    })?;
                     eprintln!("netpry: snapshot written to {}", path.display());
                 }
             }
         }
         Command::Netstat { args } => {
             // Normally dispatched before clap; reached only with options clap consumed first.
-            return Ok(crate::netstat::main("netstat", args, cli.snapshot.as_deref()));
+            return Ok(crate::netstat::main(
+                "netstat",
+                args,
+                cli.snapshot.as_deref(),
+            ));
         }
     }
     out.flush().map_err(Error::Output)?;
@@ -160,7 +190,11 @@ pub fn schema_table(def: &tables::TableDef) -> Table {
         ],
     );
     for c in (def.columns)() {
-        t.push([Value::str(&c.name), Value::str(c.ty.name()), Value::str(&c.doc)]);
+        t.push([
+            Value::str(&c.name),
+            Value::str(c.ty.name()),
+            Value::str(&c.doc),
+        ]);
     }
     t
 }

@@ -32,7 +32,11 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog reading the running kernel.
     pub fn live() -> Catalog {
-        Catalog { origin: Origin::Live, cache: Mutex::default(), notes: Notes::default() }
+        Catalog {
+            origin: Origin::Live,
+            cache: Mutex::default(),
+            notes: Notes::default(),
+        }
     }
 
     /// A catalog reading the snapshot file at `path`.
@@ -42,7 +46,11 @@ impl Catalog {
 
     /// A catalog over an already loaded snapshot.
     pub fn from_snapshot(snap: Snapshot) -> Catalog {
-        Catalog { origin: Origin::Snapshot(snap), cache: Mutex::default(), notes: Notes::default() }
+        Catalog {
+            origin: Origin::Snapshot(snap),
+            cache: Mutex::default(),
+            notes: Notes::default(),
+        }
     }
 
     /// Provenance of the snapshot, when reading one.
@@ -77,8 +85,12 @@ impl Catalog {
             Origin::Live => (def.collect)(req, &self.notes),
             Origin::Snapshot(s) => {
                 let Some(stored) = s.tables.get(def.name) else {
-                    let why = s.errors.get(def.name).map_or("not in the snapshot", String::as_str);
-                    self.notes.add(format!("{}: {why}; showing no rows", def.name));
+                    let why = s
+                        .errors
+                        .get(def.name)
+                        .map_or("not in the snapshot", String::as_str);
+                    self.notes
+                        .add(format!("{}: {why}; showing no rows", def.name));
                     return Ok(Table::new(def.name, (def.columns)().to_vec()));
                 };
                 let mut t = (**stored).clone();
@@ -114,7 +126,11 @@ impl Catalog {
             Origin::Snapshot(s) => s.info.clone(),
             Origin::Live => crate::source::linux::host_info(),
         };
-        Snapshot { info, tables, errors }
+        Snapshot {
+            info,
+            tables,
+            errors,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Table>>> {

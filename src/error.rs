@@ -87,7 +87,10 @@ impl Error {
 
     /// A kernel error with context.
     pub fn kernel(what: impl Into<String>, source: std::io::Error) -> Error {
-        Error::Kernel { what: what.into(), source }
+        Error::Kernel {
+            what: what.into(),
+            source,
+        }
     }
 }
 
@@ -125,14 +128,20 @@ mod tests {
 
     #[test]
     fn suggests_the_closest_column() {
-        assert_eq!(suggest("stat", ["state", "proto", "uid"]), "; did you mean 'state'?");
+        assert_eq!(
+            suggest("stat", ["state", "proto", "uid"]),
+            "; did you mean 'state'?"
+        );
         assert_eq!(suggest("zzzzzz", ["uid", "pid"]), "; columns are: uid, pid");
     }
 
     #[test]
     fn usage_and_snapshot_errors_exit_2() {
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
-        let e = Error::Snapshot { path: "f".into(), problem: "bad".into() };
+        let e = Error::Snapshot {
+            path: "f".into(),
+            problem: "bad".into(),
+        };
         assert_eq!(e.exit_code(), 2);
         assert_eq!(e.to_string(), "snapshot f: bad");
     }

@@ -53,8 +53,10 @@ impl Snapshot {
                 .iter()
                 .map(|c| json!({"name": c.name, "type": c.ty.name()}))
                 .collect();
-            let rows: Vec<Json> =
-                t.rows().map(|r| Json::Array(r.iter().map(Value::to_json).collect())).collect();
+            let rows: Vec<Json> = t
+                .rows()
+                .map(|r| Json::Array(r.iter().map(Value::to_json).collect()))
+                .collect();
             tables.insert(name.clone(), json!({"columns": columns, "rows": rows}));
         }
         json!({
@@ -78,7 +80,10 @@ impl Snapshot {
 
     /// Reads and validates the snapshot at `path`.
     pub fn load(path: &Path) -> Result<Snapshot> {
-        let bad = |problem: String| Error::Snapshot { path: path.to_path_buf(), problem };
+        let bad = |problem: String| Error::Snapshot {
+            path: path.to_path_buf(),
+            problem,
+        };
         let text = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
         Snapshot::parse(&text).map_err(bad)
     }
@@ -92,21 +97,33 @@ impl Snapshot {
                 format!("not valid JSON ({e})")
             }
         })?;
-        let obj = doc.as_object().ok_or("not a netpry snapshot (top level is not an object)")?;
+        let obj = doc
+            .as_object()
+            .ok_or("not a netpry snapshot (top level is not an object)")?;
         if obj.get("format").and_then(Json::as_str) != Some(FORMAT) {
-            return Err(format!("not a netpry snapshot (no \"format\": \"{FORMAT}\")"));
+            return Err(format!(
+                "not a netpry snapshot (no \"format\": \"{FORMAT}\")"
+            ));
         }
-        let version = obj.get("version").and_then(Json::as_u64).ok_or("missing version")?;
+        let version = obj
+            .get("version")
+            .and_then(Json::as_u64)
+            .ok_or("missing version")?;
         if version != VERSION {
             return Err(format!(
                 "unsupported snapshot version {version} (this netpry reads version {VERSION})"
             ));
         }
         let text_field = |k: &str| obj.get(k).and_then(Json::as_str).unwrap_or("").to_string();
-        let info =
-            SnapshotInfo { host: text_field("host"), kernel: text_field("kernel"), time: text_field("time") };
-        let tables_obj =
-            obj.get("tables").and_then(Json::as_object).ok_or("missing \"tables\" object")?;
+        let info = SnapshotInfo {
+            host: text_field("host"),
+            kernel: text_field("kernel"),
+            time: text_field("time"),
+        };
+        let tables_obj = obj
+            .get("tables")
+            .and_then(Json::as_object)
+            .ok_or("missing \"tables\" object")?;
         let mut tables = BTreeMap::new();
         for (name, t) in tables_obj {
             tables.insert(name.clone(), Arc::new(parse_table(name, t)?));
@@ -115,10 +132,16 @@ impl Snapshot {
             .get("errors")
             .and_then(Json::as_object)
             .map(|m| {
-                m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
             })
             .unwrap_or_default();
-        Ok(Snapshot { info, tables, errors })
+        Ok(Snapshot {
+            info,
+            tables,
+            errors,
+        })
     }
 }
 
@@ -130,16 +153,27 @@ fn parse_table(name: &str, t: &Json) -> std::result::Result<Table, String> {
     let mut columns = Vec::with_capacity(cols.len());
     for c in cols {
         let cname = c.get("name").and_then(Json::as_str);
-        let ty = c.get("type").and_then(|v| serde_json::from_value::<Type>(v.clone()).ok());
+        let ty = c
+            .get("type")
+            .and_then(|v| serde_json::from_value::<Type>(v.clone()).ok());
         let (Some(cname), Some(ty)) = (cname, ty) else {
             return Err(format!("table {name}: bad column entry {c}"));
         };
         // Keep the registry's description when the column is a known one.
         let doc = crate::tables::lookup(name)
             .ok()
-            .and_then(|d| (d.columns)().iter().find(|k| k.name == cname).map(|k| k.doc.clone()))
+            .and_then(|d| {
+                (d.columns)()
+                    .iter()
+                    .find(|k| k.name == cname)
+                    .map(|k| k.doc.clone())
+            })
             .unwrap_or_default();
-        columns.push(Column { name: cname.to_string().into(), ty, doc });
+        columns.push(Column {
+            name: cname.to_string().into(),
+            ty,
+            doc,
+        });
     }
     let rows = t
         .get("rows")
@@ -147,7 +181,9 @@ fn parse_table(name: &str, t: &Json) -> std::result::Result<Table, String> {
         .ok_or_else(|| format!("table {name}: missing \"rows\""))?;
     let mut table = Table::with_capacity(name.to_string(), columns.clone(), rows.len());
     for (i, r) in rows.iter().enumerate() {
-        let cells = r.as_array().ok_or_else(|| format!("table {name} row {i}: not an array"))?;
+        let cells = r
+            .as_array()
+            .ok_or_else(|| format!("table {name} row {i}: not an array"))?;
         if cells.len() != columns.len() {
             return Err(format!(
                 "table {name} row {i}: {} values, expected {}",
@@ -158,7 +194,11 @@ fn parse_table(name: &str, t: &Json) -> std::result::Result<Table, String> {
         let mut row = Vec::with_capacity(cells.len());
         for (cell, col) in cells.iter().zip(&columns) {
             row.push(Value::from_json(cell, col.ty).ok_or_else(|| {
-                format!("table {name} row {i}: {} is not of type {}: {cell}", col.name, col.ty.name())
+                format!(
+                    "table {name} row {i}: {} is not of type {}: {cell}",
+                    col.name,
+                    col.ty.name()
+                )
             })?);
         }
         table.push(row);
@@ -168,7 +208,11 @@ fn parse_table(name: &str, t: &Json) -> std::result::Result<Table, String> {
 
 /// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`.
 pub fn default_path(info: &SnapshotInfo) -> PathBuf {
-    let stamp: String = info.time.chars().filter(|c| *c != '-' && *c != ':').collect();
+    let stamp: String = info
+        .time
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
     PathBuf::from(format!("netpry-{}-{stamp}.json", info.host))
 }
 
@@ -186,7 +230,12 @@ pub fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -202,12 +251,20 @@ mod tests {
                 Column::new("state", Type::Str, "s"),
             ],
         );
-        t.push([Value::Ip("::1".parse().unwrap()), Value::Int(22), Value::str("LISTEN")]);
+        t.push([
+            Value::Ip("::1".parse().unwrap()),
+            Value::Int(22),
+            Value::str("LISTEN"),
+        ]);
         t.push([Value::Null, Value::Int(0), Value::Null]);
         let mut tables = BTreeMap::new();
         tables.insert("sockets".to_string(), Arc::new(t));
         Snapshot {
-            info: SnapshotInfo { host: "h".into(), kernel: "6.1".into(), time: rfc3339(0) },
+            info: SnapshotInfo {
+                host: "h".into(),
+                kernel: "6.1".into(),
+                time: rfc3339(0),
+            },
             tables,
             errors: BTreeMap::new(),
         }
@@ -229,16 +286,36 @@ mod tests {
         let mut buf = Vec::new();
         sample().write(&mut buf).unwrap();
         let truncated = &buf[..buf.len() / 2];
-        assert!(Snapshot::parse(truncated).unwrap_err().starts_with("truncated JSON"));
-        assert!(Snapshot::parse(b"{]").unwrap_err().starts_with("not valid JSON"));
-        assert!(Snapshot::parse(b"[]").unwrap_err().contains("not a netpry snapshot"));
-        let v2 = String::from_utf8(buf.clone()).unwrap().replace("\"version\":1", "\"version\":2");
+        assert!(
+            Snapshot::parse(truncated)
+                .unwrap_err()
+                .starts_with("truncated JSON")
+        );
+        assert!(
+            Snapshot::parse(b"{]")
+                .unwrap_err()
+                .starts_with("not valid JSON")
+        );
+        assert!(
+            Snapshot::parse(b"[]")
+                .unwrap_err()
+                .contains("not a netpry snapshot")
+        );
+        let v2 = String::from_utf8(buf.clone())
+            .unwrap()
+            .replace("\"version\":1", "\"version\":2");
         assert_eq!(
             Snapshot::parse(v2.as_bytes()).unwrap_err(),
             "unsupported snapshot version 2 (this netpry reads version 1)"
         );
-        let badip = String::from_utf8(buf).unwrap().replace("\"::1\"", "\"nope\"");
-        assert!(Snapshot::parse(badip.as_bytes()).unwrap_err().contains("local_addr is not of type ip"));
+        let badip = String::from_utf8(buf)
+            .unwrap()
+            .replace("\"::1\"", "\"nope\"");
+        assert!(
+            Snapshot::parse(badip.as_bytes())
+                .unwrap_err()
+                .contains("local_addr is not of type ip")
+        );
     }
 
     #[test]

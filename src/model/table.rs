@@ -23,12 +23,20 @@ pub struct Column {
 impl Column {
     /// A documented column of a built-in table.
     pub const fn new(name: &'static str, ty: Type, doc: &'static str) -> Column {
-        Column { name: Cow::Borrowed(name), ty, doc: Cow::Borrowed(doc) }
+        Column {
+            name: Cow::Borrowed(name),
+            ty,
+            doc: Cow::Borrowed(doc),
+        }
     }
 
     /// A computed column with a run-time name and no description.
     pub fn computed(name: impl Into<String>, ty: Type) -> Column {
-        Column { name: Cow::Owned(name.into()), ty, doc: Cow::Borrowed("") }
+        Column {
+            name: Cow::Owned(name.into()),
+            ty,
+            doc: Cow::Borrowed(""),
+        }
     }
 }
 
@@ -43,7 +51,11 @@ pub struct Table {
 impl Table {
     /// An empty table named `name` with `columns`.
     pub fn new(name: impl Into<Cow<'static, str>>, columns: impl Into<Arc<[Column]>>) -> Table {
-        Table { name: name.into(), columns: columns.into(), cells: Vec::new() }
+        Table {
+            name: name.into(),
+            columns: columns.into(),
+            cells: Vec::new(),
+        }
     }
 
     /// An empty table with room for `rows` rows.
@@ -54,7 +66,11 @@ impl Table {
     ) -> Table {
         let columns = columns.into();
         let cells = Vec::with_capacity(rows * columns.len());
-        Table { name: name.into(), columns, cells }
+        Table {
+            name: name.into(),
+            columns,
+            cells,
+        }
     }
 
     /// The table's name (a built-in table's name, or the name of the table it derives from).
@@ -104,7 +120,12 @@ impl Table {
     pub fn push(&mut self, row: impl IntoIterator<Item = Value>) {
         let before = self.cells.len();
         self.cells.extend(row);
-        assert_eq!(self.cells.len() - before, self.width(), "row width mismatch in {}", self.name);
+        assert_eq!(
+            self.cells.len() - before,
+            self.width(),
+            "row width mismatch in {}",
+            self.name
+        );
     }
 
     /// The row at `index`.
@@ -152,7 +173,10 @@ mod tests {
     fn sample() -> Table {
         let mut t = Table::new(
             "t",
-            vec![Column::new("a", Type::Int, "a"), Column::new("b", Type::Str, "b")],
+            vec![
+                Column::new("a", Type::Int, "a"),
+                Column::new("b", Type::Str, "b"),
+            ],
         );
         t.push([Value::Int(1), Value::str("x")]);
         t.push([Value::Int(2), Value::str("y")]);

@@ -24,7 +24,10 @@ pub enum Style {
 pub fn choose_style(program: &str, args: &mut Vec<String>) -> Style {
     let before = args.len();
     args.retain(|a| a != "--bsd");
-    let base = Path::new(program).file_name().and_then(|s| s.to_str()).unwrap_or(program);
+    let base = Path::new(program)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or(program);
     if args.len() != before
         || base == "bsd-netstat"
         || std::env::var("NETPRY_NETSTAT_STYLE").is_ok_and(|s| s.eq_ignore_ascii_case("bsd"))
@@ -55,7 +58,10 @@ mod tests {
         assert_eq!(choose_style("netpry", &mut a), Style::Bsd);
         assert_eq!(a, ["-r"]);
         let mut b = vec!["-r".to_string()];
-        assert_eq!(choose_style("/usr/local/bin/bsd-netstat", &mut b), Style::Bsd);
+        assert_eq!(
+            choose_style("/usr/local/bin/bsd-netstat", &mut b),
+            Style::Bsd
+        );
         assert_eq!(choose_style("netstat", &mut b), Style::Linux);
     }
 }

@@ -32,7 +32,10 @@ mod tests {
     fn select_reorders_and_rejects_unknown() {
         let mut t = Table::new(
             "t",
-            vec![Column::new("a", Type::Int, "a"), Column::new("b", Type::Int, "b")],
+            vec![
+                Column::new("a", Type::Int, "a"),
+                Column::new("b", Type::Int, "b"),
+            ],
         );
         t.push([Value::Int(1), Value::Int(2)]);
         let s = select(&t, &["b", "a"]).unwrap();

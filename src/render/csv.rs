@@ -31,7 +31,13 @@ mod tests {
 
     #[test]
     fn quotes_only_when_needed() {
-        let mut t = Table::new("t", vec![Column::new("a", Type::Str, ""), Column::new("b", Type::Int, "")]);
+        let mut t = Table::new(
+            "t",
+            vec![
+                Column::new("a", Type::Str, ""),
+                Column::new("b", Type::Int, ""),
+            ],
+        );
         t.push([Value::str("x,\"y\""), Value::Null]);
         let mut buf = Vec::new();
         write_csv(&t, &mut buf).unwrap();

@@ -35,13 +35,24 @@ mod tests {
     fn json_keeps_types_and_parses() {
         let mut t = Table::new(
             "t",
-            vec![Column::new("ip", Type::Ip, ""), Column::new("n", Type::Int, ""), Column::new("s", Type::Str, "")],
+            vec![
+                Column::new("ip", Type::Ip, ""),
+                Column::new("n", Type::Int, ""),
+                Column::new("s", Type::Str, ""),
+            ],
         );
-        t.push([Value::Ip("10.0.0.1".parse().unwrap()), Value::Int(3), Value::Null]);
+        t.push([
+            Value::Ip("10.0.0.1".parse().unwrap()),
+            Value::Int(3),
+            Value::Null,
+        ]);
         let mut buf = Vec::new();
         write_json(&t, &mut buf).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
-        assert_eq!(v, serde_json::json!([{"ip": "10.0.0.1", "n": 3, "s": null}]));
+        assert_eq!(
+            v,
+            serde_json::json!([{"ip": "10.0.0.1", "n": 3, "s": null}])
+        );
         let mut empty = Vec::new();
         write_json(&Table::new("e", vec![]), &mut empty).unwrap();
         assert_eq!(empty, b"[]\n");

@@ -57,7 +57,10 @@ mod tests {
     fn sample() -> Table {
         let mut t = Table::new(
             "t",
-            vec![Column::new("name", Type::Str, ""), Column::new("mtu", Type::Int, "")],
+            vec![
+                Column::new("name", Type::Str, ""),
+                Column::new("mtu", Type::Int, ""),
+            ],
         );
         t.push([Value::str("lo"), Value::Int(65536)]);
         t.push([Value::str("a-very-long-interface-name"), Value::Int(1500)]);
@@ -85,6 +88,9 @@ mod tests {
     fn plain_is_tab_separated() {
         let mut buf = Vec::new();
         write_plain(&sample(), &mut buf).unwrap();
-        assert_eq!(String::from_utf8(buf).unwrap(), "lo\t65536\na-very-long-interface-name\t1500\n");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "lo\t65536\na-very-long-interface-name\t1500\n"
+        );
     }
 }

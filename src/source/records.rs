@@ -61,7 +61,11 @@ impl Family {
 
     /// The family of an address.
     pub fn of(ip: &IpAddr) -> Family {
-        if ip.is_ipv4() { Family::Inet } else { Family::Inet6 }
+        if ip.is_ipv4() {
+            Family::Inet
+        } else {
+            Family::Inet6
+        }
     }
 }
 

@@ -47,7 +47,10 @@ impl<R: 'static> TableBuilder<R> {
                 .collect(),
         };
         let columns: Arc<[Column]> = selected.iter().map(|f| f.column.clone()).collect();
-        TableBuilder { selected, table: Table::new(name, columns) }
+        TableBuilder {
+            selected,
+            table: Table::new(name, columns),
+        }
     }
 
     /// Appends the row for `record`.

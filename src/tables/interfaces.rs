@@ -33,48 +33,96 @@ macro_rules! stat_fields {
 }
 
 static BASE: [Field<Link>; 14] = [
-    Field::new(Column::new("index", Type::Int, "Interface index"), |l| l.rec.index.into()),
-    Field::new(Column::new("name", Type::Str, "Interface name"), |l| Value::str(&l.rec.name)),
-    Field::new(
-        Column::new("kind", Type::Str, "Link kind (veth, bridge, vlan, ...); null for plain devices"),
-        |l| Value::opt_str(l.rec.kind.as_deref()),
-    ),
-    Field::new(Column::new("mtu", Type::Int, "Maximum transmission unit, bytes"), |l| {
-        l.rec.mtu.into()
+    Field::new(Column::new("index", Type::Int, "Interface index"), |l| {
+        l.rec.index.into()
+    }),
+    Field::new(Column::new("name", Type::Str, "Interface name"), |l| {
+        Value::str(&l.rec.name)
     }),
     Field::new(
-        Column::new("state", Type::Str, "Operational state (UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ...)"),
+        Column::new(
+            "kind",
+            Type::Str,
+            "Link kind (veth, bridge, vlan, ...); null for plain devices",
+        ),
+        |l| Value::opt_str(l.rec.kind.as_deref()),
+    ),
+    Field::new(
+        Column::new("mtu", Type::Int, "Maximum transmission unit, bytes"),
+        |l| l.rec.mtu.into(),
+    ),
+    Field::new(
+        Column::new(
+            "state",
+            Type::Str,
+            "Operational state (UP, DOWN, UNKNOWN, LOWERLAYERDOWN, ...)",
+        ),
         |l| Value::str(&l.rec.oper_state),
     ),
     Field::new(
-        Column::new("flags", Type::Str, "Interface flags in `ip` spelling, comma separated"),
+        Column::new(
+            "flags",
+            Type::Str,
+            "Interface flags in `ip` spelling, comma separated",
+        ),
         |l| Value::str(flag_text(l.rec.flags)),
     ),
-    Field::new(Column::new("flags_raw", Type::Int, "Interface flags as the kernel's IFF_* bits"), |l| {
-        l.rec.flags.into()
-    }),
-    Field::new(Column::new("mac", Type::Str, "Hardware address; null when the link has none"), |l| {
-        Value::opt_str(l.rec.mac.as_deref())
-    }),
-    Field::new(Column::new("broadcast", Type::Str, "Hardware broadcast address"), |l| {
-        Value::opt_str(l.rec.broadcast.as_deref())
-    }),
     Field::new(
-        Column::new("master", Type::Str, "Master device (bridge, bond, VRF); null for none"),
+        Column::new(
+            "flags_raw",
+            Type::Int,
+            "Interface flags as the kernel's IFF_* bits",
+        ),
+        |l| l.rec.flags.into(),
+    ),
+    Field::new(
+        Column::new(
+            "mac",
+            Type::Str,
+            "Hardware address; null when the link has none",
+        ),
+        |l| Value::opt_str(l.rec.mac.as_deref()),
+    ),
+    Field::new(
+        Column::new("broadcast", Type::Str, "Hardware broadcast address"),
+        |l| Value::opt_str(l.rec.broadcast.as_deref()),
+    ),
+    Field::new(
+        Column::new(
+            "master",
+            Type::Str,
+            "Master device (bridge, bond, VRF); null for none",
+        ),
         |l| Value::opt_str(l.master_name.as_deref()),
     ),
     Field::new(
-        Column::new("link", Type::Int, "Index of the parent or peer link (IFLA_LINK); null for none"),
-        |l| if l.rec.link == 0 { Value::Null } else { l.rec.link.into() },
+        Column::new(
+            "link",
+            Type::Int,
+            "Index of the parent or peer link (IFLA_LINK); null for none",
+        ),
+        |l| {
+            if l.rec.link == 0 {
+                Value::Null
+            } else {
+                l.rec.link.into()
+            }
+        },
     ),
-    Field::new(Column::new("txqlen", Type::Int, "Transmit queue length, packets"), |l| {
-        l.rec.txqlen.into()
-    }),
-    Field::new(Column::new("qdisc", Type::Str, "Queueing discipline"), |l| {
-        Value::opt_str(l.rec.qdisc.as_deref())
-    }),
     Field::new(
-        Column::new("link_type", Type::Str, "Link layer type (ether, loopback, none, ...)"),
+        Column::new("txqlen", Type::Int, "Transmit queue length, packets"),
+        |l| l.rec.txqlen.into(),
+    ),
+    Field::new(
+        Column::new("qdisc", Type::Str, "Queueing discipline"),
+        |l| Value::opt_str(l.rec.qdisc.as_deref()),
+    ),
+    Field::new(
+        Column::new(
+            "link_type",
+            Type::Str,
+            "Link layer type (ether, loopback, none, ...)",
+        ),
         |l| Value::str(link_type_name(l.rec.link_type)),
     ),
 ];
@@ -108,7 +156,10 @@ static STATS: [Field<Link>; 25] = stat_fields![
 ];
 
 static FIELDS: LazyLock<Vec<Field<Link>>> = LazyLock::new(|| {
-    BASE.iter().chain(STATS.iter()).map(|f| Field::new(f.column.clone(), f.get)).collect()
+    BASE.iter()
+        .chain(STATS.iter())
+        .map(|f| Field::new(f.column.clone(), f.get))
+        .collect()
 });
 
 static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
@@ -128,7 +179,9 @@ pub fn build(links: Vec<LinkRecord>, req: &Request) -> Table {
         links.iter().map(|l| (l.index, l.name.clone())).collect();
     let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
     for rec in links {
-        let master_name = (rec.master != 0).then(|| names.get(&rec.master).cloned()).flatten();
+        let master_name = (rec.master != 0)
+            .then(|| names.get(&rec.master).cloned())
+            .flatten();
         b.push(&Link { rec, master_name });
     }
     b.finish()
@@ -161,7 +214,12 @@ pub fn flag_text(flags: u32) -> String {
     if flags & 1 != 0 && flags & (1 << 16) == 0 {
         out.push("NO-CARRIER");
     }
-    out.extend(NAMES.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, n)| *n));
+    out.extend(
+        NAMES
+            .iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| *n),
+    );
     out.join(",")
 }
 
@@ -208,10 +266,20 @@ mod tests {
             stats: Some(crate::source::records::LinkStats { values: [7; 25] }),
             ..LinkRecord::default()
         };
-        let lo = LinkRecord { index: 1, name: "br0".into(), ..LinkRecord::default() };
-        let t = build(vec![lo, rec], &Request::columns(&["name", "master", "rx_bytes"]));
+        let lo = LinkRecord {
+            index: 1,
+            name: "br0".into(),
+            ..LinkRecord::default()
+        };
+        let t = build(
+            vec![lo, rec],
+            &Request::columns(&["name", "master", "rx_bytes"]),
+        );
         assert_eq!(t.width(), 3);
-        assert_eq!(t.row(1), &[Value::str("vx.1"), Value::str("br0"), Value::Int(7)]);
+        assert_eq!(
+            t.row(1),
+            &[Value::str("vx.1"), Value::str("br0"), Value::Int(7)]
+        );
         assert_eq!(t.row(0)[2], Value::Null);
     }
 }

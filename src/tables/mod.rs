@@ -44,7 +44,9 @@ impl Request {
 
     /// Whether column `name` is wanted.
     pub fn wants(&self, name: &str) -> bool {
-        self.columns.as_ref().is_none_or(|cols| cols.iter().any(|c| c == name))
+        self.columns
+            .as_ref()
+            .is_none_or(|cols| cols.iter().any(|c| c == name))
     }
 }
 
@@ -70,7 +72,9 @@ pub fn restrict_nothing(_req: &Request, _table: &mut Table) {}
 
 impl std::fmt::Debug for TableDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableDef").field("name", &self.name).finish()
+        f.debug_struct("TableDef")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -88,15 +92,20 @@ pub static TABLES: &[TableDef] = &[
 
 /// The table named `name`, or an error listing the valid names.
 pub fn lookup(name: &str) -> Result<&'static TableDef> {
-    TABLES.iter().find(|t| t.name == name).ok_or_else(|| Error::UnknownTable {
-        name: name.to_string(),
-        known: TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
-    })
+    TABLES
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| Error::UnknownTable {
+            name: name.to_string(),
+            known: TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+        })
 }
 
 /// Checks that every name in `req.columns` is a column of `def`.
 pub fn check_columns(def: &TableDef, req: &Request) -> Result<()> {
-    let Some(cols) = &req.columns else { return Ok(()) };
+    let Some(cols) = &req.columns else {
+        return Ok(());
+    };
     let schema = (def.columns)();
     for c in cols {
         if !schema.iter().any(|s| s.name == c.as_str()) {
@@ -122,14 +131,26 @@ mod tests {
             assert!(!t.doc.is_empty());
             let mut cols = std::collections::HashSet::new();
             for c in (t.columns)() {
-                assert!(cols.insert(c.name.clone()), "duplicate column {}.{}", t.name, c.name);
                 assert!(
-                    c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                    cols.insert(c.name.clone()),
+                    "duplicate column {}.{}",
+                    t.name,
+                    c.name
+                );
+                assert!(
+                    c.name
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
                     "{}.{} is not snake_case",
                     t.name,
                     c.name
                 );
-                assert!(!c.doc.is_empty(), "{}.{} has no description", t.name, c.name);
+                assert!(
+                    !c.doc.is_empty(),
+                    "{}.{} has no description",
+                    t.name,
+                    c.name
+                );
             }
         }
     }
@@ -137,7 +158,10 @@ mod tests {
     #[test]
     fn unknown_table_lists_the_known_ones() {
         let e = lookup("sockts").unwrap_err().to_string();
-        assert!(e.contains("no table 'sockts'") && e.contains("sockets, processes"), "{e}");
+        assert!(
+            e.contains("no table 'sockts'") && e.contains("sockets, processes"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,10 +6,23 @@ use crate::support::{netpry, run};
 fn tables_lists_every_registered_table() {
     let (code, out, _) = run(&["tables", "--format", "csv"]);
     assert_eq!(code, 0);
-    let names: Vec<&str> = out.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let names: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["sockets", "processes", "interfaces", "addresses", "routes", "neighbours", "stats", "sysctls"]
+        [
+            "sockets",
+            "processes",
+            "interfaces",
+            "addresses",
+            "routes",
+            "neighbours",
+            "stats",
+            "sysctls"
+        ]
     );
 }
 
@@ -28,7 +41,10 @@ fn unknown_table_and_column_are_usage_errors() {
     assert!(err.contains("no table 'sockts'"), "{err}");
     let (code, _, err) = run(&["table", "interfaces", "-c", "nme"]);
     assert_eq!(code, 1);
-    assert!(err.contains("no column 'nme' in interfaces; did you mean 'name'?"), "{err}");
+    assert!(
+        err.contains("no column 'nme' in interfaces; did you mean 'name'?"),
+        "{err}"
+    );
     let (code, _, _) = run(&["--bogus"]);
     assert_eq!(code, 2);
 }
@@ -38,7 +54,10 @@ fn json_output_parses_and_keeps_types() {
     let (code, out, err) = run(&["table", "interfaces", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    let lo = rows.iter().find(|r| r["name"] == "lo").expect("lo is always there");
+    let lo = rows
+        .iter()
+        .find(|r| r["name"] == "lo")
+        .expect("lo is always there");
     assert!(lo["mtu"].is_i64());
     assert!(lo["index"].is_i64());
 }
@@ -54,6 +73,15 @@ fn closed_stdout_pipe_is_not_an_error() {
         .unwrap();
     drop(child.stdout.take()); // the reader goes away at once
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

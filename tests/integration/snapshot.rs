@@ -15,29 +15,60 @@ fn snapshot_round_trip_keeps_every_table() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("snapshot written to"), "{err}");
     // Reading the snapshot and saving it again must reproduce every table exactly.
-    let (code, _, err) =
-        run(&["--snapshot", first.to_str().unwrap(), "snapshot", "-o", second.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "--snapshot",
+        first.to_str().unwrap(),
+        "snapshot",
+        "-o",
+        second.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let a: serde_json::Value = serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&second).unwrap()).unwrap();
     assert_eq!(a["format"], "netpry-snapshot");
     assert_eq!(a["version"], 1);
     for key in ["host", "kernel", "time"] {
-        assert!(a[key].as_str().is_some_and(|s| !s.is_empty()), "{key} missing");
+        assert!(
+            a[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key} missing"
+        );
         assert_eq!(a[key], b[key], "{key} must be kept from the original");
     }
     assert_eq!(tables_of(&a), tables_of(&b));
-    for name in ["sockets", "processes", "interfaces", "addresses", "routes", "neighbours", "stats", "sysctls"] {
-        assert!(tables_of(&a).contains_key(name), "snapshot lacks {name}: {:?}", a["errors"]);
+    for name in [
+        "sockets",
+        "processes",
+        "interfaces",
+        "addresses",
+        "routes",
+        "neighbours",
+        "stats",
+        "sysctls",
+    ] {
+        assert!(
+            tables_of(&a).contains_key(name),
+            "snapshot lacks {name}: {:?}",
+            a["errors"]
+        );
     }
     // And each table read back through `table` equals the stored rows.
     for (name, stored) in tables_of(&a) {
-        let (code, out, err) =
-            run(&["--snapshot", first.to_str().unwrap(), "table", name, "--format", "json"]);
+        let (code, out, err) = run(&[
+            "--snapshot",
+            first.to_str().unwrap(),
+            "table",
+            name,
+            "--format",
+            "json",
+        ]);
         assert_eq!(code, 0, "{name}: {err}");
         let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-        let cols: Vec<&str> =
-            stored["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let cols: Vec<&str> = stored["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         let stored_rows = stored["rows"].as_array().unwrap();
         assert_eq!(rows.len(), stored_rows.len(), "{name}");
         for (obj, arr) in rows.iter().zip(stored_rows) {
@@ -67,7 +98,10 @@ fn corrupt_case(contents: &[u8], expect: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains(path.to_str().unwrap()), "names the file: {err}");
+    assert!(
+        err.contains(path.to_str().unwrap()),
+        "names the file: {err}"
+    );
     assert!(err.contains(expect), "expected {expect:?} in {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -83,10 +117,20 @@ fn corrupt_snapshots_fail_with_one_line_and_status_2() {
     corrupt_case(b"", "truncated JSON");
     corrupt_case(b"{\"hello\": 1}", "not a netpry snapshot");
     let text = String::from_utf8(bytes).unwrap();
-    corrupt_case(text.replacen("\"version\":1", "\"version\":99", 1).as_bytes(), "unsupported snapshot version 99");
-    corrupt_case(text.replacen("\"rows\":[", "\"rows\":[7,", 1).as_bytes(), "not an array");
+    corrupt_case(
+        text.replacen("\"version\":1", "\"version\":99", 1)
+            .as_bytes(),
+        "unsupported snapshot version 99",
+    );
+    corrupt_case(
+        text.replacen("\"rows\":[", "\"rows\":[7,", 1).as_bytes(),
+        "not an array",
+    );
     // A missing file too.
-    let out = netpry().args(["--snapshot", "/nonexistent/x.json", "table", "routes"]).output().unwrap();
+    let out = netpry()
+        .args(["--snapshot", "/nonexistent/x.json", "table", "routes"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.json: cannot read"));
 }

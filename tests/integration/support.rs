@@ -82,7 +82,10 @@ impl Netns {
             SEQ.fetch_add(1, Ordering::SeqCst)
         );
         sh_ok(&["ip", "netns", "add", &name]);
-        let ns = Netns { name, children: Vec::new() };
+        let ns = Netns {
+            name,
+            children: Vec::new(),
+        };
         ns.ip(&["link", "set", "lo", "up"]);
         ns
     }
@@ -99,7 +102,11 @@ impl Netns {
         let mut full = vec!["-j", "-n", self.name.as_str()];
         full.extend_from_slice(args);
         let out = Command::new("ip").args(&full).output().expect("run ip");
-        assert!(out.status.success(), "ip {full:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ip {full:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         if out.stdout.iter().all(u8::is_ascii_whitespace) {
             return serde_json::Value::Array(vec![]);
         }
@@ -109,7 +116,9 @@ impl Netns {
     /// A command that runs `program args` inside the namespace.
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name, program]).args(args).stdin(Stdio::null());
+        c.args(["netns", "exec", &self.name, program])
+            .args(args)
+            .stdin(Stdio::null());
         c
     }
 
@@ -122,7 +131,9 @@ impl Netns {
     pub fn netpry(&self, args: &[&str]) -> (i32, String, String) {
         let bin = netpry_bin();
         let mut c = self.command(bin.to_str().expect("utf-8 path"), args);
-        c.env("XDG_CONFIG_HOME", "/nonexistent-netpry-test").env("LC_ALL", "C").env("PAGER", "cat");
+        c.env("XDG_CONFIG_HOME", "/nonexistent-netpry-test")
+            .env("LC_ALL", "C")
+            .env("PAGER", "cat");
         decode(c.output().expect("run netpry in netns"))
     }
 
@@ -143,8 +154,13 @@ impl Netns {
         let stdout = child.stdout.take().expect("piped stdout");
         self.children.push(child);
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("read ready line");
-        assert!(!line.is_empty(), "helper process exited before it was ready");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read ready line");
+        assert!(
+            !line.is_empty(),
+            "helper process exited before it was ready"
+        );
         pid
     }
 
@@ -163,13 +179,22 @@ impl Drop for Netns {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
         let _ = std::fs::remove_dir_all(PathBuf::from("/etc/netns").join(&self.name));
     }
 }
 
 /// Runs a command, panicking with its stderr on failure.
 pub fn sh_ok(argv: &[&str]) {
-    let out = Command::new(argv[0]).args(&argv[1..]).output().expect("spawn");
-    assert!(out.status.success(), "{argv:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(argv[0])
+        .args(&argv[1..])
+        .output()
+        .expect("spawn");
+    assert!(
+        out.status.success(),
+        "{argv:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -177,7 +177,11 @@ pub fn flag_letters(flags: u32) -> String {
     if flags & 0xffff == 0 {
         return "[NO FLAGS]".into();
     }
-    LETTERS.iter().filter(|(b, _)| flags & b != 0).map(|(_, c)| *c).collect()
+    LETTERS
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, c)| *c)
+        .collect()
 }
 
 /// `ifconfig`'s flag names, in bit order.
@@ -200,8 +204,12 @@ pub fn flag_names(flags: u32) -> String {
         "AUTOMEDIA",
         "DYNAMIC",
     ];
-    let set: Vec<&str> =
-        NAMES.iter().enumerate().filter(|(i, _)| flags & (1 << i) != 0).map(|(_, n)| *n).collect();
+    let set: Vec<&str> = NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| flags & (1 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect();
     set.join(",")
 }
 
@@ -274,10 +282,18 @@ fn write_long(i: &Iface, out: &mut dyn Write) -> std::io::Result<()> {
     }
     for (a, plen) in &i.inet6 {
         let (scope, name) = ipv6_scope(*a);
-        writeln!(out, "        inet6 {}  prefixlen {plen}  scopeid 0x{scope:x}<{name}>", ntop6(*a))?;
+        writeln!(
+            out,
+            "        inet6 {}  prefixlen {plen}  scopeid 0x{scope:x}<{name}>",
+            ntop6(*a)
+        )?;
     }
     match i.link_type.as_str() {
-        "loopback" => writeln!(out, "        loop  txqueuelen {}  (Local Loopback)", i.txqlen)?,
+        "loopback" => writeln!(
+            out,
+            "        loop  txqueuelen {}  (Local Loopback)",
+            i.txqlen
+        )?,
         "ether" => writeln!(
             out,
             "        ether {}  txqueuelen {}  (Ethernet)",
@@ -294,17 +310,34 @@ fn write_long(i: &Iface, out: &mut dyn Write) -> std::io::Result<()> {
                 .map(|b| b.to_ascii_uppercase())
                 .collect();
             bytes.resize(16, "00".into());
-            writeln!(out, "        unspec {}  txqueuelen {}  (UNSPEC)", bytes.join("-"), i.txqlen)?;
+            writeln!(
+                out,
+                "        unspec {}  txqueuelen {}  (UNSPEC)",
+                bytes.join("-"),
+                i.txqlen
+            )?;
         }
     }
     if let Some(s) = &i.stats {
-        writeln!(out, "        RX packets {}  bytes {} ({})", s.rx_packets, s.rx_bytes, human_bytes(s.rx_bytes))?;
+        writeln!(
+            out,
+            "        RX packets {}  bytes {} ({})",
+            s.rx_packets,
+            s.rx_bytes,
+            human_bytes(s.rx_bytes)
+        )?;
         writeln!(
             out,
             "        RX errors {}  dropped {}  overruns {}  frame {}",
             s.rx_errors, s.rx_dropped, s.rx_fifo, s.rx_frame
         )?;
-        writeln!(out, "        TX packets {}  bytes {} ({})", s.tx_packets, s.tx_bytes, human_bytes(s.tx_bytes))?;
+        writeln!(
+            out,
+            "        TX packets {}  bytes {} ({})",
+            s.tx_packets,
+            s.tx_bytes,
+            human_bytes(s.tx_bytes)
+        )?;
         writeln!(
             out,
             "        TX errors {}  dropped {} overruns {}  carrier {}  collisions {}",
@@ -379,7 +412,11 @@ const LINK_COLUMNS: [&str; 24] = [
 
 fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
     let mut cols: Vec<&str> = LINK_COLUMNS.to_vec();
-    cols.extend(["tx_aborted_errors", "tx_heartbeat_errors", "tx_window_errors"]);
+    cols.extend([
+        "tx_aborted_errors",
+        "tx_heartbeat_errors",
+        "tx_window_errors",
+    ]);
     let links = cat.collect("interfaces", &Request::columns(&cols))?;
     let addrs = cat.collect("addresses", &Request::default())?;
     Ok(build(&links, &addrs))
@@ -413,7 +450,9 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
                 .wrapping_add(n("tx_window_errors"))
                 .wrapping_add(n("tx_heartbeat_errors")),
         };
-        let Some(name) = l.text(row, "name") else { continue };
+        let Some(name) = l.text(row, "name") else {
+            continue;
+        };
         list.push((
             n("index"),
             Iface {
@@ -431,10 +470,16 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     }
     let mut aliases: Vec<Iface> = Vec::new();
     for row in addrs.rows() {
-        let Some(index) = a.u64(row, "ifindex") else { continue };
-        let Some(pos) = list.iter().position(|(i, _)| *i == index) else { continue };
+        let Some(index) = a.u64(row, "ifindex") else {
+            continue;
+        };
+        let Some(pos) = list.iter().position(|(i, _)| *i == index) else {
+            continue;
+        };
         let addr = a.ip(row, "addr");
-        let v6 = family_is_v6(a.get(row, "family")).or(addr.map(|x| x.is_ipv6())).unwrap_or(false);
+        let v6 = family_is_v6(a.get(row, "family"))
+            .or(addr.map(|x| x.is_ipv6()))
+            .unwrap_or(false);
         let plen = a.u64(row, "prefix_len").unwrap_or(0).min(128) as u8;
         if v6 {
             if let Some(IpAddr::V6(x)) = addr {
@@ -442,10 +487,16 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             }
             continue;
         }
-        let Some(IpAddr::V4(local)) = addr else { continue };
+        let Some(IpAddr::V4(local)) = addr else {
+            continue;
+        };
         let base = &list[pos].1;
         let label = a.text(row, "label").unwrap_or_else(|| base.name.clone());
-        let mask = if plen == 0 { 0 } else { u32::MAX << (32 - u32::from(plen.min(32))) };
+        let mask = if plen == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(plen.min(32)))
+        };
         let v4 = |c: &str| match a.ip(row, c) {
             Some(IpAddr::V4(x)) => Some(x),
             _ => None,
@@ -515,13 +566,27 @@ mod tests {
         t
     }
 
-    fn link(index: i64, name: &str, flags: i64, mtu: i64, kind: &str, mac: &str, rx: (i64, i64), tx: (i64, i64)) -> Vec<Value> {
+    #[allow(clippy::too_many_arguments)]
+    fn link(
+        index: i64,
+        name: &str,
+        flags: i64,
+        mtu: i64,
+        kind: &str,
+        mac: &str,
+        rx: (i64, i64),
+        tx: (i64, i64),
+    ) -> Vec<Value> {
         vec![
             Value::Int(index),
             Value::str(name),
             Value::Int(mtu),
             Value::Int(flags),
-            if mac.is_empty() { Value::Null } else { Value::str(mac) },
+            if mac.is_empty() {
+                Value::Null
+            } else {
+                Value::str(mac)
+            },
             Value::Int(1000),
             Value::str(kind),
             Value::Int(rx.0),
@@ -551,19 +616,99 @@ mod tests {
                 ("tx_bytes", Int),
             ],
             vec![
-                link(1, "lo", 0x10049, 65536, "loopback", "00:00:00:00:00:00", (0, 0), (0, 0)),
-                link(2, "veth0", 0x11043, 1500, "ether", "c6:a8:d9:61:d4:c0", (15, 1086), (40, 4122)),
-                link(3, "ve1b", 0x1002, 1500, "ether", "06:c7:ad:63:b8:f9", (0, 0), (0, 0)),
-                link(4, "ve.th1", 0x1003, 1500, "ether", "06:5d:b5:e8:3c:43", (0, 0), (0, 0)),
-                link(5, "vx10p", 0x1002, 1500, "ether", "1e:40:f5:09:02:e3", (0, 0), (0, 0)),
-                link(6, "vx10", 0x1003, 1500, "ether", "b2:29:42:04:fc:96", (0, 0), (0, 0)),
-                link(7, "vx2p", 0x1002, 1500, "ether", "92:41:28:4b:38:90", (0, 0), (0, 0)),
-                link(8, "vx2", 0x1002, 1500, "ether", "46:1e:da:cf:e7:5e", (0, 0), (0, 0)),
+                link(
+                    1,
+                    "lo",
+                    0x10049,
+                    65536,
+                    "loopback",
+                    "00:00:00:00:00:00",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    2,
+                    "veth0",
+                    0x11043,
+                    1500,
+                    "ether",
+                    "c6:a8:d9:61:d4:c0",
+                    (15, 1086),
+                    (40, 4122),
+                ),
+                link(
+                    3,
+                    "ve1b",
+                    0x1002,
+                    1500,
+                    "ether",
+                    "06:c7:ad:63:b8:f9",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    4,
+                    "ve.th1",
+                    0x1003,
+                    1500,
+                    "ether",
+                    "06:5d:b5:e8:3c:43",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    5,
+                    "vx10p",
+                    0x1002,
+                    1500,
+                    "ether",
+                    "1e:40:f5:09:02:e3",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    6,
+                    "vx10",
+                    0x1003,
+                    1500,
+                    "ether",
+                    "b2:29:42:04:fc:96",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    7,
+                    "vx2p",
+                    0x1002,
+                    1500,
+                    "ether",
+                    "92:41:28:4b:38:90",
+                    (0, 0),
+                    (0, 0),
+                ),
+                link(
+                    8,
+                    "vx2",
+                    0x1002,
+                    1500,
+                    "ether",
+                    "46:1e:da:cf:e7:5e",
+                    (0, 0),
+                    (0, 0),
+                ),
             ],
         );
         let ip = |s: &str| Value::Ip(s.parse().unwrap());
         let addr = |i: i64, fam: &str, a: &str, p: i64, label: Option<&str>| {
-            vec![Value::Int(i), Value::str(fam), ip(a), Value::Int(p), Value::Null, Value::Null, Value::opt_str(label)]
+            vec![
+                Value::Int(i),
+                Value::str(fam),
+                ip(a),
+                Value::Int(p),
+                Value::Null,
+                Value::Null,
+                Value::opt_str(label),
+            ]
         };
         let addrs = table(
             "addresses",
@@ -603,8 +748,17 @@ vx10             1500        0      0      0 0             0      0      0      
 "
         );
         let all = text(|o| write_pass(&list, true, false, o));
-        let names: Vec<&str> = all.lines().skip(1).map(|l| l.split(' ').next().unwrap()).collect();
-        assert_eq!(names, ["lo", "ve.th1", "ve1b", "veth0", "veth0:1", "vx2", "vx10", "vx10p", "vx2p"]);
+        let names: Vec<&str> = all
+            .lines()
+            .skip(1)
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "lo", "ve.th1", "ve1b", "veth0", "veth0:1", "vx2", "vx10", "vx10p", "vx2p"
+            ]
+        );
         assert!(all.contains("\nve1b             1500        0      0      0 0             0      0      0      0 BM\n"));
     }
 
@@ -682,7 +836,10 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
         RX packets 0  bytes 0 (0.0 B)
 "
         ));
-        assert_eq!(text(|o| write_short(&tun, o)).trim_end().rsplit(' ').next(), Some("MOPU"));
+        assert_eq!(
+            text(|o| write_short(&tun, o)).trim_end().rsplit(' ').next(),
+            Some("MOPU")
+        );
         assert_eq!(flag_letters(0), "[NO FLAGS]");
         assert_eq!(flag_letters(0x8), "L");
     }

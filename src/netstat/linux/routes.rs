@@ -82,7 +82,11 @@ fn one_pass(
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
     let default = ["inet".to_string()];
-    let families: &[String] = if p.families.is_empty() { &default } else { &p.families };
+    let families: &[String] = if p.families.is_empty() {
+        &default
+    } else {
+        &p.families
+    };
     let fib = p.fib || !p.cache;
     let numeric = p.numeric_hosts || p.symbolic;
     let mut table: Option<Vec<Route>> = None;
@@ -94,7 +98,11 @@ fn one_pass(
                         Ok(t) => table = Some(t),
                         Err(e) => {
                             writeln!(err, "netstat: cannot read the routes table: {e}")?;
-                            let what = if fam == "inet" { "INET (IPv4)" } else { "INET6 (IPv6)" };
+                            let what = if fam == "inet" {
+                                "INET (IPv4)"
+                            } else {
+                                "INET6 (IPv6)"
+                            };
                             writeln!(out, "{what} not configured in this system.")?;
                             return Ok(1);
                         }
@@ -131,7 +139,10 @@ fn legacy_family(fam: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     match fam {
         "ipx" => {
             writeln!(err, "{ENOENT}")?;
-            writeln!(out, "IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found.")?;
+            writeln!(
+                out,
+                "IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found."
+            )?;
         }
         "ax25" => {
             writeln!(err, "/proc/net/ax25_route: {ENOENT}")?;
@@ -175,15 +186,22 @@ pub(crate) struct Cols {
 impl Cols {
     /// The column positions of `table`.
     pub(crate) fn of(table: &Table) -> Cols {
-        let index =
-            table.columns().iter().enumerate().map(|(i, c)| (c.name.to_string(), i)).collect();
+        let index = table
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.to_string(), i))
+            .collect();
         Cols { index }
     }
 
     /// The cell named `name` in `row` (null when the table has no such column).
     pub(crate) fn get<'r>(&self, row: &'r [Value], name: &str) -> &'r Value {
         static NULL: Value = Value::Null;
-        self.index.get(name).and_then(|&i| row.get(i)).unwrap_or(&NULL)
+        self.index
+            .get(name)
+            .and_then(|&i| row.get(i))
+            .unwrap_or(&NULL)
     }
 
     /// The cell as an unsigned number (negative integers wrap, as C's `%llu` would print them).
@@ -335,7 +353,11 @@ fn table_id(c: &Cols, row: &[Value]) -> u32 {
     if let Some(n) = c.u64(row, "table") {
         return n as u32;
     }
-    match c.text(row, "table_name").as_deref().or(c.text(row, "table").as_deref()) {
+    match c
+        .text(row, "table_name")
+        .as_deref()
+        .or(c.text(row, "table").as_deref())
+    {
         Some("main") => 254,
         Some("local") => 255,
         Some("default") => 253,
@@ -346,7 +368,9 @@ fn table_id(c: &Cols, row: &[Value]) -> u32 {
 /// Next hops from the `nexthops` cell: the text `ip` prints (`via A dev D weight W`, one per
 /// hop, separated by `,` or `;`) or JSON (`[{"gateway": A, "dev": D}, ...]`).
 fn parse_hops(v: &Value) -> Vec<Hop> {
-    let Some(text) = v.as_str() else { return Vec::new() };
+    let Some(text) = v.as_str() else {
+        return Vec::new();
+    };
     let text = text.trim();
     if text.starts_with('[') {
         let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(text)
@@ -369,7 +393,12 @@ fn parse_hops(v: &Value) -> Vec<Hop> {
         .filter(|s| !s.trim().is_empty())
         .map(|part| {
             let words: Vec<&str> = part.split_whitespace().collect();
-            let after = |k: &str| words.iter().position(|w| *w == k).and_then(|i| words.get(i + 1));
+            let after = |k: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == k)
+                    .and_then(|i| words.get(i + 1))
+            };
             Hop {
                 gateway: after("via").and_then(|g| g.parse().ok()),
                 dev: after("dev").map(|d| d.to_string()),
@@ -384,7 +413,9 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
     let mut out = Vec::with_capacity(table.len());
     for row in table.rows() {
         let dst = c.ip(row, "dst");
-        let v6 = family_is_v6(c.get(row, "family")).or(dst.map(|d| d.is_ipv6())).unwrap_or(false);
+        let v6 = family_is_v6(c.get(row, "family"))
+            .or(dst.map(|d| d.is_ipv6()))
+            .unwrap_or(false);
         let dst = dst.unwrap_or(if v6 {
             IpAddr::V6(Ipv6Addr::UNSPECIFIED)
         } else {
@@ -392,7 +423,10 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
         });
         let mut hops = parse_hops(c.get(row, "nexthops"));
         if hops.is_empty() {
-            hops.push(Hop { gateway: c.ip(row, "gateway"), dev: c.text(row, "dev") });
+            hops.push(Hop {
+                gateway: c.ip(row, "gateway"),
+                dev: c.text(row, "dev"),
+            });
         }
         let rtt_ms = match c.get(row, "rtt_ms") {
             Value::Float(f) if *f > 0.0 => *f as u32,
@@ -557,7 +591,11 @@ fn ipv4_dest(r: &Ipv4Row, numeric: bool, names: &dyn Names) -> String {
         return r.dst.to_string();
     }
     if addr == 0 {
-        return if mask == 0 { "default".into() } else { "0.0.0.0".into() };
+        return if mask == 0 {
+            "default".into()
+        } else {
+            "0.0.0.0".into()
+        };
     }
     let found = if addr & !mask != 0 || r.flags & RTF_HOST != 0 {
         names.host_v4(r.dst)
@@ -587,14 +625,27 @@ pub fn write_ipv4(
     match ext {
         0 => return Ok(()),
         1 => writeln!(out, "{HEAD}Flags Metric Ref    Use Iface")?,
-        3 => writeln!(out, "{HEAD}Flags Metric Ref    Use Iface    MSS   Window irtt")?,
+        3 => writeln!(
+            out,
+            "{HEAD}Flags Metric Ref    Use Iface    MSS   Window irtt"
+        )?,
         _ => writeln!(out, "{HEAD}Flags   MSS Window  irtt Iface")?,
     }
     for r in rows.iter().filter(|r| r.flags & RTF_UP != 0) {
         let reject = r.flags & RTF_REJECT != 0;
         let dest = ipv4_dest(r, numeric, names);
-        let gw = if reject { "-".to_string() } else { ipv4_host(r.gateway, numeric, names) };
-        let dash = |n: u32| if reject { "-".to_string() } else { n.to_string() };
+        let gw = if reject {
+            "-".to_string()
+        } else {
+            ipv4_host(r.gateway, numeric, names)
+        };
+        let dash = |n: u32| {
+            if reject {
+                "-".to_string()
+            } else {
+                n.to_string()
+            }
+        };
         let (mss, window, irtt) = (dash(r.mss), dash(r.window), dash(r.irtt));
         let iface = if reject { "-" } else { r.iface.as_str() };
         let head = format!(
@@ -605,7 +656,13 @@ pub fn write_ipv4(
             ipv4_flags(r.flags)
         );
         match ext {
-            1 => writeln!(out, "{head} {:<6} {:<2} {:>7} {iface}", r.metric, dash(0), 0)?,
+            1 => writeln!(
+                out,
+                "{head} {:<6} {:<2} {:>7} {iface}",
+                r.metric,
+                dash(0),
+                0
+            )?,
             3 => writeln!(
                 out,
                 "{head} {:<6} {:<3} {:>6} {:<6}   {mss:<5} {window:<6} {irtt}",
@@ -690,7 +747,10 @@ pub fn ipv6_rows(routes: &[Route]) -> Vec<Ipv6Row> {
     }
     for t in [254u32, 255] {
         if !groups.iter().any(|(g, _)| *g == t) {
-            let at = groups.iter().position(|(g, _)| g % 256 > t % 256).unwrap_or(groups.len());
+            let at = groups
+                .iter()
+                .position(|(g, _)| g % 256 > t % 256)
+                .unwrap_or(groups.len());
             groups.insert(at, (t, Vec::new()));
         }
     }
@@ -764,7 +824,11 @@ pub fn ipv6_flags(flags: u32) -> String {
         (0x200000, 'n'),
         (0x0200_0000, 'f'),
     ];
-    LETTERS.iter().filter(|(b, _)| flags & b != 0).map(|(_, c)| *c).collect()
+    LETTERS
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, c)| *c)
+        .collect()
 }
 
 fn ipv6_text(a: Ipv6Addr, numeric: bool, names: &dyn Names) -> String {
@@ -785,8 +849,15 @@ pub fn write_ipv6(
     names: &dyn Names,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(out, "Kernel IPv6 routing {}", if cache { "cache" } else { "table" })?;
-    writeln!(out, "Destination                    Next Hop                   Flag Met Ref  Use If")?;
+    writeln!(
+        out,
+        "Kernel IPv6 routing {}",
+        if cache { "cache" } else { "table" }
+    )?;
+    writeln!(
+        out,
+        "Destination                    Next Hop                   Flag Met Ref  Use If"
+    )?;
     for r in rows {
         let is_cache = r.flags & 0x0100_0000 != 0;
         if is_cache != cache {
@@ -842,28 +913,41 @@ pub struct SystemNames {
 impl SystemNames {
     fn hosts(&self) -> &[(IpAddr, String)] {
         self.hosts.get_or_init(|| {
-            std::fs::read_to_string("/etc/hosts").map(|t| parse_hosts(&t)).unwrap_or_default()
+            std::fs::read_to_string("/etc/hosts")
+                .map(|t| parse_hosts(&t))
+                .unwrap_or_default()
         })
     }
 
     fn networks(&self) -> &[(u32, String)] {
         self.networks.get_or_init(|| {
-            std::fs::read_to_string("/etc/networks").map(|t| parse_networks(&t)).unwrap_or_default()
+            std::fs::read_to_string("/etc/networks")
+                .map(|t| parse_networks(&t))
+                .unwrap_or_default()
         })
     }
 }
 
 impl Names for SystemNames {
     fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
-        self.hosts().iter().find(|(ip, _)| *ip == IpAddr::V4(a)).map(|(_, n)| n.clone())
+        self.hosts()
+            .iter()
+            .find(|(ip, _)| *ip == IpAddr::V4(a))
+            .map(|(_, n)| n.clone())
     }
 
     fn net_v4(&self, net: u32) -> Option<String> {
-        self.networks().iter().find(|(n, _)| *n == net).map(|(_, name)| name.clone())
+        self.networks()
+            .iter()
+            .find(|(n, _)| *n == net)
+            .map(|(_, name)| name.clone())
     }
 
     fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
-        self.hosts().iter().find(|(ip, _)| *ip == IpAddr::V6(a)).map(|(_, n)| n.clone())
+        self.hosts()
+            .iter()
+            .find(|(ip, _)| *ip == IpAddr::V6(a))
+            .map(|(_, n)| n.clone())
     }
 }
 
@@ -917,7 +1001,6 @@ fn inet_network(s: &str) -> Option<u32> {
     Some(v)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -943,15 +1026,27 @@ mod tests {
         }
     }
 
-    fn route(v6: bool, table: u32, kind: RouteType, dst: &str, gw: Option<&str>, dev: Option<&str>) -> Route {
-        let (addr, len) = dst.split_once('/').unwrap_or((dst, if v6 { "128" } else { "32" }));
+    fn route(
+        v6: bool,
+        table: u32,
+        kind: RouteType,
+        dst: &str,
+        gw: Option<&str>,
+        dev: Option<&str>,
+    ) -> Route {
+        let (addr, len) = dst
+            .split_once('/')
+            .unwrap_or((dst, if v6 { "128" } else { "32" }));
         Route {
             v6,
             table,
             kind,
             dst: addr.parse().unwrap(),
             dst_len: len.parse().unwrap(),
-            hops: vec![Hop { gateway: gw.map(|g| g.parse().unwrap()), dev: dev.map(String::from) }],
+            hops: vec![Hop {
+                gateway: gw.map(|g| g.parse().unwrap()),
+                dev: dev.map(String::from),
+            }],
             metric: if v6 { 1024 } else { 0 },
             protocol: "boot".into(),
             advmss: 0,
@@ -965,15 +1060,43 @@ mod tests {
     fn sample_v4() -> Vec<Route> {
         use RouteType::*;
         let mut v = vec![
-            route(false, 100, Unicast, "10.60.0.0/16", Some("10.1.0.2"), Some("veth0")),
-            route(false, 254, Unicast, "0.0.0.0/0", Some("10.1.0.2"), Some("veth0")),
+            route(
+                false,
+                100,
+                Unicast,
+                "10.60.0.0/16",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/0",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
             route(false, 254, Unicast, "10.1.0.0/24", None, Some("veth0")),
             route(false, 254, Unicast, "10.2.0.0/24", None, Some("ve.th1")),
             route(false, 254, Blackhole, "10.50.0.0/16", None, None),
             route(false, 254, Unreachable, "10.51.0.0/16", None, None),
             route(false, 254, Prohibit, "10.52.0.0/16", None, None),
-            route(false, 254, Unicast, "10.70.0.0/16", Some("10.1.0.2"), Some("veth0")),
-            route(false, 254, Unicast, "10.80.1.1/32", Some("10.1.0.2"), Some("veth0")),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.70.0.0/16",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.80.1.1/32",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
             route(false, 254, Multicast, "224.1.0.0/16", None, Some("veth0")),
             route(false, 255, Local, "10.1.0.1/32", None, Some("veth0")),
             route(false, 255, Broadcast, "10.1.0.255/32", None, Some("veth0")),
@@ -1047,19 +1170,44 @@ Destination     Gateway         Genmask         Flags Metric Ref    Use Iface   
         let e3 = text(|o| write_ipv4(&rows, ipv4_layout(3), true, &FakeNames, o));
         assert_eq!(e3, "Kernel IP routing table\n");
         let seq: Vec<u8> = (0..10).map(ipv4_layout).collect();
-        assert_eq!(seq, [2, 1, 3, 0, 1, 2, 3, 0, 1, 2], "as observed with netstat -rn -e...e");
+        assert_eq!(
+            seq,
+            [2, 1, 3, 0, 1, 2, 3, 0, 1, 2],
+            "as observed with netstat -rn -e...e"
+        );
     }
 
     #[test]
     fn ipv4_symbolic_names_follow_the_spec_sample() {
         use RouteType::*;
         let mut routes = vec![
-            route(false, 254, Unicast, "0.0.0.0/0", Some("192.0.2.1"), Some("eth0")),
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/0",
+                Some("192.0.2.1"),
+                Some("eth0"),
+            ),
             route(false, 254, Unicast, "127.0.0.0/8", None, Some("lo")),
             route(false, 254, Unicast, "169.254.0.0/16", None, Some("eth0")),
-            route(false, 254, Unicast, "10.1.2.3/32", Some("192.0.2.1"), Some("eth0")),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.1.2.3/32",
+                Some("192.0.2.1"),
+                Some("eth0"),
+            ),
             route(false, 254, Unreachable, "10.0.0.0/8", None, None),
-            route(false, 254, Unicast, "0.0.0.0/8", Some("127.0.0.1"), Some("a-very-long-name")),
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/8",
+                Some("127.0.0.1"),
+                Some("a-very-long-name"),
+            ),
             route(false, 254, Unicast, "10.80.1.1/32", None, Some("eth0")),
         ];
         routes[2].advmss = 1460;
@@ -1094,14 +1242,26 @@ far             0.0.0.0         255.255.255.255 UH        0 0          0 eth0
             text(|o| write_ipv4_cache(1, o)),
             "Kernel IP routing cache\nSource          Destination     Gateway         Flags Metric Ref    Use Iface\n"
         );
-        assert!(text(|o| write_ipv4_cache(3, o)).ends_with("irtt  TOS HHRef HHUptod     SpecDst\n"));
-        assert_eq!(text(|o| write_ipv4_cache(0, o)), "Kernel IP routing cache\n");
+        assert!(
+            text(|o| write_ipv4_cache(3, o)).ends_with("irtt  TOS HHRef HHUptod     SpecDst\n")
+        );
+        assert_eq!(
+            text(|o| write_ipv4_cache(0, o)),
+            "Kernel IP routing cache\n"
+        );
     }
 
     fn sample_v6() -> Vec<Route> {
         use RouteType::*;
         let mut v = vec![
-            route(true, 100, Unicast, "fd00:60::/64", Some("fd00:1::2"), Some("veth0")),
+            route(
+                true,
+                100,
+                Unicast,
+                "fd00:60::/64",
+                Some("fd00:1::2"),
+                Some("veth0"),
+            ),
             route(true, 254, Unicast, "fd00:1::/64", None, Some("veth0")),
             route(true, 254, Unreachable, "fd00:99::/64", None, Some("lo")),
             route(true, 254, Unicast, "fe80::/64", None, Some("veth0")),
@@ -1147,19 +1307,36 @@ ff00::/8                       ::                         U    256 4      0 veth
 "
         );
         let sym = text(|o| write_ipv6(&rows, false, false, &FakeNames, o));
-        assert!(sym.contains("\nfd00:60::/64                   peer6                      UG   1024 1      0 veth0\n"));
-        assert!(sym.contains("\n[::]/0                         [::]                       !n   -1  1      0 lo\n"));
+        assert!(sym.contains(
+            "\nfd00:60::/64                   peer6                      UG   1024 1      0 veth0\n"
+        ));
+        assert!(sym.contains(
+            "\n[::]/0                         [::]                       !n   -1  1      0 lo\n"
+        ));
         let cache = text(|o| write_ipv6(&rows, true, true, &FakeNames, o));
-        assert_eq!(cache, "Kernel IPv6 routing cache\nDestination                    Next Hop                   Flag Met Ref  Use If\n");
+        assert_eq!(
+            cache,
+            "Kernel IPv6 routing cache\nDestination                    Next Hop                   Flag Met Ref  Use If\n"
+        );
     }
 
     #[test]
     fn ipv6_empty_namespace_has_two_null_entries() {
         let rows = ipv6_rows(&[]);
         assert_eq!(rows.len(), 2);
-        let only_local = vec![route(true, 255, RouteType::Local, "::1/128", None, Some("lo"))];
+        let only_local = vec![route(
+            true,
+            255,
+            RouteType::Local,
+            "::1/128",
+            None,
+            Some("lo"),
+        )];
         let rows = ipv6_rows(&only_local);
-        assert_eq!(rows.iter().map(|r| r.iface.as_str()).collect::<Vec<_>>(), ["lo", "lo", "lo"]);
+        assert_eq!(
+            rows.iter().map(|r| r.iface.as_str()).collect::<Vec<_>>(),
+            ["lo", "lo", "lo"]
+        );
         assert_eq!(rows[0].metric, u32::MAX, "main's root first");
         assert_eq!(rows[1].dst, "::1".parse::<Ipv6Addr>().unwrap());
     }
@@ -1168,14 +1345,18 @@ ff00::/8                       ::                         U    256 4      0 veth
     fn ipv6_multipath_and_lo_routes() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = parse_hops(&Value::str("via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1"));
+        mp.hops = parse_hops(&Value::str(
+            "via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1",
+        ));
         let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
         let user_local = route(true, 255, Local, "fd00:5d::1/128", None, Some("veth0"));
         let rows = ipv6_rows(&[lo, mp, user_local]);
         let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
         assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
         assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
-        let json = parse_hops(&Value::str(r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#));
+        let json = parse_hops(&Value::str(
+            r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#,
+        ));
         assert_eq!(json.len(), 2);
         assert_eq!(json[1].dev.as_deref(), Some("b"));
     }
@@ -1186,7 +1367,10 @@ ff00::/8                       ::                         U    256 4      0 veth
         assert_eq!(ipv4_flags(0x1 | 0x2 | 0x200), "!");
         assert_eq!(ipv4_flags(0x1 | 0x200 | 0x4 | 0x400), "!Hn");
         assert_eq!(ipv6_flags(0x1 | 0x200000), "Un");
-        assert_eq!(ipv6_flags(0x1 | 0x2 | 0x10000 | 0x40000 | 0x400000), "UGDAe");
+        assert_eq!(
+            ipv6_flags(0x1 | 0x2 | 0x10000 | 0x40000 | 0x400000),
+            "UGDAe"
+        );
     }
 
     #[test]
@@ -1247,11 +1431,36 @@ ff00::/8                       ::                         U    256 4      0 veth
         let run = |f: &str| {
             let (mut o, mut e) = (Vec::new(), Vec::new());
             let rc = legacy_family(f, &mut o, &mut e).unwrap();
-            (rc, String::from_utf8(o).unwrap(), String::from_utf8(e).unwrap())
+            (
+                rc,
+                String::from_utf8(o).unwrap(),
+                String::from_utf8(e).unwrap(),
+            )
         };
-        assert_eq!(run("unix"), (3, String::new(), "No routing for address family `unix'.\n".into()));
-        assert_eq!(run("bluetooth"), (3, String::new(), "Address family `bluetooth' not supported.\n".into()));
-        assert_eq!(run("x25"), (1, "X.25 not configured in this system.\n".into(), String::new()));
+        assert_eq!(
+            run("unix"),
+            (
+                3,
+                String::new(),
+                "No routing for address family `unix'.\n".into()
+            )
+        );
+        assert_eq!(
+            run("bluetooth"),
+            (
+                3,
+                String::new(),
+                "Address family `bluetooth' not supported.\n".into()
+            )
+        );
+        assert_eq!(
+            run("x25"),
+            (
+                1,
+                "X.25 not configured in this system.\n".into(),
+                String::new()
+            )
+        );
         assert_eq!(run("rose").1, "");
     }
 }

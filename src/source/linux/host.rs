@@ -4,7 +4,11 @@ use crate::snapshot::{SnapshotInfo, rfc3339};
 
 /// Host name, kernel release and the current UTC time.
 pub fn host_info() -> SnapshotInfo {
-    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string()).unwrap_or_default();
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -43,7 +43,11 @@ impl Netlink {
         socket.connect(&SocketAddr::new(0, 0))?;
         // Ask the kernel to honour filters in dump requests where it can (ignored if unsupported).
         let _ = socket.set_netlink_get_strict_chk(true);
-        Ok(Netlink { socket, seq: 0, buf: vec![0; RECV_BUF] })
+        Ok(Netlink {
+            socket,
+            seq: 0,
+            buf: vec![0; RECV_BUF],
+        })
     }
 
     /// Sends `req` with `flags` (plus `NLM_F_REQUEST`) and returns its sequence number.
@@ -72,7 +76,10 @@ impl Netlink {
         loop {
             let n = self.socket.recv(&mut &mut self.buf[..], 0)?;
             if n == 0 {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "netlink socket closed"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "netlink socket closed",
+                ));
             }
             let mut off = 0;
             while off + 16 <= n {
@@ -140,7 +147,10 @@ impl Netlink {
                 let chunk = &self.buf[off..n];
                 let len = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) as usize;
                 if len < 16 || len > chunk.len() {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "truncated netlink reply"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "truncated netlink reply",
+                    ));
                 }
                 let msg_seq = u32::from_ne_bytes([chunk[8], chunk[9], chunk[10], chunk[11]]);
                 off += (len + 3) & !3;
