@@ -113,6 +113,17 @@ impl Catalog {
         let mut tables = BTreeMap::new();
         let mut errors = BTreeMap::new();
         for def in TABLES {
+            // A table a snapshot never had stays missing, with its original reason.
+            if let Origin::Snapshot(s) = &self.origin {
+                if !s.tables.contains_key(def.name) {
+                    let why = s.errors.get(def.name).cloned();
+                    errors.insert(
+                        def.name.to_string(),
+                        why.unwrap_or_else(|| "not in the snapshot".into()),
+                    );
+                    continue;
+                }
+            }
             match self.table(def.name) {
                 Ok(t) => {
                     tables.insert(def.name.to_string(), t);

@@ -70,11 +70,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit status for this error: 2 for usage and snapshot errors, otherwise 1
+    /// The process exit status for this error: 2 for usage errors (bad options, unknown tables
+    /// or columns on the command line) and unreadable snapshots, otherwise 1
     /// (or what a script asked for).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Snapshot { .. } | Error::UnknownTable { .. } => 2,
+            Error::Usage(_)
+            | Error::Snapshot { .. }
+            | Error::UnknownTable { .. }
+            | Error::UnknownColumn { .. } => 2,
             Error::Script { code, .. } => *code,
             _ => 1,
         }

@@ -74,7 +74,7 @@ impl Snapshot {
     /// Writes the document to `w` (compact JSON and a final newline).
     pub fn write(&self, w: &mut dyn std::io::Write) -> Result<()> {
         serde_json::to_writer(&mut *w, &self.to_json())
-            .map_err(|e| Error::Output(std::io::Error::other(e)))?;
+            .map_err(|e| Error::Output(std::io::Error::from(e)))?;
         w.write_all(b"\n").map_err(Error::Output)
     }
 

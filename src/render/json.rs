@@ -19,7 +19,7 @@ pub fn write_json(table: &Table, out: &mut dyn Write) -> io::Result<()> {
                 out.write_all(b",")?;
             }
             write!(out, "{name}:")?;
-            serde_json::to_writer(&mut *out, &v.to_json()).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, &v.to_json()).map_err(io::Error::from)?;
         }
         out.write_all(b"}")?;
     }

@@ -1,23 +1,114 @@
-//! `neighbours`: placeholder until its collector lands.
+//! `neighbours`: the IPv4 ARP and IPv6 neighbour discovery caches plus proxy entries
+//! (rtnetlink RTM_GETNEIGH), like `ip neigh show nud all` and `ip neigh show proxy`.
 
+use std::sync::LazyLock;
+
+use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
-use crate::error::{Error, Result};
-use crate::model::{Column, Table};
+use crate::error::Result;
+use crate::model::{Column, Table, Type, Value};
+use crate::source::records::NeighbourRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
     name: "neighbours",
-    doc: "neighbours",
-    source: "",
+    doc: "ARP and NDP neighbour entries: address, MAC and NUD state",
+    source: "rtnetlink RTM_GETNEIGH dumps (like `ip neigh show nud all` and `ip neigh show proxy`)",
     columns,
     collect,
     restrict: super::restrict_nothing,
 };
 
+static FIELDS: [Field<NeighbourRecord>; 8] = [
+    Field::new(Column::new("ifindex", Type::Int, "Interface index"), |n| {
+        n.ifindex.into()
+    }),
+    Field::new(
+        Column::new(
+            "ifname",
+            Type::Str,
+            "Interface name; null if the interface vanished",
+        ),
+        |n| Value::opt_str(n.ifname.as_deref()),
+    ),
+    Field::new(
+        Column::new("family", Type::Str, "Address family: inet or inet6"),
+        |n| n.family.map_or(Value::Null, |f| Value::str(f.name())),
+    ),
+    Field::new(Column::new("addr", Type::Ip, "Neighbour IP address"), |n| {
+        Value::opt_ip(n.addr)
+    }),
+    Field::new(
+        Column::new(
+            "mac",
+            Type::Str,
+            "Hardware address, lowercase colon hex; null when unknown",
+        ),
+        |n| Value::opt_str(n.mac.as_deref()),
+    ),
+    Field::new(
+        Column::new(
+            "state",
+            Type::Str,
+            "NUD state: REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, NOARP, PERMANENT, NONE (`|`-joined if several)",
+        ),
+        |n| Value::str(&n.state),
+    ),
+    Field::new(
+        Column::new("router", Type::Bool, "The neighbour is an IPv6 router"),
+        |n| n.router.into(),
+    ),
+    Field::new(
+        Column::new("proxy", Type::Bool, "A proxy ARP / proxy NDP entry"),
+        |n| n.proxy.into(),
+    ),
+];
+
+static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
+
 fn columns() -> &'static [Column] {
-    &[]
+    &COLUMNS
 }
 
-fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
-    Err(Error::Usage("neighbours: not collected yet".into()))
+fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
+    let recs = crate::source::linux::neighbours(req.wants("ifname"))?;
+    Ok(build(&recs, req))
+}
+
+/// Builds the table from neighbour records.
+pub fn build(recs: &[NeighbourRecord], req: &Request) -> Table {
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
+    b.extend(recs);
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::records::Family;
+
+    #[test]
+    fn booleans_and_null_mac() {
+        let rec = NeighbourRecord {
+            ifindex: 2,
+            family: Some(Family::Inet),
+            addr: Some("10.1.0.99".parse().unwrap()),
+            state: "NONE".into(),
+            proxy: true,
+            ..NeighbourRecord::default()
+        };
+        let t = build(
+            &[rec],
+            &Request::columns(&["mac", "state", "router", "proxy"]),
+        );
+        assert_eq!(
+            t.row(0),
+            &[
+                Value::Null,
+                Value::str("NONE"),
+                Value::Bool(false),
+                Value::Bool(true)
+            ]
+        );
+    }
 }

@@ -1,23 +1,244 @@
-//! `routes`: placeholder until its collector lands.
+//! `routes`: IPv4 and IPv6 routes of every routing table (rtnetlink RTM_GETROUTE), like
+//! `ip route show table all` plus `ip -6 route show table all`.
 
+use std::sync::LazyLock;
+
+use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
-use crate::error::{Error, Result};
-use crate::model::{Column, Table};
+use crate::error::Result;
+use crate::model::{Column, Table, Type, Value};
+use crate::source::linux::rtnames::table_name;
+use crate::source::records::RouteRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
     name: "routes",
-    doc: "routes",
-    source: "",
+    doc: "IPv4 and IPv6 routes of every routing table",
+    source: "rtnetlink RTM_GETROUTE dumps (like `ip route show table all` and `ip -6 route show table all`)",
     columns,
     collect,
     restrict: super::restrict_nothing,
 };
 
-fn columns() -> &'static [Column] {
-    &[]
+fn zero_null(n: u32) -> Value {
+    if n == 0 { Value::Null } else { n.into() }
 }
 
-fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
-    Err(Error::Usage("routes: not collected yet".into()))
+static FIELDS: [Field<RouteRecord>; 22] = [
+    Field::new(
+        Column::new("table", Type::Int, "Routing table id (254 main, 255 local)"),
+        |r| r.table.into(),
+    ),
+    Field::new(
+        Column::new(
+            "table_name",
+            Type::Str,
+            "Table name: main, local, default, a name from rt_tables, or the id",
+        ),
+        |r| Value::str(table_name(r.table)),
+    ),
+    Field::new(
+        Column::new("family", Type::Str, "Address family: inet or inet6"),
+        |r| r.family.map_or(Value::Null, |f| Value::str(f.name())),
+    ),
+    Field::new(
+        Column::new(
+            "type",
+            Type::Str,
+            "Route type: unicast, local, broadcast, multicast, blackhole, unreachable, prohibit, throw, ...",
+        ),
+        |r| Value::str(&r.route_type),
+    ),
+    Field::new(
+        Column::new(
+            "dst",
+            Type::Ip,
+            "Destination network (0.0.0.0 or :: for default)",
+        ),
+        |r| Value::opt_ip(r.dst),
+    ),
+    Field::new(
+        Column::new(
+            "dst_len",
+            Type::Int,
+            "Destination prefix length (0 for default)",
+        ),
+        |r| r.dst_len.into(),
+    ),
+    Field::new(
+        Column::new(
+            "src",
+            Type::Ip,
+            "Source prefix selector (IPv6 `from`); null if none",
+        ),
+        |r| Value::opt_ip(r.src),
+    ),
+    Field::new(
+        Column::new("src_len", Type::Int, "Source selector prefix length"),
+        |r| r.src_len.into(),
+    ),
+    Field::new(
+        Column::new(
+            "gateway",
+            Type::Ip,
+            "Next-hop gateway; null for direct routes",
+        ),
+        |r| Value::opt_ip(r.gateway),
+    ),
+    Field::new(
+        Column::new(
+            "dev",
+            Type::Str,
+            "Output interface name; null if none or vanished",
+        ),
+        |r| Value::opt_str(r.dev.as_deref()),
+    ),
+    Field::new(
+        Column::new("oif", Type::Int, "Output interface index; null if none"),
+        |r| zero_null(r.oif),
+    ),
+    Field::new(
+        Column::new(
+            "prefsrc",
+            Type::Ip,
+            "Preferred source address; null if none",
+        ),
+        |r| Value::opt_ip(r.prefsrc),
+    ),
+    Field::new(
+        Column::new(
+            "metric",
+            Type::Int,
+            "Route priority (RTA_PRIORITY); 0 when the kernel sends none",
+        ),
+        |r| r.metric.unwrap_or(0).into(),
+    ),
+    Field::new(
+        Column::new(
+            "protocol",
+            Type::Str,
+            "Who installed it: kernel, boot, static, dhcp, ra, bird, ..., or the number",
+        ),
+        |r| Value::str(&r.protocol),
+    ),
+    Field::new(
+        Column::new(
+            "scope",
+            Type::Str,
+            "Scope: global, site, link, host, nowhere",
+        ),
+        |r| Value::str(&r.scope),
+    ),
+    Field::new(
+        Column::new(
+            "flags",
+            Type::Str,
+            "Route flags in `ip` spelling, comma separated (onlink, linkdown, dead, ...)",
+        ),
+        |r| Value::str(&r.flags),
+    ),
+    Field::new(
+        Column::new("mtu", Type::Int, "Path MTU metric, bytes (0 unset)"),
+        |r| r.mtu.into(),
+    ),
+    Field::new(
+        Column::new(
+            "advmss",
+            Type::Int,
+            "Advertised MSS metric, bytes (0 unset)",
+        ),
+        |r| r.advmss.into(),
+    ),
+    Field::new(
+        Column::new(
+            "window",
+            Type::Int,
+            "TCP window clamp metric, bytes (0 unset)",
+        ),
+        |r| r.window.into(),
+    ),
+    Field::new(
+        Column::new(
+            "rtt_ms",
+            Type::Int,
+            "Initial RTT metric, milliseconds (0 unset)",
+        ),
+        |r| r.rtt_ms.into(),
+    ),
+    Field::new(
+        Column::new(
+            "pref",
+            Type::Str,
+            "IPv6 router preference: low, medium, high; null for IPv4",
+        ),
+        |r| Value::opt_str(r.pref.as_deref()),
+    ),
+    Field::new(
+        Column::new(
+            "nexthops",
+            Type::Str,
+            "Multipath next hops, `via GW dev DEV weight W` joined by `; `; null for single-path routes",
+        ),
+        |r| {
+            if r.nexthops.is_empty() {
+                Value::Null
+            } else {
+                Value::str(&r.nexthops)
+            }
+        },
+    ),
+];
+
+static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
+
+fn columns() -> &'static [Column] {
+    &COLUMNS
+}
+
+fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
+    let names = req.wants("dev") || req.wants("nexthops");
+    let recs = crate::source::linux::routes(names)?;
+    Ok(build(&recs, req))
+}
+
+/// Builds the table from route records (also used by other tables' tests and by `route_get`
+/// callers that want a one-row table).
+pub fn build(recs: &[RouteRecord], req: &Request) -> Table {
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
+    b.extend(recs);
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::records::Family;
+
+    #[test]
+    fn defaults_and_nulls() {
+        let rec = RouteRecord {
+            family: Some(Family::Inet),
+            table: 254,
+            route_type: "blackhole".into(),
+            dst: Some("10.50.0.0".parse().unwrap()),
+            dst_len: 16,
+            protocol: "boot".into(),
+            scope: "global".into(),
+            ..RouteRecord::default()
+        };
+        let t = build(
+            &[rec],
+            &Request::columns(&["table_name", "oif", "metric", "nexthops", "dst"]),
+        );
+        assert_eq!(
+            t.row(0),
+            &[
+                Value::str("main"),
+                Value::Null,
+                Value::Int(0),
+                Value::Null,
+                Value::Ip("10.50.0.0".parse().unwrap())
+            ]
+        );
+    }
 }

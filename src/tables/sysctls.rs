@@ -1,23 +1,76 @@
-//! `sysctls`: placeholder until its collector lands.
+//! `sysctls`: every readable `net.*` sysctl with its value, named, ordered and filtered exactly
+//! like `sysctl -a` (an interface `vx.1` appears as `net.ipv4.conf.vx/1.forwarding`).
 
+use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
-use crate::error::{Error, Result};
-use crate::model::{Column, Table};
+use crate::error::Result;
+use crate::model::{Column, Table, Type, Value};
+use crate::source::records::SysctlRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
     name: "sysctls",
-    doc: "sysctls",
-    source: "",
+    doc: "Network sysctls (net.*) with their current values, as `sysctl -a` shows them",
+    source: "/proc/sys/net (read directly, named by the sysctl.d(5) rule)",
     columns,
     collect,
     restrict: super::restrict_nothing,
 };
 
+static FIELDS: [Field<SysctlRecord>; 2] = [
+    Field::new(
+        Column::new(
+            "name",
+            Type::Str,
+            "Dotted name as sysctl(8) prints it; a dot inside a component shows as `/` (vx/1)",
+        ),
+        |r| Value::str(&r.name),
+    ),
+    Field::new(
+        Column::new(
+            "value",
+            Type::Str,
+            "Value as the kernel prints it, final newline removed (several numbers are tab separated)",
+        ),
+        |r| Value::str(&r.value),
+    ),
+];
+
 fn columns() -> &'static [Column] {
-    &[]
+    static COLUMNS: std::sync::LazyLock<Vec<Column>> =
+        std::sync::LazyLock::new(|| columns_of(&FIELDS));
+    &COLUMNS
 }
 
-fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
-    Err(Error::Usage("sysctls: not collected yet".into()))
+fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
+    Ok(build(&crate::source::linux::net_sysctls()?, req))
+}
+
+/// Builds the table from sysctl records, keeping their order.
+pub fn build(records: &[SysctlRecord], req: &Request) -> Table {
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
+    b.extend(records);
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_name_and_value() {
+        let recs = [SysctlRecord {
+            name: "net.ipv4.conf.vx/1.forwarding".into(),
+            value: "1".into(),
+        }];
+        let t = build(&recs, &Request::default());
+        assert_eq!(
+            t.row(0),
+            &[Value::str("net.ipv4.conf.vx/1.forwarding"), Value::str("1")]
+        );
+        assert_eq!(
+            build(&recs, &Request::columns(&["value"])).row(0),
+            &[Value::str("1")]
+        );
+    }
 }

@@ -40,7 +40,7 @@ fn unknown_table_and_column_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("no table 'sockts'"), "{err}");
     let (code, _, err) = run(&["table", "interfaces", "-c", "nme"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(
         err.contains("no column 'nme' in interfaces; did you mean 'name'?"),
         "{err}"

@@ -2,5 +2,8 @@
 
 mod support;
 
+mod book;
 mod cli;
+mod procstats;
+mod rtnl;
 mod snapshot;
