@@ -8,6 +8,7 @@
 pub mod addresses;
 mod field;
 pub mod interfaces;
+pub mod multicast;
 pub mod neighbours;
 mod notes;
 pub mod processes;
@@ -86,6 +87,7 @@ pub static TABLES: &[TableDef] = &[
     addresses::DEF,
     routes::DEF,
     neighbours::DEF,
+    multicast::DEF,
     stats::DEF,
     sysctls::DEF,
 ];

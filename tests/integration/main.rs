@@ -4,6 +4,7 @@ mod support;
 
 mod book;
 mod cli;
+mod netstat_linux;
 mod procstats;
 mod rtnl;
 mod snapshot;
