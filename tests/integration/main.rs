@@ -5,6 +5,7 @@ mod support;
 mod book;
 mod cli;
 mod netstat_linux;
+mod netstat_modes;
 mod procstats;
 mod rtnl;
 mod snapshot;
