@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
 use crate::render::{self, Format, RenderOpts};
 use crate::snapshot;
-use crate::tables::{self, Request, TABLES};
+use crate::tables::{self, Request};
 
 /// Runs netpry with `args` (including the program name) and returns the exit status.
 pub fn main(args: Vec<OsString>) -> u8 {
@@ -102,34 +102,37 @@ pub fn print_notes(cat: &Catalog) {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Some(source) = cli.eval.as_deref() {
+        let args = match &cli.command {
+            None => &[][..],
+            Some(Command::File(args)) => args.as_slice(),
+            Some(_) => {
+                return Err(Error::Usage(
+                    "-e runs the script it is given: put the script's arguments after `--`".into(),
+                ));
+            }
+        };
+        return run_script("<expr>", source, args, &cli.snapshot, cli.format);
+    }
+    // No command, or `repl`: the interactive shell (stdin as a script when it is no terminal).
+    let command = match cli.command {
+        None | Some(Command::Repl) => {
+            return crate::repl::run(crate::repl::Options {
+                snapshot: cli.snapshot,
+                format: cli.format,
+            });
+        }
+        Some(c) => c,
+    };
     let opts = stdout_render_opts(cli.format);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let command = cli.command.ok_or_else(|| {
-        Error::Usage("no command given; try `netpry tables` or `netpry --help`".into())
-    })?;
     match command {
-        Command::Tables => {
-            let mut t = Table::new(
-                "tables",
-                vec![
-                    Column::new("name", Type::Str, "Table name"),
-                    Column::new("columns", Type::Int, "Number of columns"),
-                    Column::new("description", Type::Str, "What the table holds"),
-                ],
-            );
-            for def in TABLES {
-                t.push([
-                    Value::str(def.name),
-                    Value::int((def.columns)().len()),
-                    Value::str(def.doc),
-                ]);
-            }
-            render::render(&t, &opts, &mut out)?;
-        }
+        Command::Repl => {} // handled above
+        Command::Tables => render::render(&tables::listing(), &opts, &mut out)?,
         Command::Schema { name } => {
             let def = tables::lookup(&name)?;
-            render::render(&schema_table(def), &opts, &mut out)?;
+            render::render(&def.schema_table(), &opts, &mut out)?;
         }
         Command::Table { name, columns } => {
             let cat = catalog(cli.snapshot.as_deref())?;
@@ -166,6 +169,42 @@ fn run(cli: Cli) -> Result<u8> {
                 }
             }
         }
+        Command::Run { list: true, .. } => {
+            render::render(&saved_scripts_table()?, &opts, &mut out)?;
+        }
+        Command::Run { name, args, .. } => {
+            let name = name.as_deref().unwrap_or_default();
+            let saved = crate::script::catalogue::find(name)?;
+            drop(out);
+            return run_script(name, &saved.source, &args, &cli.snapshot, cli.format);
+        }
+        Command::File(argv) => {
+            let (path, args) = argv
+                .split_first()
+                .ok_or_else(|| Error::Usage("no script file given".into()))?;
+            let source = match std::fs::read_to_string(path) {
+                Ok(s) => s,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound && !path.contains(['/', '.']) =>
+                {
+                    use clap::CommandFactory;
+                    let cmd = Cli::command();
+                    let names = cmd.get_subcommands().map(|c| c.get_name());
+                    let hint = crate::error::suggest(path, names);
+                    let hint = if hint.starts_with("; did you mean") {
+                        hint
+                    } else {
+                        String::new()
+                    };
+                    return Err(Error::Usage(format!(
+                        "unknown command '{path}'{hint} (see `netpry --help`; a script file needs a path or a .rhai name)"
+                    )));
+                }
+                Err(e) => return Err(Error::Usage(format!("cannot read script {path}: {e}"))),
+            };
+            drop(out);
+            return run_script(path, &source, args, &cli.snapshot, cli.format);
+        }
         Command::Netstat { args } => {
             // Normally dispatched before clap; reached only with options clap consumed first.
             return Ok(crate::netstat::main(
@@ -179,22 +218,72 @@ fn run(cli: Cli) -> Result<u8> {
     Ok(0)
 }
 
-/// The schema of a table as a table (name, type, description).
-pub fn schema_table(def: &tables::TableDef) -> Table {
+/// Runs a script (from `-e`, a file, or the saved scripts) and prints its result; the exit
+/// status is 0, or what `exit_with` asked for.
+fn run_script(
+    name: &str,
+    source: &str,
+    args: &[String],
+    snapshot: &Option<std::path::PathBuf>,
+    format: Option<Format>,
+) -> Result<u8> {
+    use crate::script::{self, Output, Script, Settings};
+    let cat = std::rc::Rc::new(catalog(snapshot.as_deref())?);
+    let opts = stdout_render_opts(format);
+    let result = script::run(
+        &Script { name, source, args },
+        std::rc::Rc::clone(&cat),
+        Settings::new(opts),
+    );
+    print_notes(&cat);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = match result? {
+        Output::Nothing => 0,
+        Output::Table(t) => {
+            render::render(&t, &opts, &mut out)?;
+            0
+        }
+        Output::Value { text, json } => {
+            if opts.format == Format::Json {
+                writeln!(out, "{json}").map_err(Error::Output)?;
+            } else {
+                out.write_all(text.as_bytes()).map_err(Error::Output)?;
+            }
+            0
+        }
+        Output::Exit { code, message } => {
+            if !message.is_empty() {
+                writeln!(out, "{message}").map_err(Error::Output)?;
+            }
+            code
+        }
+    };
+    out.flush().map_err(Error::Output)?;
+    Ok(code)
+}
+
+/// The saved scripts as a table: name, where it comes from, description.
+fn saved_scripts_table() -> Result<Table> {
+    use crate::script::catalogue::{self, Origin};
     let mut t = Table::new(
-        def.name,
+        "scripts",
         vec![
-            Column::new("column", Type::Str, "Column name"),
-            Column::new("type", Type::Str, "Value type"),
-            Column::new("description", Type::Str, "What the column holds"),
+            Column::new("name", Type::Str, "Script name (`netpry run NAME`)"),
+            Column::new("origin", Type::Str, "built-in, or the user's file"),
+            Column::new("description", Type::Str, "First comment line"),
         ],
     );
-    for c in (def.columns)() {
+    for s in catalogue::all()?.values() {
+        let origin = match &s.origin {
+            Origin::Builtin => "built-in".to_string(),
+            Origin::User(p) => p.display().to_string(),
+        };
         t.push([
-            Value::str(&c.name),
-            Value::str(c.ty.name()),
-            Value::str(&c.doc),
+            Value::str(&s.name),
+            Value::str(origin),
+            Value::str(s.description()),
         ]);
     }
-    t
+    Ok(t)
 }

@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
+    /// Evaluate this Rhai script and print its result; arguments for it follow `--`.
+    #[arg(short = 'e', long = "eval", value_name = "SCRIPT")]
+    pub eval: Option<String>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -48,6 +52,24 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Interactive shell (the default on a terminal); with stdin not a terminal, runs stdin as a script.
+    Repl,
+    /// Run a saved script: built in, or from $XDG_CONFIG_HOME/netpry/scripts.
+    Run {
+        /// List the saved scripts with their descriptions.
+        #[arg(long, conflicts_with = "name")]
+        list: bool,
+        /// The script's name (see `--list`).
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// Arguments for the script (`args` in the script).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// `netpry FILE.rhai [ARGS...]` runs a script file (a `#!/usr/bin/env netpry` line works);
+    /// with `-e`, these are the script's arguments.
+    #[command(external_subcommand)]
+    File(Vec<String>),
     /// net-tools compatible netstat (`netpry netstat -tanp`); see `netpry netstat --help`.
     Netstat {
         /// netstat arguments, exactly as net-tools netstat takes them.

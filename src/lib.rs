@@ -22,6 +22,7 @@ pub mod model;
 pub mod netstat;
 pub mod query;
 pub mod render;
+pub mod repl;
 pub mod script;
 pub mod snapshot;
 pub mod source;

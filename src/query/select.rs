@@ -1,20 +1,16 @@
 //! `select`: keep some columns, in the order given.
 
-use crate::error::{Error, Result, suggest};
+use super::column_index;
+use crate::error::Result;
 use crate::model::{Column, Table};
 
 /// The table with only `columns`, in that order; an unknown name is an error that suggests the
 /// closest column.
 pub fn select<S: AsRef<str>>(table: &Table, columns: &[S]) -> Result<Table> {
-    let mut idx = Vec::with_capacity(columns.len());
-    for c in columns {
-        let c = c.as_ref();
-        idx.push(table.column_index(c).ok_or_else(|| Error::UnknownColumn {
-            table: table.name().to_string(),
-            column: c.to_string(),
-            hint: suggest(c, table.columns().iter().map(|k| k.name.as_ref())),
-        })?);
-    }
+    let idx = columns
+        .iter()
+        .map(|c| column_index(table, c.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
     let schema: Vec<Column> = idx.iter().map(|&i| table.columns()[i].clone()).collect();
     let mut out = Table::with_capacity(table.name().to_string(), schema, table.len());
     for row in table.rows() {

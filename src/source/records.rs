@@ -136,6 +136,8 @@ pub struct SocketRecord {
     pub cookie: u64,
     /// Interface the socket is bound to (SO_BINDTODEVICE), 0 for none.
     pub bound_ifindex: u32,
+    /// Name of the interface in `bound_ifindex` (filled only when asked for).
+    pub bound_dev: Option<Arc<str>>,
     /// Owning process id (None when unknown or not visible).
     pub pid: Option<u32>,
     /// Owning process name (comm).
@@ -177,6 +179,7 @@ impl Default for SocketRecord {
             inode: 0,
             cookie: 0,
             bound_ifindex: 0,
+            bound_dev: None,
             pid: None,
             process: None,
             timer: 0,
@@ -203,6 +206,9 @@ pub struct ProcessRecord {
     pub name: Arc<str>,
     /// Command line, arguments joined by spaces (empty for kernel threads).
     pub cmdline: String,
+    /// The first NUL-terminated string of /proc/PID/cmdline, as read (empty for kernel
+    /// threads); net-tools `netstat -p` derives its program name from it.
+    pub argv0: String,
     /// Real user id.
     pub uid: u32,
     /// User name for `uid`.

@@ -1,27 +1,730 @@
-//! `sockets`: placeholder until its collector lands.
+//! `sockets`: every TCP, UDP, UDP-Lite, raw and UNIX socket of the network namespace, from
+//! sock_diag (falling back to /proc/net), with owners, TCP internals and timers on request.
+//!
+//! [`SocketSelect`] chooses protocols, families and states; the live collector passes it to
+//! the kernel, and [`TableDef::restrict`] applies it to a table read from a snapshot. [`Want`]
+//! says which costly extras a projection needs, so `-c proto,state` never scans /proc or
+//! asks the kernel for tcp_info.
 
+use std::sync::LazyLock;
+
+use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
-use crate::error::{Error, Result};
-use crate::model::{Column, Table};
+use crate::error::Result;
+use crate::model::{Column, Table, Type, Value};
+use crate::source::records::{Family, Proto, SocketRecord, TcpInfo};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
     name: "sockets",
-    doc: "sockets",
-    source: "",
+    doc: "Sockets (TCP, UDP, UDP-Lite, raw, UNIX): addresses, state, queues, owner, TCP internals",
+    source: "NETLINK_SOCK_DIAG inet_diag and unix_diag dumps (like `ss`), falling back to \
+             /proc/net/{tcp,udp,udplite,raw,unix}[6]; owners from /proc/*/fd",
     columns,
     collect,
-    restrict: super::restrict_nothing,
+    restrict,
 };
 
+/// Bitmask of every kernel socket state (TCP_ESTABLISHED = 1 ... TCP_NEW_SYN_RECV = 12).
+pub const ALL_STATES: u32 = 0x1ffe;
+
+/// The kernel's TCP state names, indexed by state number (used for every protocol).
+pub const STATE_NAMES: [&str; 13] = [
+    "UNKNOWN",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+    "NEW_SYN_RECV",
+];
+
+/// The name of kernel state `state` (its number as text when unknown).
+pub fn state_name(state: u8) -> std::borrow::Cow<'static, str> {
+    match STATE_NAMES.get(usize::from(state)) {
+        Some(n) if state != 0 => (*n).into(),
+        _ => state.to_string().into(),
+    }
+}
+
+/// The state number of a state name (`ESTABLISHED`, `LISTEN`, ...; case-insensitive).
+pub fn state_number(name: &str) -> Option<u8> {
+    (1..STATE_NAMES.len())
+        .find(|&i| STATE_NAMES[i].eq_ignore_ascii_case(name))
+        .map(|i| i as u8)
+}
+
+/// Which sockets to dump: protocols, families and states. The default selects everything.
+///
+/// `states` is a bitmask of `1 << state` over the kernel state numbers; it applies to every
+/// protocol, as the kernel's own filter does (UDP and raw sockets are ESTABLISHED when
+/// connected and CLOSE otherwise; UNIX sockets are LISTEN, ESTABLISHED or CLOSE).
+/// `inet`/`inet6` choose the families of TCP, UDP, UDP-Lite and raw sockets; `unix` alone
+/// decides UNIX sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketSelect {
+    /// TCP sockets.
+    pub tcp: bool,
+    /// UDP sockets.
+    pub udp: bool,
+    /// UDP-Lite sockets.
+    pub udplite: bool,
+    /// Raw IP sockets.
+    pub raw: bool,
+    /// UNIX domain sockets.
+    pub unix: bool,
+    /// IPv4 sockets of the IP protocols.
+    pub inet: bool,
+    /// IPv6 sockets of the IP protocols.
+    pub inet6: bool,
+    /// Bitmask of kernel states (`1 << TCP_LISTEN`, ...); [`ALL_STATES`] for all.
+    pub states: u32,
+}
+
+impl Default for SocketSelect {
+    fn default() -> Self {
+        SocketSelect {
+            tcp: true,
+            udp: true,
+            udplite: true,
+            raw: true,
+            unix: true,
+            inet: true,
+            inet6: true,
+            states: ALL_STATES,
+        }
+    }
+}
+
+impl SocketSelect {
+    /// Only the protocols in `protos` (both families, every state).
+    pub fn only(protos: &[Proto]) -> SocketSelect {
+        SocketSelect {
+            tcp: protos.contains(&Proto::Tcp),
+            udp: protos.contains(&Proto::Udp),
+            udplite: protos.contains(&Proto::UdpLite),
+            raw: protos.contains(&Proto::Raw),
+            unix: protos.contains(&Proto::Unix),
+            ..SocketSelect::default()
+        }
+    }
+
+    /// The same selection restricted to the states in `names` (`LISTEN`, `ESTABLISHED`, ...);
+    /// an error names the first unknown state.
+    pub fn with_states<S: AsRef<str>>(
+        self,
+        names: &[S],
+    ) -> std::result::Result<SocketSelect, String> {
+        let mut states = 0;
+        for n in names {
+            let s = state_number(n.as_ref()).ok_or_else(|| {
+                format!(
+                    "unknown socket state '{}'; states are: {}",
+                    n.as_ref(),
+                    STATE_NAMES[1..].join(", ")
+                )
+            })?;
+            states |= 1 << s;
+        }
+        Ok(SocketSelect { states, ..self })
+    }
+
+    /// Whether protocol `p` is selected.
+    pub fn has_proto(&self, p: Proto) -> bool {
+        match p {
+            Proto::Tcp => self.tcp,
+            Proto::Udp => self.udp,
+            Proto::UdpLite => self.udplite,
+            Proto::Raw => self.raw,
+            Proto::Unix => self.unix,
+        }
+    }
+
+    /// Whether IP family `f` is selected (UNIX is decided by [`SocketSelect::unix`]).
+    pub fn has_family(&self, f: Family) -> bool {
+        match f {
+            Family::Inet => self.inet,
+            Family::Inet6 => self.inet6,
+            Family::Unix => self.unix,
+            Family::Link => false,
+        }
+    }
+
+    /// Whether a socket of this protocol, family and state is selected.
+    pub fn matches(&self, proto: Proto, family: Family, state: u8) -> bool {
+        self.has_proto(proto)
+            && (proto == Proto::Unix || self.has_family(family))
+            && state < 32
+            && self.states & (1 << state) != 0
+    }
+
+    /// Whether everything is selected.
+    pub fn is_all(&self) -> bool {
+        *self == SocketSelect::default()
+    }
+}
+
+/// The costly extras a caller needs from the socket collector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Want {
+    /// tcp_info (rtt, cwnd, byte counters, ...) for TCP sockets (INET_DIAG_INFO).
+    pub tcp_info: bool,
+    /// The congestion control algorithm of TCP sockets (INET_DIAG_CONG).
+    pub congestion: bool,
+    /// Owning process (pid, comm): one scan of /proc/*/fd.
+    pub owners: bool,
+    /// User names for uids.
+    pub user: bool,
+    /// Names of the interfaces sockets are bound to.
+    pub dev: bool,
+    /// UNIX reference counts from /proc/net/unix.
+    pub refcnt: bool,
+    /// The network namespace inode.
+    pub netns: bool,
+}
+
+impl Want {
+    /// Every extra.
+    pub const ALL: Want = Want {
+        tcp_info: true,
+        congestion: true,
+        owners: true,
+        user: true,
+        dev: true,
+        refcnt: true,
+        netns: true,
+    };
+
+    /// The extras the columns of `req` need.
+    pub fn for_request(req: &Request) -> Want {
+        const INFO: [&str; 11] = [
+            "rtt_ms",
+            "rttvar_ms",
+            "rto_ms",
+            "cwnd",
+            "ssthresh",
+            "mss",
+            "retrans",
+            "bytes_acked",
+            "bytes_received",
+            "segs_out",
+            "segs_in",
+        ];
+        Want {
+            tcp_info: INFO.iter().any(|c| req.wants(c)),
+            congestion: req.wants("congestion"),
+            owners: req.wants("pid") || req.wants("process"),
+            user: req.wants("user"),
+            dev: req.wants("dev"),
+            refcnt: req.wants("refcnt"),
+            netns: req.wants("netns"),
+        }
+    }
+}
+
+fn is_unix(r: &SocketRecord) -> bool {
+    r.proto == Proto::Unix
+}
+
+fn inet<T>(r: &SocketRecord, v: impl FnOnce() -> T) -> Value
+where
+    T: Into<Value>,
+{
+    if is_unix(r) { Value::Null } else { v().into() }
+}
+
+fn unix<T: Into<Value>>(r: &SocketRecord, v: impl FnOnce() -> T) -> Value {
+    if is_unix(r) { v().into() } else { Value::Null }
+}
+
+fn tcp(r: &SocketRecord, f: impl FnOnce(&TcpInfo) -> Value) -> Value {
+    match (&r.tcp, r.proto) {
+        (Some(t), Proto::Tcp) => f(t),
+        _ => Value::Null,
+    }
+}
+
+fn ms(us: u32) -> Value {
+    Value::Float(f64::from(us) / 1000.0)
+}
+
+fn shared(s: &Option<std::sync::Arc<str>>) -> Value {
+    s.as_ref().map_or(Value::Null, |s| Value::Str(s.clone()))
+}
+
+static STATE_VALUES: LazyLock<Vec<Value>> =
+    LazyLock::new(|| STATE_NAMES.iter().map(Value::str).collect());
+static PROTO_VALUES: LazyLock<[Value; 5]> = LazyLock::new(|| {
+    [
+        Proto::Tcp,
+        Proto::Udp,
+        Proto::UdpLite,
+        Proto::Raw,
+        Proto::Unix,
+    ]
+    .map(|p| Value::str(p.name()))
+});
+static FAMILY_VALUES: LazyLock<[Value; 3]> =
+    LazyLock::new(|| [Family::Inet, Family::Inet6, Family::Unix].map(|f| Value::str(f.name())));
+static TIMER_VALUES: LazyLock<[Value; 5]> =
+    LazyLock::new(|| ["off", "on", "keepalive", "timewait", "probe"].map(Value::str));
+static TYPE_VALUES: LazyLock<[Value; 4]> =
+    LazyLock::new(|| ["stream", "dgram", "raw", "seqpacket"].map(Value::str));
+static FLAG_VALUES: LazyLock<[Value; 2]> = LazyLock::new(|| ["ACC", ""].map(Value::str));
+
+fn proto_value(p: Proto) -> Value {
+    PROTO_VALUES[p as usize].clone()
+}
+
+fn family_value(f: Family) -> Value {
+    match f {
+        Family::Inet => FAMILY_VALUES[0].clone(),
+        Family::Inet6 => FAMILY_VALUES[1].clone(),
+        Family::Unix => FAMILY_VALUES[2].clone(),
+        Family::Link => Value::str(f.name()),
+    }
+}
+
+fn state_value(state: u8) -> Value {
+    match STATE_VALUES.get(usize::from(state)) {
+        Some(v) if state != 0 => v.clone(),
+        _ => Value::str(state.to_string()),
+    }
+}
+
+fn timer_value(t: u8) -> Value {
+    TIMER_VALUES
+        .get(usize::from(t))
+        .cloned()
+        .unwrap_or_else(|| Value::str(t.to_string()))
+}
+
+fn type_value(t: u8) -> Value {
+    match t {
+        1 => TYPE_VALUES[0].clone(),
+        2 => TYPE_VALUES[1].clone(),
+        3 => TYPE_VALUES[2].clone(),
+        5 => TYPE_VALUES[3].clone(),
+        0 => Value::Null,
+        n => Value::str(n.to_string()),
+    }
+}
+
+static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
+    use Type::*;
+    let f = |name, ty, doc, get: fn(&SocketRecord) -> Value| {
+        Field::new(Column::new(name, ty, doc), get)
+    };
+    vec![
+        f(
+            "proto",
+            Str,
+            "Protocol: tcp, udp, udplite, raw or unix",
+            |r| proto_value(r.proto),
+        ),
+        f("family", Str, "Address family: inet, inet6 or unix", |r| {
+            family_value(r.family)
+        }),
+        f(
+            "state",
+            Str,
+            "Kernel state name (ESTABLISHED, LISTEN, TIME_WAIT, CLOSE, ...), for every protocol",
+            |r| state_value(r.state),
+        ),
+        f(
+            "recv_q",
+            Int,
+            "Receive queue, bytes; for LISTEN, the current accept queue",
+            |r| r.recv_q.into(),
+        ),
+        f(
+            "send_q",
+            Int,
+            "Send queue, bytes; for LISTEN, the accept backlog",
+            |r| r.send_q.into(),
+        ),
+        f("local_addr", Ip, "Local address; null for unix", |r| {
+            Value::opt_ip(r.local_addr)
+        }),
+        f(
+            "local_port",
+            Int,
+            "Local port (raw sockets: the IP protocol number); null for unix",
+            |r| inet(r, || r.local_port),
+        ),
+        f(
+            "remote_addr",
+            Ip,
+            "Remote address (0.0.0.0 or :: when unconnected); null for unix",
+            |r| Value::opt_ip(r.remote_addr),
+        ),
+        f(
+            "remote_port",
+            Int,
+            "Remote port (0 when unconnected); null for unix",
+            |r| inet(r, || r.remote_port),
+        ),
+        f("uid", Int, "Owning user id", |r| Value::opt_int(r.uid)),
+        f(
+            "user",
+            Str,
+            "Owning user name (null when uid has no passwd entry)",
+            |r| shared(&r.user),
+        ),
+        f(
+            "inode",
+            Int,
+            "Socket inode (0 for TIME_WAIT and SYN_RECV)",
+            |r| Value::int(r.inode),
+        ),
+        f(
+            "cookie",
+            Int,
+            "Kernel socket cookie (null when read from /proc)",
+            |r| {
+                if r.cookie == 0 {
+                    Value::Null
+                } else {
+                    Value::int(r.cookie)
+                }
+            },
+        ),
+        f(
+            "dev",
+            Str,
+            "Interface the socket is bound to (SO_BINDTODEVICE); null if none",
+            |r| {
+                if r.bound_ifindex == 0 {
+                    Value::Null
+                } else {
+                    r.bound_dev.as_ref().map_or_else(
+                        || Value::str(format!("if{}", r.bound_ifindex)),
+                        |d| Value::Str(d.clone()),
+                    )
+                }
+            },
+        ),
+        f(
+            "pid",
+            Int,
+            "Owning process id (lowest if several); null when unknown or not visible",
+            |r| Value::opt_int(r.pid),
+        ),
+        f("process", Str, "Owning process name (comm)", |r| {
+            shared(&r.process)
+        }),
+        f(
+            "timer",
+            Str,
+            "Running timer: off, on (retransmit), keepalive, timewait or probe (zero window)",
+            |r| inet(r, || timer_value(r.timer)),
+        ),
+        f(
+            "timer_expires_ms",
+            Int,
+            "Milliseconds until the timer fires",
+            |r| inet(r, || r.timer_expires_ms),
+        ),
+        f(
+            "retransmits",
+            Int,
+            "Retransmissions (or probes) done by the running timer",
+            |r| inet(r, || r.retransmits),
+        ),
+        f("rtt_ms", Float, "Smoothed round-trip time, ms (TCP)", |r| {
+            tcp(r, |t| ms(t.rtt_us))
+        }),
+        f(
+            "rttvar_ms",
+            Float,
+            "Round-trip time variation, ms (TCP)",
+            |r| tcp(r, |t| ms(t.rttvar_us)),
+        ),
+        f("rto_ms", Float, "Retransmission timeout, ms (TCP)", |r| {
+            tcp(r, |t| ms(t.rto_us))
+        }),
+        f("cwnd", Int, "Congestion window, segments (TCP)", |r| {
+            tcp(r, |t| t.cwnd.into())
+        }),
+        f(
+            "ssthresh",
+            Int,
+            "Slow-start threshold, segments (TCP; null while unbounded)",
+            |r| {
+                tcp(r, |t| {
+                    if t.ssthresh >= 0x7fff_ffff {
+                        Value::Null
+                    } else {
+                        t.ssthresh.into()
+                    }
+                })
+            },
+        ),
+        f(
+            "mss",
+            Int,
+            "Sender maximum segment size, bytes (TCP)",
+            |r| tcp(r, |t| t.snd_mss.into()),
+        ),
+        f(
+            "retrans",
+            Int,
+            "Segments retransmitted over the connection's life (TCP)",
+            |r| tcp(r, |t| t.total_retrans.into()),
+        ),
+        f(
+            "bytes_acked",
+            Int,
+            "Bytes sent and acknowledged by the peer (TCP)",
+            |r| tcp(r, |t| t.bytes_acked.into()),
+        ),
+        f(
+            "bytes_received",
+            Int,
+            "Bytes received from the peer (TCP)",
+            |r| tcp(r, |t| t.bytes_received.into()),
+        ),
+        f("segs_out", Int, "Segments sent (TCP)", |r| {
+            tcp(r, |t| t.segs_out.into())
+        }),
+        f("segs_in", Int, "Segments received (TCP)", |r| {
+            tcp(r, |t| t.segs_in.into())
+        }),
+        f(
+            "congestion",
+            Str,
+            "Congestion control algorithm (TCP)",
+            |r| tcp(r, |t| shared(&t.congestion)),
+        ),
+        f(
+            "type",
+            Str,
+            "Socket type: stream, dgram, seqpacket or raw",
+            |r| type_value(r.sock_type),
+        ),
+        f(
+            "path",
+            Str,
+            "UNIX socket path (abstract names start with @); null when unnamed",
+            |r| shared(&r.path),
+        ),
+        f(
+            "peer_inode",
+            Int,
+            "Inode of the connected UNIX peer; null if unconnected",
+            |r| {
+                unix(r, || {
+                    if r.peer_inode == 0 {
+                        Value::Null
+                    } else {
+                        Value::int(r.peer_inode)
+                    }
+                })
+            },
+        ),
+        f(
+            "flags",
+            Str,
+            "UNIX socket flags as netstat shows them: ACC for listeners, else empty",
+            |r| unix(r, || FLAG_VALUES[usize::from(r.state != 10)].clone()),
+        ),
+        f(
+            "refcnt",
+            Int,
+            "UNIX socket reference count (from /proc/net/unix)",
+            |r| unix(r, || Value::opt_int(r.refcnt)),
+        ),
+        f(
+            "netns",
+            Int,
+            "Inode of the network namespace the socket was read in",
+            |r| Value::opt_int(r.netns),
+        ),
+    ]
+});
+
+static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
+
 fn columns() -> &'static [Column] {
-    &[]
+    &COLUMNS
 }
 
-fn collect(_req: &Request, _notes: &Notes) -> Result<Table> {
-    Err(Error::Usage("sockets: not collected yet".into()))
+fn collect(req: &Request, notes: &Notes) -> Result<Table> {
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
+    crate::source::linux::sockets(&req.sockets, &Want::for_request(req), notes, |r| b.push(&r))?;
+    Ok(b.finish())
 }
 
-/// Which sockets to dump.
-#[derive(Debug, Clone, Default)]
-pub struct SocketSelect {}
+/// Builds the table from records (tests, and callers that already hold records).
+pub fn build(records: &[SocketRecord], req: &Request) -> Table {
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
+    b.extend(records);
+    b.finish()
+}
+
+/// Keeps the rows of a stored table that `req.sockets` selects.
+fn restrict(req: &Request, table: &mut Table) {
+    let sel = req.sockets;
+    if sel.is_all() {
+        return;
+    }
+    let (Some(pc), Some(fc), Some(sc)) = (
+        table.column_index("proto"),
+        table.column_index("family"),
+        table.column_index("state"),
+    ) else {
+        return;
+    };
+    let proto_of = |v: &Value| match v.as_str()? {
+        "tcp" => Some(Proto::Tcp),
+        "udp" => Some(Proto::Udp),
+        "udplite" => Some(Proto::UdpLite),
+        "raw" => Some(Proto::Raw),
+        "unix" => Some(Proto::Unix),
+        _ => None,
+    };
+    let family_of = |v: &Value| match v.as_str()? {
+        "inet" => Some(Family::Inet),
+        "inet6" => Some(Family::Inet6),
+        "unix" => Some(Family::Unix),
+        _ => None,
+    };
+    table.retain(|row| {
+        let (Some(p), Some(f)) = (proto_of(&row[pc]), family_of(&row[fc])) else {
+            return false;
+        };
+        let state = row[sc]
+            .as_str()
+            .and_then(|s| state_number(s).or_else(|| s.parse().ok()));
+        state.is_some_and(|s| sel.matches(p, f, s))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<SocketRecord> {
+        vec![
+            SocketRecord {
+                proto: Proto::Tcp,
+                state: 10,
+                local_addr: Some("127.0.0.1".parse().unwrap()),
+                remote_addr: Some("0.0.0.0".parse().unwrap()),
+                local_port: 80,
+                send_q: 128,
+                uid: Some(0),
+                inode: 5,
+                tcp: Some(TcpInfo {
+                    rtt_us: 1500,
+                    ssthresh: 0x7fff_ffff,
+                    cwnd: 10,
+                    ..TcpInfo::default()
+                }),
+                sock_type: 1,
+                ..SocketRecord::default()
+            },
+            SocketRecord {
+                proto: Proto::Udp,
+                family: Family::Inet6,
+                state: 7,
+                local_addr: Some("::1".parse().unwrap()),
+                remote_addr: Some("::".parse().unwrap()),
+                local_port: 53,
+                sock_type: 2,
+                ..SocketRecord::default()
+            },
+            SocketRecord {
+                proto: Proto::Unix,
+                family: Family::Unix,
+                state: 10,
+                path: Some("@abs".into()),
+                sock_type: 5,
+                ..SocketRecord::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn every_column_reads_its_record() {
+        let t = build(&sample(), &Request::default());
+        assert_eq!(t.width(), FIELDS.len());
+        let col = |row: usize, name: &str| t.cell(row, t.column_index(name).unwrap()).clone();
+        assert_eq!(col(0, "state"), Value::str("LISTEN"));
+        assert_eq!(col(0, "rtt_ms"), Value::Float(1.5));
+        assert_eq!(col(0, "ssthresh"), Value::Null);
+        assert_eq!(col(0, "cwnd"), Value::Int(10));
+        assert_eq!(col(0, "timer"), Value::str("off"));
+        assert_eq!(col(0, "type"), Value::str("stream"));
+        assert_eq!(col(0, "flags"), Value::Null);
+        assert_eq!(col(1, "rtt_ms"), Value::Null);
+        assert_eq!(col(1, "family"), Value::str("inet6"));
+        assert_eq!(col(1, "state"), Value::str("CLOSE"));
+        assert_eq!(col(2, "local_port"), Value::Null);
+        assert_eq!(col(2, "local_addr"), Value::Null);
+        assert_eq!(col(2, "flags"), Value::str("ACC"));
+        assert_eq!(col(2, "type"), Value::str("seqpacket"));
+        assert_eq!(col(2, "path"), Value::str("@abs"));
+        assert_eq!(col(2, "timer"), Value::Null);
+    }
+
+    #[test]
+    fn projection_decides_the_costly_extras() {
+        let w = Want::for_request(&Request::columns(&["proto", "state"]));
+        assert_eq!(w, Want::default());
+        let w = Want::for_request(&Request::columns(&["pid", "cwnd"]));
+        assert!(w.owners && w.tcp_info && !w.congestion && !w.user);
+        assert_eq!(Want::for_request(&Request::default()), Want::ALL);
+    }
+
+    #[test]
+    fn select_and_restrict_agree() {
+        let sel = SocketSelect::only(&[Proto::Tcp, Proto::Unix])
+            .with_states(&["listen"])
+            .unwrap();
+        assert!(sel.matches(Proto::Tcp, Family::Inet, 10));
+        assert!(!sel.matches(Proto::Tcp, Family::Inet, 1));
+        assert!(!sel.matches(Proto::Udp, Family::Inet6, 10));
+        assert!(sel.matches(Proto::Unix, Family::Unix, 10));
+        let req = Request {
+            sockets: sel,
+            ..Request::default()
+        };
+        let mut t = build(&sample(), &Request::default());
+        restrict(&req, &mut t);
+        assert_eq!(t.len(), 2);
+        let v4 = SocketSelect {
+            inet6: false,
+            unix: false,
+            ..SocketSelect::default()
+        };
+        let mut t = build(&sample(), &Request::default());
+        restrict(
+            &Request {
+                sockets: v4,
+                ..Request::default()
+            },
+            &mut t,
+        );
+        assert_eq!(t.len(), 1);
+        let e = SocketSelect::default()
+            .with_states(&["LISTENING"])
+            .unwrap_err();
+        assert!(e.contains("unknown socket state 'LISTENING'"), "{e}");
+    }
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in 1..=12u8 {
+            assert_eq!(state_number(&state_name(s)), Some(s));
+        }
+        assert_eq!(state_name(42), "42");
+        assert_eq!(state_name(12), "NEW_SYN_RECV");
+    }
+}

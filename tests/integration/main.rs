@@ -4,8 +4,12 @@ mod support;
 
 mod book;
 mod cli;
+mod netstat_bsd;
 mod netstat_linux;
 mod netstat_modes;
 mod procstats;
+mod repl;
 mod rtnl;
+mod script;
 mod snapshot;
+mod sockets;

@@ -1,12 +1,255 @@
-//! The bsd netstat front end (placeholder until its issue lands).
+//! `netpry netstat --bsd`: the BSD / Mac OS X netstat of the course handout, on Linux data.
+//!
+//! The command line follows BSD getopt ([`args`]); [`main`] dispatches in Apple's order
+//! (`-m`, interface displays, `-r`, `-g`, `-p`, then the per-family socket or statistics walk)
+//! to one module per display: [`sockets`] (Internet and UNIX socket lists, `-L`), [`routes`]
+//! (`-r`, `-rs`), [`interfaces`] (`-i`, `-I`, `-w`), [`stats`] (`-s`), [`memory`] (`-m`) and
+//! [`groups`] (`-g`). Every display reads netpry's tables through [`data`], so `--snapshot`
+//! works for all of them; formats and field widths follow `shared/specs/bsd-netstat.md`.
 
+pub mod args;
+pub mod data;
+pub mod groups;
+pub mod interfaces;
+pub mod memory;
+pub mod names;
+pub mod routes;
+pub mod sockets;
+pub mod stats;
+
+use std::io::Write;
 use std::path::Path;
 
-/// Runs bsd-style netstat; returns the exit status.
-pub fn main(program: &str, args: Vec<String>, _snapshot: Option<&Path>) -> u8 {
-    eprintln!(
-        "{program}: bsd netstat is not available yet ({} arguments)",
-        args.len()
-    );
-    1
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use args::{Af, Opts};
+
+/// Everything a display needs: options, the catalog, and the output.
+pub struct Ctx<'a> {
+    /// Parsed options.
+    pub opts: Opts,
+    /// Where tables come from.
+    pub cat: &'a Catalog,
+    /// Whether the catalog reads a snapshot (no live-only sources).
+    pub snapshot: bool,
+}
+
+/// Runs BSD-style netstat with `args` (without the program name); returns the exit status.
+pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
+    let base = Path::new(program)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    let me = if base == "bsd-netstat" {
+        base
+    } else {
+        "netstat"
+    };
+    let opts = match args::parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{me}: {}", e.message);
+            }
+            if e.usage {
+                eprint!("{}", args::USAGE);
+            }
+            return 1;
+        }
+    };
+    if !opts.ignored_kvm.is_empty() {
+        eprintln!(
+            "{me}: warning: {} ignored: Linux has no kvm core or namelist; showing the running kernel",
+            opts.ignored_kvm.join(", ")
+        );
+    }
+    let cat = match crate::app::catalog(snapshot) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{me}: {e}");
+            return 1;
+        }
+    };
+    let ctx = Ctx {
+        opts,
+        cat: &cat,
+        snapshot: snapshot.is_some(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result =
+        dispatch(&ctx, &mut out).and_then(|c| out.flush().map(|_| c).map_err(Error::Output));
+    for n in cat.notes().take() {
+        eprintln!("{me}: note: {n}");
+    }
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => 0,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("{me}: {e}");
+            1
+        }
+    }
+}
+
+/// Apple's dispatch order (spec §1.3).
+fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
+    let o = &ctx.opts;
+    if o.memory > 0 {
+        memory::print(ctx, out)?;
+        return Ok(0);
+    }
+    if o.iflag && o.stats == 0 {
+        return match o.interval {
+            Some(wait) => interfaces::sideways(ctx, wait, out),
+            None => interfaces::table(ctx, out).map(|_| 0),
+        };
+    }
+    if o.routes {
+        if o.stats > 0 {
+            stats::routing(ctx, out)?;
+        } else {
+            routes::print(ctx, out)?;
+        }
+        return Ok(0);
+    }
+    if o.groups {
+        groups::print(ctx, out)?;
+        return Ok(0);
+    }
+    if o.stats > 0 && o.if_explicit && o.protocol.is_none() {
+        stats::per_interface(ctx, out, None)?;
+        return Ok(0);
+    }
+    if let Some(p) = o.protocol {
+        return print_protocol(ctx, p, out);
+    }
+    let af = o.af;
+    let mut socks = None;
+    let v4 = matches!(af, None | Some(Af::Inet));
+    let v6 = matches!(af, None | Some(Af::Inet6));
+    if o.stats > 0 {
+        let mut list: Vec<&str> = Vec::new();
+        if v4 {
+            list.extend(["tcp", "udp", "ip", "icmp", "igmp"]);
+        }
+        if v6 {
+            for p in ["tcp", "udp", "ip6", "icmp6", "rip6"] {
+                if !list.contains(&p) {
+                    list.push(p);
+                }
+            }
+        }
+        let c = data::Counters::load(ctx.cat)?;
+        for p in list {
+            stats::block(ctx, &c, p, out)?;
+        }
+        return Ok(0);
+    }
+    if v4 || v6 {
+        let s = sockets::Inet::load(ctx)?;
+        s.print_all(ctx, out)?;
+        socks = Some(s);
+    }
+    if matches!(af, None | Some(Af::Unix)) && !o.listen_queues {
+        let all = match socks {
+            Some(s) => s.into_sockets(),
+            None => data::sockets(ctx.cat)?,
+        };
+        sockets::unix(&all, out)?;
+    }
+    Ok(0)
+}
+
+/// `-p proto`: its sockets, or its statistics with `-s` (repeated every `-w` seconds).
+fn print_protocol(ctx: &Ctx<'_>, p: &'static str, out: &mut dyn Write) -> Result<u8> {
+    let o = &ctx.opts;
+    if o.stats > 0 {
+        if o.if_explicit {
+            if matches!(p, "ip6" | "icmp6") {
+                stats::per_interface(ctx, out, Some(p))?;
+            } else {
+                writeln!(out, "{p}: no per-interface stats routine").map_err(Error::Output)?;
+            }
+            return Ok(0);
+        }
+        if !stats::has_block(p) {
+            writeln!(out, "{p}: no stats routine").map_err(Error::Output)?;
+            return Ok(0);
+        }
+        return match o.interval {
+            Some(wait) => stats::repeat(ctx, p, wait, out),
+            None => {
+                let c = data::Counters::load(ctx.cat)?;
+                stats::block(ctx, &c, p, out)?;
+                Ok(0)
+            }
+        };
+    }
+    if !sockets::has_pcb_list(p) {
+        writeln!(out, "{p}: no PCB routine").map_err(Error::Output)?;
+        return Ok(0);
+    }
+    let s = sockets::Inet::load(ctx)?;
+    s.print_protocol(ctx, p, out)?;
+    Ok(0)
+}
+
+/// Installs a Ctrl-C handler once and returns the flag it sets (for the `-w` loops).
+pub fn interrupted() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // If a handler cannot be installed, SIGINT keeps its default action (terminate),
+        // which still ends the display.
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
+    });
+    &FLAG
+}
+
+/// Sleeps `secs` seconds in short steps; returns false when Ctrl-C arrived meanwhile.
+pub fn sleep_unless_interrupted(secs: u64) -> bool {
+    use std::sync::atomic::Ordering;
+    let flag = interrupted();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if flag.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    !flag.load(Ordering::SeqCst)
+}
+
+/// `%-W.Ws`: left-justified, padded and cut to `w` characters.
+pub fn l(s: &str, w: usize) -> String {
+    let cut: String = s.chars().take(w).collect();
+    format!("{cut:<w$}")
+}
+
+/// `%W.Ws`: right-justified, padded and cut to `w` characters.
+pub fn r(s: &str, w: usize) -> String {
+    let cut: String = s.chars().take(w).collect();
+    format!("{cut:>w$}")
+}
+
+/// Writes a line, mapping errors.
+pub fn line(out: &mut dyn Write, s: &str) -> Result<()> {
+    writeln!(out, "{s}").map_err(Error::Output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printf_widths() {
+        assert_eq!(l("Destination", 5), "Desti");
+        assert_eq!(l("ab", 4), "ab  ");
+        assert_eq!(r("Refs", 6), "  Refs");
+        assert_eq!(r("1234567", 3), "123");
+    }
 }

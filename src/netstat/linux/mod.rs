@@ -313,7 +313,7 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
         .collect();
     let req = Request {
         columns: Some(columns),
-        ..Request::default()
+        sockets: socket_select(plan),
     };
     let mut got = Collected::default();
     let Ok(table) = cat.collect("sockets", &req) else {
@@ -321,6 +321,35 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     };
     read_table(&table, &mut got);
     got
+}
+
+/// The kernel-side selection for a listing: only the protocols and families it prints, and
+/// only the states its listening filter can show (netstat's own rule is applied afterwards).
+fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
+    use crate::tables::sockets::ALL_STATES;
+    const LISTEN: u32 = 1 << 10;
+    const CLOSE: u32 = 1 << 7;
+    let o = &plan.opts;
+    // A section that stops the run (SCTP requested) leaves only TCP to print.
+    let stop_after_tcp = (plan.flag_arg > 0 && o.sctp) && !plan.noprot;
+    let states = if o.all {
+        ALL_STATES
+    } else if o.listening {
+        // TCP and UNIX listeners; unconnected UDP and raw sockets are CLOSE.
+        LISTEN | CLOSE
+    } else {
+        ALL_STATES & !LISTEN
+    };
+    crate::tables::SocketSelect {
+        tcp: plan.proto_on(Proto::Tcp),
+        udp: plan.proto_on(Proto::Udp) && !stop_after_tcp,
+        udplite: plan.proto_on(Proto::UdpLite) && !stop_after_tcp,
+        raw: plan.proto_on(Proto::Raw) && !stop_after_tcp,
+        unix: plan.unix_on() && !stop_after_tcp,
+        inet: plan.family_on(false),
+        inet6: plan.family_on(true),
+        states,
+    }
 }
 
 fn read_table(table: &Table, got: &mut Collected) {
@@ -357,13 +386,32 @@ fn program_names(cat: &Catalog) -> HashMap<u32, String> {
 }
 
 /// Prints netstat's "no support" message for a family netpry cannot list; returns true when
-/// the run must stop there (exit 1).
+/// the run must stop there (exit 1). The "no protocol given" rule silences (and so never stops
+/// at) the IP protocols.
 fn missing(plan: &Plan, name: &str, ip_proto: bool, err: &mut dyn Write) -> std::io::Result<bool> {
-    let silent = ip_proto && plan.noprot;
-    if !silent && (plan.flag_arg > 0 || plan.opts.verbose) {
+    if ip_proto && plan.noprot {
+        return Ok(false);
+    }
+    if plan.flag_arg > 0 || plan.opts.verbose {
         writeln!(err, "netstat: no support for `{name}' on this system.")?;
     }
     Ok(plan.flag_arg > 0)
+}
+
+/// SCTP has two files (endpoints, shown with `-a` or `-l`; associations, shown with `-a` or
+/// without `-l`), each reported missing on its own.
+fn sctp_missing(plan: &Plan, err: &mut dyn Write) -> std::io::Result<bool> {
+    let o = &plan.opts;
+    if plan.flag_arg != 0 && !o.sctp {
+        return Ok(false);
+    }
+    if (o.all || o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    if (o.all || !o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 fn socket_pass(
@@ -419,7 +467,7 @@ fn socket_pass(
         Ok(())
     };
     inet(Proto::Tcp, &mut data, names, out)?;
-    if (plan.flag_arg == 0 || o.sctp) && missing(plan, "AF INET (sctp)", true, err)? {
+    if sctp_missing(plan, err)? {
         return Ok(1);
     }
     inet(Proto::Udp, &mut data, names, out)?;

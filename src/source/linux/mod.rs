@@ -2,22 +2,32 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod addresses;
+pub mod dev_snmp6;
 mod host;
 pub mod igmp;
 mod links;
+pub mod multicast;
 mod neighbours;
 pub mod netlink;
+pub mod proc_net;
+pub mod processes;
 mod procfd;
 mod routes;
 pub mod rtnames;
+pub mod slab;
 pub mod snmp;
+pub mod sock_diag;
+mod sock_diag_decode;
 pub mod sysctl;
+pub mod users;
 
 pub use addresses::addresses;
 pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;
+pub use processes::{ProcWant, processes, socket_owners};
 pub use procfd::{FdAccess, fd_access};
 pub use routes::{route_get, routes};
 pub use snmp::protocol_stats;
+pub use sock_diag::sockets;
 pub use sysctl::{net_sysctls, read_sysctl};

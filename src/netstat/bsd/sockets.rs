@@ -1,0 +1,462 @@
+//! The default display: "Active Internet connections" (with `-a`, `-A`, `-W`, `-l`, `-n`, `-f`,
+//! `-p`), "Current listen queue sizes" (`-L`) and "Active LOCAL (UNIX) domain sockets".
+//!
+//! Linux sockets are grouped as Apple walks its protocol list: TCP (every version), UDP, then raw
+//! sockets by protocol (`ip`, `icmp`, `igmp`, then IPv6 `icmp6` and the rest as `rip6`). Inside a
+//! group the newest socket comes first, as in BSD's PCB lists; Linux has no creation order, so
+//! netpry sorts by descending inode. The version tag is `4`, `6`, or `46` for an IPv6 socket bound
+//! to `::` without IPV6_V6ONLY; v4-mapped IPv6 sockets print as `4` with dotted quads.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::args::Af;
+use super::data::{self, Sock};
+use super::names::{self, Names};
+use super::{Ctx, l, line};
+use crate::error::Result;
+
+/// The Internet sockets of one run, with what formatting them needs.
+pub struct Inet {
+    socks: Vec<Sock>,
+    names: Names,
+    bindv6only: bool,
+    ephemeral: (u16, u16),
+}
+
+/// Request sockets (SYN_RCVD) per local address and port, for `-L`'s incqlen.
+type Incomplete = std::collections::HashMap<(Option<IpAddr>, u16), usize>;
+
+/// A socket ready to print.
+struct Row<'a> {
+    s: &'a Sock,
+    /// Protocol list entry it belongs to (`tcp`, `udp`, `ip`, `icmp`, `igmp`, `icmp6`, `rip6`).
+    group: &'static str,
+    /// Version tag: `4 `, `6 `, `46`.
+    tag: &'static str,
+    local: Option<IpAddr>,
+    remote: Option<IpAddr>,
+}
+
+/// Protocol list entries that have sockets on Linux (Apple's `pr_cblocation`).
+pub fn has_pcb_list(p: &str) -> bool {
+    matches!(
+        p,
+        "tcp" | "udp" | "divert" | "ip" | "icmp" | "igmp" | "icmp6" | "rip6"
+    )
+}
+
+impl Inet {
+    /// Reads sockets, interface names and the sysctls the display needs.
+    pub fn load(ctx: &Ctx<'_>) -> Result<Inet> {
+        let socks = data::sockets(ctx.cat)?;
+        let mut names = Names::load(ctx.opts.numeric);
+        if let Ok(ifs) = data::interfaces(ctx.cat) {
+            names.ifnames = ifs.into_iter().map(|i| (i.index, i.name)).collect();
+        }
+        let bindv6only =
+            data::sysctl(ctx.cat, "net.ipv6.bindv6only").is_some_and(|v| v.trim() == "1");
+        let ephemeral = data::sysctl(ctx.cat, "net.ipv4.ip_local_port_range")
+            .and_then(|v| {
+                let mut w = v.split_whitespace().map(|n| n.parse::<u16>().ok());
+                Some((w.next()??, w.next()??))
+            })
+            .unwrap_or((32768, 60999));
+        Ok(Inet {
+            socks,
+            names,
+            bindv6only,
+            ephemeral,
+        })
+    }
+
+    /// Gives the sockets back (for the UNIX list).
+    pub fn into_sockets(self) -> Vec<Sock> {
+        self.socks
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows: Vec<Row<'_>> = self.socks.iter().filter_map(|s| self.classify(s)).collect();
+        rows.sort_by(|a, b| b.s.inode.cmp(&a.s.inode).then(b.s.cookie.cmp(&a.s.cookie)));
+        rows
+    }
+
+    fn classify<'a>(&self, s: &'a Sock) -> Option<Row<'a>> {
+        let v6 = match s.family.as_str() {
+            "inet" => false,
+            "inet6" => true,
+            _ => return None,
+        };
+        let group = match (s.proto.as_str(), v6) {
+            ("tcp", _) => "tcp",
+            ("udp", _) => "udp",
+            ("raw", false) => match s.local_port {
+                1 => "icmp",
+                2 => "igmp",
+                _ => "ip",
+            },
+            ("raw", true) => match s.local_port {
+                58 => "icmp6",
+                _ => "rip6",
+            },
+            _ => return None,
+        };
+        let mapped = |a: Option<IpAddr>| match a {
+            Some(IpAddr::V6(x)) => x.to_ipv4_mapped().map(IpAddr::V4),
+            _ => None,
+        };
+        let (mut local, mut remote, mut tag) = (s.local, s.remote, if v6 { "6 " } else { "4 " });
+        if v6 {
+            if mapped(local).is_some() || mapped(remote).is_some() {
+                tag = "4 ";
+                local = Some(mapped(local).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+                remote = Some(mapped(remote).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+            } else if local.is_none_or(|a| a.is_unspecified())
+                && !s.v6only.unwrap_or(self.bindv6only)
+                && group != "icmp6"
+                && group != "rip6"
+            {
+                tag = "46";
+            }
+        }
+        Some(Row {
+            s,
+            group,
+            tag,
+            local,
+            remote,
+        })
+    }
+
+    /// The socket list of every Internet protocol in Apple's order, filtered by `-f`.
+    pub fn print_all(&self, ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+        let af = ctx.opts.af;
+        let mut groups: Vec<&str> = Vec::new();
+        if matches!(af, None | Some(Af::Inet)) {
+            groups.extend(["tcp", "udp", "ip", "icmp", "igmp"]);
+        }
+        if matches!(af, None | Some(Af::Inet6)) {
+            for g in ["tcp", "udp", "icmp6", "rip6"] {
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+        }
+        self.print_groups(ctx, &groups, out)
+    }
+
+    /// The socket list of protocol `p` (`-p`).
+    pub fn print_protocol(&self, ctx: &Ctx<'_>, p: &str, out: &mut dyn Write) -> Result<()> {
+        let groups: Vec<&str> = vec![p];
+        self.print_groups(ctx, &groups, out)
+    }
+
+    fn print_groups(&self, ctx: &Ctx<'_>, groups: &[&str], out: &mut dyn Write) -> Result<()> {
+        let o = &ctx.opts;
+        let rows = self.rows();
+        let mut incomplete = Incomplete::new();
+        if o.listen_queues {
+            for r in rows
+                .iter()
+                .filter(|r| r.group == "tcp" && bsd_state(&r.s.state) == "SYN_RCVD")
+            {
+                *incomplete.entry((r.local, r.s.local_port)).or_default() += 1;
+            }
+        }
+        let mut first = true;
+        for g in groups {
+            for row in rows.iter().filter(|r| r.group == *g) {
+                let state = bsd_state(&row.s.state);
+                let tcp = row.group == "tcp";
+                let capable = |fam: Af| match fam {
+                    Af::Inet => row.tag != "6 ",
+                    Af::Inet6 => row.tag != "4 ",
+                    _ => false,
+                };
+                if o.af.is_some_and(|f| !capable(f)) {
+                    continue;
+                }
+                if tcp && !o.all && matches!(state, "LISTEN" | "CLOSED") {
+                    continue;
+                }
+                if o.listen_queues && !(tcp && state == "LISTEN") {
+                    continue;
+                }
+                if first {
+                    self.header(ctx, out)?;
+                    first = false;
+                }
+                let text = self.format_row(ctx, row, &incomplete);
+                line(out, &text)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn header(&self, ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+        let o = &ctx.opts;
+        if o.listen_queues {
+            line(out, "Current listen queue sizes (qlen/incqlen/maxqlen)")?;
+        } else if o.all {
+            line(out, "Active Internet connections (including servers)")?;
+        } else {
+            line(out, "Active Internet connections")?;
+        }
+        let mut h = String::new();
+        if o.a_pcb {
+            h.push_str(&l("Socket", 16));
+            h.push(' ');
+        }
+        if o.listen_queues {
+            h.push_str(&format!(
+                "{} {}",
+                l("Listen", 14),
+                l("Local Address", if o.long > 0 { 39 } else { 22 })
+            ));
+        } else {
+            let w = self.addr_width(ctx);
+            h.push_str(&format!(
+                "{} {} {}  {} {} (state)",
+                l("Proto", 5),
+                l("Recv-Q", 6),
+                l("Send-Q", 6),
+                l("Local Address", w),
+                l("Foreign Address", w)
+            ));
+        }
+        line(out, &h)
+    }
+
+    fn addr_width(&self, ctx: &Ctx<'_>) -> usize {
+        let o = &ctx.opts;
+        if o.long > 0 {
+            45
+        } else if o.a_pcb && !o.wide {
+            18
+        } else {
+            22
+        }
+    }
+
+    fn format_row(&self, ctx: &Ctx<'_>, row: &Row<'_>, incomplete: &Incomplete) -> String {
+        let o = &ctx.opts;
+        let s = row.s;
+        let state = bsd_state(&s.state);
+        let mut t = String::new();
+        if o.a_pcb {
+            t.push_str(&format!("{:>16x} ", s.cookie));
+        }
+        if o.listen_queues {
+            let incomplete = incomplete
+                .get(&(row.local, s.local_port))
+                .copied()
+                .unwrap_or(0);
+            t.push_str(&l(&format!("{}/{}/{}", s.recv_q, incomplete, s.send_q), 14));
+            t.push(' ');
+        } else {
+            let (rq, sq) = if state == "LISTEN" {
+                (0, 0)
+            } else {
+                (s.recv_q, s.send_q)
+            };
+            t.push_str(&format!("{}{} {rq:>6} {sq:>6}  ", l(row.group, 3), row.tag));
+        }
+        let raw = !matches!(row.group, "tcp" | "udp");
+        let (lport, fport) = if raw {
+            (0, 0)
+        } else {
+            (s.local_port, s.remote_port)
+        };
+        let svc = if row.group == "udp" { "udp" } else { "tcp" };
+        let anonymous = state != "LISTEN"
+            && lport >= self.ephemeral.0
+            && lport <= self.ephemeral.1
+            && lport != 0;
+        let (lnum, fnum) = if o.numeric {
+            (true, true)
+        } else if anonymous {
+            (true, false)
+        } else {
+            (false, lport != fport)
+        };
+        t.push_str(&self.field(ctx, row.local, lport, svc, lnum, s.dev, &s.dev_name));
+        if !o.listen_queues {
+            t.push_str(&self.field(ctx, row.remote, fport, svc, fnum, s.dev, &s.dev_name));
+            if row.group == "tcp" {
+                t.push_str(state);
+            }
+        }
+        t
+    }
+
+    /// One `host.port` field, padded (and normally cut) to the column width, plus a space.
+    #[allow(clippy::too_many_arguments)]
+    fn field(
+        &self,
+        ctx: &Ctx<'_>,
+        ip: Option<IpAddr>,
+        port: u16,
+        svc: &str,
+        numeric_port: bool,
+        dev: u32,
+        dev_name: &str,
+    ) -> String {
+        let o = &ctx.opts;
+        let port_text = if port == 0 {
+            "*".to_string()
+        } else if numeric_port {
+            port.to_string()
+        } else {
+            match self.names.service(port, svc) {
+                Some(n) => n.chars().take(15).collect(),
+                None => port.to_string(),
+            }
+        };
+        let width = self.addr_width(ctx);
+        let short_host = o.a_pcb && !numeric_port;
+        match ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
+            IpAddr::V4(a) => {
+                let host = names::inetname(a, &self.names);
+                let host: String = if o.wide {
+                    host
+                } else {
+                    host.chars()
+                        .take(if short_host { 12 } else { 16 })
+                        .collect()
+                };
+                let text = format!("{host}.{port_text} ");
+                if o.wide {
+                    format!("{text:<width$} ")
+                } else {
+                    format!("{} ", l(&text, width))
+                }
+            }
+            IpAddr::V6(a) => {
+                let host = if a.is_unspecified() {
+                    "*".to_string()
+                } else if dev == 0
+                    && !dev_name.is_empty()
+                    && names::is_scoped6(a)
+                    && self.names.host(&IpAddr::V6(a)).is_none()
+                {
+                    format!("{a}%{dev_name}")
+                } else {
+                    self.names.host6(a, dev)
+                };
+                let cut = if o.long > 0 {
+                    39
+                } else if short_host {
+                    12
+                } else {
+                    16
+                };
+                let host: String = host.chars().take(cut).collect();
+                format!("{} ", l(&format!("{host}.{port_text}"), width))
+            }
+        }
+    }
+}
+
+/// BSD's word for a Linux TCP state name.
+pub fn bsd_state(linux: &str) -> &'static str {
+    match linux {
+        "ESTABLISHED" => "ESTABLISHED",
+        "SYN_SENT" | "SYN-SENT" => "SYN_SENT",
+        "SYN_RECV" | "SYN-RECV" | "NEW_SYN_RECV" | "SYN_RCVD" => "SYN_RCVD",
+        "FIN_WAIT1" | "FIN-WAIT-1" | "FIN_WAIT_1" => "FIN_WAIT_1",
+        "FIN_WAIT2" | "FIN-WAIT-2" | "FIN_WAIT_2" => "FIN_WAIT_2",
+        "TIME_WAIT" | "TIME-WAIT" => "TIME_WAIT",
+        "CLOSE_WAIT" | "CLOSE-WAIT" => "CLOSE_WAIT",
+        "LAST_ACK" | "LAST-ACK" => "LAST_ACK",
+        "LISTEN" => "LISTEN",
+        "CLOSING" => "CLOSING",
+        _ => "CLOSED",
+    }
+}
+
+/// "Active LOCAL (UNIX) domain sockets": every stream, then dgram, then seqpacket socket.
+pub fn unix(socks: &[Sock], out: &mut dyn Write) -> Result<()> {
+    let mut list: Vec<(usize, &Sock)> = socks
+        .iter()
+        .filter(|s| s.family == "unix" || s.proto == "unix")
+        .map(|s| (type_rank(&s.kind), s))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.inode.cmp(&a.1.inode)));
+    let mut first = true;
+    for (_, s) in list {
+        if first {
+            line(out, "Active LOCAL (UNIX) domain sockets")?;
+            line(
+                out,
+                &format!(
+                    "{} {} {} {} {:>16} {:>16} {:>16} {:>16} Addr",
+                    l("Address", 16),
+                    l("Type", 6),
+                    l("Recv-Q", 6),
+                    l("Send-Q", 6),
+                    "Inode",
+                    "Conn",
+                    "Refs",
+                    "Nextref"
+                ),
+            )?;
+            first = false;
+        }
+        let mut t = format!(
+            "{:>16x} {} {:>6} {:>6} {:>16x} {:>16x} {:>16x} {:>16x}",
+            s.inode,
+            l(type_name(&s.kind), 6),
+            s.recv_q,
+            s.send_q,
+            0,
+            s.peer_inode,
+            0,
+            0
+        );
+        if !s.path.is_empty() {
+            t.push(' ');
+            t.push_str(&s.path);
+        }
+        line(out, &t)?;
+    }
+    Ok(())
+}
+
+fn type_rank(kind: &str) -> usize {
+    match kind {
+        "stream" | "str" => 0,
+        "dgram" | "dgr" => 1,
+        "seqpacket" | "seqpac" | "seq" => 2,
+        _ => 3,
+    }
+}
+
+fn type_name(kind: &str) -> &str {
+    match kind {
+        "stream" | "str" => "stream",
+        "dgram" | "dgr" => "dgram",
+        "seqpacket" | "seqpac" | "seq" => "seqpac",
+        "raw" => "raw",
+        "rdm" => "rdm",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_map_to_bsd_words() {
+        assert_eq!(bsd_state("FIN_WAIT1"), "FIN_WAIT_1");
+        assert_eq!(bsd_state("NEW_SYN_RECV"), "SYN_RCVD");
+        assert_eq!(bsd_state("CLOSE"), "CLOSED");
+        assert_eq!(bsd_state("UNCONN"), "CLOSED");
+    }
+
+    #[test]
+    fn unix_types() {
+        assert_eq!(type_name("seqpacket"), "seqpac");
+        assert!(type_rank("stream") < type_rank("dgram"));
+    }
+}

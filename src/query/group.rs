@@ -1,0 +1,171 @@
+//! Grouping: `distinct` values of a column, and `group_by` a key column with one aggregate
+//! (count, sum, min, max). Groups come out sorted by key.
+
+use std::collections::BTreeMap;
+
+use super::column_index;
+use crate::error::{Error, Result};
+use crate::model::{Column, Table, Type, Value};
+
+/// One aggregate over the rows of each group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate<'a> {
+    /// Number of rows: column `count`.
+    Count,
+    /// Sum of a numeric column, nulls skipped: column `sum_COL`.
+    Sum(&'a str),
+    /// Smallest non-null value: column `min_COL`.
+    Min(&'a str),
+    /// Largest non-null value: column `max_COL`.
+    Max(&'a str),
+}
+
+/// The distinct values of `column`, sorted, as a one-column table.
+pub fn distinct(table: &Table, column: &str) -> Result<Table> {
+    let c = column_index(table, column)?;
+    let values: std::collections::BTreeSet<&Value> = table.rows().map(|r| &r[c]).collect();
+    let mut out = Table::with_capacity(
+        table.name().to_string(),
+        vec![table.columns()[c].clone()],
+        values.len(),
+    );
+    for v in values {
+        out.push([v.clone()]);
+    }
+    Ok(out)
+}
+
+/// One row per distinct value of `key` (sorted), with the key and the aggregate.
+pub fn group_by(table: &Table, key: &str, agg: Aggregate<'_>) -> Result<Table> {
+    let k = column_index(table, key)?;
+    let (target, name, ty) = match agg {
+        Aggregate::Count => (None, "count".to_string(), Type::Int),
+        Aggregate::Sum(c) => {
+            let i = column_index(table, c)?;
+            let ty = table.columns()[i].ty;
+            if !matches!(ty, Type::Int | Type::Float | Type::Any) {
+                return Err(Error::Usage(format!(
+                    "sum: column '{c}' of {} holds {} values, not numbers",
+                    table.name(),
+                    ty.name()
+                )));
+            }
+            (Some(i), format!("sum_{c}"), ty)
+        }
+        Aggregate::Min(c) | Aggregate::Max(c) => {
+            let i = column_index(table, c)?;
+            let prefix = if matches!(agg, Aggregate::Min(_)) {
+                "min"
+            } else {
+                "max"
+            };
+            (Some(i), format!("{prefix}_{c}"), table.columns()[i].ty)
+        }
+    };
+    let mut groups: BTreeMap<&Value, Value> = BTreeMap::new();
+    for row in table.rows() {
+        let acc = groups.entry(&row[k]).or_insert_with(|| match agg {
+            Aggregate::Count => Value::Int(0),
+            Aggregate::Sum(_) if ty == Type::Float => Value::Float(0.0),
+            Aggregate::Sum(_) => Value::Int(0),
+            Aggregate::Min(_) | Aggregate::Max(_) => Value::Null,
+        });
+        let v = target.map_or(&Value::Null, |i| &row[i]);
+        *acc = match (agg, &*acc, v) {
+            (Aggregate::Count, Value::Int(n), _) => Value::Int(n + 1),
+            (_, _, Value::Null) => continue,
+            (Aggregate::Sum(c), acc, v) => add(acc, v).ok_or_else(|| {
+                Error::Usage(format!("sum: column '{c}' has a non-number value: {v}"))
+            })?,
+            (Aggregate::Min(_), Value::Null, v) | (Aggregate::Max(_), Value::Null, v) => v.clone(),
+            (Aggregate::Min(_), a, v) => a.clone().min(v.clone()),
+            (Aggregate::Max(_), a, v) => a.clone().max(v.clone()),
+            (Aggregate::Count, a, _) => a.clone(),
+        };
+    }
+    let schema = vec![table.columns()[k].clone(), Column::computed(name, ty)];
+    let mut out = Table::with_capacity(table.name().to_string(), schema, groups.len());
+    for (key, acc) in groups {
+        out.push([key.clone(), acc]);
+    }
+    Ok(out)
+}
+
+/// `a + b` for numbers (integers saturate; a float on either side makes a float).
+fn add(a: &Value, b: &Value) -> Option<Value> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Value::Int(x.saturating_add(*y)),
+        (Value::Int(x), Value::Float(y)) => Value::Float(*x as f64 + y),
+        (Value::Float(x), Value::Int(y)) => Value::Float(x + *y as f64),
+        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::testdata::socks;
+
+    fn pairs(t: &Table) -> Vec<(String, String)> {
+        t.rows()
+            .map(|r| (r[0].to_string(), r[1].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn counts_per_key_sorted() {
+        let t = group_by(&socks(), "state", Aggregate::Count).unwrap();
+        assert_eq!(t.columns()[1].name, "count");
+        assert_eq!(
+            pairs(&t),
+            [
+                ("ESTAB".into(), "2".into()),
+                ("LISTEN".into(), "1".into()),
+                ("UNCONN".into(), "1".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn sum_min_max_skip_nulls() {
+        let s = group_by(&socks(), "proto", Aggregate::Sum("pid")).unwrap();
+        assert_eq!(s.columns()[1].name, "sum_pid");
+        assert_eq!(
+            pairs(&s),
+            [("tcp".into(), "40".into()), ("udp".into(), "0".into())]
+        );
+        let mn = group_by(&socks(), "proto", Aggregate::Min("remote_addr")).unwrap();
+        assert_eq!(
+            pairs(&mn),
+            [("tcp".into(), "10.0.0.9".into()), ("udp".into(), "".into())]
+        );
+        let mx = group_by(&socks(), "proto", Aggregate::Max("local_port")).unwrap();
+        assert_eq!(
+            pairs(&mx),
+            [("tcp".into(), "443".into()), ("udp".into(), "53".into())]
+        );
+    }
+
+    #[test]
+    fn sum_of_text_is_an_error() {
+        let e = group_by(&socks(), "proto", Aggregate::Sum("state"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sum: column 'state' of sockets holds str values, not numbers"
+        );
+        let e = group_by(&socks(), "prot", Aggregate::Count)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "no column 'prot' in sockets; did you mean 'proto'?");
+    }
+
+    #[test]
+    fn distinct_values_sorted() {
+        let t = distinct(&socks(), "local_port").unwrap();
+        let v: Vec<String> = t.rows().map(|r| r[0].to_string()).collect();
+        assert_eq!(v, ["22", "53", "443"]);
+    }
+}

@@ -1,0 +1,383 @@
+//! The table API: one function per registered table, the table methods (`where`, `select`,
+//! `sort`, `group_by`, `join`, `map`, ...), row access (`row.col`, `row["col"]`), iteration and
+//! indexing. Every operation is the plain-Rust one from [`crate::query`]; only closures run in
+//! Rhai, and `where` closures compile to native predicates when they can.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FnPtr, INT, ImmutableString, Map, NativeCallContext,
+    Position,
+};
+
+use super::context::Ctx;
+use super::ip::RhaiResultOf;
+use super::predicate;
+use super::types::{Grouping, Row, TableRef, from_dynamic, to_dynamic};
+use crate::error::Error;
+use crate::model::Table;
+use crate::query::{self, Aggregate, JoinKind};
+use crate::render::{self, Format, RenderOpts};
+use crate::tables::TABLES;
+
+/// A Rhai runtime error with `msg`.
+pub fn rt_err<T>(msg: impl Into<String>) -> RhaiResultOf<T> {
+    Err(Box::new(EvalAltResult::ErrorRuntime(
+        msg.into().into(),
+        Position::NONE,
+    )))
+}
+
+/// Turns a library result into a Rhai result.
+pub fn rt<T>(r: crate::error::Result<T>) -> RhaiResultOf<T> {
+    r.or_else(|e| rt_err(e.to_string()))
+}
+
+fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
+    rt(r).map(TableRef::new)
+}
+
+/// Column names from a script value: one string or an array of strings.
+fn names(what: &str, cols: &Array) -> RhaiResultOf<Vec<String>> {
+    cols.iter()
+        .map(|c| {
+            c.clone()
+                .into_string()
+                .or_else(|t| rt_err(format!("{what}: column names must be strings, not {t}")))
+        })
+        .collect()
+}
+
+/// Renders `t` to text with `opts`.
+pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
+    let mut buf = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = render::render(t, opts, &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones.
+fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
+    match row.table.column_index(col) {
+        Some(i) => Ok(to_dynamic(&row.cells()[i])),
+        None => rt(Err(query::unknown_column(&row.table, col))),
+    }
+}
+
+/// Registers the table functions and every method.
+pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    engine.register_type_with_name::<TableRef>("Table");
+    engine.register_type_with_name::<Row>("Row");
+    engine.register_type_with_name::<Grouping>("Grouping");
+    engine.register_iterator::<TableRef>();
+    register_tables(engine, ctx);
+    register_rows(engine);
+    register_methods(engine, ctx);
+    register_grouping(engine);
+    register_output(engine, ctx);
+}
+
+fn register_tables(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    for def in TABLES {
+        let c = Rc::clone(ctx);
+        engine.register_fn(def.name, move || -> RhaiResultOf<TableRef> {
+            rt(c.table(def.name)).map(TableRef)
+        });
+    }
+    let c = Rc::clone(ctx);
+    engine.register_fn("table", move |name: &str| -> RhaiResultOf<TableRef> {
+        rt(c.table(name)).map(TableRef)
+    });
+}
+
+fn register_rows(engine: &mut Engine) {
+    // A getter per registered column name: `row.state` looks the name up in the row's table.
+    let mut seen = std::collections::HashSet::new();
+    for def in TABLES {
+        for col in (def.columns)() {
+            if seen.insert(col.name.as_ref()) {
+                let name: &'static str = match &col.name {
+                    std::borrow::Cow::Borrowed(s) => s,
+                    std::borrow::Cow::Owned(_) => continue,
+                };
+                engine.register_get(name, move |r: &mut Row| cell(r, name));
+            }
+        }
+    }
+    // Any other column (computed ones too), and `row["col"]`; Rhai also falls back to this
+    // indexer for `row.col` when no getter has that name.
+    engine.register_indexer_get(|r: &mut Row, col: &str| cell(r, col));
+    engine.register_fn("to_map", |r: &mut Row| -> Map {
+        r.table
+            .columns()
+            .iter()
+            .zip(r.cells())
+            .map(|(c, v)| (c.name.as_ref().into(), to_dynamic(v)))
+            .collect()
+    });
+    engine.register_fn("columns", |r: &mut Row| -> Array {
+        r.table
+            .columns()
+            .iter()
+            .map(|c| Dynamic::from(ImmutableString::from(c.name.as_ref())))
+            .collect()
+    });
+    let row_text = |r: &mut Row| -> String {
+        let parts: Vec<String> = r
+            .table
+            .columns()
+            .iter()
+            .zip(r.cells())
+            .map(|(c, v)| format!("{}: {v}", c.name))
+            .collect();
+        format!("#{{{}}}", parts.join(", "))
+    };
+    engine.register_fn("to_string", row_text);
+    engine.register_fn("to_debug", row_text);
+}
+
+fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    let c = Rc::clone(ctx);
+    engine.register_fn(
+        "where",
+        move |nc: NativeCallContext, t: &mut TableRef, f: FnPtr| where_(&nc, &c, t, &f),
+    );
+    engine.register_fn(
+        "select",
+        |t: &mut TableRef, cols: Array| -> RhaiResultOf<TableRef> {
+            wrap(query::select(&t.0, &names("select", &cols)?))
+        },
+    );
+    engine.register_fn("select", |t: &mut TableRef, col: &str| {
+        wrap(query::select(&t.0, &[col]))
+    });
+    for (name, desc) in [("sort", false), ("sort_desc", true)] {
+        engine.register_fn(name, move |t: &mut TableRef, col: &str| {
+            wrap(query::sort(&t.0, &[col], desc))
+        });
+        engine.register_fn(
+            name,
+            move |t: &mut TableRef, cols: Array| -> RhaiResultOf<TableRef> {
+                wrap(query::sort(&t.0, &names(name, &cols)?, desc))
+            },
+        );
+    }
+    engine.register_fn(
+        "limit",
+        |t: &mut TableRef, n: INT| -> RhaiResultOf<TableRef> {
+            match usize::try_from(n) {
+                Ok(n) => Ok(TableRef::new(query::limit(&t.0, n))),
+                Err(_) => rt_err(format!(
+                    "limit: the row count must not be negative, got {n}"
+                )),
+            }
+        },
+    );
+    engine.register_fn("count", |t: &mut TableRef| t.0.len() as INT);
+    engine.register_fn("len", |t: &mut TableRef| t.0.len() as INT);
+    engine.register_fn("is_empty", |t: &mut TableRef| t.0.is_empty());
+    engine.register_fn("first", |t: &mut TableRef| -> Dynamic {
+        if t.0.is_empty() {
+            Dynamic::UNIT
+        } else {
+            Dynamic::from(Row {
+                table: Arc::clone(&t.0),
+                index: 0,
+            })
+        }
+    });
+    engine.register_indexer_get(|t: &mut TableRef, i: INT| -> RhaiResultOf<Row> {
+        let len = t.0.len();
+        // Negative indexes count from the end, as with Rhai arrays.
+        let idx = if i < 0 {
+            len.checked_sub(i.unsigned_abs() as usize)
+        } else {
+            Some(i as usize)
+        };
+        match idx.filter(|&i| i < len) {
+            Some(index) => Ok(Row {
+                table: Arc::clone(&t.0),
+                index,
+            }),
+            None => rt_err(format!(
+                "row index {i} out of range: {} has {len} rows",
+                t.0.name()
+            )),
+        }
+    });
+    engine.register_fn(
+        "column",
+        |t: &mut TableRef, col: &str| -> RhaiResultOf<Array> {
+            let i = rt(query::column_index(&t.0, col))?;
+            Ok(t.0.rows().map(|r| to_dynamic(&r[i])).collect())
+        },
+    );
+    engine.register_fn("columns", |t: &mut TableRef| -> Array {
+        t.0.columns()
+            .iter()
+            .map(|c| Dynamic::from(ImmutableString::from(c.name.as_ref())))
+            .collect()
+    });
+    engine.register_fn("distinct", |t: &mut TableRef, col: &str| {
+        wrap(query::distinct(&t.0, col))
+    });
+    engine.register_fn(
+        "group_by",
+        |t: &mut TableRef, col: &str| -> RhaiResultOf<Grouping> {
+            rt(query::column_index(&t.0, col))?;
+            Ok(Grouping {
+                table: Arc::clone(&t.0),
+                key: col.to_string(),
+            })
+        },
+    );
+    for (name, kind) in [("join", JoinKind::Inner), ("left_join", JoinKind::Left)] {
+        engine.register_fn(name, move |t: &mut TableRef, other: TableRef, col: &str| {
+            wrap(query::join(&t.0, &other.0, col, col, kind))
+        });
+        engine.register_fn(
+            name,
+            move |t: &mut TableRef, other: TableRef, left: &str, right: &str| {
+                wrap(query::join(&t.0, &other.0, left, right, kind))
+            },
+        );
+    }
+    let c = Rc::clone(ctx);
+    engine.register_fn(
+        "map",
+        move |nc: NativeCallContext, t: &mut TableRef, f: FnPtr| map(&nc, &c, t, &f),
+    );
+}
+
+fn register_grouping(engine: &mut Engine) {
+    let agg = |g: &Grouping, a: Aggregate<'_>| wrap(query::group_by(&g.table, &g.key, a));
+    engine.register_fn("count", move |g: &mut Grouping| agg(g, Aggregate::Count));
+    engine.register_fn("sum", move |g: &mut Grouping, col: &str| {
+        agg(g, Aggregate::Sum(col))
+    });
+    engine.register_fn("min", move |g: &mut Grouping, col: &str| {
+        agg(g, Aggregate::Min(col))
+    });
+    engine.register_fn("max", move |g: &mut Grouping, col: &str| {
+        agg(g, Aggregate::Max(col))
+    });
+}
+
+fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    let text = |t: &Table, format: Format| {
+        render_text(
+            t,
+            &RenderOpts {
+                format,
+                width: None,
+            },
+        )
+    };
+    engine.register_fn("to_json", move |t: &mut TableRef| text(&t.0, Format::Json));
+    engine.register_fn("to_csv", move |t: &mut TableRef| text(&t.0, Format::Csv));
+    engine.register_fn("to_string", move |t: &mut TableRef| {
+        text(&t.0, Format::Table)
+    });
+    engine.register_fn("to_debug", move |t: &mut TableRef| {
+        text(&t.0, Format::Table)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("show", move |t: &mut TableRef| -> RhaiResultOf<()> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let done = render::render(&t.0, &c.render, &mut out)
+            .and_then(|()| out.flush().map_err(Error::Output));
+        match done {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_broken_pipe() => Err(Box::new(EvalAltResult::ErrorTerminated(
+                super::BROKEN_PIPE.into(),
+                Position::NONE,
+            ))),
+            Err(e) => rt_err(e.to_string()),
+        }
+    });
+}
+
+/// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.
+fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+    if ctx.native_predicates {
+        let compiled = ctx
+            .closures
+            .borrow()
+            .get(f.fn_name())
+            .and_then(|c| predicate::compile(c, f.curry(), &t.0));
+        if let Some(p) = compiled {
+            return Ok(TableRef::new(query::filter(&t.0, |row| p.eval(row))));
+        }
+    }
+    let mut keep = Vec::new();
+    for index in 0..t.0.len() {
+        let row = Dynamic::from(Row {
+            table: Arc::clone(&t.0),
+            index,
+        });
+        let r = f.call_raw(nc, None, [row])?;
+        match r.as_bool() {
+            Ok(true) => keep.push(index),
+            Ok(false) => {}
+            Err(_) if r.is_unit() => {}
+            Err(ty) => {
+                return rt_err(format!(
+                    "where: the condition must give true or false, not {ty}"
+                ));
+            }
+        }
+    }
+    Ok(TableRef::new(query::take_rows(&t.0, &keep)))
+}
+
+/// `table.map(|row| #{...})`: a new table with one row per row, columns in the order the map
+/// literal names them.
+fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+    let mut columns: Vec<String> = match ctx
+        .closures
+        .borrow()
+        .get(f.fn_name())
+        .and_then(|c| c.body.clone())
+    {
+        Some(super::closure::Node::Map(keys)) => keys,
+        _ => Vec::new(),
+    };
+    let mut maps = Vec::with_capacity(t.0.len());
+    for index in 0..t.0.len() {
+        let row = Dynamic::from(Row {
+            table: Arc::clone(&t.0),
+            index,
+        });
+        let r = f.call_raw(nc, None, [row])?;
+        let m = match r.try_cast_result::<Map>() {
+            Ok(m) => m,
+            Err(r) => {
+                return rt_err(format!(
+                    "map: the function must give an object map like #{{name: row.name}}, not {}",
+                    r.type_name()
+                ));
+            }
+        };
+        for k in m.keys() {
+            if !columns.iter().any(|c| c == k.as_str()) {
+                columns.push(k.to_string());
+            }
+        }
+        maps.push(m);
+    }
+    let rows = maps
+        .iter()
+        .map(|m| {
+            columns
+                .iter()
+                .map(|c| {
+                    m.get(c.as_str())
+                        .map_or(crate::model::Value::Null, from_dynamic)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(TableRef::new(query::from_rows(t.0.name(), &columns, rows)))
+}

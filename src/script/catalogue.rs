@@ -1,0 +1,159 @@
+//! Saved scripts: the project's `scripts/*.rhai`, built into the binary, plus the user's
+//! `$XDG_CONFIG_HOME/netpry/scripts/*.rhai` (default `~/.config/netpry/scripts`), which add
+//! scripts or override built-in ones of the same name. A script's description is its first
+//! comment line.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/saved_scripts.rs"));
+
+/// Where a saved script comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Built into netpry.
+    Builtin,
+    /// A file in the user's scripts directory.
+    User(PathBuf),
+}
+
+/// One saved script.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// Name (the file name without `.rhai`).
+    pub name: String,
+    /// Source text.
+    pub source: String,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+impl Saved {
+    /// The first comment line (`// text`), after an optional `#!` line; empty when none.
+    pub fn description(&self) -> String {
+        self.source
+            .lines()
+            .filter(|l| !l.starts_with("#!"))
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .and_then(|l| l.strip_prefix("//"))
+            .map(|d| d.trim_start_matches('/').trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The user's scripts directory: `$XDG_CONFIG_HOME/netpry/scripts`, else
+/// `$HOME/.config/netpry/scripts`.
+pub fn user_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("netpry").join("scripts"))
+}
+
+/// Every saved script by name: built-in ones, overridden or added to by the user's.
+pub fn all() -> Result<BTreeMap<String, Saved>> {
+    let mut out: BTreeMap<String, Saved> = BUILTIN
+        .iter()
+        .map(|(name, source)| {
+            let s = Saved {
+                name: name.to_string(),
+                source: source.to_string(),
+                origin: Origin::Builtin,
+            };
+            (name.to_string(), s)
+        })
+        .collect();
+    let Some(dir) = user_dir() else {
+        return Ok(out);
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => {
+            return Err(Error::Io {
+                what: format!("reading {}", dir.display()),
+                source: e,
+            });
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".rhai"))
+        else {
+            continue;
+        };
+        let source = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+            what: format!("reading {}", path.display()),
+            source: e,
+        })?;
+        out.insert(
+            name.to_string(),
+            Saved {
+                name: name.to_string(),
+                source,
+                origin: Origin::User(path),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The saved script `name`, or a usage error listing the names.
+pub fn find(name: &str) -> Result<Saved> {
+    let mut all = all()?;
+    all.remove(name).ok_or_else(|| {
+        let names: Vec<&str> = all.keys().map(String::as_str).collect();
+        let hint = crate::error::suggest(name, names.iter().copied());
+        let hint = if hint.starts_with("; did you mean") {
+            hint
+        } else {
+            format!("; saved scripts are: {}", names.join(", "))
+        };
+        Error::Usage(format!(
+            "no saved script '{name}'{hint} (see `netpry run --list`)"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_is_the_first_comment_line() {
+        let s = |src: &str| Saved {
+            name: "x".into(),
+            source: src.into(),
+            origin: Origin::Builtin,
+        };
+        assert_eq!(
+            s("#!/usr/bin/env netpry\n// Listening sockets\nsockets()").description(),
+            "Listening sockets"
+        );
+        assert_eq!(s("\n/// Doc style\n").description(), "Doc style");
+        assert_eq!(s("sockets()").description(), "");
+    }
+
+    #[test]
+    fn builtin_scripts_are_embedded_and_described() {
+        assert!(!BUILTIN.is_empty());
+        for (name, src) in BUILTIN {
+            let s = Saved {
+                name: name.to_string(),
+                source: src.to_string(),
+                origin: Origin::Builtin,
+            };
+            assert!(
+                !s.description().is_empty(),
+                "{name} has no description line"
+            );
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! What netpry needs to know about a script's closures before running them: a small owned
+//! copy of each one-expression closure body, read from Rhai's AST once per script.
+//!
+//! `where` compiles such bodies into native predicates ([`super::predicate`]); `map` reads
+//! the key order of a returned object map literal (Rhai maps iterate sorted by key, but a
+//! table should keep the columns in the order the script wrote them).
+
+use std::collections::HashMap;
+
+use rhai::{ASTNode, Expr, Stmt};
+
+use crate::model::Value;
+
+/// A closure body expression, reduced to the forms predicate compilation understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A constant.
+    Lit(Value),
+    /// A variable (a parameter or a captured variable).
+    Var(String),
+    /// `var.prop` or `var["prop"]`.
+    Prop(String, String),
+    /// An operator or function call: `==`, `<`, `!`, `contains` (from `in`), ...
+    Call(String, Vec<Node>),
+    /// `target.method(args)`.
+    Method(Box<Node>, String, Vec<Node>),
+    /// `a && b && ...`.
+    And(Vec<Node>),
+    /// `a || b || ...`.
+    Or(Vec<Node>),
+    /// `[a, b, ...]`.
+    Array(Vec<Node>),
+    /// An object map literal, with its keys in source order.
+    Map(Vec<String>),
+    /// Anything else.
+    Other,
+}
+
+/// A script-defined closure: parameter names (captured variables first, then the declared
+/// parameters) and, when the body is a single expression, that expression.
+#[derive(Debug, Clone)]
+pub struct Closure {
+    /// Parameter names.
+    pub params: Vec<String>,
+    /// The body, when it is one expression statement.
+    pub body: Option<Node>,
+}
+
+/// Every anonymous function (closure) of `ast`, by its internal name.
+pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
+    let mut out = HashMap::new();
+    for def in ast.iter_fn_def() {
+        if !def.name.starts_with("anon$") {
+            continue;
+        }
+        let name = def.name.to_string();
+        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+        let mut top: Vec<Node> = Vec::new();
+        only.walk(&mut |path: &[ASTNode]| {
+            if let [ASTNode::Stmt(s)] = path {
+                top.push(stmt_node(s));
+            }
+            true
+        });
+        let body = if top.len() == 1 { top.pop() } else { None };
+        let params = def.params.iter().map(ToString::to_string).collect();
+        out.insert(name, Closure { params, body });
+    }
+    out
+}
+
+fn stmt_node(s: &Stmt) -> Node {
+    match s {
+        Stmt::Expr(e) => node(e),
+        Stmt::FnCall(f, _) => call(&f.name, &f.args),
+        _ => Node::Other,
+    }
+}
+
+fn call(name: &str, args: &[Expr]) -> Node {
+    Node::Call(name.to_string(), args.iter().map(node).collect())
+}
+
+fn var_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Variable(v, ..) => Some(v.1.to_string()),
+        _ => None,
+    }
+}
+
+fn node(e: &Expr) -> Node {
+    match e {
+        Expr::BoolConstant(b, _) => Node::Lit(Value::Bool(*b)),
+        Expr::IntegerConstant(n, _) => Node::Lit(Value::Int(*n)),
+        Expr::FloatConstant(x, _) => Node::Lit(Value::Float(**x)),
+        Expr::StringConstant(s, _) => Node::Lit(Value::str(s.as_str())),
+        Expr::CharConstant(c, _) => Node::Lit(Value::str(c.to_string())),
+        Expr::Unit(_) => Node::Lit(Value::Null),
+        Expr::DynamicConstant(d, _) => match d.as_array_ref() {
+            Ok(items) => Node::Array(
+                items
+                    .iter()
+                    .map(|i| Node::Lit(super::types::from_dynamic(i)))
+                    .collect(),
+            ),
+            Err(_) => Node::Other,
+        },
+        Expr::Variable(..) => var_name(e).map_or(Node::Other, Node::Var),
+        Expr::Array(items, _) => Node::Array(items.iter().map(node).collect()),
+        Expr::Map(m, _) => Node::Map(m.0.iter().map(|(id, _)| id.name.to_string()).collect()),
+        Expr::FnCall(f, _) if f.namespace.is_empty() => call(&f.name, &f.args),
+        Expr::And(xs, _) => Node::And(xs.iter().map(node).collect()),
+        Expr::Or(xs, _) => Node::Or(xs.iter().map(node).collect()),
+        Expr::Index(b, ..) => match (var_name(&b.lhs), &b.rhs) {
+            (Some(v), Expr::StringConstant(p, _)) => Node::Prop(v, p.to_string()),
+            _ => Node::Other,
+        },
+        Expr::Dot(b, ..) => {
+            let Some(v) = var_name(&b.lhs) else {
+                return Node::Other;
+            };
+            match &b.rhs {
+                Expr::Property(p, _) => Node::Prop(v, p.2.to_string()),
+                Expr::MethodCall(f, _) => Node::Method(
+                    Box::new(Node::Var(v)),
+                    f.name.to_string(),
+                    f.args.iter().map(node).collect(),
+                ),
+                Expr::Dot(b2, ..) => match (&b2.lhs, &b2.rhs) {
+                    (Expr::Property(p, _), Expr::MethodCall(f, _)) => Node::Method(
+                        Box::new(Node::Prop(v, p.2.to_string())),
+                        f.name.to_string(),
+                        f.args.iter().map(node).collect(),
+                    ),
+                    _ => Node::Other,
+                },
+                _ => Node::Other,
+            }
+        }
+        _ => Node::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> Node {
+        let engine = rhai::Engine::new();
+        let ast = engine.compile(src).unwrap();
+        let all = closures(&ast);
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.into_values().next().unwrap().body.unwrap()
+    }
+
+    #[test]
+    fn reads_comparisons_and_logic() {
+        let n = body(r#"let f = |s| s.state == "LISTEN" && s.local_port < 1024;"#);
+        let Node::And(parts) = n else { panic!("{n:?}") };
+        assert_eq!(
+            parts[0],
+            Node::Call(
+                "==".into(),
+                vec![
+                    Node::Prop("s".into(), "state".into()),
+                    Node::Lit(Value::str("LISTEN"))
+                ]
+            )
+        );
+        assert_eq!(
+            parts[1],
+            Node::Call(
+                "<".into(),
+                vec![
+                    Node::Prop("s".into(), "local_port".into()),
+                    Node::Lit(Value::Int(1024))
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn reads_in_methods_and_map_keys() {
+        let n = body(r#"let f = |s| s.remote_addr in "10.0.0.0/8";"#);
+        assert_eq!(
+            n,
+            Node::Call(
+                "contains".into(),
+                vec![
+                    Node::Lit(Value::str("10.0.0.0/8")),
+                    Node::Prop("s".into(), "remote_addr".into())
+                ]
+            )
+        );
+        let n = body(r#"let f = |s| s.remote_addr.is_loopback();"#);
+        assert_eq!(
+            n,
+            Node::Method(
+                Box::new(Node::Prop("s".into(), "remote_addr".into())),
+                "is_loopback".into(),
+                vec![]
+            )
+        );
+        let n = body(r#"let f = |s| #{ zeta: s.a, alpha: 1 };"#);
+        assert_eq!(n, Node::Map(vec!["zeta".into(), "alpha".into()]));
+        let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTAB"];"#);
+        let Node::Call(name, args) = n else { panic!() };
+        assert_eq!(name, "contains");
+        assert!(matches!(&args[0], Node::Array(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn captured_variables_come_first() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile("let p = 22; let f = |s| s.local_port == p;")
+            .unwrap();
+        let c = closures(&ast).into_values().next().unwrap();
+        assert_eq!(c.params, ["p", "s"]);
+    }
+}

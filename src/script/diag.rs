@@ -1,0 +1,125 @@
+//! Script diagnostics: one message per error, with the script name, line and column, the
+//! offending line and a caret under the column; clear wording for every sandbox limit.
+
+use rhai::{EvalAltResult, LexError, ParseErrorType, Position};
+
+use super::engine::Limits;
+
+/// The innermost error: an error inside a closure or function is reported where it happened.
+fn innermost(mut e: &EvalAltResult) -> (&EvalAltResult, Position) {
+    let mut pos = e.position();
+    loop {
+        match e {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+            | EvalAltResult::ErrorInModule(_, inner, _) => {
+                e = inner;
+                if !e.position().is_none() {
+                    pos = e.position();
+                }
+            }
+            _ => return (e, pos),
+        }
+    }
+}
+
+/// The message for `e` (without position).
+pub fn message(e: &EvalAltResult) -> String {
+    let (e, _) = innermost(e);
+    let l = Limits::DEFAULT;
+    match e {
+        EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "stopped after {} operations (the limit): is there an endless loop?",
+            l.operations
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => {
+            format!(
+                "call depth limit reached ({} nested calls): is there an endless recursion?",
+                l.call_levels
+            )
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => match what.to_ascii_lowercase() {
+            w if w.contains("string") => {
+                format!("string longer than the limit ({} MiB)", l.string_size >> 20)
+            }
+            w if w.contains("array") => {
+                format!("array larger than the limit ({} elements)", l.array_size)
+            }
+            w if w.contains("map") => {
+                format!("object map larger than the limit ({} entries)", l.map_size)
+            }
+            _ => format!("{what} over the limit"),
+        },
+        EvalAltResult::ErrorModuleNotFound(name, _) => {
+            format!("import is not allowed: scripts cannot load modules (asked for '{name}')")
+        }
+        EvalAltResult::ErrorTerminated(token, _) => token.to_string(),
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => function_not_found(sig),
+        EvalAltResult::ErrorVariableNotFound(name, _) => format!("unknown variable '{name}'"),
+        EvalAltResult::ErrorParsing(p, _) => parse_message(p),
+        other => {
+            let text = other.to_string();
+            match text.rfind(" (line ") {
+                Some(i) if text.ends_with(')') => text[..i].to_string(),
+                _ => text,
+            }
+        }
+    }
+}
+
+fn parse_message(p: &ParseErrorType) -> String {
+    match p {
+        ParseErrorType::Reserved(w) | ParseErrorType::BadInput(LexError::ImproperSymbol(w, _))
+            if w == "eval" =>
+        {
+            "eval is disabled in netpry scripts".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// "unknown function" wording, naming a close table or helper when there is one.
+fn function_not_found(sig: &str) -> String {
+    let name = sig.split([' ', '(']).next().unwrap_or(sig);
+    let tables: Vec<&str> = crate::tables::TABLES.iter().map(|t| t.name).collect();
+    if sig.ends_with("()") || sig.ends_with("( )") {
+        let hint = crate::error::suggest(name, tables.iter().copied());
+        if hint.starts_with("; did you mean") {
+            return format!("no table or function '{name}'{hint}");
+        }
+    }
+    let banned = [
+        "open",
+        "read_file",
+        "write_file",
+        "system",
+        "exec",
+        "command",
+        "spawn",
+    ];
+    if banned.contains(&name) {
+        return format!("no function '{name}': scripts cannot read files or run programs");
+    }
+    format!("no function {sig}")
+}
+
+/// The full report: `NAME:LINE:COL: message`, then the line and a caret under the column.
+pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
+    let msg = message(e);
+    let (_, pos) = innermost(e);
+    let (Some(line), col) = (pos.line(), pos.position().unwrap_or(1)) else {
+        return format!("{name}: {msg}");
+    };
+    let Some(text) = source.lines().nth(line - 1) else {
+        return format!("{name}:{line}: {msg}");
+    };
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    // Keep tabs so the caret lines up under tab-indented text.
+    let lead: String = text
+        .chars()
+        .take(col.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {text}\n{pad} | {lead}^")
+}

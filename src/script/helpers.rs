@@ -1,0 +1,259 @@
+//! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
+//! `sleep`, `fail` and `exit_with`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
+
+use super::api::{rt, rt_err};
+use super::context::Ctx;
+use super::ip::RhaiResultOf;
+use super::types::{Ip, Row};
+use crate::model::{Column, Table, Type, Value};
+use crate::tables::Request;
+
+/// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
+/// `try`/`catch` cannot intercept).
+#[derive(Debug, Clone)]
+pub struct ExitRequest {
+    /// Process exit status.
+    pub code: u8,
+    /// Message.
+    pub message: String,
+    /// Whether the message goes to stdout (`exit_with`) rather than stderr (`fail`).
+    pub to_stdout: bool,
+}
+
+fn terminate<T>(token: Dynamic) -> RhaiResultOf<T> {
+    Err(Box::new(EvalAltResult::ErrorTerminated(
+        token,
+        Position::NONE,
+    )))
+}
+
+/// Registers the helpers.
+pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    engine.register_fn("fail", |msg: &str| -> RhaiResultOf<()> {
+        terminate(Dynamic::from(ExitRequest {
+            code: 1,
+            message: msg.to_string(),
+            to_stdout: false,
+        }))
+    });
+    engine.register_fn("exit_with", |code: INT, msg: &str| -> RhaiResultOf<()> {
+        match u8::try_from(code) {
+            Ok(code) => terminate(Dynamic::from(ExitRequest {
+                code,
+                message: msg.to_string(),
+                to_stdout: true,
+            })),
+            Err(_) => rt_err(format!(
+                "exit_with: the status must be 0 to 255, got {code}"
+            )),
+        }
+    });
+    // Rhai's own `exit(value)` ends a script with a value, not a status; point to exit_with.
+    const EXIT: &str =
+        "exit() does not set the exit status: use exit_with(status, message) or fail(message)";
+    engine.register_fn("exit", || -> RhaiResultOf<()> { rt_err(EXIT) });
+    engine.register_fn("exit", |_: Dynamic| -> RhaiResultOf<()> { rt_err(EXIT) });
+    engine.register_fn("sleep", |secs: INT| sleep(secs as FLOAT));
+    engine.register_fn("sleep", sleep);
+    engine.register_fn("now", || -> INT {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as INT)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("hostname", move || -> String {
+        match c.catalog.snapshot_info() {
+            Some(info) => info.host.clone(),
+            None => crate::source::linux::host_info().host,
+        }
+    });
+    engine.register_fn("service", |port: INT, proto: &str| -> Dynamic {
+        u16::try_from(port)
+            .ok()
+            .and_then(|p| services().get(&(p, proto.to_ascii_lowercase())).cloned())
+            .map_or(Dynamic::UNIT, Dynamic::from)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("sysctl", move |name: &str| sysctl(&c, name));
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: Ip| route_get(&c, addr.0));
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: &str| -> RhaiResultOf<Row> {
+        match addr.trim().parse::<IpAddr>() {
+            Ok(ip) => route_get(&c, ip),
+            Err(_) => rt_err(format!("route_get: '{addr}' is not an IP address")),
+        }
+    });
+}
+
+/// Sleeps `secs` seconds, waking every 50 ms to notice Ctrl-C.
+fn sleep(secs: FLOAT) -> RhaiResultOf<()> {
+    if !(0.0..=1e9).contains(&secs) {
+        return rt_err(format!(
+            "sleep: seconds must be between 0 and 1e9, got {secs}"
+        ));
+    }
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    loop {
+        if super::interrupt::requested() {
+            return terminate(super::INTERRUPTED.into());
+        }
+        let now = Instant::now();
+        if now >= end {
+            return Ok(());
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(50)));
+    }
+}
+
+/// A sysctl value, an integer when the whole value is one; `()` when there is no such key.
+fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
+    let value = if ctx.catalog.snapshot_info().is_some() {
+        let t = rt(ctx.table("sysctls"))?;
+        let (n, v) = (
+            rt(crate::query::column_index(&t, "name"))?,
+            rt(crate::query::column_index(&t, "value"))?,
+        );
+        t.rows()
+            .find(|r| r[n].as_str() == Some(name))
+            .map(|r| r[v].to_string())
+    } else {
+        rt(crate::source::linux::read_sysctl(name))?
+    };
+    Ok(match value {
+        None => Dynamic::UNIT,
+        Some(v) => v
+            .trim()
+            .parse::<INT>()
+            .map_or_else(|_| Dynamic::from(v), Dynamic::from_int),
+    })
+}
+
+static SOURCE: Column = Column::new(
+    "source",
+    Type::Str,
+    "kernel: asked with RTM_GETROUTE; snapshot: longest prefix match over the snapshot's local and main tables",
+);
+
+/// The route to `dst`: asked of the kernel, or, from a snapshot, the longest prefix match over
+/// its local then main tables (lowest metric first). One row of the `routes` columns plus
+/// `source`; cached per destination.
+fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
+    if let Some(r) = ctx.routes.borrow().get(&dst) {
+        return Ok(r.clone());
+    }
+    let (table, source) = if ctx.catalog.snapshot_info().is_some() {
+        (snapshot_route(ctx, dst)?, "snapshot")
+    } else {
+        let rec = rt(crate::source::linux::route_get(dst))?;
+        (
+            crate::tables::routes::build(&[rec], &Request::default()),
+            "kernel",
+        )
+    };
+    let mut schema = table.columns().to_vec();
+    schema.push(SOURCE.clone());
+    let mut out = Table::new("route_get", schema);
+    if let Some(row) = table.rows().next() {
+        out.push(row.iter().cloned().chain([Value::str(source)]));
+    }
+    let row = Row {
+        table: Arc::new(out),
+        index: 0,
+    };
+    ctx.routes.borrow_mut().insert(dst, row.clone());
+    Ok(row)
+}
+
+fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {
+    let routes = rt(ctx.table("routes"))?;
+    let col = |name: &str| rt(crate::query::column_index(&routes, name));
+    let (tb, d, len, metric) = (col("table")?, col("dst")?, col("dst_len")?, col("metric")?);
+    let best = routes
+        .rows()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let table = r[tb].as_int()?;
+            let rank = match table {
+                255 => 0,
+                254 => 1,
+                _ => return None,
+            };
+            let net =
+                ipnet::IpNet::new(r[d].as_ip()?, u8::try_from(r[len].as_int()?).ok()?).ok()?;
+            net.contains(&dst).then(|| {
+                (
+                    rank,
+                    std::cmp::Reverse(net.prefix_len()),
+                    r[metric].as_int().unwrap_or(0),
+                    i,
+                )
+            })
+        })
+        .min();
+    let Some((.., i)) = best else {
+        return rt_err(format!(
+            "route_get: no route to {dst} in the snapshot's local and main tables"
+        ));
+    };
+    // Like the kernel's answer, the row names the address asked for, not the matched prefix.
+    let mut cells: Vec<Value> = routes.row(i).to_vec();
+    cells[d] = Value::Ip(dst);
+    cells[len] = Value::Int(if dst.is_ipv4() { 32 } else { 128 });
+    let mut one = Table::new("routes", routes.schema());
+    one.push(cells);
+    Ok(one)
+}
+
+/// /etc/services as (port, protocol) → first name, read once.
+fn services() -> &'static HashMap<(u16, String), String> {
+    static MAP: LazyLock<HashMap<(u16, String), String>> = LazyLock::new(|| {
+        parse_services(&std::fs::read_to_string("/etc/services").unwrap_or_default())
+    });
+    &MAP
+}
+
+/// Parses services(5) text: `name port/proto [aliases...] [# comment]`; the first name for a
+/// port and protocol wins.
+pub fn parse_services(text: &str) -> HashMap<(u16, String), String> {
+    let mut map = HashMap::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(pp)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Some((port, proto)) = pp.split_once('/') else {
+            continue;
+        };
+        if let Ok(port) = port.parse::<u16>() {
+            map.entry((port, proto.to_ascii_lowercase()))
+                .or_insert_with(|| name.to_string());
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_first_name_wins() {
+        let m = parse_services(
+            "ssh 22/tcp # SSH\nhttp 80/tcp www\nwww-alt 80/tcp\nbad\ndomain 53/udp\n",
+        );
+        assert_eq!(m[&(22, "tcp".into())], "ssh");
+        assert_eq!(m[&(80, "tcp".into())], "http");
+        assert_eq!(m.get(&(53, "tcp".into())), None);
+        assert_eq!(m[&(53, "udp".into())], "domain");
+    }
+}

@@ -1,0 +1,521 @@
+//! Script API tests over the fixture snapshot `tests/fixtures/script.json`: every method and
+//! helper with asserted results, native and Rhai `where` giving the same rows, and the error
+//! and sandbox messages.
+
+use std::rc::Rc;
+
+use super::{Output, Script, Settings, run};
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::model::{Table, Value};
+use crate::render::RenderOpts;
+
+fn fixture() -> Rc<Catalog> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/script.json");
+    Rc::new(Catalog::open_snapshot(&path).expect("fixture snapshot loads"))
+}
+
+fn eval_with(src: &str, args: &[&str], native: bool) -> crate::error::Result<Output> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let settings = Settings {
+        render: RenderOpts::default(),
+        native_predicates: native,
+    };
+    run(
+        &Script {
+            name: "<test>",
+            source: src,
+            args: &args,
+        },
+        fixture(),
+        settings,
+    )
+}
+
+fn table(src: &str) -> std::sync::Arc<Table> {
+    match eval_with(src, &[], true) {
+        Ok(Output::Table(t)) => t,
+        other => panic!("{src}: expected a table, got {other:?}"),
+    }
+}
+
+fn text(src: &str) -> String {
+    match eval_with(src, &[], true) {
+        Ok(Output::Value { text, .. }) => text.trim_end().to_string(),
+        other => panic!("{src}: expected a value, got {other:?}"),
+    }
+}
+
+fn error(src: &str) -> String {
+    match eval_with(src, &[], true) {
+        Err(Error::Script { message, code: 1 }) => message,
+        other => panic!("{src}: expected a script error, got {other:?}"),
+    }
+}
+
+fn col(t: &Table, name: &str) -> Vec<String> {
+    let i = t
+        .column_index(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    t.rows().map(|r| r[i].to_string()).collect()
+}
+
+#[test]
+fn every_table_function_exists() {
+    for def in crate::tables::TABLES {
+        let n = text(&format!("{}().count()", def.name));
+        assert!(n.parse::<usize>().is_ok(), "{}: {n}", def.name);
+    }
+    assert_eq!(text("sockets().count()"), "10");
+    assert_eq!(text(r#"table("processes").len()"#), "5");
+}
+
+#[test]
+fn where_select_sort_limit() {
+    let t = table(
+        r#"sockets().where(|s| s.state == "LISTEN" && s.proto == "tcp").select(["local_port", "process"]).sort_desc("local_port").limit(2)"#,
+    );
+    assert_eq!(t.width(), 2);
+    assert_eq!(col(&t, "local_port"), ["8080", "22"]);
+    let t = table(
+        r#"sockets().where(|s| s.proto != "unix").sort(["proto", "local_port"]).select("local_port")"#,
+    );
+    assert_eq!(
+        col(&t, "local_port"),
+        [
+            "22", "22", "22", "22", "8080", "40000", "40001", "53", "323"
+        ]
+    );
+}
+
+#[test]
+fn rows_are_typed() {
+    assert_eq!(text(r#"type_of(sockets().first().local_port)"#), "i64");
+    assert_eq!(text(r#"type_of(sockets()[3].rtt_ms)"#), "f64");
+    assert_eq!(text(r#"type_of(sockets().first().state)"#), "string");
+    assert_eq!(text(r#"type_of(sockets().first().rtt_ms)"#), "()");
+    assert_eq!(text(r#"type_of(sockets().first().local_addr)"#), "Ip");
+    assert_eq!(
+        text(r#"sockets()[-1]["path"]"#),
+        "/run/systemd/resolve/io.systemd.Resolve"
+    );
+    assert_eq!(text(r#"sockets()[2].to_map().process"#), "python3");
+    assert_eq!(text(r#"processes().first().columns().len()"#), "6");
+}
+
+#[test]
+fn ip_values_compare_sort_and_test() {
+    assert_eq!(text(r#"sockets()[2].local_addr == "127.0.0.1""#), "true");
+    assert_eq!(text(r#""127.0.0.1" == sockets()[2].local_addr"#), "true");
+    assert_eq!(
+        text(r#"sockets()[3].remote_addr < sockets()[4].remote_addr"#),
+        "true"
+    ); // .9 < .10
+    assert_eq!(text(r#"sockets()[3].remote_addr > "10.0.0.8""#), "true");
+    assert_eq!(text(r#"sockets()[3].remote_addr in "10.0.0.0/8""#), "true");
+    assert_eq!(
+        text(r#"sockets()[3].remote_addr.within("192.168.0.0/16")"#),
+        "false"
+    );
+    assert_eq!(text(r#"sockets()[2].local_addr.is_loopback()"#), "true");
+    assert_eq!(text(r#"sockets()[3].local_addr.is_private()"#), "true");
+    assert_eq!(text(r#"sockets()[0].local_addr.is_unspecified()"#), "true");
+    assert_eq!(
+        text(r#"sockets()[3].remote_addr.to_string() + "!""#),
+        "10.0.0.9!"
+    );
+    assert_eq!(text(r#"`${sockets()[3].remote_addr}`"#), "10.0.0.9");
+    assert_eq!(text(r#"ip("::1").is_loopback()"#), "true");
+    let t = table(
+        r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTAB").sort("remote_addr").select("remote_addr")"#,
+    );
+    assert_eq!(
+        col(&t, "remote_addr"),
+        ["10.0.0.9", "10.0.0.10", "93.184.216.34"]
+    );
+    assert!(
+        error(r#"sockets()[3].remote_addr in "not-a-net""#).contains("is not an address or a CIDR")
+    );
+}
+
+#[test]
+fn nulls_compare_as_false() {
+    // rtt_ms is null on most rows: ordering against () is false, not an error.
+    assert_eq!(text(r#"sockets().where(|s| s.rtt_ms > 10).count()"#), "2");
+    assert_eq!(text(r#"sockets().where(|s| s.pid == ()).count()"#), "2");
+    assert_eq!(
+        text(r#"sockets().where(|s| s.remote_addr in "0.0.0.0/0").count()"#),
+        "7"
+    );
+}
+
+/// Each predicate gives the same rows compiled natively and run as a Rhai closure.
+#[test]
+fn native_and_rhai_predicates_agree() {
+    let preds = [
+        r#"s.state == "LISTEN""#,
+        r#"s.state != "LISTEN""#,
+        r#"s.local_port < 1024"#,
+        r#"1024 <= s.local_port"#,
+        r#"s.rtt_ms >= 1.5"#,
+        r#"s.rtt_ms == 20.25"#,
+        r#"s.recv_q == 0.0"#,
+        r#"s.uid == ()"#,
+        r#"s.uid != ()"#,
+        r#"s.uid < ()"#,
+        r#"s.state == "LISTEN" && s.local_port < 1024 || s.proto == "udp""#,
+        r#"!(s.proto == "tcp")"#,
+        r#"s.remote_addr in "10.0.0.0/8""#,
+        r#"s.local_addr == "127.0.0.1""#,
+        r#"s.local_addr != "127.0.0.1""#,
+        r#"s.local_addr == "garbage""#,
+        r#"s.remote_addr > "10.0.0.9""#,
+        r#"s.state in "LISTEN ESTAB""#,
+        r#"s.state in ["LISTEN", "UNCONN"]"#,
+        r#"s.local_port in [22, 53]"#,
+        r#"s.local_addr in ["127.0.0.1", "::1"]"#,
+        r#"s.local_addr.is_loopback()"#,
+        r#"s.remote_addr.is_private()"#,
+        r#"s.local_addr.is_unspecified()"#,
+        r#"s.local_addr.within("192.168.1.0/24")"#,
+        r#"s["proto"] == "udp""#,
+        r#"s.local_port == port"#,
+        r#"s.local_addr == lo"#,
+        r#"s.state == states"#,
+        r#"true"#,
+    ];
+    for p in preds {
+        let src = format!(
+            "let port = 22; let lo = ip(\"127.0.0.1\"); let states = [\"LISTEN\"]; sockets().where(|s| {p}).column(\"inode\")"
+        );
+        let native = eval_with(&src, &[], true);
+        let rhai = eval_with(&src, &[], false);
+        match (native, rhai) {
+            (Ok(Output::Value { json: a, .. }), Ok(Output::Value { json: b, .. })) => {
+                assert_eq!(a, b, "{p}")
+            }
+            other => panic!("{p}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn predicates_compile_for_the_common_forms() {
+    let t = fixture().table("sockets").unwrap();
+    let engine = rhai::Engine::new();
+    for (p, native) in [
+        (r#"s.state == "LISTEN" && s.local_port < 1024"#, true),
+        (r#"s.remote_addr in "10.0.0.0/8""#, true),
+        (
+            r#"s.local_addr.is_loopback() || s.state in ["A", "B"]"#,
+            true,
+        ),
+        (r#"s.local_port + 1 == 23"#, false),
+        (r#"s.state.len() == 6"#, false),
+    ] {
+        let ast = engine.compile(format!("|s| {p}")).unwrap();
+        let closures = super::closure::closures(&ast);
+        let c = closures.values().next().unwrap();
+        assert_eq!(
+            super::predicate::compile(c, &[], &t).is_some(),
+            native,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn count_first_column_distinct_len() {
+    assert_eq!(
+        text(r#"sockets().where(|s| s.proto == "udp").count()"#),
+        "2"
+    );
+    assert_eq!(
+        text(r#"sockets().where(|s| s.proto == "sctp").is_empty()"#),
+        "true"
+    );
+    assert_eq!(
+        text(r#"type_of(sockets().where(|s| s.proto == "sctp").first())"#),
+        "()"
+    );
+    assert_eq!(text(r#"sockets().first().process"#), "sshd");
+    assert_eq!(
+        text(r#"sockets().where(|s| s.proto == "udp").column("local_port")"#),
+        "53\n323"
+    );
+    let t = table(r#"sockets().distinct("proto")"#);
+    assert_eq!(col(&t, "proto"), ["tcp", "udp", "unix"]);
+}
+
+#[test]
+fn group_by_aggregates() {
+    let t = table(r#"sockets().group_by("proto").count()"#);
+    assert_eq!(col(&t, "count"), ["7", "2", "1"]);
+    let t = table(r#"sockets().group_by("user").sum("send_q")"#);
+    assert_eq!(col(&t, "user"), ["", "alice", "root", "systemd-resolve"]);
+    assert_eq!(col(&t, "sum_send_q"), ["0", "511", "292", "0"]);
+    let t = table(r#"sockets().where(|s| s.state == "ESTAB").group_by("proto").min("rtt_ms")"#);
+    assert_eq!(col(&t, "min_rtt_ms"), ["1.5"]);
+    let t = table(r#"sockets().group_by("proto").max("local_port")"#);
+    assert_eq!(col(&t, "max_local_port"), ["40001", "323", "0"]);
+    // A grouping printed as it is shows the counts.
+    let t = table(r#"sockets().group_by("family")"#);
+    assert_eq!(col(&t, "count"), ["7", "2", "1"]);
+    assert!(
+        error(r#"sockets().group_by("stat")"#)
+            .contains("no column 'stat' in sockets; did you mean 'state'?")
+    );
+}
+
+#[test]
+fn joins_are_hash_joins() {
+    let t =
+        table(r#"sockets().join(processes(), "pid").select(["inode", "name", "processes_uid"])"#);
+    assert_eq!(t.len(), 8);
+    assert_eq!(col(&t, "name")[0], "sshd");
+    let t = table(r#"sockets().left_join(processes(), "pid").select(["inode", "cmdline"])"#);
+    assert_eq!(t.len(), 10);
+    assert_eq!(t.rows().filter(|r| r[1].is_null()).count(), 2);
+    let t =
+        table(r#"processes().join(processes(), "ppid", "pid").select(["name", "processes_name"])"#);
+    assert_eq!(
+        col(&t, "processes_name"),
+        ["systemd", "systemd", "python3", "systemd"]
+    );
+}
+
+#[test]
+fn map_builds_a_table_in_literal_order() {
+    let t = table(r#"processes().map(|p| #{ who: p.user, pid: p.pid, big: p.pid > 100 })"#);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["who", "pid", "big"]);
+    assert_eq!(t.cell(4, 1), &Value::Int(400));
+    assert_eq!(t.cell(4, 2), &Value::Bool(true));
+    assert!(
+        error("processes().map(|p| p.pid)").contains("map: the function must give an object map")
+    );
+}
+
+#[test]
+fn loops_output_and_conversions() {
+    assert_eq!(
+        text("let n = 0; for p in processes() { n += p.pid } n"),
+        "1001"
+    );
+    let json = text(r#"processes().where(|p| p.pid == 1).select(["pid", "name"]).to_json()"#);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v, serde_json::json!([{"pid": 1, "name": "systemd"}]));
+    assert_eq!(
+        text(r#"processes().select(["pid", "name"]).limit(1).to_csv()"#),
+        "pid,name\n1,systemd"
+    );
+    assert!(text("processes().limit(1).to_string()").contains("systemd"));
+    assert!(matches!(
+        eval_with("processes().limit(1).show()", &[], true),
+        Ok(Output::Nothing)
+    ));
+}
+
+#[test]
+fn results_of_every_kind() {
+    match eval_with(r#"[1, "a", ip("::1"), ()]"#, &[], true).unwrap() {
+        Output::Value { json, text } => {
+            assert_eq!(json, serde_json::json!([1, "a", "::1", null]));
+            assert_eq!(text, "1\na\n::1\n\n");
+        }
+        o => panic!("{o:?}"),
+    }
+    let t = table(r#"[#{a: 1}, #{b: "x"}]"#);
+    assert_eq!(t.width(), 2);
+    let t = table(r#"sockets().first()"#);
+    assert_eq!(t.len(), 1);
+    let t = table(r#"#{x: 1, y: 2.5}"#);
+    assert_eq!(t.row(0), &[Value::Int(1), Value::Float(2.5)]);
+    assert!(matches!(
+        eval_with("let x = 1;", &[], true),
+        Ok(Output::Nothing)
+    ));
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(text("hostname()"), "fixture-host");
+    assert!(text("now()").parse::<i64>().unwrap() > 1_700_000_000);
+    assert_eq!(text(r#"sysctl("net.core.somaxconn") * 2"#), "8192");
+    assert_eq!(
+        text(r#"sysctl("net.ipv4.tcp_rmem")"#),
+        "4096\t131072\t6291456"
+    );
+    assert_eq!(text(r#"type_of(sysctl("net.no.such"))"#), "()");
+    assert_eq!(text("sleep(0); sleep(0.01); 1"), "1");
+    match eval_with("args", &["a", "-b"], true).unwrap() {
+        Output::Value { json, .. } => assert_eq!(json, serde_json::json!(["a", "-b"])),
+        o => panic!("{o:?}"),
+    }
+    let svc = text(r#"service(22, "tcp")"#);
+    let etc = std::fs::read_to_string("/etc/services").unwrap_or_default();
+    assert_eq!(svc, if etc.contains("22/tcp") { "ssh" } else { "" });
+    assert_eq!(text(r#"type_of(service(65000, "tcp"))"#), "()");
+}
+
+#[test]
+fn route_get_from_a_snapshot_says_so() {
+    let r = |dst: &str, what: &str| text(&format!(r#"route_get("{dst}").{what}"#));
+    assert_eq!(r("10.1.2.3", "gateway"), "192.168.1.2"); // 10/8 beats the default route
+    assert_eq!(r("10.1.2.3", "dst"), "10.1.2.3");
+    assert_eq!(r("8.8.8.8", "gateway"), "192.168.1.1"); // lowest metric default
+    assert_eq!(r("192.168.1.77", "dev"), "eth0");
+    assert_eq!(r("192.168.1.10", "type"), "local"); // local table first
+    assert_eq!(r("127.0.0.1", "table_name"), "local");
+    assert_eq!(r("2001:db8::1", "gateway"), "fe80::1");
+    assert_eq!(r("8.8.8.8", "source"), "snapshot");
+    assert_eq!(text(r#"route_get(ip("8.8.8.8")).dev"#), "eth0");
+    assert!(error(r#"route_get("nope")"#).contains("'nope' is not an IP address"));
+}
+
+#[test]
+fn fail_and_exit_with() {
+    match eval_with(r#"fail("3 sockets in CLOSE-WAIT")"#, &[], true) {
+        Err(Error::Script { message, code }) => {
+            assert_eq!((message.as_str(), code), ("3 sockets in CLOSE-WAIT", 1))
+        }
+        o => panic!("{o:?}"),
+    }
+    match eval_with(r#"try { exit_with(2, "CRITICAL") } catch { 0 }"#, &[], true) {
+        Ok(Output::Exit { code, message }) => assert_eq!((code, message.as_str()), (2, "CRITICAL")),
+        o => panic!("{o:?}"),
+    }
+    assert!(
+        error("exit_with(300, \"x\")").contains("exit_with: the status must be 0 to 255, got 300")
+    );
+    assert!(error("exit(1)").contains("exit() does not set the exit status: use exit_with"));
+}
+
+#[test]
+fn errors_point_at_the_line_and_column() {
+    let e = error("let t = sockets();\nt.where(|s| s.stat == \"LISTEN\")");
+    assert_eq!(
+        e,
+        "<test>:2:14: no column 'stat' in sockets; did you mean 'state'?\n  |\n2 | t.where(|s| s.stat == \"LISTEN\")\n  |              ^"
+    );
+    let e = error("sockets().where(|s| s.state ==)");
+    assert!(e.starts_with("<test>:1:31: "), "{e}");
+    assert!(
+        e.ends_with("\n1 | sockets().where(|s| s.state ==)\n  |                               ^"),
+        "{e}"
+    );
+    assert!(error("sockts()").contains("no table or function 'sockts'; did you mean 'sockets'?"));
+    assert!(
+        error(r#"sockets().select(["proto", "stat"])"#)
+            .contains("no column 'stat' in sockets; did you mean 'state'?")
+    );
+    assert!(
+        error(r#"sockets().where(|s| s.local_port)"#)
+            .contains("where: the condition must give true or false, not i64")
+    );
+    assert!(error("sockets().limit(-1)").contains("limit: the row count must not be negative"));
+    assert!(error("sockets()[99]").contains("row index 99 out of range: sockets has 10 rows"));
+    assert!(
+        error(r#"sockets().group_by("proto").sum("state")"#)
+            .contains("holds str values, not numbers")
+    );
+}
+
+#[test]
+fn sandbox_refuses_files_eval_import_and_runaways() {
+    assert!(
+        error(r#"open("/etc/passwd")"#)
+            .contains("no function 'open': scripts cannot read files or run programs")
+    );
+    assert!(error(r#"eval("1")"#).contains("eval is disabled"));
+    assert!(error(r#"import "/tmp/x" as x;"#).contains("import is not allowed"));
+    assert!(error("loop { }").contains("stopped after 50000000 operations (the limit)"));
+    assert!(
+        error(r#"let s = "xxxxxxxx"; loop { s += s; }"#)
+            .contains("string longer than the limit (64 MiB)")
+    );
+    assert!(
+        error("let a = [1]; loop { a += a; }")
+            .contains("array larger than the limit (10000000 elements)")
+    );
+    assert!(
+        error("let m = #{}; for i in 0..200000 { m[`k${i}`] = i; } m.len()")
+            .contains("object map larger than the limit (100000 entries)")
+    );
+    assert!(
+        error("fn f(n) { f(n + 1) } f(0)").contains("call depth limit reached (64 nested calls)")
+    );
+}
+
+#[test]
+fn shebang_lines_are_ignored() {
+    assert_eq!(text("#!/usr/bin/env netpry\n1 + 1"), "2");
+    let e = error("#!/usr/bin/env netpry\nnope");
+    assert!(e.starts_with("<test>:2:1: unknown variable 'nope'"), "{e}");
+}
+
+fn api_pages() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/api");
+    let mut pages: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("book/src/api")
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// Every ```rhai example in the book's API pages runs on the fixture without an error (a
+/// deliberate `fail` or `exit_with` counts as running).
+#[test]
+fn book_examples_run() {
+    for (page, text) in api_pages() {
+        for (i, block) in text.split("```rhai\n").skip(1).enumerate() {
+            let src = block.split("```").next().unwrap_or("");
+            match eval_with(src, &[], true) {
+                Ok(_) => {}
+                Err(Error::Script { message, .. }) if !message.contains("<test>") => {}
+                Err(e) => panic!("{page} example {}: {src}\n{e}", i + 1),
+            }
+        }
+    }
+}
+
+/// Every function the API registers has a heading or mention in backticks in the book's API
+/// pages, with an example on the same page.
+#[test]
+fn book_documents_every_function() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script");
+    let mut names = std::collections::BTreeSet::new();
+    for file in ["api.rs", "helpers.rs", "ip.rs"] {
+        let src = std::fs::read_to_string(dir.join(file)).unwrap();
+        for line in src.lines() {
+            let t = line.trim_start();
+            if !(t.contains("register_fn(\"") || (t.starts_with("for ") && t.contains(" in ["))) {
+                continue;
+            }
+            for part in t.split('"').skip(1).step_by(2) {
+                if part.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !part.is_empty() {
+                    names.insert(part.to_string());
+                }
+            }
+        }
+    }
+    for def in crate::tables::TABLES {
+        names.insert(def.name.to_string());
+    }
+    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
+    let internal = ["to_debug"];
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
+        .collect();
+    assert!(names.len() > 40, "{names:?}");
+    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+}

@@ -1,0 +1,364 @@
+//! Processes from /proc, and the socket-inode → owning-process map built from /proc/*/fd.
+//!
+//! Both walk every process, so the walk is split over the available cores
+//! (`std::thread::scope`, pids dealt round-robin). Processes that vanish mid-scan are skipped.
+//! The owner map is a real hash map, so attributing 100k sockets is linear (ss and net-tools use
+//! fixed-size hash chains and go quadratic). When several processes hold one socket (inherited
+//! fds), the lowest pid wins, so the answer does not depend on scan order. Without root, other
+//! users' fd directories are unreadable; the map counts them so the caller can say why some
+//! sockets have no owner.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::sync::Arc;
+
+use crate::source::records::ProcessRecord;
+
+/// The process holding a socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// Process id (the lowest, when several processes hold the socket).
+    pub pid: u32,
+    /// Process name (comm).
+    pub comm: Arc<str>,
+}
+
+/// Socket inode → owning process, for the sockets of every process we could read.
+#[derive(Debug, Default)]
+pub struct OwnerMap {
+    /// The owners by socket inode.
+    pub by_inode: HashMap<u64, Owner>,
+    /// Processes whose fd directory we were not allowed to read (other users' without root).
+    pub denied: usize,
+}
+
+impl OwnerMap {
+    /// The owner of the socket with inode `inode`.
+    pub fn get(&self, inode: u64) -> Option<&Owner> {
+        self.by_inode.get(&inode)
+    }
+}
+
+/// Which optional parts of each process to read (the stat line is always read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcWant {
+    /// Read /proc/PID/status for the real uid.
+    pub uid: bool,
+    /// Resolve uid to a user name (implies `uid`).
+    pub user: bool,
+    /// Read /proc/PID/cmdline (for `cmdline` and `argv0`).
+    pub cmdline: bool,
+    /// Read the /proc/PID/ns/net link.
+    pub netns: bool,
+}
+
+impl ProcWant {
+    /// Everything.
+    pub const ALL: ProcWant = ProcWant {
+        uid: true,
+        user: true,
+        cmdline: true,
+        netns: true,
+    };
+}
+
+/// The numeric entries of /proc, ascending.
+fn pids() -> Vec<u32> {
+    let mut out: Vec<u32> = match std::fs::read_dir("/proc") {
+        Ok(dir) => dir
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort_unstable();
+    out
+}
+
+/// Runs `work` over `pids` on every available core; each worker gets every n-th pid (in
+/// ascending order) and returns its own result.
+fn par_scan<T: Send>(
+    pids: &[u32],
+    work: impl Fn(&mut dyn Iterator<Item = u32>) -> T + Sync,
+) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(pids.len() / 32 + 1).max(1);
+    if workers == 1 {
+        return vec![work(&mut pids.iter().copied())];
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let work = &work;
+                s.spawn(move || work(&mut pids.iter().copied().skip(w).step_by(workers)))
+            })
+            .collect();
+        // A worker only panics on a bug; drop its share rather than abort the whole scan.
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
+}
+
+/// Parses `socket:[12345]` (the target of a socket fd link).
+fn socket_inode(link: &[u8]) -> Option<u64> {
+    let rest = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(rest).ok()?.parse().ok()
+}
+
+/// Builds the socket-inode → owner map from /proc/*/fd.
+pub fn socket_owners() -> OwnerMap {
+    let pids = pids();
+    let parts = par_scan(&pids, |it| {
+        use std::os::unix::ffi::OsStrExt;
+        let mut part = OwnerMap::default();
+        let mut path = String::with_capacity(64);
+        for pid in it {
+            path.clear();
+            path.push_str("/proc/");
+            path.push_str(&pid.to_string());
+            path.push_str("/fd/");
+            let base = path.len();
+            let dir = match std::fs::read_dir(&path) {
+                Ok(d) => d,
+                Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+                    part.denied += 1;
+                    continue;
+                }
+                Err(_) => continue, // gone, or a zombie
+            };
+            let mut comm: Option<Arc<str>> = None;
+            for entry in dir.flatten() {
+                path.truncate(base);
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                path.push_str(name);
+                let Ok(target) = std::fs::read_link(&path) else {
+                    continue;
+                };
+                let Some(inode) = socket_inode(target.as_os_str().as_bytes()) else {
+                    continue;
+                };
+                let comm = comm.get_or_insert_with(|| read_comm(pid)).clone();
+                // Pids arrive in ascending order, so the first owner seen is the lowest.
+                part.by_inode.entry(inode).or_insert(Owner { pid, comm });
+            }
+        }
+        part
+    });
+    let mut parts = parts.into_iter();
+    let mut map = parts.next().unwrap_or_default();
+    for part in parts {
+        map.denied += part.denied;
+        for (inode, owner) in part.by_inode {
+            map.by_inode
+                .entry(inode)
+                .and_modify(|o| {
+                    if owner.pid < o.pid {
+                        *o = owner.clone();
+                    }
+                })
+                .or_insert(owner);
+        }
+    }
+    map
+}
+
+/// The comm of `pid` (empty when it vanished).
+fn read_comm(pid: u32) -> Arc<str> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    Arc::from(text.trim_end_matches('\n'))
+}
+
+/// Every process, with the parts `want` asks for, ordered by pid.
+#[derive(Debug, Default)]
+pub struct Processes {
+    /// The processes, by ascending pid.
+    pub list: Vec<ProcessRecord>,
+    /// Processes whose network namespace link we were not allowed to read.
+    pub netns_denied: usize,
+}
+
+/// Reads every process, with the parts `want` asks for.
+pub fn processes(want: ProcWant) -> Processes {
+    let pids = pids();
+    let parts = par_scan(&pids, |it| {
+        let mut denied = 0;
+        let list: Vec<ProcessRecord> = it
+            .filter_map(|pid| read_process(pid, want, &mut denied))
+            .collect();
+        (list, denied)
+    });
+    let mut out = Processes::default();
+    for (list, denied) in parts {
+        out.list.extend(list);
+        out.netns_denied += denied;
+    }
+    out.list.sort_unstable_by_key(|p| p.pid);
+    out
+}
+
+/// Reads one process; `None` when it vanished.
+fn read_process(pid: u32, want: ProcWant, netns_denied: &mut usize) -> Option<ProcessRecord> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let mut rec = parse_stat(&stat)?;
+    if want.uid || want.user {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        rec.uid = status_uid(&status)?;
+        if want.user {
+            rec.user = super::users::user_name(rec.uid);
+        }
+    }
+    if want.cmdline {
+        // Unreadable cmdline (rare: hidepid) leaves the fields empty rather than drop the row.
+        let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        (rec.cmdline, rec.argv0) = parse_cmdline(&raw);
+    }
+    if want.netns {
+        match std::fs::read_link(format!("/proc/{pid}/ns/net")) {
+            Ok(l) => rec.netns = ns_inode(&l.to_string_lossy()),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => *netns_denied += 1,
+            Err(_) => {} // a zombie or a process that just exited
+        }
+    }
+    Some(rec)
+}
+
+/// Parses `/proc/PID/stat`: pid, comm (which may hold spaces and parentheses), state, ppid
+/// and thread count.
+pub(crate) fn parse_stat(raw: &[u8]) -> Option<ProcessRecord> {
+    let text = String::from_utf8_lossy(raw);
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let pid = text[..open].trim().parse().ok()?;
+    let name = text.get(open + 1..close)?;
+    let mut rest = text[close + 1..].split_ascii_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    // After the state: ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
+    // stime cutime cstime priority nice num_threads.
+    let threads = rest.nth(15)?.parse().ok()?;
+    Some(ProcessRecord {
+        pid,
+        ppid,
+        name: Arc::from(name),
+        state,
+        threads,
+        ..ProcessRecord::default()
+    })
+}
+
+/// The real uid from `/proc/PID/status` (`Uid: real effective saved fs`).
+pub(crate) fn status_uid(status: &str) -> Option<u32> {
+    status.lines().find_map(|l| {
+        l.strip_prefix("Uid:")?
+            .split_ascii_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+/// (arguments joined by spaces, first NUL-terminated string) of a raw /proc/PID/cmdline.
+pub(crate) fn parse_cmdline(raw: &[u8]) -> (String, String) {
+    let argv0 = raw.split(|&b| b == 0).next().unwrap_or_default();
+    let trimmed = raw.strip_suffix(b"\0").unwrap_or(raw);
+    let joined: Vec<u8> = trimmed
+        .iter()
+        .map(|&b| if b == 0 { b' ' } else { b })
+        .collect();
+    (
+        String::from_utf8_lossy(&joined).into_owned(),
+        String::from_utf8_lossy(argv0).into_owned(),
+    )
+}
+
+/// The inode of a namespace link target such as `net:[4026531840]`.
+pub(crate) fn ns_inode(link: &str) -> Option<u64> {
+    link.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
+}
+
+/// The inode of the network namespace this process reads (`/proc/self/ns/net`).
+pub fn current_netns() -> Option<u64> {
+    std::fs::read_link("/proc/self/ns/net")
+        .ok()
+        .and_then(|l| ns_inode(&l.to_string_lossy()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_odd_comm() {
+        let raw = b"4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 \
+                    12345 1000000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        let p = parse_stat(raw).unwrap();
+        assert_eq!(
+            (p.pid, p.ppid, &*p.name, p.state, p.threads),
+            (4242, 1, "my (odd) prog", 'S', 3)
+        );
+        assert_eq!(parse_stat(b"12 (trunc"), None);
+        assert_eq!(parse_stat(b""), None);
+    }
+
+    #[test]
+    fn stat_of_this_process() {
+        let raw = std::fs::read("/proc/self/stat").unwrap();
+        let p = parse_stat(&raw).unwrap();
+        assert_eq!(p.pid, std::process::id());
+        assert!(p.threads >= 1);
+    }
+
+    #[test]
+    fn cmdline_joins_and_keeps_argv0_as_read() {
+        assert_eq!(
+            parse_cmdline(b"/usr/bin/python3\0-u\0-c\0print(1)\0"),
+            (
+                "/usr/bin/python3 -u -c print(1)".to_string(),
+                "/usr/bin/python3".to_string()
+            )
+        );
+        // A process that rewrote its command line without NULs.
+        assert_eq!(
+            parse_cmdline(b"sshd: root@pts/0"),
+            (
+                "sshd: root@pts/0".to_string(),
+                "sshd: root@pts/0".to_string()
+            )
+        );
+        assert_eq!(parse_cmdline(b""), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn uid_and_namespace_links() {
+        assert_eq!(
+            status_uid("Name:\tx\nUid:\t1000\t1001\t1000\t1000\n"),
+            Some(1000)
+        );
+        assert_eq!(status_uid("Name:\tx\n"), None);
+        assert_eq!(ns_inode("net:[4026531840]"), Some(4026531840));
+        assert_eq!(ns_inode("net:4026531840"), None);
+        assert_eq!(socket_inode(b"socket:[123]"), Some(123));
+        assert_eq!(socket_inode(b"pipe:[123]"), None);
+    }
+
+    #[test]
+    fn this_process_owns_its_socket() {
+        use std::os::unix::fs::MetadataExt;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+        let inode = std::fs::metadata(format!("/proc/self/fd/{fd}"))
+            .unwrap()
+            .ino();
+        let map = socket_owners();
+        let owner = map.get(inode).expect("our socket is in the map");
+        assert_eq!(owner.pid, std::process::id());
+        let procs = processes(ProcWant::ALL);
+        let me = procs
+            .list
+            .iter()
+            .find(|p| p.pid == std::process::id())
+            .unwrap();
+        assert_eq!(me.name, owner.comm);
+        assert!(!me.argv0.is_empty());
+        assert_eq!(me.netns, current_netns());
+    }
+}
