@@ -1,7 +1,6 @@
 //! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
 //! `sleep`, `fail` and `exit_with`.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
@@ -14,6 +13,7 @@ use super::context::Ctx;
 use super::ip::RhaiResultOf;
 use super::types::{Ip, Row};
 use crate::model::{Column, Table, Type, Value};
+use crate::source::linux::services::{Duplicates, Services};
 use crate::tables::Request;
 
 /// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
@@ -78,8 +78,8 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn("service", |port: INT, proto: &str| -> Dynamic {
         u16::try_from(port)
             .ok()
-            .and_then(|p| services().get(&(p, proto.to_ascii_lowercase())).cloned())
-            .map_or(Dynamic::UNIT, Dynamic::from)
+            .and_then(|p| services().name(p, proto))
+            .map_or(Dynamic::UNIT, |n| Dynamic::from(n.to_string()))
     });
     let c = Rc::clone(ctx);
     engine.register_fn("sysctl", move |name: &str| sysctl(&c, name));
@@ -213,47 +213,8 @@ fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {
     Ok(one)
 }
 
-/// /etc/services as (port, protocol) → first name, read once.
-fn services() -> &'static HashMap<(u16, String), String> {
-    static MAP: LazyLock<HashMap<(u16, String), String>> = LazyLock::new(|| {
-        parse_services(&std::fs::read_to_string("/etc/services").unwrap_or_default())
-    });
-    &MAP
-}
-
-/// Parses services(5) text: `name port/proto [aliases...] [# comment]`; the first name for a
-/// port and protocol wins.
-pub fn parse_services(text: &str) -> HashMap<(u16, String), String> {
-    let mut map = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let (Some(name), Some(pp)) = (words.next(), words.next()) else {
-            continue;
-        };
-        let Some((port, proto)) = pp.split_once('/') else {
-            continue;
-        };
-        if let Ok(port) = port.parse::<u16>() {
-            map.entry((port, proto.to_ascii_lowercase()))
-                .or_insert_with(|| name.to_string());
-        }
-    }
-    map
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn services_first_name_wins() {
-        let m = parse_services(
-            "ssh 22/tcp # SSH\nhttp 80/tcp www\nwww-alt 80/tcp\nbad\ndomain 53/udp\n",
-        );
-        assert_eq!(m[&(22, "tcp".into())], "ssh");
-        assert_eq!(m[&(80, "tcp".into())], "http");
-        assert_eq!(m.get(&(53, "tcp".into())), None);
-        assert_eq!(m[&(53, "udp".into())], "domain");
-    }
+/// /etc/services, read once; the first line for a port wins, as `getservbyport(3)` answers.
+fn services() -> &'static Services {
+    static SERVICES: LazyLock<Services> = LazyLock::new(|| Services::load(Duplicates::First));
+    &SERVICES
 }

@@ -12,6 +12,7 @@ pub mod proc_net;
 pub mod processes;
 mod routes;
 pub mod rtnames;
+pub mod services;
 pub mod slab;
 pub mod snmp;
 pub mod sock_diag;
