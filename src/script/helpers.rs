@@ -117,6 +117,7 @@ fn sleep(secs: FLOAT) -> RhaiResultOf<()> {
 /// A sysctl value, an integer when the whole value is one; `()` when there is no such key.
 fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
     let value = if ctx.catalog.snapshot_info().is_some() {
+        let name = &dotted(name);
         let t = rt(ctx.table("sysctls"))?;
         let (n, v) = (
             rt(crate::query::column_index(&t, "name"))?,
@@ -135,6 +136,20 @@ fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
             .parse::<INT>()
             .map_or_else(|_| Dynamic::from(v), Dynamic::from_int),
     })
+}
+
+/// The `sysctls` table's spelling of a sysctl name given in either form: dotted, with `/`
+/// standing for a dot inside a component (`net/ipv4/conf/vx.1/forwarding` becomes
+/// `net.ipv4.conf.vx/1.forwarding`).
+fn dotted(name: &str) -> String {
+    match crate::source::linux::sysctl::sysctl_path(name) {
+        Some(path) => path
+            .iter()
+            .map(|c| c.to_string_lossy().replace('.', "/"))
+            .collect::<Vec<_>>()
+            .join("."),
+        None => name.to_string(),
+    }
 }
 
 static SOURCE: Column = Column::new(
@@ -217,4 +232,24 @@ fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {
 fn services() -> &'static Services {
     static SERVICES: LazyLock<Services> = LazyLock::new(|| Services::load(Duplicates::First));
     &SERVICES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted;
+
+    #[test]
+    fn sysctl_names_in_either_form_match_the_table() {
+        assert_eq!(dotted("net.ipv4.ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(dotted("net/ipv4/ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(
+            dotted("net/ipv4/conf/vx.1/forwarding"),
+            "net.ipv4.conf.vx/1.forwarding"
+        );
+        assert_eq!(
+            dotted("net.ipv4.conf.vx/1.forwarding"),
+            "net.ipv4.conf.vx/1.forwarding"
+        );
+        assert_eq!(dotted("bad..name"), "bad..name");
+    }
 }

@@ -26,7 +26,7 @@ fn eval_prints_tables_and_scalars() {
 
 #[test]
 fn formats_json_csv_plain() {
-    let script = r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTAB").select(["local_port", "remote_addr", "rtt_ms", "user"])"#;
+    let script = r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTABLISHED").select(["local_port", "remote_addr", "rtt_ms", "user"])"#;
     let (code, out, _) = snap(&["--format", "json", "-e", script]);
     assert_eq!(code, 0);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON parses");

@@ -115,5 +115,4 @@ mod tests {
         }
         assert!(Services::parse("", Duplicates::First).is_empty());
     }
-
 }
