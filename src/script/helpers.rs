@@ -1,12 +1,12 @@
 //! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
-//! `sleep`, `fail` and `exit_with`.
+//! `sleep`, `fail`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
 
 use super::api::{rt, rt_err};
 use super::context::Ctx;
@@ -61,6 +61,18 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
         "exit() does not set the exit status: use exit_with(status, message) or fail(message)";
     engine.register_fn("exit", || -> RhaiResultOf<()> { rt_err(EXIT) });
     engine.register_fn("exit", |_: Dynamic| -> RhaiResultOf<()> { rt_err(EXIT) });
+    engine.register_fn("int_arg", |a: &mut Array, i: INT| {
+        number_arg::<INT>(a, i, None, "an integer")
+    });
+    engine.register_fn("int_arg", |a: &mut Array, i: INT, default: INT| {
+        number_arg(a, i, Some(default), "an integer")
+    });
+    engine.register_fn("float_arg", |a: &mut Array, i: INT| {
+        number_arg::<FLOAT>(a, i, None, "a number")
+    });
+    engine.register_fn("float_arg", |a: &mut Array, i: INT, default: FLOAT| {
+        number_arg(a, i, Some(default), "a number")
+    });
     engine.register_fn("sleep", |secs: INT| sleep(secs as FLOAT));
     engine.register_fn("sleep", sleep);
     engine.register_fn("now", || -> INT {
@@ -92,6 +104,36 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             Err(_) => rt_err(format!("route_get: '{addr}' is not an IP address")),
         }
     });
+}
+
+/// Argument `i` (from 0) of `args` as a number: `default` when the script got fewer
+/// arguments; a usage error (status 2) naming the argument when it is missing without a
+/// default or is not `what`.
+fn number_arg<T: std::str::FromStr + Into<Dynamic>>(
+    args: &Array,
+    i: INT,
+    default: Option<T>,
+    what: &str,
+) -> RhaiResultOf<Dynamic> {
+    let usage = |message: String| {
+        terminate(Dynamic::from(ExitRequest {
+            code: 2,
+            message,
+            to_stdout: false,
+        }))
+    };
+    let arg = usize::try_from(i).ok().and_then(|i| args.get(i));
+    match (arg, default) {
+        (None, Some(d)) => Ok(d.into()),
+        (None, None) => usage(format!("argument {} is missing: {what} is expected", i + 1)),
+        (Some(a), _) => {
+            let text = a.to_string();
+            match text.trim().parse::<T>() {
+                Ok(v) => Ok(v.into()),
+                Err(_) => usage(format!("argument {}: '{text}' is not {what}", i + 1)),
+            }
+        }
+    }
 }
 
 /// Sleeps `secs` seconds, waking every 50 ms to notice Ctrl-C.

@@ -406,6 +406,38 @@ fn route_get_from_a_snapshot_says_so() {
 }
 
 #[test]
+fn numeric_arguments_with_defaults_and_usage_errors() {
+    let value = |src: &str, args: &[&str]| match eval_with(src, args, true) {
+        Ok(Output::Value { json, .. }) => json,
+        o => panic!("{src} {args:?}: {o:?}"),
+    };
+    assert_eq!(value("args.int_arg(0, 10)", &[]), serde_json::json!(10));
+    assert_eq!(value("args.int_arg(0, 10)", &["3"]), serde_json::json!(3));
+    assert_eq!(
+        value("args.int_arg(1)", &["a", " 7 "]),
+        serde_json::json!(7)
+    );
+    assert_eq!(value("args.float_arg(0, 1.5)", &[]), serde_json::json!(1.5));
+    assert_eq!(value("args.float_arg(0)", &["20"]), serde_json::json!(20.0));
+    let usage = |src: &str, args: &[&str]| match eval_with(src, args, true) {
+        Err(Error::Script { message, code: 2 }) => message,
+        o => panic!("{src} {args:?}: {o:?}"),
+    };
+    assert_eq!(
+        usage("args.int_arg(0, 10)", &["ten"]),
+        "argument 1: 'ten' is not an integer"
+    );
+    assert_eq!(
+        usage("args.float_arg(1)", &["1"]),
+        "argument 2 is missing: a number is expected"
+    );
+    assert_eq!(
+        usage("try { args.int_arg(0) } catch { 0 }", &[]),
+        "argument 1 is missing: an integer is expected"
+    );
+}
+
+#[test]
 fn fail_and_exit_with() {
     match eval_with(r#"fail("3 sockets in CLOSE-WAIT")"#, &[], true) {
         Err(Error::Script { message, code }) => {
