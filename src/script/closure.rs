@@ -57,7 +57,12 @@ pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
             continue;
         }
         let name = def.name.to_string();
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+        // An AST holding only this function, so the walk sees only its body
+        // (`clone_functions_only_filtered` keeps every script function, which mixed the
+        // bodies of all closures of a script together).
+        let mut lib = rhai::Module::new();
+        lib.set_script_fn(def.clone());
+        let only = rhai::AST::new(std::iter::empty(), lib);
         let mut top: Vec<Node> = Vec::new();
         only.walk(&mut |path: &[ASTNode]| {
             if let [ASTNode::Stmt(s)] = path {
@@ -240,6 +245,29 @@ mod tests {
                 .unwrap()
                 .result_keys
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_closure_of_a_script_has_its_own_body() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile("t.where(|p| p.pid < 0).map(|p| #{ zeta: p.pid, alpha: 1 })")
+            .unwrap();
+        let all = closures(&ast);
+        assert_eq!(all.len(), 2);
+        let bodies: Vec<&Closure> = all.values().collect();
+        assert!(
+            bodies
+                .iter()
+                .any(|c| matches!(&c.body, Some(Node::Call(op, _)) if op == "<")),
+            "{all:?}"
+        );
+        assert!(
+            bodies
+                .iter()
+                .any(|c| c.result_keys == ["zeta", "alpha"] && c.body.is_some()),
+            "{all:?}"
         );
     }
 
