@@ -518,10 +518,10 @@ fn routing_egress_retransmits_errors_and_default_route() {
     assert_eq!(
         rows,
         [
-            "proto,local_addr,remote_addr,remote_port,dev,gateway,src,table,process".to_string(),
-            format!("tcp,10.1.0.1,10.1.0.2,7500,v1,,10.1.0.1,main,python3"),
-            format!("tcp,10.2.0.1,10.2.0.2,7500,v2,,10.2.0.1,main,python3"),
-            format!("tcp,10.2.0.1,10.3.0.2,7500,v2,10.2.0.2,10.2.0.1,main,python3"),
+            "proto,local_addr,remote_addr,remote_port,dev,gateway,src,table,process",
+            "tcp,10.1.0.1,10.1.0.2,7500,v1,,10.1.0.1,main,python3",
+            "tcp,10.2.0.1,10.2.0.2,7500,v2,,10.2.0.1,main,python3",
+            "tcp,10.2.0.1,10.3.0.2,7500,v2,10.2.0.2,10.2.0.1,main,python3",
         ]
     );
 
