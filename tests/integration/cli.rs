@@ -20,6 +20,7 @@ fn tables_lists_every_registered_table() {
             "addresses",
             "routes",
             "neighbours",
+            "multicast",
             "stats",
             "sysctls"
         ]

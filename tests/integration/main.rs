@@ -6,6 +6,8 @@ mod book;
 mod cli;
 mod diag_scripts;
 mod netstat_bsd;
+mod netstat_linux;
+mod netstat_modes;
 mod procstats;
 mod repl;
 mod rtnl;

@@ -1,12 +1,581 @@
-//! The linux netstat front end (placeholder until its issue lands).
+//! net-tools netstat 2.10, byte for byte, over netpry's tables.
+//!
+//! [`main`] parses the command line exactly as netstat does ([`args`]), applies netstat's
+//! derived rules (mode conflicts, the "no protocol given" rule, implied address families, the
+//! selector count) into a [`Plan`], and dispatches: masquerade, statistics, routes, interfaces
+//! or the socket listing, which this module runs (Internet sections, multicast groups, UNIX
+//! sockets, the "no support" messages of families netpry cannot list, and the `-c` loop). Rows
+//! come from the `sockets`, `processes` and `multicast` tables of a [`Catalog`], live or from a
+//! snapshot. stdout is fully buffered (flushed after each `-c` pass), stderr is not.
 
+pub mod args;
+pub mod groups;
+pub mod interfaces;
+pub mod names;
+pub mod routes;
+pub mod sockets;
+pub mod stats;
+pub mod unix;
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Runs linux-style netstat; returns the exit status.
-pub fn main(program: &str, args: Vec<String>, _snapshot: Option<&Path>) -> u8 {
-    eprintln!(
-        "{program}: linux netstat is not available yet ({} arguments)",
-        args.len()
-    );
-    1
+use args::{Family, Opts, Parsed};
+use sockets::{InetRow, Layout, Names, Proto};
+
+use crate::catalog::Catalog;
+use crate::model::Table;
+use crate::tables::Request;
+
+/// Runs net-tools-style netstat with `args` (without the program name); `program` is the name
+/// used in getopt's messages (argv[0] as invoked); `snapshot` reads tables from a snapshot file.
+/// Returns netstat's exit status.
+pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
+    // Invoked through a `netstat` link, getopt's messages name argv[0] exactly as typed
+    // (`/usr/bin/netstat: invalid option ...`); the dispatcher hands over only its base name.
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let program = if argv0 != program && Path::new(&argv0).file_name().is_some_and(|b| b == program)
+    {
+        argv0.as_str()
+    } else {
+        program
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let code = match run(program, &args, snapshot, &mut out, &mut err) {
+        Ok(code) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        Err(e) => {
+            let _ = writeln!(err, "{program}: {e}");
+            1
+        }
+    };
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(err, "{program}: write error: {e}");
+            1
+        }
+        _ => code,
+    }
+}
+
+/// The command line after netstat's derived rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The options as given, with the protocol and family flags the rules turned on.
+    pub opts: Opts,
+    /// No protocol was given with `-4`/`-6`/`-s`, so all were turned on ("no support" for
+    /// them is then silent).
+    pub noprot: bool,
+    /// Number of selectors given (netstat's `flag_arg`); 0 lists every family.
+    pub flag_arg: u32,
+}
+
+impl Plan {
+    /// Applies netstat's rules to parsed options. `None` means a mode conflict (usage, exit 3).
+    pub fn new(mut o: Opts) -> Option<Plan> {
+        if o.route + o.interfaces + o.masquerade + o.statistics > 1 {
+            return None;
+        }
+        let any_proto = o.tcp || o.sctp || o.udp || o.udplite || o.raw;
+        let mut noprot = false;
+        if (o.has(Family::Inet) || o.has(Family::Inet6) || o.statistics > 0) && !any_proto {
+            o.tcp = true;
+            o.sctp = true;
+            o.udp = true;
+            o.udplite = true;
+            o.raw = true;
+            noprot = true;
+        }
+        if (o.tcp || o.sctp || o.udp || o.udplite || o.raw || o.groups)
+            && !o.has(Family::Inet)
+            && !o.has(Family::Inet6)
+        {
+            o.families.push(Family::Inet);
+            o.families.push(Family::Inet6);
+        }
+        if o.has(Family::Bluetooth) {
+            o.l2cap = true;
+            o.rfcomm = true;
+        }
+        let flag_arg = [
+            o.tcp,
+            o.sctp,
+            o.udp,
+            o.udplite,
+            o.raw,
+            o.has(Family::Unix),
+            o.has(Family::Ipx),
+            o.has(Family::Ax25),
+            o.has(Family::Netrom),
+            o.groups,
+            o.has(Family::X25),
+            o.has(Family::Rose),
+            o.l2cap,
+            o.rfcomm,
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count() as u32;
+        Some(Plan {
+            opts: o,
+            noprot,
+            flag_arg,
+        })
+    }
+
+    /// The display options of the socket listing.
+    pub fn layout(&self) -> Layout {
+        let o = &self.opts;
+        Layout {
+            extend: o.extend > 0,
+            programs: o.programs,
+            timers: o.timers,
+            wide: o.wide,
+            numeric_hosts: o.numeric_hosts,
+            numeric_ports: o.numeric_ports,
+            numeric_users: o.numeric_users,
+        }
+    }
+
+    /// Whether the IPv4 (`v6` false) or IPv6 sockets are listed: both unless exactly one
+    /// Internet family was chosen.
+    fn family_on(&self, v6: bool) -> bool {
+        let (v4f, v6f) = (self.opts.has(Family::Inet), self.opts.has(Family::Inet6));
+        if !v4f && !v6f {
+            return true;
+        }
+        if v6 { v6f } else { v4f }
+    }
+
+    fn proto_on(&self, p: Proto) -> bool {
+        let o = &self.opts;
+        self.flag_arg == 0
+            || match p {
+                Proto::Tcp => o.tcp,
+                Proto::Udp => o.udp,
+                Proto::UdpLite => o.udplite,
+                Proto::Raw => o.raw,
+            }
+    }
+
+    fn unix_on(&self) -> bool {
+        self.flag_arg == 0 || self.opts.has(Family::Unix)
+    }
+
+    fn title_word(&self) -> &'static str {
+        if self.opts.all {
+            "(servers and established)"
+        } else if self.opts.listening {
+            "(only servers)"
+        } else {
+            "(w/o servers)"
+        }
+    }
+
+    fn shows(&self, listening: bool) -> bool {
+        if self.opts.all {
+            true
+        } else if self.opts.listening {
+            listening
+        } else {
+            !listening
+        }
+    }
+}
+
+fn run(
+    program: &str,
+    args: &[String],
+    snapshot: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let opts = match args::parse(program, args, out, err)? {
+        Parsed::Exit(code) => return Ok(code),
+        Parsed::Run(o) => o,
+    };
+    let Some(plan) = Plan::new(opts) else {
+        args::usage(false, out, err)?;
+        return Ok(3);
+    };
+    if plan.opts.masquerade > 0 {
+        err.write_all(b"netstat: no support for `ip_masquerade' on this system.\n")?;
+        return Ok(1);
+    }
+    let cat = match crate::app::catalog(snapshot) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(err, "{program}: {e}")?;
+            return Ok(1);
+        }
+    };
+    if plan.opts.statistics > 0 || plan.opts.route > 0 || plan.opts.interfaces > 0 {
+        return other_mode(&plan, &cat, out, err);
+    }
+    let mut names = Names {
+        services: names::Services::load(),
+        ..Names::default()
+    };
+    loop {
+        let code = socket_pass(&plan, &cat, &mut names, out, err)?;
+        if snapshot.is_some() {
+            for n in cat.notes().take() {
+                writeln!(err, "netpry: note: {n}")?;
+            }
+        }
+        if code != 0 || !plan.opts.continuous {
+            return Ok(code);
+        }
+        out.flush()?;
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
+/// Statistics, routes and interfaces, each in its own module.
+fn other_mode(
+    plan: &Plan,
+    cat: &Catalog,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let o = &plan.opts;
+    let families: Vec<String> = o.afname.iter().map(|f| f.name().to_string()).collect();
+    if o.route > 0 {
+        let p = routes::RouteParams {
+            families,
+            numeric_hosts: o.numeric_hosts,
+            symbolic: o.symbolic,
+            extend: o.extend,
+            wide: o.wide,
+            fib: o.fib,
+            cache: o.cache,
+            verbose: o.verbose,
+            continuous: o.continuous,
+        };
+        return routes::routes(&p, cat, out, err);
+    }
+    if o.statistics > 0 {
+        let p = stats::StatParams {
+            families,
+            tcp: o.tcp,
+            udp: o.udp,
+            udplite: o.udplite,
+            raw: o.raw,
+            sctp: o.sctp,
+            numeric: o.numeric_hosts || o.numeric_ports || o.numeric_users,
+            continuous: o.continuous,
+            verbose: o.verbose,
+        };
+        return stats::statistics(&p, cat, out, err);
+    }
+    let p = interfaces::IfaceParams {
+        all: o.all,
+        extend: o.extend,
+        continuous: o.continuous,
+        numeric_hosts: o.numeric_hosts,
+        symbolic: o.symbolic,
+        wide: o.wide,
+        verbose: o.verbose,
+    };
+    interfaces::interfaces(&p, cat, out, err)
+}
+
+/// The sockets of one pass, grouped the way netstat prints them.
+#[derive(Default)]
+struct Collected {
+    /// Internet rows by (protocol, IPv6).
+    inet: HashMap<(Proto, bool), Vec<InetRow>>,
+    /// UNIX rows.
+    unix: Vec<unix::UnixRow>,
+}
+
+fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
+    let layout = plan.layout();
+    let mut want: Vec<&str> = sockets::wanted_columns(&layout);
+    if plan.unix_on() {
+        for c in unix::wanted_columns(&layout) {
+            if !want.contains(&c) {
+                want.push(c);
+            }
+        }
+    }
+    let known: Vec<String> = crate::tables::lookup("sockets")
+        .map(|d| (d.columns)().iter().map(|c| c.name.to_string()).collect())
+        .unwrap_or_default();
+    let columns: Vec<String> = want
+        .iter()
+        .filter(|c| known.iter().any(|k| k == *c))
+        .map(|c| c.to_string())
+        .collect();
+    let req = Request {
+        columns: Some(columns),
+        sockets: socket_select(plan),
+    };
+    let mut got = Collected::default();
+    let Ok(table) = cat.collect("sockets", &req) else {
+        return got;
+    };
+    read_table(&table, &mut got);
+    got
+}
+
+/// The kernel-side selection for a listing: only the protocols and families it prints, and
+/// only the states its listening filter can show (netstat's own rule is applied afterwards).
+fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
+    use crate::tables::sockets::ALL_STATES;
+    const LISTEN: u32 = 1 << 10;
+    const CLOSE: u32 = 1 << 7;
+    let o = &plan.opts;
+    // A section that stops the run (SCTP requested) leaves only TCP to print.
+    let stop_after_tcp = (plan.flag_arg > 0 && o.sctp) && !plan.noprot;
+    let states = if o.all {
+        ALL_STATES
+    } else if o.listening {
+        // TCP and UNIX listeners; unconnected UDP and raw sockets are CLOSE.
+        LISTEN | CLOSE
+    } else {
+        ALL_STATES & !LISTEN
+    };
+    crate::tables::SocketSelect {
+        tcp: plan.proto_on(Proto::Tcp),
+        udp: plan.proto_on(Proto::Udp) && !stop_after_tcp,
+        udplite: plan.proto_on(Proto::UdpLite) && !stop_after_tcp,
+        raw: plan.proto_on(Proto::Raw) && !stop_after_tcp,
+        unix: plan.unix_on() && !stop_after_tcp,
+        inet: plan.family_on(false),
+        inet6: plan.family_on(true),
+        states,
+    }
+}
+
+fn read_table(table: &Table, got: &mut Collected) {
+    let ic = sockets::Cols::of(table);
+    let uc = unix::Cols::of(table);
+    for row in table.rows() {
+        if let Some(r) = ic.read(row) {
+            got.inet.entry((r.proto, r.v6)).or_default().push(r);
+        } else if let Some(r) = uc.read(row) {
+            got.unix.push(r);
+        }
+    }
+}
+
+/// pid → first command-line word, for `-p`.
+fn program_names(cat: &Catalog) -> HashMap<u32, String> {
+    let req = Request::columns(&["pid", "argv0"]);
+    let mut map = HashMap::new();
+    if let Ok(t) = cat.collect("processes", &req) {
+        let (pi, ai) = (t.column_index("pid"), t.column_index("argv0"));
+        for row in t.rows() {
+            if let Some(pid) = sockets::cell(row, pi)
+                .as_int()
+                .and_then(|p| u32::try_from(p).ok())
+            {
+                map.insert(
+                    pid,
+                    sockets::cell(row, ai).as_str().unwrap_or("").to_string(),
+                );
+            }
+        }
+    }
+    map
+}
+
+/// Prints netstat's "no support" message for a family netpry cannot list; returns true when
+/// the run must stop there (exit 1). The "no protocol given" rule silences (and so never stops
+/// at) the IP protocols.
+fn missing(plan: &Plan, name: &str, ip_proto: bool, err: &mut dyn Write) -> std::io::Result<bool> {
+    if ip_proto && plan.noprot {
+        return Ok(false);
+    }
+    if plan.flag_arg > 0 || plan.opts.verbose {
+        writeln!(err, "netstat: no support for `{name}' on this system.")?;
+    }
+    Ok(plan.flag_arg > 0)
+}
+
+/// SCTP has two files (endpoints, shown with `-a` or `-l`; associations, shown with `-a` or
+/// without `-l`), each reported missing on its own.
+fn sctp_missing(plan: &Plan, err: &mut dyn Write) -> std::io::Result<bool> {
+    let o = &plan.opts;
+    if plan.flag_arg != 0 && !o.sctp {
+        return Ok(false);
+    }
+    if (o.all || o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    if (o.all || !o.listening) && missing(plan, "AF INET (sctp)", true, err)? {
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn socket_pass(
+    plan: &Plan,
+    cat: &Catalog,
+    names: &mut Names,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let o = &plan.opts;
+    let layout = plan.layout();
+    let progs = if layout.programs {
+        if cat.snapshot_info().is_none() {
+            program_warning(err)?;
+        }
+        program_names(cat)
+    } else {
+        HashMap::new()
+    };
+    let any_inet = [Proto::Tcp, Proto::Udp, Proto::UdpLite, Proto::Raw]
+        .iter()
+        .any(|p| plan.proto_on(*p));
+    let need_sockets = any_inet || plan.unix_on();
+    let mut data = if need_sockets {
+        collect_sockets(plan, cat)
+    } else {
+        Collected::default()
+    };
+
+    if plan.flag_arg == 0 || o.tcp || o.sctp || o.udp || o.udplite || o.raw {
+        writeln!(out, "Active Internet connections {}", plan.title_word())?;
+        out.write_all(sockets::header(&layout).as_bytes())?;
+    }
+    let mut buf = String::with_capacity(256);
+    let mut inet = |proto: Proto, data: &mut Collected, names: &mut Names, out: &mut dyn Write| {
+        if !plan.proto_on(proto) {
+            return Ok::<(), std::io::Error>(());
+        }
+        for v6 in [false, true] {
+            if !plan.family_on(v6) {
+                continue;
+            }
+            for row in data.inet.remove(&(proto, v6)).unwrap_or_default() {
+                if !plan.shows(row.is_listening()) {
+                    continue;
+                }
+                buf.clear();
+                let prog = program_for(&layout, row.pid, &progs);
+                sockets::format_row(&mut buf, &row, &layout, names, &prog);
+                out.write_all(buf.as_bytes())?;
+            }
+        }
+        Ok(())
+    };
+    inet(Proto::Tcp, &mut data, names, out)?;
+    if sctp_missing(plan, err)? {
+        return Ok(1);
+    }
+    inet(Proto::Udp, &mut data, names, out)?;
+    inet(Proto::UdpLite, &mut data, names, out)?;
+    inet(Proto::Raw, &mut data, names, out)?;
+    if o.groups {
+        groups::print(plan, cat, &mut names.hosts, out)?;
+    }
+    if plan.unix_on() {
+        writeln!(out, "Active UNIX domain sockets {}", plan.title_word())?;
+        out.write_all(unix::header(&layout).as_bytes())?;
+        let mut buf = String::with_capacity(256);
+        for row in &data.unix {
+            if !plan.shows(row.is_listening()) {
+                continue;
+            }
+            buf.clear();
+            let prog = program_for(&layout, row.pid, &progs);
+            unix::format_row(&mut buf, row, &layout, &prog);
+            out.write_all(buf.as_bytes())?;
+        }
+    }
+    for (fam, name) in [
+        (Family::Ipx, "AF IPX"),
+        (Family::Ax25, "AF AX25"),
+        (Family::X25, "AF X25"),
+        (Family::Netrom, "AF NETROM"),
+        (Family::Rose, "AF ROSE"),
+    ] {
+        if (plan.flag_arg == 0 || o.has(fam)) && missing(plan, name, false, err)? {
+            return Ok(1);
+        }
+    }
+    if o.l2cap || o.rfcomm {
+        err.write_all(
+            b"netstat: feature `AF BLUETOOTH' not supported.\n\
+              Please recompile `net-tools' with newer kernel source or full configuration.\n",
+        )?;
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn program_for(layout: &Layout, pid: Option<u32>, progs: &HashMap<u32, String>) -> String {
+    if !layout.programs {
+        return String::new();
+    }
+    sockets::program_text(pid, pid.map(|p| progs.get(&p).map_or("", String::as_str)))
+}
+
+/// netstat's `-p` warning when other users' processes cannot be inspected.
+fn program_warning(err: &mut dyn Write) -> std::io::Result<()> {
+    let access = crate::source::linux::fd_access();
+    if !access.denied {
+        return Ok(());
+    }
+    if access.sockets_seen {
+        err.write_all(
+            b"(Not all processes could be identified, non-owned process info\n \
+              will not be shown, you would have to be root to see it all.)\n",
+        )
+    } else {
+        writeln!(
+            err,
+            "(No info could be read for \"-p\": geteuid()={} but you should be root.)",
+            access.euid
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(a: &[&str]) -> Plan {
+        let args: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        let (mut o, mut e) = (Vec::new(), Vec::new());
+        match args::parse("netstat", &args, &mut o, &mut e).unwrap() {
+            Parsed::Run(opts) => Plan::new(opts).expect("no conflict"),
+            p => panic!("{p:?}"),
+        }
+    }
+
+    #[test]
+    fn derived_rules() {
+        let p = plan(&[]);
+        assert_eq!(p.flag_arg, 0);
+        assert!(p.unix_on() && p.family_on(false) && p.family_on(true));
+        let p = plan(&["-4"]);
+        assert!(p.noprot && p.opts.tcp && p.opts.raw && !p.unix_on());
+        assert!(p.family_on(false) && !p.family_on(true));
+        let p = plan(&["-t"]);
+        assert!(!p.noprot && p.family_on(false) && p.family_on(true) && !p.proto_on(Proto::Udp));
+        let p = plan(&["-6", "-x"]);
+        assert!(p.unix_on() && p.proto_on(Proto::Raw) && !p.family_on(false));
+        let p = plan(&["-A", "ddp"]);
+        assert_eq!(p.flag_arg, 0);
+        let p = plan(&["-g"]);
+        assert_eq!(p.flag_arg, 1);
+        assert!(!p.unix_on() && !p.proto_on(Proto::Tcp));
+        assert!(
+            Plan::new(
+                match args::parse("n", &["-rr".into()], &mut Vec::new(), &mut Vec::new()).unwrap() {
+                    Parsed::Run(o) => o,
+                    _ => unreachable!(),
+                }
+            )
+            .is_none()
+        );
+    }
 }

@@ -1,0 +1,1452 @@
+//! `netstat -r`: the kernel routing tables in net-tools 2.10's layouts, from netpry's `routes`
+//! table.
+//!
+//! net-tools reads `/proc/net/route` (IPv4: the main table only, without broadcast and
+//! multicast routes, flags and metrics recomputed by the kernel) and `/proc/net/ipv6_route`
+//! (IPv6: every table, each closed by its tree root, the "null entry", when the table has no
+//! default route). This module derives the same row set, order and texts from the netlink
+//! routes: [`ipv4_rows`] and [`ipv6_rows`] do the kernel's part, [`write_ipv4`] and
+//! [`write_ipv6`] net-tools' part. Host names come from the files of the name service
+//! (`/etc/hosts`, `/etc/networks`) through [`Names`].
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::catalog::Catalog;
+use crate::model::{Table, Value};
+use crate::tables::Request;
+
+/// What `netstat -r` was asked for; a getopt loop fills it field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteParams {
+    /// Address families in the order given (`-A list`, `-4`, `-6`, `--inet`, ...), canonical
+    /// net-tools names (`inet`, `inet6`, `unix`, `ipx`, `ax25`, `netrom`, `rose`, `x25`, `ddp`,
+    /// `ec`, `ash`, `bluetooth`), duplicates kept; empty means the default `inet`.
+    pub families: Vec<String>,
+    /// `-n` or `--numeric-hosts`: print addresses, never names.
+    pub numeric_hosts: bool,
+    /// `-N` / `--symbolic`: in net-tools 2.10 this makes the route host columns numeric too.
+    pub symbolic: bool,
+    /// How many times `-e` was given (selects the IPv4 layout; see [`ipv4_layout`]).
+    pub extend: u32,
+    /// `-W`: accepted, no effect on routing tables.
+    pub wide: bool,
+    /// `-F` / `--fib`: print the forwarding table (the default when neither `-F` nor `-C`).
+    pub fib: bool,
+    /// `-C` / `--cache`: print the routing cache (after the FIB when `-F` is also given).
+    pub cache: bool,
+    /// `-v`: accepted, no effect on routing tables.
+    pub verbose: bool,
+    /// `-c`: repeat every second until killed (or until a pass fails).
+    pub continuous: bool,
+}
+
+/// The IPv4 layout for an `-e` count: 2 (default: MSS, Window, irtt), 1 (`-e`: Metric, Ref,
+/// Use), 3 (`-ee`: both), 0 (`-eee`: title only), then 1, 2, 3, 0, 1, ... (as net-tools 2.10
+/// does: `-eeee` is `-e`, `-eeeee` the default).
+pub fn ipv4_layout(extend: u32) -> u8 {
+    match extend {
+        0 => 2,
+        1 => 1,
+        2 => 3,
+        k => ((k - 3) % 4) as u8,
+    }
+}
+
+/// Runs `netstat -r`: prints each requested family's table; returns netstat's exit status
+/// (0, 1 for a family without routes in this kernel, 3 for a family without routing).
+pub fn routes(
+    p: &RouteParams,
+    cat: &Catalog,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let names = SystemNames::default();
+    loop {
+        let status = one_pass(p, cat, &names, out, err)?;
+        out.flush()?;
+        if status != 0 || !p.continuous {
+            return Ok(status);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        cat.refresh();
+    }
+}
+
+fn one_pass(
+    p: &RouteParams,
+    cat: &Catalog,
+    names: &dyn Names,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let default = ["inet".to_string()];
+    let families: &[String] = if p.families.is_empty() {
+        &default
+    } else {
+        &p.families
+    };
+    let fib = p.fib || !p.cache;
+    let numeric = p.numeric_hosts || p.symbolic;
+    let mut table: Option<Vec<Route>> = None;
+    for fam in families {
+        match fam.as_str() {
+            "inet" | "inet6" => {
+                if table.is_none() {
+                    match load(cat) {
+                        Ok(t) => table = Some(t),
+                        Err(e) => {
+                            writeln!(err, "netstat: cannot read the routes table: {e}")?;
+                            let what = if fam == "inet" {
+                                "INET (IPv4)"
+                            } else {
+                                "INET6 (IPv6)"
+                            };
+                            writeln!(out, "{what} not configured in this system.")?;
+                            return Ok(1);
+                        }
+                    }
+                }
+                let all = table.as_deref().unwrap_or(&[]);
+                if fam == "inet" {
+                    let ext = ipv4_layout(p.extend);
+                    if fib {
+                        write_ipv4(&ipv4_rows(all), ext, numeric, names, out)?;
+                    }
+                    if p.cache {
+                        write_ipv4_cache(ext, out)?;
+                    }
+                } else {
+                    if fib {
+                        write_ipv6(&ipv6_rows(all), false, numeric, names, out)?;
+                    }
+                    if p.cache {
+                        write_ipv6(&[], true, numeric, names, out)?;
+                    }
+                }
+            }
+            other => return legacy_family(other, out, err),
+        }
+    }
+    Ok(0)
+}
+
+/// What net-tools prints for families that have a route printer but whose kernel files this
+/// kernel lacks (netpry has no tables for them), or that have none at all.
+fn legacy_family(fam: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    const ENOENT: &str = "No such file or directory";
+    match fam {
+        "ipx" => {
+            writeln!(err, "{ENOENT}")?;
+            writeln!(
+                out,
+                "IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found."
+            )?;
+        }
+        "ax25" => {
+            writeln!(err, "/proc/net/ax25_route: {ENOENT}")?;
+            writeln!(out, "AX.25 not configured in this system.")?;
+        }
+        "netrom" => {
+            writeln!(err, "/proc/net/nr_nodes: {ENOENT}")?;
+            writeln!(err, "/proc/net/nr_neigh: Invalid argument")?;
+            writeln!(out, "NET/ROM not configured in this system.")?;
+        }
+        "rose" => {
+            writeln!(err, "/proc/net/rose_nodes: {ENOENT}")?;
+            writeln!(err, "ROSE not configured in this system.")?;
+        }
+        "ddp" => {
+            writeln!(err, "Error opening /proc/net/atalk_route: {ENOENT}")?;
+            writeln!(err, "DDP (AppleTalk) not configured on this system.")?;
+        }
+        "x25" => writeln!(out, "X.25 not configured in this system.")?,
+        "unix" | "ec" | "ash" => {
+            writeln!(err, "No routing for address family `{fam}'.")?;
+            return Ok(3);
+        }
+        _ => {
+            writeln!(err, "Address family `{fam}' not supported.")?;
+            return Ok(3);
+        }
+    }
+    Ok(1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the routes table.
+
+/// Cells of a table looked up by column name; a missing column reads as null, so the formatter
+/// works with live tables, projections and older snapshots alike.
+pub(crate) struct Cols {
+    index: HashMap<String, usize>,
+}
+
+impl Cols {
+    /// The column positions of `table`.
+    pub(crate) fn of(table: &Table) -> Cols {
+        let index = table
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.to_string(), i))
+            .collect();
+        Cols { index }
+    }
+
+    /// The cell named `name` in `row` (null when the table has no such column).
+    pub(crate) fn get<'r>(&self, row: &'r [Value], name: &str) -> &'r Value {
+        static NULL: Value = Value::Null;
+        self.index
+            .get(name)
+            .and_then(|&i| row.get(i))
+            .unwrap_or(&NULL)
+    }
+
+    /// The cell as an unsigned number (negative integers wrap, as C's `%llu` would print them).
+    pub(crate) fn u64(&self, row: &[Value], name: &str) -> Option<u64> {
+        value_u64(self.get(row, name))
+    }
+
+    /// The cell as text (numbers are formatted).
+    pub(crate) fn text(&self, row: &[Value], name: &str) -> Option<String> {
+        match self.get(row, name) {
+            Value::Null => None,
+            Value::Str(s) => Some(s.to_string()),
+            v => Some(v.to_string()),
+        }
+    }
+
+    /// The cell as an address (text cells are parsed).
+    pub(crate) fn ip(&self, row: &[Value], name: &str) -> Option<IpAddr> {
+        match self.get(row, name) {
+            Value::Ip(ip) => Some(*ip),
+            Value::Str(s) => s.split('/').next().and_then(|a| a.parse().ok()),
+            _ => None,
+        }
+    }
+}
+
+/// A value as an unsigned number: integers (negatives wrap), integral floats, numeric text.
+pub(crate) fn value_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Int(n) => Some(*n as u64),
+        Value::Float(f) if *f >= 0.0 => Some(*f as u64),
+        Value::Bool(b) => Some(u64::from(*b)),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `inet` or `inet6` from a family cell (`inet`, `ipv4`, `4`, `2`, ...).
+pub(crate) fn family_is_v6(v: &Value) -> Option<bool> {
+    match v {
+        Value::Int(2 | 4) => Some(false),
+        Value::Int(10 | 6) => Some(true),
+        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+            "inet" | "ipv4" | "ip" | "4" | "af_inet" => Some(false),
+            "inet6" | "ipv6" | "ip6" | "6" | "af_inet6" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Route types (rtnetlink `RTN_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteType {
+    /// A gateway or direct route.
+    Unicast,
+    /// A local address.
+    Local,
+    /// A broadcast address.
+    Broadcast,
+    /// An anycast address.
+    Anycast,
+    /// A multicast route.
+    Multicast,
+    /// Silently drop.
+    Blackhole,
+    /// Answer "host unreachable".
+    Unreachable,
+    /// Answer "administratively prohibited".
+    Prohibit,
+    /// Continue the lookup in the next table.
+    Throw,
+    /// Anything else (nat, xresolve).
+    Other,
+}
+
+impl RouteType {
+    fn from_value(v: &Value) -> RouteType {
+        let code = match v {
+            Value::Int(n) => *n,
+            Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+                "unicast" | "" => 1,
+                "local" => 2,
+                "broadcast" => 3,
+                "anycast" => 4,
+                "multicast" => 5,
+                "blackhole" => 6,
+                "unreachable" => 7,
+                "prohibit" => 8,
+                "throw" => 9,
+                _ => 10,
+            },
+            _ => 1,
+        };
+        match code {
+            1 => RouteType::Unicast,
+            2 => RouteType::Local,
+            3 => RouteType::Broadcast,
+            4 => RouteType::Anycast,
+            5 => RouteType::Multicast,
+            6 => RouteType::Blackhole,
+            7 => RouteType::Unreachable,
+            8 => RouteType::Prohibit,
+            9 => RouteType::Throw,
+            _ => RouteType::Other,
+        }
+    }
+}
+
+/// One next hop of a route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hop {
+    /// Gateway, if any.
+    pub gateway: Option<IpAddr>,
+    /// Output device name, if any.
+    pub dev: Option<String>,
+}
+
+/// One route of the `routes` table, reduced to what netstat prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Whether this is an IPv6 route.
+    pub v6: bool,
+    /// Routing table id (254 main, 255 local).
+    pub table: u32,
+    /// Route type.
+    pub kind: RouteType,
+    /// Destination prefix address.
+    pub dst: IpAddr,
+    /// Destination prefix length.
+    pub dst_len: u8,
+    /// Next hops: one for a plain route, several for a multipath route.
+    pub hops: Vec<Hop>,
+    /// Priority (metric).
+    pub metric: u32,
+    /// Routing protocol (`kernel` for routes the kernel made itself).
+    pub protocol: String,
+    /// RTAX_ADVMSS metric (0 when unset).
+    pub advmss: u32,
+    /// RTAX_WINDOW metric (0 when unset).
+    pub window: u32,
+    /// RTAX_RTT metric in milliseconds, whole part (0 when unset).
+    pub rtt_ms: u32,
+    /// The kernel's reference count of an IPv6 route, when the table has one.
+    pub refcnt: Option<u32>,
+}
+
+fn table_id(c: &Cols, row: &[Value]) -> u32 {
+    if let Some(n) = c.u64(row, "table") {
+        return n as u32;
+    }
+    match c
+        .text(row, "table_name")
+        .as_deref()
+        .or(c.text(row, "table").as_deref())
+    {
+        Some("main") => 254,
+        Some("local") => 255,
+        Some("default") => 253,
+        _ => 254,
+    }
+}
+
+/// Next hops from the `nexthops` cell: the text `ip` prints (`via A dev D weight W`, one per
+/// hop, separated by `,` or `;`) or JSON (`[{"gateway": A, "dev": D}, ...]`).
+fn parse_hops(v: &Value) -> Vec<Hop> {
+    let Some(text) = v.as_str() else {
+        return Vec::new();
+    };
+    let text = text.trim();
+    if text.starts_with('[') {
+        let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(text)
+        else {
+            return Vec::new();
+        };
+        return items
+            .iter()
+            .map(|h| Hop {
+                gateway: h
+                    .get("gateway")
+                    .or_else(|| h.get("via"))
+                    .and_then(|g| g.as_str())
+                    .and_then(|g| g.parse().ok()),
+                dev: h.get("dev").and_then(|d| d.as_str()).map(str::to_string),
+            })
+            .collect();
+    }
+    text.split([',', ';', '\n'])
+        .filter(|s| !s.trim().is_empty())
+        .map(|part| {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let after = |k: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == k)
+                    .and_then(|i| words.get(i + 1))
+            };
+            Hop {
+                gateway: after("via").and_then(|g| g.parse().ok()),
+                dev: after("dev").map(|d| d.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// The routes of `table` (the `routes` table's rows in dump order).
+pub fn routes_of(table: &Table) -> Vec<Route> {
+    let c = Cols::of(table);
+    let mut out = Vec::with_capacity(table.len());
+    for row in table.rows() {
+        let dst = c.ip(row, "dst");
+        let v6 = family_is_v6(c.get(row, "family"))
+            .or(dst.map(|d| d.is_ipv6()))
+            .unwrap_or(false);
+        let dst = dst.unwrap_or(if v6 {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        });
+        let mut hops = parse_hops(c.get(row, "nexthops"));
+        if hops.is_empty() {
+            hops.push(Hop {
+                gateway: c.ip(row, "gateway"),
+                dev: c.text(row, "dev"),
+            });
+        }
+        let rtt_ms = match c.get(row, "rtt_ms") {
+            Value::Float(f) if *f > 0.0 => *f as u32,
+            v => value_u64(v).unwrap_or(0) as u32,
+        };
+        out.push(Route {
+            v6,
+            table: table_id(&c, row),
+            kind: RouteType::from_value(c.get(row, "type")),
+            dst,
+            dst_len: c.u64(row, "dst_len").unwrap_or(0) as u8,
+            hops,
+            metric: c.u64(row, "metric").unwrap_or(0) as u32,
+            protocol: match c.get(row, "protocol") {
+                Value::Int(2) => "kernel".to_string(),
+                v => v.to_string(),
+            },
+            advmss: c.u64(row, "advmss").unwrap_or(0) as u32,
+            window: c.u64(row, "window").unwrap_or(0) as u32,
+            rtt_ms,
+            refcnt: c.u64(row, "refcnt").map(|n| n as u32),
+        });
+    }
+    out
+}
+
+fn load(cat: &Catalog) -> crate::Result<Vec<Route>> {
+    let t = cat.collect("routes", &Request::default())?;
+    Ok(routes_of(&t))
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv4.
+
+const RTF_UP: u32 = 0x0001;
+const RTF_GATEWAY: u32 = 0x0002;
+const RTF_HOST: u32 = 0x0004;
+const RTF_REJECT: u32 = 0x0200;
+const RTF_NONEXTHOP: u32 = 0x0020_0000;
+
+/// One line of `/proc/net/route`, as the kernel would write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ipv4Row {
+    /// Destination.
+    pub dst: Ipv4Addr,
+    /// Gateway (0.0.0.0 for none).
+    pub gateway: Ipv4Addr,
+    /// Netmask.
+    pub mask: Ipv4Addr,
+    /// RTF_* flags.
+    pub flags: u32,
+    /// Metric.
+    pub metric: u32,
+    /// Device name, `*` for none.
+    pub iface: String,
+    /// The "MTU" field: advmss + 40 when advmss is set (netstat's MSS column).
+    pub mss: u32,
+    /// Window.
+    pub window: u32,
+    /// Initial RTT, ms.
+    pub irtt: u32,
+}
+
+/// The rows of `/proc/net/route`: main-table IPv4 routes without broadcast and multicast ones,
+/// in dump order, with the flags and metric fields the kernel computes for that file.
+pub fn ipv4_rows(routes: &[Route]) -> Vec<Ipv4Row> {
+    routes
+        .iter()
+        .filter(|r| !r.v6 && r.table == 254)
+        .filter(|r| !matches!(r.kind, RouteType::Broadcast | RouteType::Multicast))
+        .map(|r| {
+            let dst = match r.dst {
+                IpAddr::V4(d) => d,
+                IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
+            };
+            let len = u32::from(r.dst_len.min(32));
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            let hop = r.hops.first().cloned().unwrap_or_default();
+            let gateway = match hop.gateway {
+                Some(IpAddr::V4(g)) => Some(g),
+                _ => None,
+            };
+            let mut flags = RTF_UP;
+            if matches!(r.kind, RouteType::Unreachable | RouteType::Prohibit) {
+                flags |= RTF_REJECT;
+            }
+            if hop.gateway.is_some() {
+                flags |= RTF_GATEWAY;
+            }
+            if len == 32 {
+                flags |= RTF_HOST;
+            }
+            Ipv4Row {
+                dst,
+                gateway: gateway.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                mask: Ipv4Addr::from(mask),
+                flags,
+                metric: r.metric,
+                iface: hop.dev.unwrap_or_else(|| "*".to_string()),
+                mss: if r.advmss > 0 { r.advmss + 40 } else { 0 },
+                window: r.window,
+                irtt: r.rtt_ms,
+            }
+        })
+        .collect()
+}
+
+/// net-tools' IPv4 flag letters.
+pub fn ipv4_flags(flags: u32) -> String {
+    let mut s = String::new();
+    if flags & RTF_UP != 0 {
+        s.push('U');
+    }
+    if flags & RTF_GATEWAY != 0 {
+        s.push('G');
+    }
+    if flags & RTF_REJECT != 0 {
+        s.clear();
+        s.push('!');
+    }
+    const REST: [(u32, char); 16] = [
+        (0x4, 'H'),
+        (0x8, 'R'),
+        (0x10, 'D'),
+        (0x20, 'M'),
+        (0x10000, 'd'),
+        (0x20000, 'a'),
+        (0x40000, 'c'),
+        (0x200000, 'o'),
+        (0x400000, 'e'),
+        (0x1000000, 'c'),
+        (0x2000000, 'f'),
+        (0x4000000, 'p'),
+        (0x8000_0000, 'l'),
+        (0x40, 'u'),
+        (0x80, 'w'),
+        (0x100, 'i'),
+    ];
+    for (bit, ch) in REST {
+        if flags & bit != 0 {
+            s.push(ch);
+        }
+    }
+    if flags & 0x400 != 0 {
+        s.push('n');
+    }
+    s
+}
+
+fn cut(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Destination text: `default`, a network name, a host name, or the dotted quad.
+fn ipv4_dest(r: &Ipv4Row, numeric: bool, names: &dyn Names) -> String {
+    let addr = u32::from(r.dst);
+    let mask = u32::from(r.mask);
+    if numeric {
+        return r.dst.to_string();
+    }
+    if addr == 0 {
+        return if mask == 0 {
+            "default".into()
+        } else {
+            "0.0.0.0".into()
+        };
+    }
+    let found = if addr & !mask != 0 || r.flags & RTF_HOST != 0 {
+        names.host_v4(r.dst)
+    } else {
+        names.net_v4(addr)
+    };
+    found.unwrap_or_else(|| r.dst.to_string())
+}
+
+fn ipv4_host(a: Ipv4Addr, numeric: bool, names: &dyn Names) -> String {
+    if numeric || a.is_unspecified() {
+        return a.to_string();
+    }
+    names.host_v4(a).unwrap_or_else(|| a.to_string())
+}
+
+/// Prints the IPv4 FIB in layout `ext` (see [`ipv4_layout`]).
+pub fn write_ipv4(
+    rows: &[Ipv4Row],
+    ext: u8,
+    numeric: bool,
+    names: &dyn Names,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "Kernel IP routing table")?;
+    const HEAD: &str = "Destination     Gateway         Genmask         ";
+    match ext {
+        0 => return Ok(()),
+        1 => writeln!(out, "{HEAD}Flags Metric Ref    Use Iface")?,
+        3 => writeln!(
+            out,
+            "{HEAD}Flags Metric Ref    Use Iface    MSS   Window irtt"
+        )?,
+        _ => writeln!(out, "{HEAD}Flags   MSS Window  irtt Iface")?,
+    }
+    for r in rows.iter().filter(|r| r.flags & RTF_UP != 0) {
+        let reject = r.flags & RTF_REJECT != 0;
+        let dest = ipv4_dest(r, numeric, names);
+        let gw = if reject {
+            "-".to_string()
+        } else {
+            ipv4_host(r.gateway, numeric, names)
+        };
+        let dash = |n: u32| {
+            if reject {
+                "-".to_string()
+            } else {
+                n.to_string()
+            }
+        };
+        let (mss, window, irtt) = (dash(r.mss), dash(r.window), dash(r.irtt));
+        let iface = if reject { "-" } else { r.iface.as_str() };
+        let head = format!(
+            "{:<15} {:<15} {:<15} {:<5}",
+            cut(&dest, 15),
+            cut(&gw, 15),
+            r.mask,
+            ipv4_flags(r.flags)
+        );
+        match ext {
+            1 => writeln!(
+                out,
+                "{head} {:<6} {:<2} {:>7} {iface}",
+                r.metric,
+                dash(0),
+                0
+            )?,
+            3 => writeln!(
+                out,
+                "{head} {:<6} {:<3} {:>6} {:<6}   {mss:<5} {window:<6} {irtt}",
+                r.metric,
+                dash(0),
+                0,
+                cut(iface, 6)
+            )?,
+            _ => writeln!(out, "{head} {mss:>5} {window:<5} {irtt:>6} {iface}")?,
+        }
+    }
+    Ok(())
+}
+
+/// Prints the IPv4 route cache: title and header only (the cache has been gone since Linux
+/// 3.6, `/proc/net/rt_cache` has no rows).
+pub fn write_ipv4_cache(ext: u8, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "Kernel IP routing cache")?;
+    const HEAD: &str = "Source          Destination     Gateway         ";
+    match ext {
+        0 => {}
+        1 => writeln!(out, "{HEAD}Flags Metric Ref    Use Iface")?,
+        3 => writeln!(
+            out,
+            "{HEAD}Flags Metric Ref    Use Iface    MSS   Window irtt  TOS HHRef HHUptod     SpecDst"
+        )?,
+        _ => writeln!(out, "{HEAD}Flags   MSS Window  irtt Iface")?,
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv6.
+
+/// One line of `/proc/net/ipv6_route`, as the kernel would write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ipv6Row {
+    /// Destination prefix.
+    pub dst: Ipv6Addr,
+    /// Prefix length.
+    pub plen: u8,
+    /// Next hop (`::` for none).
+    pub next_hop: Ipv6Addr,
+    /// Metric (printed as a signed number).
+    pub metric: u32,
+    /// Reference count.
+    pub refcnt: u32,
+    /// RTF_* flags.
+    pub flags: u32,
+    /// Device name (empty for none).
+    pub iface: String,
+}
+
+/// The null entry closing a table without a default route (reject, metric -1, on lo).
+fn null_entry() -> Ipv6Row {
+    Ipv6Row {
+        dst: Ipv6Addr::UNSPECIFIED,
+        plen: 0,
+        next_hop: Ipv6Addr::UNSPECIFIED,
+        metric: u32::MAX,
+        refcnt: 1,
+        flags: RTF_REJECT | RTF_NONEXTHOP,
+        iface: "lo".into(),
+    }
+}
+
+/// The rows of `/proc/net/ipv6_route`: every table in dump order (the kernel walks tables by
+/// id modulo 256 in both), one line per next hop, each table closed by its null entry when it
+/// has no `::/0` route; flags as the kernel keeps them. The main and local tables always
+/// exist, so an empty one still shows its null entry.
+///
+/// The reference count is the `refcnt` column when the routes table has one; otherwise an
+/// estimate (2 for the kernel's local-address routes, 1 for others), because rtnetlink does
+/// not report it.
+pub fn ipv6_rows(routes: &[Route]) -> Vec<Ipv6Row> {
+    let mut groups: Vec<(u32, Vec<&Route>)> = Vec::new();
+    for r in routes.iter().filter(|r| r.v6) {
+        match groups.last_mut() {
+            Some((t, list)) if *t == r.table => list.push(r),
+            _ => groups.push((r.table, vec![r])),
+        }
+    }
+    for t in [254u32, 255] {
+        if !groups.iter().any(|(g, _)| *g == t) {
+            let at = groups
+                .iter()
+                .position(|(g, _)| g % 256 > t % 256)
+                .unwrap_or(groups.len());
+            groups.insert(at, (t, Vec::new()));
+        }
+    }
+    let mut out = Vec::new();
+    for (_, list) in &groups {
+        for r in list {
+            push_ipv6(r, &mut out);
+        }
+        if !list.iter().any(|r| r.dst_len == 0) {
+            out.push(null_entry());
+        }
+    }
+    out
+}
+
+fn push_ipv6(r: &Route, out: &mut Vec<Ipv6Row>) {
+    let IpAddr::V6(dst) = r.dst else { return };
+    let local_kernel =
+        r.protocol == "kernel" && matches!(r.kind, RouteType::Local | RouteType::Anycast);
+    let reject_type = matches!(
+        r.kind,
+        RouteType::Blackhole | RouteType::Unreachable | RouteType::Prohibit | RouteType::Throw
+    );
+    for hop in &r.hops {
+        let dev = hop.dev.clone().unwrap_or_default();
+        let next_hop = match hop.gateway {
+            Some(IpAddr::V6(g)) => Some(g),
+            _ => None,
+        };
+        // The kernel turns a route out of the loopback device into a reject route.
+        let via_lo = dev == "lo"
+            && !dst.is_loopback()
+            && !matches!(r.kind, RouteType::Local | RouteType::Anycast);
+        let flags = if reject_type || via_lo {
+            RTF_REJECT | RTF_NONEXTHOP
+        } else {
+            let mut f = RTF_UP;
+            if next_hop.is_some() {
+                f |= RTF_GATEWAY;
+            }
+            if local_kernel {
+                f |= RTF_NONEXTHOP;
+            }
+            f
+        };
+        out.push(Ipv6Row {
+            dst,
+            plen: r.dst_len,
+            next_hop: next_hop.unwrap_or(Ipv6Addr::UNSPECIFIED),
+            metric: r.metric,
+            refcnt: r.refcnt.unwrap_or(if local_kernel { 2 } else { 1 }),
+            flags,
+            iface: dev,
+        });
+    }
+}
+
+/// net-tools' IPv6 flag letters.
+pub fn ipv6_flags(flags: u32) -> String {
+    const LETTERS: [(u32, char); 12] = [
+        (0x1, 'U'),
+        (0x200, '!'),
+        (0x2, 'G'),
+        (0x4, 'H'),
+        (0x10000, 'D'),
+        (0x40000, 'A'),
+        (0x0100_0000, 'C'),
+        (0x20000, 'a'),
+        (0x400000, 'e'),
+        (0x20, 'm'),
+        (0x200000, 'n'),
+        (0x0200_0000, 'f'),
+    ];
+    LETTERS
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+fn ipv6_text(a: Ipv6Addr, numeric: bool, names: &dyn Names) -> String {
+    if numeric {
+        return ntop6(a);
+    }
+    if a.is_unspecified() {
+        return "[::]".into();
+    }
+    names.host_v6(a).unwrap_or_else(|| ntop6(a))
+}
+
+/// Prints the IPv6 table (`cache`: the routing cache title, for `-C`).
+pub fn write_ipv6(
+    rows: &[Ipv6Row],
+    cache: bool,
+    numeric: bool,
+    names: &dyn Names,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Kernel IPv6 routing {}",
+        if cache { "cache" } else { "table" }
+    )?;
+    writeln!(
+        out,
+        "Destination                    Next Hop                   Flag Met Ref  Use If"
+    )?;
+    for r in rows {
+        let is_cache = r.flags & 0x0100_0000 != 0;
+        if is_cache != cache {
+            continue;
+        }
+        let dest = format!("{}/{}", ipv6_text(r.dst, numeric, names), r.plen);
+        writeln!(
+            out,
+            "{dest:<30} {:<26} {:<4} {:<3} {:<1} {:>6} {}",
+            ipv6_text(r.next_hop, numeric, names),
+            ipv6_flags(r.flags),
+            r.metric as i32,
+            r.refcnt,
+            0,
+            r.iface
+        )?;
+    }
+    Ok(())
+}
+
+/// glibc's `inet_ntop` text for an IPv6 address (`::a.b.c.d` where glibc writes it so).
+pub fn ntop6(a: Ipv6Addr) -> String {
+    super::names::inet6_ntop(&a)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names.
+
+/// Address-to-name lookups, as netstat makes them for routes.
+pub trait Names {
+    /// `gethostbyaddr` for an IPv4 address.
+    fn host_v4(&self, a: Ipv4Addr) -> Option<String>;
+    /// `getnetbyaddr` for an IPv4 network number (host order).
+    fn net_v4(&self, net: u32) -> Option<String>;
+    /// `getnameinfo` for an IPv6 address.
+    fn host_v6(&self, a: Ipv6Addr) -> Option<String>;
+}
+
+/// The system's name service as netstat sees it: host names through the libc resolver
+/// (`/etc/hosts`, then DNS, with netstat's per-run time budget, see [`super::names::Resolver`])
+/// and network names from `/etc/networks` (read once). Inside `ip netns exec NS` these are
+/// the namespace's `/etc/netns/NS/` files.
+#[derive(Debug, Default)]
+pub struct SystemNames {
+    resolver: std::cell::RefCell<super::names::Resolver>,
+    networks: std::sync::OnceLock<Vec<(u32, String)>>,
+}
+
+impl SystemNames {
+    fn networks(&self) -> &[(u32, String)] {
+        self.networks.get_or_init(|| {
+            std::fs::read_to_string("/etc/networks")
+                .map(|t| parse_networks(&t))
+                .unwrap_or_default()
+        })
+    }
+
+    fn host(&self, ip: IpAddr) -> Option<String> {
+        self.resolver.borrow_mut().lookup(&ip)
+    }
+}
+
+impl Names for SystemNames {
+    fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
+        self.host(IpAddr::V4(a))
+    }
+
+    fn net_v4(&self, net: u32) -> Option<String> {
+        self.networks()
+            .iter()
+            .find(|(n, _)| *n == net)
+            .map(|(_, name)| name.clone())
+    }
+
+    fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
+        self.host(IpAddr::V6(a))
+    }
+}
+
+/// `/etc/hosts` entries: (address, canonical name), in file order.
+pub fn parse_hosts(text: &str) -> Vec<(IpAddr, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let addr = words.next()?.parse().ok()?;
+            Some((addr, words.next()?.to_string()))
+        })
+        .collect()
+}
+
+/// `/etc/networks` entries: (network number in host order, name), as glibc's
+/// `inet_network` reads them (`127` is 0x7f, `127.0.0.0` is 0x7f000000).
+pub fn parse_networks(text: &str) -> Vec<(u32, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let name = words.next()?;
+            let net = inet_network(words.next()?)?;
+            Some((net, name.to_string()))
+        })
+        .collect()
+}
+
+/// glibc's `inet_network`: up to four dot-separated parts (decimal, 0x hex, 0 octal), each a
+/// byte, the last one least significant.
+fn inet_network(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for p in parts {
+        let n = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            u32::from_str_radix(h, 16).ok()?
+        } else if p.len() > 1 && p.starts_with('0') {
+            u32::from_str_radix(&p[1..], 8).ok()?
+        } else {
+            p.parse().ok()?
+        };
+        if n > 255 {
+            return None;
+        }
+        v = (v << 8) | n;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names from a fixed list, like a namespace's `/etc/hosts` and `/etc/networks`.
+    struct FakeNames;
+
+    impl Names for FakeNames {
+        fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
+            parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
+                .into_iter()
+                .find(|(ip, _)| *ip == IpAddr::V4(a))
+                .map(|(_, n)| n)
+        }
+        fn net_v4(&self, net: u32) -> Option<String> {
+            parse_networks("default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\n")
+                .into_iter()
+                .find(|(n, _)| *n == net)
+                .map(|(_, s)| s)
+        }
+        fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
+            (a == "fd00:1::2".parse::<Ipv6Addr>().unwrap()).then(|| "peer6".to_string())
+        }
+    }
+
+    fn route(
+        v6: bool,
+        table: u32,
+        kind: RouteType,
+        dst: &str,
+        gw: Option<&str>,
+        dev: Option<&str>,
+    ) -> Route {
+        let (addr, len) = dst
+            .split_once('/')
+            .unwrap_or((dst, if v6 { "128" } else { "32" }));
+        Route {
+            v6,
+            table,
+            kind,
+            dst: addr.parse().unwrap(),
+            dst_len: len.parse().unwrap(),
+            hops: vec![Hop {
+                gateway: gw.map(|g| g.parse().unwrap()),
+                dev: dev.map(String::from),
+            }],
+            metric: if v6 { 1024 } else { 0 },
+            protocol: "boot".into(),
+            advmss: 0,
+            window: 0,
+            rtt_ms: 0,
+            refcnt: None,
+        }
+    }
+
+    /// The routes of the exploration namespace (see the module tests' expected texts).
+    fn sample_v4() -> Vec<Route> {
+        use RouteType::*;
+        let mut v = vec![
+            route(
+                false,
+                100,
+                Unicast,
+                "10.60.0.0/16",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/0",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(false, 254, Unicast, "10.1.0.0/24", None, Some("veth0")),
+            route(false, 254, Unicast, "10.2.0.0/24", None, Some("ve.th1")),
+            route(false, 254, Blackhole, "10.50.0.0/16", None, None),
+            route(false, 254, Unreachable, "10.51.0.0/16", None, None),
+            route(false, 254, Prohibit, "10.52.0.0/16", None, None),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.70.0.0/16",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.80.1.1/32",
+                Some("10.1.0.2"),
+                Some("veth0"),
+            ),
+            route(false, 254, Multicast, "224.1.0.0/16", None, Some("veth0")),
+            route(false, 255, Local, "10.1.0.1/32", None, Some("veth0")),
+            route(false, 255, Broadcast, "10.1.0.255/32", None, Some("veth0")),
+        ];
+        v[7].advmss = 1300;
+        v[7].window = 65535;
+        v[7].rtt_ms = 30;
+        v[8].metric = 5;
+        v
+    }
+
+    fn text(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+        let mut buf = Vec::new();
+        f(&mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn ipv4_default_layout_matches_netstat_rn() {
+        let rows = ipv4_rows(&sample_v4());
+        let got = text(|o| write_ipv4(&rows, ipv4_layout(0), true, &FakeNames, o));
+        assert_eq!(
+            got,
+            "Kernel IP routing table
+Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface
+0.0.0.0         10.1.0.2        0.0.0.0         UG        0 0          0 veth0
+10.1.0.0        0.0.0.0         255.255.255.0   U         0 0          0 veth0
+10.2.0.0        0.0.0.0         255.255.255.0   U         0 0          0 ve.th1
+10.50.0.0       0.0.0.0         255.255.0.0     U         0 0          0 *
+10.51.0.0       -               255.255.0.0     !         - -          - -
+10.52.0.0       -               255.255.0.0     !         - -          - -
+10.70.0.0       10.1.0.2        255.255.0.0     UG     1340 65535     30 veth0
+10.80.1.1       10.1.0.2        255.255.255.255 UGH       0 0          0 veth0
+"
+        );
+    }
+
+    #[test]
+    fn ipv4_extend_levels_match_netstat_rne_rnee_rneee() {
+        let rows = ipv4_rows(&sample_v4());
+        let e1 = text(|o| write_ipv4(&rows, ipv4_layout(1), true, &FakeNames, o));
+        assert_eq!(
+            e1,
+            "Kernel IP routing table
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface
+0.0.0.0         10.1.0.2        0.0.0.0         UG    0      0        0 veth0
+10.1.0.0        0.0.0.0         255.255.255.0   U     0      0        0 veth0
+10.2.0.0        0.0.0.0         255.255.255.0   U     0      0        0 ve.th1
+10.50.0.0       0.0.0.0         255.255.0.0     U     0      0        0 *
+10.51.0.0       -               255.255.0.0     !     0      -        0 -
+10.52.0.0       -               255.255.0.0     !     0      -        0 -
+10.70.0.0       10.1.0.2        255.255.0.0     UG    0      0        0 veth0
+10.80.1.1       10.1.0.2        255.255.255.255 UGH   5      0        0 veth0
+"
+        );
+        let e2 = text(|o| write_ipv4(&rows, ipv4_layout(2), true, &FakeNames, o));
+        assert_eq!(
+            e2,
+            "Kernel IP routing table
+Destination     Gateway         Genmask         Flags Metric Ref    Use Iface    MSS   Window irtt
+0.0.0.0         10.1.0.2        0.0.0.0         UG    0      0        0 veth0    0     0      0
+10.1.0.0        0.0.0.0         255.255.255.0   U     0      0        0 veth0    0     0      0
+10.2.0.0        0.0.0.0         255.255.255.0   U     0      0        0 ve.th1   0     0      0
+10.50.0.0       0.0.0.0         255.255.0.0     U     0      0        0 *        0     0      0
+10.51.0.0       -               255.255.0.0     !     0      -        0 -        -     -      -
+10.52.0.0       -               255.255.0.0     !     0      -        0 -        -     -      -
+10.70.0.0       10.1.0.2        255.255.0.0     UG    0      0        0 veth0    1340  65535  30
+10.80.1.1       10.1.0.2        255.255.255.255 UGH   5      0        0 veth0    0     0      0
+"
+        );
+        let e3 = text(|o| write_ipv4(&rows, ipv4_layout(3), true, &FakeNames, o));
+        assert_eq!(e3, "Kernel IP routing table\n");
+        let seq: Vec<u8> = (0..10).map(ipv4_layout).collect();
+        assert_eq!(
+            seq,
+            [2, 1, 3, 0, 1, 2, 3, 0, 1, 2],
+            "as observed with netstat -rn -e...e"
+        );
+    }
+
+    #[test]
+    fn ipv4_symbolic_names_follow_the_spec_sample() {
+        use RouteType::*;
+        let mut routes = vec![
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/0",
+                Some("192.0.2.1"),
+                Some("eth0"),
+            ),
+            route(false, 254, Unicast, "127.0.0.0/8", None, Some("lo")),
+            route(false, 254, Unicast, "169.254.0.0/16", None, Some("eth0")),
+            route(
+                false,
+                254,
+                Unicast,
+                "10.1.2.3/32",
+                Some("192.0.2.1"),
+                Some("eth0"),
+            ),
+            route(false, 254, Unreachable, "10.0.0.0/8", None, None),
+            route(
+                false,
+                254,
+                Unicast,
+                "0.0.0.0/8",
+                Some("127.0.0.1"),
+                Some("a-very-long-name"),
+            ),
+            route(false, 254, Unicast, "10.80.1.1/32", None, Some("eth0")),
+        ];
+        routes[2].advmss = 1460;
+        routes[2].window = 64;
+        routes[2].rtt_ms = 300;
+        let rows = ipv4_rows(&routes);
+        let got = text(|o| write_ipv4(&rows, 2, false, &FakeNames, o));
+        assert_eq!(
+            got,
+            "Kernel IP routing table
+Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface
+default         gw.example      0.0.0.0         UG        0 0          0 eth0
+loopback        0.0.0.0         255.0.0.0       U         0 0          0 lo
+link-local      0.0.0.0         255.255.0.0     U      1500 64       300 eth0
+10.1.2.3        gw.example      255.255.255.255 UGH       0 0          0 eth0
+10.0.0.0        -               255.0.0.0       !         - -          - -
+0.0.0.0         localhost       255.0.0.0       UG        0 0          0 a-very-long-name
+far             0.0.0.0         255.255.255.255 UH        0 0          0 eth0
+"
+        );
+        let ee = text(|o| write_ipv4(&rows[5..6], 3, false, &FakeNames, o));
+        assert!(ee.ends_with("0.0.0.0         localhost       255.0.0.0       UG    0      0        0 a-very   0     0      0\n"), "{ee}");
+    }
+
+    #[test]
+    fn ipv4_cache_headers() {
+        assert_eq!(
+            text(|o| write_ipv4_cache(2, o)),
+            "Kernel IP routing cache\nSource          Destination     Gateway         Flags   MSS Window  irtt Iface\n"
+        );
+        assert_eq!(
+            text(|o| write_ipv4_cache(1, o)),
+            "Kernel IP routing cache\nSource          Destination     Gateway         Flags Metric Ref    Use Iface\n"
+        );
+        assert!(
+            text(|o| write_ipv4_cache(3, o)).ends_with("irtt  TOS HHRef HHUptod     SpecDst\n")
+        );
+        assert_eq!(
+            text(|o| write_ipv4_cache(0, o)),
+            "Kernel IP routing cache\n"
+        );
+    }
+
+    fn sample_v6() -> Vec<Route> {
+        use RouteType::*;
+        let mut v = vec![
+            route(
+                true,
+                100,
+                Unicast,
+                "fd00:60::/64",
+                Some("fd00:1::2"),
+                Some("veth0"),
+            ),
+            route(true, 254, Unicast, "fd00:1::/64", None, Some("veth0")),
+            route(true, 254, Unreachable, "fd00:99::/64", None, Some("lo")),
+            route(true, 254, Unicast, "fe80::/64", None, Some("veth0")),
+            route(true, 254, Unicast, "::/0", Some("fd00:1::2"), Some("veth0")),
+            route(true, 255, Local, "::1/128", None, Some("lo")),
+            route(true, 255, Local, "fd00:1::1/128", None, Some("veth0")),
+            route(true, 255, Multicast, "ff00::/8", None, Some("veth0")),
+        ];
+        for r in &mut v[1..] {
+            if r.table != 100 && r.kind != Unreachable && r.hops[0].gateway.is_none() {
+                r.protocol = "kernel".into();
+            }
+        }
+        v[1].metric = 256;
+        v[3].metric = 256;
+        v[5].metric = 0;
+        v[6].metric = 0;
+        v[7].metric = 256;
+        v[1].refcnt = Some(3);
+        v[6].refcnt = Some(3);
+        v[7].refcnt = Some(4);
+        v
+    }
+
+    #[test]
+    fn ipv6_rows_add_null_entries_and_kernel_flags() {
+        let rows = ipv6_rows(&sample_v6());
+        let got = text(|o| write_ipv6(&rows, false, true, &FakeNames, o));
+        assert_eq!(
+            got,
+            "Kernel IPv6 routing table
+Destination                    Next Hop                   Flag Met Ref  Use If
+fd00:60::/64                   fd00:1::2                  UG   1024 1      0 veth0
+::/0                           ::                         !n   -1  1      0 lo
+fd00:1::/64                    ::                         U    256 3      0 veth0
+fd00:99::/64                   ::                         !n   1024 1      0 lo
+fe80::/64                      ::                         U    256 1      0 veth0
+::/0                           fd00:1::2                  UG   1024 1      0 veth0
+::1/128                        ::                         Un   0   2      0 lo
+fd00:1::1/128                  ::                         Un   0   3      0 veth0
+ff00::/8                       ::                         U    256 4      0 veth0
+::/0                           ::                         !n   -1  1      0 lo
+"
+        );
+        let sym = text(|o| write_ipv6(&rows, false, false, &FakeNames, o));
+        assert!(sym.contains(
+            "\nfd00:60::/64                   peer6                      UG   1024 1      0 veth0\n"
+        ));
+        assert!(sym.contains(
+            "\n[::]/0                         [::]                       !n   -1  1      0 lo\n"
+        ));
+        let cache = text(|o| write_ipv6(&rows, true, true, &FakeNames, o));
+        assert_eq!(
+            cache,
+            "Kernel IPv6 routing cache\nDestination                    Next Hop                   Flag Met Ref  Use If\n"
+        );
+    }
+
+    #[test]
+    fn ipv6_empty_namespace_has_two_null_entries() {
+        let rows = ipv6_rows(&[]);
+        assert_eq!(rows.len(), 2);
+        let only_local = vec![route(
+            true,
+            255,
+            RouteType::Local,
+            "::1/128",
+            None,
+            Some("lo"),
+        )];
+        let rows = ipv6_rows(&only_local);
+        assert_eq!(
+            rows.iter().map(|r| r.iface.as_str()).collect::<Vec<_>>(),
+            ["lo", "lo", "lo"]
+        );
+        assert_eq!(rows[0].metric, u32::MAX, "main's root first");
+        assert_eq!(rows[1].dst, "::1".parse::<Ipv6Addr>().unwrap());
+    }
+
+    #[test]
+    fn ipv6_multipath_and_lo_routes() {
+        use RouteType::*;
+        let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
+        mp.hops = parse_hops(&Value::str(
+            "via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1",
+        ));
+        let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
+        let user_local = route(true, 255, Local, "fd00:5d::1/128", None, Some("veth0"));
+        let rows = ipv6_rows(&[lo, mp, user_local]);
+        let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
+        assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
+        assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
+        let json = parse_hops(&Value::str(
+            r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#,
+        ));
+        assert_eq!(json.len(), 2);
+        assert_eq!(json[1].dev.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn flag_letters() {
+        assert_eq!(ipv4_flags(0x1 | 0x2 | 0x4), "UGH");
+        assert_eq!(ipv4_flags(0x1 | 0x2 | 0x200), "!");
+        assert_eq!(ipv4_flags(0x1 | 0x200 | 0x4 | 0x400), "!Hn");
+        assert_eq!(ipv6_flags(0x1 | 0x200000), "Un");
+        assert_eq!(
+            ipv6_flags(0x1 | 0x2 | 0x10000 | 0x40000 | 0x400000),
+            "UGDAe"
+        );
+    }
+
+    #[test]
+    fn glibc_ntop_and_inet_network() {
+        assert_eq!(ntop6("::1.2.3.4".parse().unwrap()), "::1.2.3.4");
+        assert_eq!(ntop6("::1".parse().unwrap()), "::1");
+        assert_eq!(ntop6("::ffff:1.2.3.4".parse().unwrap()), "::ffff:1.2.3.4");
+        assert_eq!(ntop6("fd00::1".parse().unwrap()), "fd00::1");
+        assert_eq!(inet_network("127"), Some(0x7f));
+        assert_eq!(inet_network("169.254.0.0"), Some(0xa9fe_0000));
+        assert_eq!(inet_network("0x0a.010"), Some(0x0a08));
+        assert_eq!(inet_network("300.1"), None);
+    }
+
+    #[test]
+    fn routes_of_reads_cells_by_name_and_tolerates_types() {
+        use crate::model::{Column, Type};
+        let cols = vec![
+            Column::new("table", Type::Int, "t"),
+            Column::new("family", Type::Str, "f"),
+            Column::new("type", Type::Str, "t"),
+            Column::new("dst", Type::Ip, "d"),
+            Column::new("dst_len", Type::Int, "l"),
+            Column::new("gateway", Type::Ip, "g"),
+            Column::new("dev", Type::Str, "d"),
+            Column::new("rtt_ms", Type::Float, "r"),
+        ];
+        let mut t = Table::new("routes", cols);
+        t.push([
+            Value::Int(254),
+            Value::str("inet"),
+            Value::str("unicast"),
+            Value::Ip("10.0.0.0".parse().unwrap()),
+            Value::Int(8),
+            Value::Ip("10.0.0.1".parse().unwrap()),
+            Value::str("eth0"),
+            Value::Float(30.0),
+        ]);
+        t.push([
+            Value::Int(255),
+            Value::str("inet6"),
+            Value::str("local"),
+            Value::Null,
+            Value::Int(0),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]);
+        let r = routes_of(&t);
+        assert_eq!(r[0].rtt_ms, 30);
+        assert_eq!(r[0].hops[0].dev.as_deref(), Some("eth0"));
+        assert!(r[1].v6 && r[1].dst == IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        assert_eq!(r[1].kind, RouteType::Local);
+    }
+
+    #[test]
+    fn legacy_families_print_what_net_tools_prints() {
+        let run = |f: &str| {
+            let (mut o, mut e) = (Vec::new(), Vec::new());
+            let rc = legacy_family(f, &mut o, &mut e).unwrap();
+            (
+                rc,
+                String::from_utf8(o).unwrap(),
+                String::from_utf8(e).unwrap(),
+            )
+        };
+        assert_eq!(
+            run("unix"),
+            (
+                3,
+                String::new(),
+                "No routing for address family `unix'.\n".into()
+            )
+        );
+        assert_eq!(
+            run("bluetooth"),
+            (
+                3,
+                String::new(),
+                "Address family `bluetooth' not supported.\n".into()
+            )
+        );
+        assert_eq!(
+            run("x25"),
+            (
+                1,
+                "X.25 not configured in this system.\n".into(),
+                String::new()
+            )
+        );
+        assert_eq!(run("rose").1, "");
+    }
+}

@@ -1,0 +1,660 @@
+//! Internet socket rows of net-tools netstat (`tcp`, `udp`, `udpl`, `raw` and their `6`
+//! variants): the row model read from netpry's `sockets` table, the listening rule, and the
+//! exact text of a row (queues, `host:port` columns, state, and the `-e`, `-p`, `-o` parts).
+//!
+//! The kernel's socket diagnostics report some values differently from `/proc/net/tcp`, which
+//! is what netstat reads; the differences are undone here: a TCP listener's Send-Q is 0 in
+//! `/proc` (sock_diag reports the backlog limit), and timer expiries are printed in clock ticks
+//! of 1/100 s, derived from the milliseconds sock_diag reports.
+
+use std::net::IpAddr;
+
+use super::names::{self, Resolver, ServProto, Services, Users};
+use crate::model::{Table, Value};
+
+/// Protocol of an Internet socket row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proto {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// UDP-Lite.
+    UdpLite,
+    /// Raw IP.
+    Raw,
+}
+
+impl Proto {
+    /// The `proto` value of netpry's `sockets` table.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::UdpLite => "udplite",
+            Proto::Raw => "raw",
+        }
+    }
+
+    /// The Proto column text.
+    pub fn label(self, v6: bool) -> &'static str {
+        match (self, v6) {
+            (Proto::Tcp, false) => "tcp",
+            (Proto::Tcp, true) => "tcp6",
+            (Proto::Udp, false) => "udp",
+            (Proto::Udp, true) => "udp6",
+            (Proto::UdpLite, false) => "udpl",
+            (Proto::UdpLite, true) => "udpl6",
+            (Proto::Raw, false) => "raw",
+            (Proto::Raw, true) => "raw6",
+        }
+    }
+
+    fn services(self) -> ServProto {
+        match self {
+            Proto::Tcp => ServProto::Tcp,
+            Proto::Udp | Proto::UdpLite => ServProto::Udp,
+            Proto::Raw => ServProto::Raw,
+        }
+    }
+}
+
+/// Kernel TCP state names, indexed by state number (also used by UDP, raw and UNIX rows).
+pub const TCP_STATES: [&str; 12] = [
+    "",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+];
+
+/// The kernel state number of a state name of the `sockets` table (0 when unknown).
+pub fn state_number(name: &str) -> u8 {
+    TCP_STATES
+        .iter()
+        .position(|s| !s.is_empty() && *s == name)
+        .map_or(0, |i| i as u8)
+}
+
+/// One Internet socket, as netstat sees it in `/proc/net/{tcp,udp,udplite,raw}{,6}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InetRow {
+    /// Protocol.
+    pub proto: Proto,
+    /// From the IPv6 file (`tcp6`, ...).
+    pub v6: bool,
+    /// Kernel state number (TCP numbering).
+    pub state: u8,
+    /// Receive queue.
+    pub recv_q: u64,
+    /// Send queue.
+    pub send_q: u64,
+    /// Local address (IPv4-mapped form for IPv4 peers of IPv6 sockets).
+    pub local: IpAddr,
+    /// Local port (raw: IP protocol number).
+    pub local_port: u16,
+    /// Remote address.
+    pub remote: IpAddr,
+    /// Remote port.
+    pub remote_port: u16,
+    /// Owner uid.
+    pub uid: u32,
+    /// Inode.
+    pub inode: u64,
+    /// Timer kind: 0 off, 1 on (retransmit), 2 keepalive, 3 timewait, 4 probe.
+    pub timer: u8,
+    /// Time until the timer fires, in milliseconds.
+    pub expires_ms: u64,
+    /// Retransmissions (`retrnsmt`).
+    pub retransmits: u64,
+    /// Unanswered probes (`timeout` column).
+    pub probes: u64,
+    /// Owning process, if known.
+    pub pid: Option<u32>,
+}
+
+impl InetRow {
+    /// netstat's listening rule: TCP by remote port 0, the others by an all-zero remote address.
+    pub fn is_listening(&self) -> bool {
+        match self.proto {
+            Proto::Tcp => self.remote_port == 0,
+            _ => names::is_unspecified(&self.remote),
+        }
+    }
+
+    /// The State column text.
+    pub fn state_text(&self) -> String {
+        match self.proto {
+            Proto::Tcp => match self.state {
+                0 => String::new(),
+                s if (s as usize) < TCP_STATES.len() => TCP_STATES[s as usize].to_string(),
+                _ => "UNKNOWN".to_string(),
+            },
+            Proto::Udp | Proto::UdpLite => match self.state {
+                1 => "ESTABLISHED".to_string(),
+                7 => String::new(),
+                _ => "UNKNOWN".to_string(),
+            },
+            Proto::Raw => self.state.to_string(),
+        }
+    }
+
+    /// The `-o` Timer text.
+    pub fn timer_text(&self) -> String {
+        let ticks = self.expires_ms / 10;
+        let secs = format!("{}.{:02}", ticks / 100, ticks % 100);
+        match self.proto {
+            Proto::Tcp => {
+                let (r, t) = (self.retransmits, self.probes);
+                match self.timer {
+                    0 => format!("off (0.00/{r}/{t})"),
+                    1 => format!("on ({secs}/{r}/{t})"),
+                    2 => format!("keepalive ({secs}/{r}/{t})"),
+                    3 => format!("timewait ({secs}/{r}/{t})"),
+                    4 => format!("probe ({secs}/{r}/{t})"),
+                    n => format!("unkn-{n} ({secs}/{r}/{t})"),
+                }
+            }
+            _ => {
+                let t = self.probes;
+                match self.timer {
+                    0 => format!("off (0.00/0/{t})"),
+                    n @ (1 | 2) => format!("on{n} ({secs}/0/{t})"),
+                    n => format!("unkn-{n} ({secs}/0/{t})"),
+                }
+            }
+        }
+    }
+}
+
+/// Which optional columns a listing prints, and how names are shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// `-e`: User and Inode.
+    pub extend: bool,
+    /// `-p`: PID/Program name.
+    pub programs: bool,
+    /// `-o`: Timer.
+    pub timers: bool,
+    /// `-W`: never truncate addresses.
+    pub wide: bool,
+    /// Numeric hosts.
+    pub numeric_hosts: bool,
+    /// Numeric ports.
+    pub numeric_ports: bool,
+    /// Numeric users.
+    pub numeric_users: bool,
+}
+
+/// The name lookups a listing uses, shared across sections and `-c` passes.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Host names.
+    pub hosts: Resolver,
+    /// Port and protocol names.
+    pub services: Services,
+    /// User names.
+    pub users: Users,
+}
+
+/// The Internet column header line (with its newline).
+pub fn header(layout: &Layout) -> String {
+    let mut s = String::from(
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State      ",
+    );
+    if layout.extend {
+        s.push_str(" User       Inode     ");
+    }
+    if layout.programs {
+        s.push_str(" PID/Program name    ");
+    }
+    if layout.timers {
+        s.push_str(" Timer");
+    }
+    s.push('\n');
+    s
+}
+
+/// Appends `s` left-justified to `width` bytes (never truncated).
+pub fn pad_left(buf: &mut String, s: &str, width: usize) {
+    buf.push_str(s);
+    for _ in s.len()..width {
+        buf.push(' ');
+    }
+}
+
+/// Appends `s` right-justified to `width` bytes.
+pub fn pad_right(buf: &mut String, s: &str, width: usize) {
+    for _ in s.len()..width {
+        buf.push(' ');
+    }
+    buf.push_str(s);
+}
+
+/// The `-p` text: `pid/program` cut to 19 bytes; `-` when no process is known. `argv0` is the
+/// first string of the process's command line (its base name is used when it is a path).
+pub fn program_text(pid: Option<u32>, argv0: Option<&str>) -> String {
+    let Some(pid) = pid else {
+        return "-".to_string();
+    };
+    let argv0 = argv0.unwrap_or("");
+    let prog = if argv0.starts_with('/') {
+        argv0.rsplit('/').next().unwrap_or("")
+    } else {
+        argv0
+    };
+    let full = format!("{pid}/{prog}");
+    names::cut(&full, 19).to_string()
+}
+
+/// Formats one row (with its newline) into `buf`. `prog` is the `-p` text when wanted.
+pub fn format_row(buf: &mut String, row: &InetRow, layout: &Layout, names: &mut Names, prog: &str) {
+    let sp = row.proto.services();
+    let local = address(names, &row.local, row.local_port, sp, layout);
+    let remote = address(names, &row.remote, row.remote_port, sp, layout);
+    let label = row.proto.label(row.v6);
+    match row.proto {
+        Proto::Tcp => {
+            pad_left(buf, label, 4);
+            buf.push_str("  ");
+        }
+        _ => {
+            pad_left(buf, label, 5);
+            buf.push(' ');
+        }
+    }
+    pad_right(buf, &row.recv_q.to_string(), 6);
+    buf.push(' ');
+    pad_right(buf, &row.send_q.to_string(), 6);
+    buf.push(' ');
+    pad_left(buf, &local, 23);
+    buf.push(' ');
+    pad_left(buf, &remote, 23);
+    buf.push(' ');
+    pad_left(buf, &row.state_text(), 11);
+    if layout.extend {
+        buf.push(' ');
+        pad_left(buf, &names.users.text(row.uid, layout.numeric_users), 10);
+        buf.push(' ');
+        pad_left(buf, &row.inode.to_string(), 10);
+    }
+    if layout.programs {
+        buf.push(' ');
+        pad_left(buf, prog, 20);
+    }
+    if layout.timers {
+        buf.push(' ');
+        buf.push_str(&row.timer_text());
+    }
+    buf.push('\n');
+}
+
+fn address(names: &mut Names, ip: &IpAddr, port: u16, sp: ServProto, layout: &Layout) -> String {
+    let host = names.hosts.host_text(ip, layout.numeric_hosts);
+    let port = names.services.port_text(sp, port, layout.numeric_ports);
+    names::join_host_port(&host, &port, layout.wide)
+}
+
+/// Column positions of the `sockets` table that the listing reads (missing ones read as null).
+#[derive(Debug, Clone, Default)]
+pub struct Cols {
+    proto: Option<usize>,
+    family: Option<usize>,
+    state: Option<usize>,
+    recv_q: Option<usize>,
+    send_q: Option<usize>,
+    local_addr: Option<usize>,
+    local_port: Option<usize>,
+    remote_addr: Option<usize>,
+    remote_port: Option<usize>,
+    uid: Option<usize>,
+    inode: Option<usize>,
+    pid: Option<usize>,
+    timer: Option<usize>,
+    timer_expires_ms: Option<usize>,
+    retransmits: Option<usize>,
+    probes: Option<usize>,
+}
+
+/// The `sockets` columns an Internet listing needs for `layout`.
+pub fn wanted_columns(layout: &Layout) -> Vec<&'static str> {
+    let mut c = vec![
+        "proto",
+        "family",
+        "state",
+        "recv_q",
+        "send_q",
+        "local_addr",
+        "local_port",
+        "remote_addr",
+        "remote_port",
+    ];
+    if layout.extend {
+        c.extend(["uid", "inode"]);
+    }
+    if layout.programs {
+        c.push("pid");
+    }
+    if layout.timers {
+        c.extend(["timer", "timer_expires_ms", "retransmits", "probes"]);
+    }
+    c
+}
+
+impl Cols {
+    /// Finds the columns in `t`.
+    pub fn of(t: &Table) -> Cols {
+        let f = |n: &str| t.column_index(n);
+        Cols {
+            proto: f("proto"),
+            family: f("family"),
+            state: f("state"),
+            recv_q: f("recv_q"),
+            send_q: f("send_q"),
+            local_addr: f("local_addr"),
+            local_port: f("local_port"),
+            remote_addr: f("remote_addr"),
+            remote_port: f("remote_port"),
+            uid: f("uid"),
+            inode: f("inode"),
+            pid: f("pid"),
+            timer: f("timer"),
+            timer_expires_ms: f("timer_expires_ms"),
+            retransmits: f("retransmits"),
+            probes: f("probes"),
+        }
+    }
+
+    /// The protocol and family of a row (`None` for rows that are not Internet sockets).
+    pub fn kind(&self, row: &[Value]) -> Option<(Proto, bool)> {
+        let proto = match cell(row, self.proto).as_str()? {
+            "tcp" => Proto::Tcp,
+            "udp" => Proto::Udp,
+            "udplite" => Proto::UdpLite,
+            "raw" => Proto::Raw,
+            _ => return None,
+        };
+        let v6 = match cell(row, self.family).as_str()? {
+            "inet" => false,
+            "inet6" => true,
+            _ => return None,
+        };
+        Some((proto, v6))
+    }
+
+    /// Reads an Internet row; `None` when the row is not one.
+    pub fn read(&self, row: &[Value]) -> Option<InetRow> {
+        let (proto, v6) = self.kind(row)?;
+        let state = cell(row, self.state).as_str().map_or(0, state_number);
+        let addr = |i| {
+            let ip = cell(row, i).as_ip().unwrap_or(if v6 {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            });
+            match (ip, v6) {
+                (IpAddr::V4(a), true) => IpAddr::V6(a.to_ipv6_mapped()),
+                _ => ip,
+            }
+        };
+        let num = |i| cell(row, i).as_int().unwrap_or(0).max(0) as u64;
+        let mut send_q = num(self.send_q);
+        if proto == Proto::Tcp && state == 10 {
+            // /proc/net/tcp reports 0; sock_diag reports the listen backlog limit.
+            send_q = 0;
+        }
+        let timer = match cell(row, self.timer).as_str() {
+            Some("on") => 1,
+            Some("keepalive") => 2,
+            Some("timewait") => 3,
+            Some("probe") => 4,
+            _ => 0,
+        };
+        Some(InetRow {
+            proto,
+            v6,
+            state,
+            recv_q: num(self.recv_q),
+            send_q,
+            local: addr(self.local_addr),
+            local_port: num(self.local_port) as u16,
+            remote: addr(self.remote_addr),
+            remote_port: num(self.remote_port) as u16,
+            uid: num(self.uid) as u32,
+            inode: num(self.inode),
+            timer,
+            expires_ms: num(self.timer_expires_ms),
+            retransmits: num(self.retransmits),
+            probes: num(self.probes),
+            pid: cell(row, self.pid)
+                .as_int()
+                .and_then(|p| u32::try_from(p).ok()),
+        })
+    }
+}
+
+/// The cell at `i`, or null.
+pub fn cell(row: &[Value], i: Option<usize>) -> &Value {
+    static NULL: Value = Value::Null;
+    i.and_then(|i| row.get(i)).unwrap_or(&NULL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        proto: Proto,
+        v6: bool,
+        state: u8,
+        local: &str,
+        lp: u16,
+        remote: &str,
+        rp: u16,
+    ) -> InetRow {
+        InetRow {
+            proto,
+            v6,
+            state,
+            recv_q: 0,
+            send_q: 0,
+            local: local.parse().unwrap(),
+            local_port: lp,
+            remote: remote.parse().unwrap(),
+            remote_port: rp,
+            uid: 0,
+            inode: 0,
+            timer: 0,
+            expires_ms: 0,
+            retransmits: 0,
+            probes: 0,
+            pid: None,
+        }
+    }
+
+    fn numeric() -> Layout {
+        Layout {
+            numeric_hosts: true,
+            numeric_ports: true,
+            numeric_users: true,
+            ..Layout::default()
+        }
+    }
+
+    fn text(r: &InetRow, layout: &Layout, prog: &str) -> String {
+        let mut names = Names {
+            hosts: Resolver::new(std::time::Duration::ZERO),
+            services: Services::parse(
+                "http-alt 8080/tcp\nssh 22/tcp\n",
+                "icmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
+            ),
+            users: Users::default(),
+        };
+        let mut s = String::new();
+        format_row(&mut s, r, layout, &mut names, prog);
+        s
+    }
+
+    #[test]
+    fn spec_sample_rows() {
+        let mut r = row(Proto::Tcp, false, 10, "127.0.0.1", 8080, "0.0.0.0", 0);
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "tcp        0      0 127.0.0.1:8080          0.0.0.0:*               LISTEN     \n"
+        );
+        r.state = 1;
+        r.remote_port = 60758;
+        r.remote = "127.0.0.1".parse().unwrap();
+        r.recv_q = 1234;
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "tcp     1234      0 127.0.0.1:8080          127.0.0.1:60758         ESTABLISHED\n"
+        );
+        let r = row(Proto::Tcp, true, 10, "::1", 9090, "::", 0);
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "tcp6       0      0 ::1:9090                :::*                    LISTEN     \n"
+        );
+        let sym = Layout::default();
+        assert_eq!(
+            text(&r, &sym, ""),
+            "tcp6       0      0 ::1:9090                [::]:*                  LISTEN     \n"
+        );
+        let r = row(
+            Proto::Tcp,
+            true,
+            1,
+            "::ffff:127.0.0.1",
+            60778,
+            "::ffff:127.0.0.1",
+            8080,
+        );
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "tcp6       0      0 127.0.0.1:60778         127.0.0.1:8080          ESTABLISHED\n"
+        );
+        let mut r = row(Proto::Udp, false, 7, "127.0.0.1", 5353, "0.0.0.0", 0);
+        r.recv_q = 832;
+        let l = Layout {
+            programs: true,
+            ..numeric()
+        };
+        assert_eq!(
+            text(&r, &l, &program_text(Some(24838), Some("python3"))),
+            "udp      832      0 127.0.0.1:5353          0.0.0.0:*                           24838/python3       \n"
+        );
+        let r = row(Proto::Raw, true, 7, "::1", 58, "::", 0);
+        assert_eq!(
+            text(&r, &sym, ""),
+            "raw6       0      0 ::1:ipv6-icmp           [::]:*                  7          \n"
+        );
+        let r = row(Proto::UdpLite, false, 7, "0.0.0.0", 7777, "0.0.0.0", 0);
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "udpl       0      0 0.0.0.0:7777            0.0.0.0:*                          \n"
+        );
+    }
+
+    #[test]
+    fn synthetic_truncation_and_timers() {
+        let mut r = row(
+            Proto::Tcp,
+            false,
+            1,
+            "192.168.100.200",
+            65535,
+            "10.20.30.40",
+            443,
+        );
+        r.inode = 1001;
+        r.timer = 1;
+        r.expires_ms = 3000;
+        r.retransmits = 2;
+        r.probes = 5;
+        let l = Layout {
+            extend: true,
+            timers: true,
+            ..numeric()
+        };
+        assert_eq!(
+            text(&r, &l, ""),
+            "tcp        0      0 192.168.100.200:65535   10.20.30.40:443         ESTABLISHED 0          1001       on (3.00/2/5)\n"
+        );
+        let mut r = row(Proto::Tcp, false, 2, "10.0.0.5", 1236, "10.0.0.6", 80);
+        r.recv_q = 7_654_321;
+        r.send_q = 1_234_567;
+        assert_eq!(
+            text(&r, &numeric(), ""),
+            "tcp   7654321 1234567 10.0.0.5:1236           10.0.0.6:80             SYN_SENT   \n"
+        );
+        let r = row(
+            Proto::Tcp,
+            true,
+            1,
+            "2001:db8:1234:5678:9abc:def0:1234:5678",
+            8080,
+            "2001:db8::1",
+            50000,
+        );
+        assert_eq!(
+            text(&r, &Layout::default(), ""),
+            "tcp6       0      0 2001:db8:1234::http-alt 2001:db8::1:50000       ESTABLISHED\n"
+        );
+        assert_eq!(
+            text(
+                &r,
+                &Layout {
+                    wide: true,
+                    ..Layout::default()
+                },
+                ""
+            ),
+            "tcp6       0      0 2001:db8:1234:5678:9abc:def0:1234:5678:http-alt 2001:db8::1:50000       ESTABLISHED\n"
+        );
+        let mut r = row(Proto::Tcp, false, 8, "10.0.0.5", 1235, "10.0.0.6", 80);
+        r.timer = 7;
+        r.expires_ms = 2500;
+        assert_eq!(r.timer_text(), "unkn-7 (2.50/0/0)");
+        r.timer = 2;
+        r.expires_ms = 7_194_119;
+        assert_eq!(r.timer_text(), "keepalive (7194.11/0/0)");
+        r.timer = 0;
+        assert_eq!(r.timer_text(), "off (0.00/0/0)");
+        let mut u = row(Proto::Udp, false, 0, "10.0.0.5", 5001, "0.0.0.0", 0);
+        u.timer = 2;
+        u.expires_ms = 500;
+        assert_eq!(
+            (u.state_text().as_str(), u.timer_text().as_str()),
+            ("UNKNOWN", "on2 (0.50/0/0)")
+        );
+    }
+
+    #[test]
+    fn listening_rules_and_program_text() {
+        assert!(row(Proto::Tcp, false, 10, "0.0.0.0", 22, "1.2.3.4", 0).is_listening());
+        assert!(!row(Proto::Udp, false, 7, "0.0.0.0", 22, "1.2.3.4", 0).is_listening());
+        assert!(row(Proto::Udp, false, 7, "0.0.0.0", 22, "0.0.0.0", 53).is_listening());
+        assert_eq!(
+            program_text(Some(20869), Some("my server: worker")),
+            "20869/my server: wo"
+        );
+        assert_eq!(program_text(Some(7), Some("/usr/bin/python3")), "7/python3");
+        assert_eq!(program_text(Some(7), None), "7/");
+        assert_eq!(program_text(None, None), "-");
+        assert_eq!(
+            header(&Layout {
+                extend: true,
+                timers: true,
+                ..Layout::default()
+            }),
+            "Proto Recv-Q Send-Q Local Address           Foreign Address         State       User       Inode      Timer\n"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Whether other processes' open files can be inspected: netstat `-p` warns when some
+//! `/proc/PID/fd` directory is not readable (a non-root user), and words the warning by
+//! whether any socket could be attributed at all.
+
+use std::os::unix::fs::MetadataExt;
+
+/// The outcome of a scan of `/proc/*/fd`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FdAccess {
+    /// Some fd directory was refused (EACCES).
+    pub denied: bool,
+    /// Some readable fd was a socket.
+    pub sockets_seen: bool,
+    /// The effective uid (owner of `/proc/self`).
+    pub euid: u32,
+}
+
+/// Scans `/proc`; root is never refused, so the scan is skipped for uid 0.
+pub fn fd_access() -> FdAccess {
+    let euid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let mut acc = FdAccess {
+        euid,
+        ..FdAccess::default()
+    };
+    if euid == 0 {
+        return acc;
+    }
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return acc;
+    };
+    for p in procs.flatten() {
+        let name = p.file_name();
+        if !name
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            continue;
+        }
+        match std::fs::read_dir(p.path().join("fd")) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => acc.denied = true,
+            Err(_) => {}
+            Ok(fds) => {
+                if acc.sockets_seen {
+                    continue;
+                }
+                for fd in fds.flatten() {
+                    if std::fs::read_link(fd.path())
+                        .is_ok_and(|l| l.to_str().is_some_and(|s| s.starts_with("socket:[")))
+                    {
+                        acc.sockets_seen = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    acc
+}
