@@ -44,6 +44,9 @@ pub struct Closure {
     pub params: Vec<String>,
     /// The body, when it is one expression statement.
     pub body: Option<Node>,
+    /// The keys, in source order, of the object map literal the body ends with (its only
+    /// expression, or the last statement of a longer body); empty when it ends otherwise.
+    pub result_keys: Vec<String>,
 }
 
 /// Every anonymous function (closure) of `ast`, by its internal name.
@@ -54,7 +57,12 @@ pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
             continue;
         }
         let name = def.name.to_string();
-        let only = ast.clone_functions_only_filtered(|_, _, _, n, _| n == name);
+        // An AST holding only this function, so the walk sees only its body
+        // (`clone_functions_only_filtered` keeps every script function, which mixed the
+        // bodies of all closures of a script together).
+        let mut lib = rhai::Module::new();
+        lib.set_script_fn(def.clone());
+        let only = rhai::AST::new(std::iter::empty(), lib);
         let mut top: Vec<Node> = Vec::new();
         only.walk(&mut |path: &[ASTNode]| {
             if let [ASTNode::Stmt(s)] = path {
@@ -62,9 +70,20 @@ pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
             }
             true
         });
+        let result_keys = match top.last() {
+            Some(Node::Map(keys)) => keys.clone(),
+            _ => Vec::new(),
+        };
         let body = if top.len() == 1 { top.pop() } else { None };
         let params = def.params.iter().map(ToString::to_string).collect();
-        out.insert(name, Closure { params, body });
+        out.insert(
+            name,
+            Closure {
+                params,
+                body,
+                result_keys,
+            },
+        );
     }
     out
 }
@@ -203,10 +222,53 @@ mod tests {
         );
         let n = body(r#"let f = |s| #{ zeta: s.a, alpha: 1 };"#);
         assert_eq!(n, Node::Map(vec!["zeta".into(), "alpha".into()]));
-        let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTAB"];"#);
+        let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTABLISHED"];"#);
         let Node::Call(name, args) = n else { panic!() };
         assert_eq!(name, "contains");
         assert!(matches!(&args[0], Node::Array(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn a_longer_body_ending_in_a_map_literal_keeps_its_key_order() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile("let f = |s| { let x = s.a + 1; #{ zeta: x, alpha: s.b } };")
+            .unwrap();
+        let c = closures(&ast).into_values().next().unwrap();
+        assert_eq!(c.body, None);
+        assert_eq!(c.result_keys, ["zeta", "alpha"]);
+        let ast = engine.compile("let f = |s| { let x = 1; x };").unwrap();
+        assert!(
+            closures(&ast)
+                .into_values()
+                .next()
+                .unwrap()
+                .result_keys
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_closure_of_a_script_has_its_own_body() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile("t.where(|p| p.pid < 0).map(|p| #{ zeta: p.pid, alpha: 1 })")
+            .unwrap();
+        let all = closures(&ast);
+        assert_eq!(all.len(), 2);
+        let bodies: Vec<&Closure> = all.values().collect();
+        assert!(
+            bodies
+                .iter()
+                .any(|c| matches!(&c.body, Some(Node::Call(op, _)) if op == "<")),
+            "{all:?}"
+        );
+        assert!(
+            bodies
+                .iter()
+                .any(|c| c.result_keys == ["zeta", "alpha"] && c.body.is_some()),
+            "{all:?}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod support;
 
 mod book;
 mod cli;
+mod diag_scripts;
 mod netstat_bsd;
 mod netstat_linux;
 mod netstat_modes;

@@ -14,6 +14,7 @@ pub mod processes;
 mod procfd;
 mod routes;
 pub mod rtnames;
+pub mod services;
 pub mod slab;
 pub mod snmp;
 pub mod sock_diag;
