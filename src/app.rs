@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
 use crate::render::{self, Format, RenderOpts};
 use crate::snapshot;
-use crate::tables::{self, Request, TABLES};
+use crate::tables::{self, Request};
 
 /// Runs netpry with `args` (including the program name) and returns the exit status.
 pub fn main(args: Vec<OsString>) -> u8 {
@@ -129,27 +129,10 @@ fn run(cli: Cli) -> Result<u8> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match command {
         Command::Repl => {} // handled above
-        Command::Tables => {
-            let mut t = Table::new(
-                "tables",
-                vec![
-                    Column::new("name", Type::Str, "Table name"),
-                    Column::new("columns", Type::Int, "Number of columns"),
-                    Column::new("description", Type::Str, "What the table holds"),
-                ],
-            );
-            for def in TABLES {
-                t.push([
-                    Value::str(def.name),
-                    Value::int((def.columns)().len()),
-                    Value::str(def.doc),
-                ]);
-            }
-            render::render(&t, &opts, &mut out)?;
-        }
+        Command::Tables => render::render(&tables::listing(), &opts, &mut out)?,
         Command::Schema { name } => {
             let def = tables::lookup(&name)?;
-            render::render(&schema_table(def), &opts, &mut out)?;
+            render::render(&def.schema_table(), &opts, &mut out)?;
         }
         Command::Table { name, columns } => {
             let cat = catalog(cli.snapshot.as_deref())?;
@@ -233,26 +216,6 @@ fn run(cli: Cli) -> Result<u8> {
     }
     out.flush().map_err(Error::Output)?;
     Ok(0)
-}
-
-/// The schema of a table as a table (name, type, description).
-pub fn schema_table(def: &tables::TableDef) -> Table {
-    let mut t = Table::new(
-        def.name,
-        vec![
-            Column::new("column", Type::Str, "Column name"),
-            Column::new("type", Type::Str, "Value type"),
-            Column::new("description", Type::Str, "What the column holds"),
-        ],
-    );
-    for c in (def.columns)() {
-        t.push([
-            Value::str(&c.name),
-            Value::str(c.ty.name()),
-            Value::str(&c.doc),
-        ]);
-    }
-    t
 }
 
 /// Runs a script (from `-e`, a file, or the saved scripts) and prints its result; the exit

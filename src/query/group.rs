@@ -1,5 +1,5 @@
-//! Grouping: `distinct` values of a column, and `group_by` a key column with one aggregate
-//! (count, sum, min, max). Groups come out sorted by key.
+//! Grouping: `distinct` values of a column, and `group_by` one or more key columns with one
+//! aggregate (count, sum, min, max). Groups come out sorted by key.
 
 use std::collections::BTreeMap;
 
@@ -35,9 +35,13 @@ pub fn distinct(table: &Table, column: &str) -> Result<Table> {
     Ok(out)
 }
 
-/// One row per distinct value of `key` (sorted), with the key and the aggregate.
-pub fn group_by(table: &Table, key: &str, agg: Aggregate<'_>) -> Result<Table> {
-    let k = column_index(table, key)?;
+/// One row per distinct combination of the `keys` columns (sorted, the first key deciding
+/// first), with the keys and the aggregate.
+pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) -> Result<Table> {
+    let keys: Vec<usize> = keys
+        .iter()
+        .map(|k| column_index(table, k.as_ref()))
+        .collect::<Result<_>>()?;
     let (target, name, ty) = match agg {
         Aggregate::Count => (None, "count".to_string(), Type::Int),
         Aggregate::Sum(c) => {
@@ -62,9 +66,10 @@ pub fn group_by(table: &Table, key: &str, agg: Aggregate<'_>) -> Result<Table> {
             (Some(i), format!("{prefix}_{c}"), table.columns()[i].ty)
         }
     };
-    let mut groups: BTreeMap<&Value, Value> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<&Value>, Value> = BTreeMap::new();
     for row in table.rows() {
-        let acc = groups.entry(&row[k]).or_insert_with(|| match agg {
+        let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
+        let acc = groups.entry(key).or_insert_with(|| match agg {
             Aggregate::Count => Value::Int(0),
             Aggregate::Sum(_) if ty == Type::Float => Value::Float(0.0),
             Aggregate::Sum(_) => Value::Int(0),
@@ -83,10 +88,11 @@ pub fn group_by(table: &Table, key: &str, agg: Aggregate<'_>) -> Result<Table> {
             (Aggregate::Count, a, _) => a.clone(),
         };
     }
-    let schema = vec![table.columns()[k].clone(), Column::computed(name, ty)];
+    let mut schema: Vec<Column> = keys.iter().map(|&k| table.columns()[k].clone()).collect();
+    schema.push(Column::computed(name, ty));
     let mut out = Table::with_capacity(table.name().to_string(), schema, groups.len());
     for (key, acc) in groups {
-        out.push([key.clone(), acc]);
+        out.push(key.into_iter().cloned().chain([acc]));
     }
     Ok(out)
 }
@@ -115,7 +121,7 @@ mod tests {
 
     #[test]
     fn counts_per_key_sorted() {
-        let t = group_by(&socks(), "state", Aggregate::Count).unwrap();
+        let t = group_by(&socks(), &["state"], Aggregate::Count).unwrap();
         assert_eq!(t.columns()[1].name, "count");
         assert_eq!(
             pairs(&t),
@@ -129,18 +135,18 @@ mod tests {
 
     #[test]
     fn sum_min_max_skip_nulls() {
-        let s = group_by(&socks(), "proto", Aggregate::Sum("pid")).unwrap();
+        let s = group_by(&socks(), &["proto"], Aggregate::Sum("pid")).unwrap();
         assert_eq!(s.columns()[1].name, "sum_pid");
         assert_eq!(
             pairs(&s),
             [("tcp".into(), "40".into()), ("udp".into(), "0".into())]
         );
-        let mn = group_by(&socks(), "proto", Aggregate::Min("remote_addr")).unwrap();
+        let mn = group_by(&socks(), &["proto"], Aggregate::Min("remote_addr")).unwrap();
         assert_eq!(
             pairs(&mn),
             [("tcp".into(), "10.0.0.9".into()), ("udp".into(), "".into())]
         );
-        let mx = group_by(&socks(), "proto", Aggregate::Max("local_port")).unwrap();
+        let mx = group_by(&socks(), &["proto"], Aggregate::Max("local_port")).unwrap();
         assert_eq!(
             pairs(&mx),
             [("tcp".into(), "443".into()), ("udp".into(), "53".into())]
@@ -148,15 +154,35 @@ mod tests {
     }
 
     #[test]
+    fn several_keys_group_by_their_combination() {
+        let t = group_by(&socks(), &["proto", "local_port"], Aggregate::Count).unwrap();
+        let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(names, ["proto", "local_port", "count"]);
+        let rows: Vec<String> = t
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(rows, ["tcp 22 2", "tcp 443 1", "udp 53 1"]);
+        let t = group_by(&socks(), &["proto", "pid"], Aggregate::Max("local_port")).unwrap();
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.columns()[2].name, "max_local_port");
+    }
+
+    #[test]
     fn sum_of_text_is_an_error() {
-        let e = group_by(&socks(), "proto", Aggregate::Sum("state"))
+        let e = group_by(&socks(), &["proto"], Aggregate::Sum("state"))
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
             "sum: column 'state' of sockets holds str values, not numbers"
         );
-        let e = group_by(&socks(), "prot", Aggregate::Count)
+        let e = group_by(&socks(), &["prot"], Aggregate::Count)
             .unwrap_err()
             .to_string();
         assert_eq!(e, "no column 'prot' in sockets; did you mean 'proto'?");

@@ -21,7 +21,12 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
         b.push_record(row.iter().map(|v| v.to_string()));
     }
     let mut t = b.build();
-    t.with(Style::sharp());
+    if table.is_empty() {
+        // A header-only table: no header separator, or the box would be left open.
+        t.with(Style::sharp().remove_horizontals());
+    } else {
+        t.with(Style::sharp());
+    }
     for (i, c) in table.columns().iter().enumerate() {
         if matches!(c.ty, Type::Int | Type::Float) {
             t.with(Modify::new(Columns::one(i)).with(Alignment::right()));
@@ -82,6 +87,16 @@ mod tests {
         write_table(&sample(), Some(20), &mut buf).unwrap();
         let s = String::from_utf8(buf).unwrap();
         assert!(s.lines().all(|l| l.chars().count() <= 20), "{s}");
+    }
+
+    #[test]
+    fn an_empty_table_is_a_closed_box() {
+        let mut t = sample();
+        t.retain(|_| false);
+        let mut buf = Vec::new();
+        write_table(&t, None, &mut buf).unwrap();
+        let s = String::from_utf8(buf).unwrap();
+        assert_eq!(s, "┌──────┬─────┐\n│ name │ mtu │\n└──────┴─────┘\n");
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use super::Session;
 use super::explain;
-use crate::model::{Column, Table, Type, Value};
 use crate::render::Format;
 use crate::tables::{self, TABLES};
 
@@ -113,11 +112,11 @@ pub fn run(session: &mut Session, line: &str) -> Next {
     let arg = words.first().map(String::as_str);
     match name.as_str() {
         ".help" | ".h" | ".?" => session.show(&help(session, arg)),
-        ".tables" => session.show_table(&tables_table()),
+        ".tables" => session.show_table(&crate::tables::listing()),
         ".schema" => match arg {
             None => session.error("usage: .schema TABLE (tables: see .tables)"),
             Some(t) => match tables::lookup(t) {
-                Ok(def) => session.show_table(&crate::app::schema_table(def)),
+                Ok(def) => session.show_table(&def.schema_table()),
                 Err(e) => session.error(&e.to_string()),
             },
         },
@@ -249,26 +248,6 @@ fn format_name(f: Format) -> &'static str {
         Format::Csv => "csv",
         Format::Plain => "plain",
     }
-}
-
-/// The table list: name, number of columns, description.
-pub fn tables_table() -> Table {
-    let mut t = Table::new(
-        "tables",
-        vec![
-            Column::new("name", Type::Str, "Table name"),
-            Column::new("columns", Type::Int, "Number of columns"),
-            Column::new("description", Type::Str, "What the table holds"),
-        ],
-    );
-    for def in TABLES {
-        t.push([
-            Value::str(def.name),
-            Value::int((def.columns)().len()),
-            Value::str(def.doc),
-        ]);
-    }
-    t
 }
 
 /// The text of `.help` and `.help TOPIC`.

@@ -225,11 +225,17 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn(
         "group_by",
         |t: &mut TableRef, col: &str| -> RhaiResultOf<Grouping> {
-            rt(query::column_index(&t.0, col))?;
-            Ok(Grouping {
-                table: Arc::clone(&t.0),
-                key: col.to_string(),
-            })
+            grouping(t, vec![col.to_string()])
+        },
+    );
+    engine.register_fn(
+        "group_by",
+        |t: &mut TableRef, cols: Array| -> RhaiResultOf<Grouping> {
+            let keys = names("group_by", &cols)?;
+            if keys.is_empty() {
+                return rt_err("group_by: name at least one column");
+            }
+            grouping(t, keys)
         },
     );
     for (name, kind) in [("join", JoinKind::Inner), ("left_join", JoinKind::Left)] {
@@ -250,8 +256,19 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     );
 }
 
+/// A grouping of `t` by `keys`, the names checked now so that a typo is reported where it is.
+fn grouping(t: &TableRef, keys: Vec<String>) -> RhaiResultOf<Grouping> {
+    for k in &keys {
+        rt(query::column_index(&t.0, k))?;
+    }
+    Ok(Grouping {
+        table: Arc::clone(&t.0),
+        keys,
+    })
+}
+
 fn register_grouping(engine: &mut Engine) {
-    let agg = |g: &Grouping, a: Aggregate<'_>| wrap(query::group_by(&g.table, &g.key, a));
+    let agg = |g: &Grouping, a: Aggregate<'_>| wrap(query::group_by(&g.table, &g.keys, a));
     engine.register_fn("count", move |g: &mut Grouping| agg(g, Aggregate::Count));
     engine.register_fn("sum", move |g: &mut Grouping, col: &str| {
         agg(g, Aggregate::Sum(col))
@@ -333,17 +350,14 @@ fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiRes
 }
 
 /// `table.map(|row| #{...})`: a new table with one row per row, columns in the order the map
-/// literal names them.
+/// literal the closure ends with names them (it may compute values in statements before it).
 fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
-    let mut columns: Vec<String> = match ctx
+    let mut columns: Vec<String> = ctx
         .closures
         .borrow()
         .get(f.fn_name())
-        .and_then(|c| c.body.clone())
-    {
-        Some(super::closure::Node::Map(keys)) => keys,
-        _ => Vec::new(),
-    };
+        .map(|c| c.result_keys.clone())
+        .unwrap_or_default();
     let mut maps = Vec::with_capacity(t.0.len());
     for index in 0..t.0.len() {
         let row = Dynamic::from(Row {

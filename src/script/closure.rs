@@ -44,92 +44,48 @@ pub struct Closure {
     pub params: Vec<String>,
     /// The body, when it is one expression statement.
     pub body: Option<Node>,
+    /// The keys, in source order, of the object map literal the body ends with (its only
+    /// expression, or the last statement of a longer body); empty when it ends otherwise.
+    pub result_keys: Vec<String>,
 }
 
 /// Every anonymous function (closure) of `ast`, by its internal name.
 pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
-    let owners = Owners::of(ast);
-    let mut tops: HashMap<&str, Vec<Node>> = HashMap::new();
-    ast.walk(&mut |path: &[ASTNode]| {
-        if let [ASTNode::Stmt(s)] = path
-            && let Some(owner) = owners.owner(s.position())
-        {
-            tops.entry(owner).or_default().push(stmt_node(s));
-        }
-        true
-    });
     let mut out = HashMap::new();
     for def in ast.iter_fn_def() {
         if !def.name.starts_with("anon$") {
             continue;
         }
-        let mut top = tops.remove(def.name.as_str()).unwrap_or_default();
+        let name = def.name.to_string();
+        // An AST holding only this function, so the walk sees only its body
+        // (`clone_functions_only_filtered` keeps every script function, which mixed the
+        // bodies of all closures of a script together).
+        let mut lib = rhai::Module::new();
+        lib.set_script_fn(def.clone());
+        let only = rhai::AST::new(std::iter::empty(), lib);
+        let mut top: Vec<Node> = Vec::new();
+        only.walk(&mut |path: &[ASTNode]| {
+            if let [ASTNode::Stmt(s)] = path {
+                top.push(stmt_node(s));
+            }
+            true
+        });
+        let result_keys = match top.last() {
+            Some(Node::Map(keys)) => keys.clone(),
+            _ => Vec::new(),
+        };
         let body = if top.len() == 1 { top.pop() } else { None };
         let params = def.params.iter().map(ToString::to_string).collect();
-        out.insert(def.name.to_string(), Closure { params, body });
+        out.insert(
+            name,
+            Closure {
+                params,
+                body,
+                result_keys,
+            },
+        );
     }
     out
-}
-
-/// Which script function each top-level statement of a walk belongs to: the innermost one
-/// whose body spans the statement's position. (Rhai's `clone_functions_only_filtered` keeps
-/// every function of an AST's own module, so functions are told apart by position.)
-pub struct Owners {
-    /// (name, first position, last position) of every function body.
-    spans: Vec<(String, LineCol, LineCol)>,
-}
-
-/// A source position as (line, column).
-type LineCol = (usize, usize);
-
-fn line_col(p: rhai::Position) -> Option<LineCol> {
-    Some((p.line()?, p.position().unwrap_or(0)))
-}
-
-impl Owners {
-    /// The function bodies of `ast`.
-    pub fn of(ast: &rhai::AST) -> Owners {
-        let spans = ast
-            .iter_fn_def()
-            .filter_map(|d| {
-                let start = line_col(d.body.start_position())?;
-                // A one-expression body has no end: it is the statement at its start.
-                let end = line_col(d.body.end_position()).unwrap_or(start);
-                Some((d.name.to_string(), start, end))
-            })
-            .collect();
-        Owners { spans }
-    }
-
-    /// The function holding a statement at `pos` (`None`: the script's main body, or unknown).
-    pub fn owner(&self, pos: rhai::Position) -> Option<&str> {
-        let p = line_col(pos)?;
-        self.spans
-            .iter()
-            .filter(|(_, start, end)| *start <= p && p <= *end)
-            .min_by_key(|(_, start, end)| (end.0 - start.0, end.1.abs_diff(start.1)))
-            .map(|(name, ..)| name.as_str())
-    }
-
-    /// Walks only the statements of function `name` (and everything under them); returns
-    /// the number of its top-level statements seen.
-    pub fn walk_function(
-        &self,
-        ast: &rhai::AST,
-        name: &str,
-        on_node: &mut impl FnMut(&[ASTNode]) -> bool,
-    ) -> usize {
-        let mut inside = false;
-        let mut statements = 0;
-        ast.walk(&mut |path: &[ASTNode]| {
-            if let [top] = path {
-                inside = matches!(top, ASTNode::Stmt(s) if self.owner(s.position()) == Some(name));
-                statements += usize::from(inside);
-            }
-            !inside || on_node(path)
-        });
-        statements
-    }
 }
 
 fn stmt_node(s: &Stmt) -> Node {
@@ -266,38 +222,53 @@ mod tests {
         );
         let n = body(r#"let f = |s| #{ zeta: s.a, alpha: 1 };"#);
         assert_eq!(n, Node::Map(vec!["zeta".into(), "alpha".into()]));
-        let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTAB"];"#);
+        let n = body(r#"let f = |s| s["state"] in ["LISTEN", "ESTABLISHED"];"#);
         let Node::Call(name, args) = n else { panic!() };
         assert_eq!(name, "contains");
         assert!(matches!(&args[0], Node::Array(items) if items.len() == 2));
     }
 
     #[test]
-    fn several_closures_each_get_their_own_body() {
+    fn a_longer_body_ending_in_a_map_literal_keeps_its_key_order() {
         let engine = rhai::Engine::new();
         let ast = engine
-            .compile(
-                r#"fn f(t) { t.where(|r| r.mtu > 1500) }
-                   let a = |s| s.state == "LISTEN";
-                   let b = |s| { let x = 1; s.local_port == x };
-                   f(interfaces()).where(|i| i.name == "lo").count()"#,
-            )
+            .compile("let f = |s| { let x = s.a + 1; #{ zeta: x, alpha: s.b } };")
+            .unwrap();
+        let c = closures(&ast).into_values().next().unwrap();
+        assert_eq!(c.body, None);
+        assert_eq!(c.result_keys, ["zeta", "alpha"]);
+        let ast = engine.compile("let f = |s| { let x = 1; x };").unwrap();
+        assert!(
+            closures(&ast)
+                .into_values()
+                .next()
+                .unwrap()
+                .result_keys
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_closure_of_a_script_has_its_own_body() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile("t.where(|p| p.pid < 0).map(|p| #{ zeta: p.pid, alpha: 1 })")
             .unwrap();
         let all = closures(&ast);
-        assert_eq!(all.len(), 4);
-        let mut bodies: Vec<String> = all.values().map(|c| format!("{:?}", c.body)).collect();
-        bodies.sort();
-        assert_eq!(
-            bodies.iter().filter(|b| *b == "None").count(),
-            1,
-            "{bodies:?}"
+        assert_eq!(all.len(), 2);
+        let bodies: Vec<&Closure> = all.values().collect();
+        assert!(
+            bodies
+                .iter()
+                .any(|c| matches!(&c.body, Some(Node::Call(op, _)) if op == "<")),
+            "{all:?}"
         );
-        for want in ["mtu", "LISTEN", "\"lo\""] {
-            assert!(
-                bodies.iter().any(|b| b.contains(want)),
-                "{want}: {bodies:?}"
-            );
-        }
+        assert!(
+            bodies
+                .iter()
+                .any(|c| c.result_keys == ["zeta", "alpha"] && c.body.is_some()),
+            "{all:?}"
+        );
     }
 
     #[test]

@@ -1,19 +1,19 @@
 //! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
-//! `sleep`, `fail` and `exit_with`.
+//! `sleep`, `fail`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
 
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
 use super::types::{Ip, Row};
 use crate::model::{Column, Table, Type, Value};
+use crate::source::linux::services::{Duplicates, Services};
 use crate::tables::Request;
 
 /// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
@@ -61,6 +61,18 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
         "exit() does not set the exit status: use exit_with(status, message) or fail(message)";
     engine.register_fn("exit", || -> RhaiResultOf<()> { rt_err(EXIT) });
     engine.register_fn("exit", |_: Dynamic| -> RhaiResultOf<()> { rt_err(EXIT) });
+    engine.register_fn("int_arg", |a: &mut Array, i: INT| {
+        number_arg::<INT>(a, i, None, "an integer")
+    });
+    engine.register_fn("int_arg", |a: &mut Array, i: INT, default: INT| {
+        number_arg(a, i, Some(default), "an integer")
+    });
+    engine.register_fn("float_arg", |a: &mut Array, i: INT| {
+        number_arg::<FLOAT>(a, i, None, "a number")
+    });
+    engine.register_fn("float_arg", |a: &mut Array, i: INT, default: FLOAT| {
+        number_arg(a, i, Some(default), "a number")
+    });
     engine.register_fn("sleep", |secs: INT| sleep(secs as FLOAT));
     engine.register_fn("sleep", sleep);
     engine.register_fn("now", || -> INT {
@@ -78,8 +90,8 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn("service", |port: INT, proto: &str| -> Dynamic {
         u16::try_from(port)
             .ok()
-            .and_then(|p| services().get(&(p, proto.to_ascii_lowercase())).cloned())
-            .map_or(Dynamic::UNIT, Dynamic::from)
+            .and_then(|p| services().name(p, proto))
+            .map_or(Dynamic::UNIT, |n| Dynamic::from(n.to_string()))
     });
     let c = Rc::clone(ctx);
     engine.register_fn("sysctl", move |name: &str| sysctl(&c, name));
@@ -92,6 +104,36 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             Err(_) => rt_err(format!("route_get: '{addr}' is not an IP address")),
         }
     });
+}
+
+/// Argument `i` (from 0) of `args` as a number: `default` when the script got fewer
+/// arguments; a usage error (status 2) naming the argument when it is missing without a
+/// default or is not `what`.
+fn number_arg<T: std::str::FromStr + Into<Dynamic>>(
+    args: &Array,
+    i: INT,
+    default: Option<T>,
+    what: &str,
+) -> RhaiResultOf<Dynamic> {
+    let usage = |message: String| {
+        terminate(Dynamic::from(ExitRequest {
+            code: 2,
+            message,
+            to_stdout: false,
+        }))
+    };
+    let arg = usize::try_from(i).ok().and_then(|i| args.get(i));
+    match (arg, default) {
+        (None, Some(d)) => Ok(d.into()),
+        (None, None) => usage(format!("argument {} is missing: {what} is expected", i + 1)),
+        (Some(a), _) => {
+            let text = a.to_string();
+            match text.trim().parse::<T>() {
+                Ok(v) => Ok(v.into()),
+                Err(_) => usage(format!("argument {}: '{text}' is not {what}", i + 1)),
+            }
+        }
+    }
 }
 
 /// Sleeps `secs` seconds, waking every 50 ms to notice Ctrl-C.
@@ -117,6 +159,7 @@ fn sleep(secs: FLOAT) -> RhaiResultOf<()> {
 /// A sysctl value, an integer when the whole value is one; `()` when there is no such key.
 fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
     let value = if ctx.catalog.snapshot_info().is_some() {
+        let name = &dotted(name);
         let t = rt(ctx.table("sysctls"))?;
         let (n, v) = (
             rt(crate::query::column_index(&t, "name"))?,
@@ -135,6 +178,20 @@ fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
             .parse::<INT>()
             .map_or_else(|_| Dynamic::from(v), Dynamic::from_int),
     })
+}
+
+/// The `sysctls` table's spelling of a sysctl name given in either form: dotted, with `/`
+/// standing for a dot inside a component (`net/ipv4/conf/vx.1/forwarding` becomes
+/// `net.ipv4.conf.vx/1.forwarding`).
+fn dotted(name: &str) -> String {
+    match crate::source::linux::sysctl::sysctl_path(name) {
+        Some(path) => path
+            .iter()
+            .map(|c| c.to_string_lossy().replace('.', "/"))
+            .collect::<Vec<_>>()
+            .join("."),
+        None => name.to_string(),
+    }
 }
 
 static SOURCE: Column = Column::new(
@@ -213,47 +270,28 @@ fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {
     Ok(one)
 }
 
-/// /etc/services as (port, protocol) → first name, read once.
-fn services() -> &'static HashMap<(u16, String), String> {
-    static MAP: LazyLock<HashMap<(u16, String), String>> = LazyLock::new(|| {
-        parse_services(&std::fs::read_to_string("/etc/services").unwrap_or_default())
-    });
-    &MAP
-}
-
-/// Parses services(5) text: `name port/proto [aliases...] [# comment]`; the first name for a
-/// port and protocol wins.
-pub fn parse_services(text: &str) -> HashMap<(u16, String), String> {
-    let mut map = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let (Some(name), Some(pp)) = (words.next(), words.next()) else {
-            continue;
-        };
-        let Some((port, proto)) = pp.split_once('/') else {
-            continue;
-        };
-        if let Ok(port) = port.parse::<u16>() {
-            map.entry((port, proto.to_ascii_lowercase()))
-                .or_insert_with(|| name.to_string());
-        }
-    }
-    map
+/// /etc/services, read once; the first line for a port wins, as `getservbyport(3)` answers.
+fn services() -> &'static Services {
+    static SERVICES: LazyLock<Services> = LazyLock::new(|| Services::load(Duplicates::First));
+    &SERVICES
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::dotted;
 
     #[test]
-    fn services_first_name_wins() {
-        let m = parse_services(
-            "ssh 22/tcp # SSH\nhttp 80/tcp www\nwww-alt 80/tcp\nbad\ndomain 53/udp\n",
+    fn sysctl_names_in_either_form_match_the_table() {
+        assert_eq!(dotted("net.ipv4.ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(dotted("net/ipv4/ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(
+            dotted("net/ipv4/conf/vx.1/forwarding"),
+            "net.ipv4.conf.vx/1.forwarding"
         );
-        assert_eq!(m[&(22, "tcp".into())], "ssh");
-        assert_eq!(m[&(80, "tcp".into())], "http");
-        assert_eq!(m.get(&(53, "tcp".into())), None);
-        assert_eq!(m[&(53, "udp".into())], "domain");
+        assert_eq!(
+            dotted("net.ipv4.conf.vx/1.forwarding"),
+            "net.ipv4.conf.vx/1.forwarding"
+        );
+        assert_eq!(dotted("bad..name"), "bad..name");
     }
 }

@@ -187,7 +187,7 @@ fn output(d: Dynamic) -> Output {
         return Output::Table(Arc::new(query::take_rows(&r.table, &[r.index])));
     }
     if let Some(g) = d.clone().try_cast::<types::Grouping>() {
-        if let Ok(t) = query::group_by(&g.table, &g.key, query::Aggregate::Count) {
+        if let Ok(t) = query::group_by(&g.table, &g.keys, query::Aggregate::Count) {
             return Output::Table(Arc::new(t));
         }
     }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use rhai::{AST, ASTNode, Expr, FnPtr, Stmt};
 
-use super::closure::{Closure, Node, Owners};
+use super::closure::{Closure, Node};
 use crate::model::Value;
 use crate::tables::SocketSelect;
 use crate::tables::sockets::{ALL_STATES, STATE_NAMES};
@@ -76,7 +76,6 @@ pub fn sockets_plan(ast: &AST, closures: &HashMap<String, Closure>) -> SocketPla
         .collect();
     let planner = Planner {
         ast,
-        owners: Owners::of(ast),
         closures,
         schema: &schema,
     };
@@ -160,7 +159,6 @@ struct Site {
 
 struct Planner<'a> {
     ast: &'a AST,
-    owners: Owners,
     closures: &'a HashMap<String, Closure>,
     schema: &'a [String],
 }
@@ -203,7 +201,7 @@ impl Planner<'_> {
                     let Some((closure, row)) = self.closure(&m.args[0]) else {
                         break false;
                     };
-                    let Some(cols) = row_columns(self.ast, &self.owners, &closure, &row) else {
+                    let Some(cols) = row_columns(self.ast, &closure, &row) else {
                         break false;
                     };
                     used.extend(cols);
@@ -336,10 +334,17 @@ fn leftmost(e: &Expr) -> &Expr {
 
 /// The columns closure `name` reads through its row parameter `row`, or `None` when the row
 /// itself goes anywhere else (passed to a function, printed, captured, a method called on it).
-fn row_columns(ast: &AST, owners: &Owners, name: &str, row: &str) -> Option<BTreeSet<String>> {
+fn row_columns(ast: &AST, name: &str, row: &str) -> Option<BTreeSet<String>> {
+    // An AST holding only this function, so the walk sees only its body.
+    let def = ast.iter_fn_def().find(|d| d.name == name)?;
+    let mut lib = rhai::Module::new();
+    lib.set_script_fn(def.clone());
+    let only = AST::new(std::iter::empty(), lib);
     let mut cols = BTreeSet::new();
     let mut escaped = false;
-    let statements = owners.walk_function(ast, name, &mut |path: &[ASTNode]| {
+    let mut statements = 0;
+    only.walk(&mut |path: &[ASTNode]| {
+        statements += usize::from(path.len() == 1);
         let Some(ASTNode::Expr(e @ Expr::Variable(v, ..))) = path.last() else {
             return true;
         };

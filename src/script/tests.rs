@@ -127,7 +127,7 @@ fn ip_values_compare_sort_and_test() {
     assert_eq!(text(r#"`${sockets()[3].remote_addr}`"#), "10.0.0.9");
     assert_eq!(text(r#"ip("::1").is_loopback()"#), "true");
     let t = table(
-        r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTAB").sort("remote_addr").select("remote_addr")"#,
+        r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTABLISHED").sort("remote_addr").select("remote_addr")"#,
     );
     assert_eq!(
         col(&t, "remote_addr"),
@@ -170,8 +170,8 @@ fn native_and_rhai_predicates_agree() {
         r#"s.local_addr != "127.0.0.1""#,
         r#"s.local_addr == "garbage""#,
         r#"s.remote_addr > "10.0.0.9""#,
-        r#"s.state in "LISTEN ESTAB""#,
-        r#"s.state in ["LISTEN", "UNCONN"]"#,
+        r#"s.state in "LISTEN ESTABLISHED""#,
+        r#"s.state in ["LISTEN", "CLOSE"]"#,
         r#"s.local_port in [22, 53]"#,
         r#"s.local_addr in ["127.0.0.1", "::1"]"#,
         r#"s.local_addr.is_loopback()"#,
@@ -254,10 +254,33 @@ fn group_by_aggregates() {
     let t = table(r#"sockets().group_by("user").sum("send_q")"#);
     assert_eq!(col(&t, "user"), ["", "alice", "root", "systemd-resolve"]);
     assert_eq!(col(&t, "sum_send_q"), ["0", "511", "292", "0"]);
-    let t = table(r#"sockets().where(|s| s.state == "ESTAB").group_by("proto").min("rtt_ms")"#);
+    let t =
+        table(r#"sockets().where(|s| s.state == "ESTABLISHED").group_by("proto").min("rtt_ms")"#);
     assert_eq!(col(&t, "min_rtt_ms"), ["1.5"]);
     let t = table(r#"sockets().group_by("proto").max("local_port")"#);
     assert_eq!(col(&t, "max_local_port"), ["40001", "323", "0"]);
+    let t = table(r#"sockets().group_by(["proto", "family"]).count()"#);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["proto", "family", "count"]);
+    assert_eq!(
+        col(&t, "family"),
+        ["inet", "inet6", "inet", "inet6", "unix"]
+    );
+    assert_eq!(col(&t, "count"), ["6", "1", "1", "1", "1"]);
+    let t = table(r#"sockets().group_by(["pid", "process"]).max("local_port")"#);
+    assert_eq!(
+        col(&t, "process"),
+        ["", "sshd", "python3", "curl", "systemd-resolve"]
+    );
+    assert_eq!(
+        col(&t, "max_local_port"),
+        ["40001", "22", "8080", "40000", "53"]
+    );
+    assert!(error(r#"sockets().group_by([])"#).contains("group_by: name at least one column"));
+    assert!(
+        error(r#"sockets().group_by(["proto", "stat"])"#)
+            .contains("no column 'stat' in sockets; did you mean 'state'?")
+    );
     // A grouping printed as it is shows the counts.
     let t = table(r#"sockets().group_by("family")"#);
     assert_eq!(col(&t, "count"), ["7", "2", "1"]);
@@ -294,6 +317,13 @@ fn map_builds_a_table_in_literal_order() {
     assert!(
         error("processes().map(|p| p.pid)").contains("map: the function must give an object map")
     );
+    // Statements may come before the map literal; its key order still holds.
+    let t = table(
+        r#"processes().map(|p| { let kind = if p.uid == 0 { "system" } else { "user" }; #{ zeta: kind, alpha: p.pid } })"#,
+    );
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["zeta", "alpha"]);
+    assert_eq!(col(&t, "zeta")[..3], ["system", "system", "user"]);
 }
 
 #[test]
@@ -347,6 +377,8 @@ fn helpers() {
         "4096\t131072\t6291456"
     );
     assert_eq!(text(r#"type_of(sysctl("net.no.such"))"#), "()");
+    // The path form finds the same key in a snapshot as on a live system.
+    assert_eq!(text(r#"sysctl("net/ipv4/ip_forward")"#), "1");
     assert_eq!(text("sleep(0); sleep(0.01); 1"), "1");
     match eval_with("args", &["a", "-b"], true).unwrap() {
         Output::Value { json, .. } => assert_eq!(json, serde_json::json!(["a", "-b"])),
@@ -371,6 +403,38 @@ fn route_get_from_a_snapshot_says_so() {
     assert_eq!(r("8.8.8.8", "source"), "snapshot");
     assert_eq!(text(r#"route_get(ip("8.8.8.8")).dev"#), "eth0");
     assert!(error(r#"route_get("nope")"#).contains("'nope' is not an IP address"));
+}
+
+#[test]
+fn numeric_arguments_with_defaults_and_usage_errors() {
+    let value = |src: &str, args: &[&str]| match eval_with(src, args, true) {
+        Ok(Output::Value { json, .. }) => json,
+        o => panic!("{src} {args:?}: {o:?}"),
+    };
+    assert_eq!(value("args.int_arg(0, 10)", &[]), serde_json::json!(10));
+    assert_eq!(value("args.int_arg(0, 10)", &["3"]), serde_json::json!(3));
+    assert_eq!(
+        value("args.int_arg(1)", &["a", " 7 "]),
+        serde_json::json!(7)
+    );
+    assert_eq!(value("args.float_arg(0, 1.5)", &[]), serde_json::json!(1.5));
+    assert_eq!(value("args.float_arg(0)", &["20"]), serde_json::json!(20.0));
+    let usage = |src: &str, args: &[&str]| match eval_with(src, args, true) {
+        Err(Error::Script { message, code: 2 }) => message,
+        o => panic!("{src} {args:?}: {o:?}"),
+    };
+    assert_eq!(
+        usage("args.int_arg(0, 10)", &["ten"]),
+        "argument 1: 'ten' is not an integer"
+    );
+    assert_eq!(
+        usage("args.float_arg(1)", &["1"]),
+        "argument 2 is missing: a number is expected"
+    );
+    assert_eq!(
+        usage("try { args.int_arg(0) } catch { 0 }", &[]),
+        "argument 1 is missing: an integer is expected"
+    );
 }
 
 #[test]

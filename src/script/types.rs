@@ -77,8 +77,8 @@ pub struct Ip(pub IpAddr);
 pub struct Grouping {
     /// The grouped table.
     pub table: Arc<Table>,
-    /// The key column's name.
-    pub key: String,
+    /// The key columns' names.
+    pub keys: Vec<String>,
 }
 
 /// A cell as a Rhai value: null is `()`, integers `i64`, floats `f64`, text a string, booleans

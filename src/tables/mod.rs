@@ -18,7 +18,7 @@ pub mod stats;
 pub mod sysctls;
 
 use crate::error::{Error, Result};
-use crate::model::{Column, Table};
+use crate::model::{Column, Table, Type, Value};
 
 pub use field::{Field, TableBuilder};
 pub use notes::Notes;
@@ -77,6 +77,48 @@ impl std::fmt::Debug for TableDef {
             .field("name", &self.name)
             .finish()
     }
+}
+
+impl TableDef {
+    /// The schema as a table: one row per column (name, type, description).
+    pub fn schema_table(&self) -> Table {
+        let mut t = Table::new(
+            self.name,
+            vec![
+                Column::new("column", Type::Str, "Column name"),
+                Column::new("type", Type::Str, "Value type"),
+                Column::new("description", Type::Str, "What the column holds"),
+            ],
+        );
+        for c in (self.columns)() {
+            t.push([
+                Value::str(&c.name),
+                Value::str(c.ty.name()),
+                Value::str(&c.doc),
+            ]);
+        }
+        t
+    }
+}
+
+/// The registry as a table: name, number of columns, description of every table.
+pub fn listing() -> Table {
+    let mut t = Table::new(
+        "tables",
+        vec![
+            Column::new("name", Type::Str, "Table name"),
+            Column::new("columns", Type::Int, "Number of columns"),
+            Column::new("description", Type::Str, "What the table holds"),
+        ],
+    );
+    for def in TABLES {
+        t.push([
+            Value::str(def.name),
+            Value::int((def.columns)().len()),
+            Value::str(def.doc),
+        ]);
+    }
+    t
 }
 
 /// Every table, in the order they are listed to users.

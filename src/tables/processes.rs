@@ -97,7 +97,9 @@ pub fn want_for(req: &Request) -> ProcWant {
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let want = want_for(req);
     let procs = crate::source::linux::processes(want);
-    if procs.netns_denied > 0 {
+    // Root is refused only for special processes (an init outside any namespace we may open);
+    // that is not something a user can fix, so only unprivileged users get the note.
+    if procs.netns_denied > 0 && crate::source::linux::euid() != 0 {
         notes.add(
             "other users' network namespaces are not readable without root; their netns is null",
         );

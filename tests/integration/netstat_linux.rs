@@ -643,15 +643,43 @@ fn socket_listing_matches_net_tools() {
 /// Runs `program -c ARGS` for about 2.5 s and returns its output split into passes (each pass
 /// starts with the listing's first line).
 fn continuous_passes(ns: &Netns, program: &Path, args: &[&str]) -> Vec<String> {
+    use std::io::Read;
     let mut c = ns.command(program.to_str().unwrap(), args);
     c.env("LC_ALL", "C")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = c.spawn().expect("spawn -c");
-    std::thread::sleep(Duration::from_millis(2500));
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    // Read until the third pass has begun (so the first two are complete), however slow the
+    // machine is, with a generous deadline; then stop the program.
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut bytes = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let first = text.split_inclusive('\n').next().unwrap_or("");
+        if !first.is_empty() && text.split_inclusive('\n').filter(|l| *l == first).count() >= 3 {
+            break;
+        }
+    }
     let _ = child.kill();
-    let out = child.wait_with_output().expect("wait");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let _ = child.wait();
+    let _ = reader.join();
+    while let Ok(chunk) = rx.try_recv() {
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let first = text.split_inclusive('\n').next().unwrap_or("").to_string();
     let mut passes: Vec<String> = Vec::new();
     for line in text.split_inclusive('\n') {
@@ -687,7 +715,7 @@ fn continuous_mode_repeats_the_listing() {
             want.len(),
             got.len()
         );
-        // The first two passes are complete in both (the kill comes at least 0.5 s later).
+        // The first two passes are complete in both: the third had begun before the kill.
         for i in 0..2 {
             let w = (0, want[i].clone(), String::new());
             let g = (0, got[i].clone(), String::new());

@@ -26,7 +26,7 @@ fn eval_prints_tables_and_scalars() {
 
 #[test]
 fn formats_json_csv_plain() {
-    let script = r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTAB").select(["local_port", "remote_addr", "rtt_ms", "user"])"#;
+    let script = r#"sockets().where(|s| s.proto == "tcp" && s.state == "ESTABLISHED").select(["local_port", "remote_addr", "rtt_ms", "user"])"#;
     let (code, out, _) = snap(&["--format", "json", "-e", script]);
     assert_eq!(code, 0);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("JSON parses");
@@ -226,12 +226,27 @@ fn builtin_diagnostics_give_answers_and_statuses() {
         (1, "netpry: usage: netpry run port-owner PORT\n")
     );
     let (code, out, _) = snap(&["run", "close-wait"]);
-    assert_eq!((code, out.as_str()), (0, "OK: 0 sockets in CLOSE-WAIT\n"));
-    let (code, out, _) = snap(&["--format", "csv", "run", "interface-errors"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "OK: 0 sockets in CLOSE_WAIT, none over 10 per process\n")
+    );
+    let (code, out, err) = snap(&["--format", "csv", "run", "interface-errors"]);
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "name,state,rx_errors,tx_errors,rx_dropped,tx_dropped\neth0,UP,0,0,12,0\nWARNING: 1 interfaces with errors or drops\n"
+        "name,state,rx_errors,tx_errors,rx_dropped,tx_dropped\neth0,UP,0,0,12,0\n"
+    );
+    assert_eq!(
+        err,
+        "netpry: 1 interface(s) with errors or drops: [\"eth0\"]\n"
+    );
+    let (code, out, _) = snap(&["--format", "csv", "run", "retransmits"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.lines()
+            .map(|l| l.split(',').nth(2).unwrap_or(""))
+            .collect::<Vec<_>>(),
+        ["remote_addr", "10.0.0.10", "93.184.216.34"]
     );
     let (code, out, _) = snap(&["--format", "csv", "run", "slow-connections", "10"]);
     assert_eq!(code, 0);
@@ -241,12 +256,14 @@ fn builtin_diagnostics_give_answers_and_statuses() {
             .collect::<Vec<_>>(),
         ["rtt_ms", "80", "20.25"]
     );
-    let (code, out, _) = snap(&["--format", "csv", "run", "default-route"]);
-    assert_eq!(code, 0);
+    // The fixture has no neighbours: no gateway is resolved.
+    let (code, out, err) = snap(&["--format", "csv", "run", "default-route"]);
+    assert_eq!(code, 1);
     assert!(
-        out.contains("8.8.8.8,eth0,192.168.1.1,,snapshot,254"),
+        out.contains("inet,192.168.1.1,eth0,100,UP,,gateway 192.168.1.1 has no neighbour entry"),
         "{out}"
     );
+    assert!(err.contains("3 of 3 default route(s) broken"), "{err}");
     let (code, out, _) = snap(&["--format", "csv", "run", "remote-hosts"]);
     assert_eq!(
         (code, out.as_str()),

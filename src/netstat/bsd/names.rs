@@ -9,13 +9,15 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::source::linux::services::{Duplicates, Services};
+
 /// Name tables, loaded once per run (empty with `-n`).
 #[derive(Debug, Default)]
 pub struct Names {
     numeric: bool,
     hosts: HashMap<IpAddr, String>,
     networks: HashMap<u32, String>,
-    services: HashMap<(u16, String), String>,
+    services: Services,
     /// ifindex to interface name, for `%scope` suffixes.
     pub ifnames: HashMap<u32, String>,
 }
@@ -31,8 +33,8 @@ impl Names {
             n.hosts = parse_hosts(&std::fs::read_to_string("/etc/hosts").unwrap_or_default());
             n.networks =
                 parse_networks(&std::fs::read_to_string("/etc/networks").unwrap_or_default());
-            n.services =
-                parse_services(&std::fs::read_to_string("/etc/services").unwrap_or_default());
+            // getservbyport(3), which BSD netstat calls, answers with the first line.
+            n.services = Services::load(Duplicates::First);
         }
         n
     }
@@ -65,9 +67,7 @@ impl Names {
         if self.numeric {
             return None;
         }
-        self.services
-            .get(&(port, proto.to_string()))
-            .map(String::as_str)
+        self.services.name(port, proto)
     }
 
     /// The scope suffix of a link-local address: `%ifname` (or `%index`).
@@ -266,25 +266,6 @@ fn parse_networks(text: &str) -> HashMap<u32, String> {
     m
 }
 
-fn parse_services(text: &str) -> HashMap<(u16, String), String> {
-    let mut m = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut w = line.split_whitespace();
-        let (Some(name), Some(pp)) = (w.next(), w.next()) else {
-            continue;
-        };
-        let Some((port, proto)) = pp.split_once('/') else {
-            continue;
-        };
-        if let Ok(port) = port.parse::<u16>() {
-            m.entry((port, proto.to_string()))
-                .or_insert_with(|| name.to_string());
-        }
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,8 +301,16 @@ mod tests {
         let n = parse_networks("loopback 127\nlink-local 169.254.0.0\n");
         assert_eq!(n[&0x7f00_0000], "loopback");
         assert_eq!(n[&0xa9fe_0000], "link-local");
-        let s = parse_services("ssh 22/tcp\nhttps 443/tcp\nhttps 443/udp\n");
-        assert_eq!(s[&(443, "udp".to_string())], "https");
+        let names = Names {
+            services: Services::parse(
+                "ssh 22/tcp\nhttps 443/tcp\nhttps 443/udp\nalt 443/udp\n",
+                Duplicates::First,
+            ),
+            ..Names::default()
+        };
+        assert_eq!(names.service(443, "udp"), Some("https"));
+        assert_eq!(names.service(22, "tcp"), Some("ssh"));
+        assert_eq!(names.service(22, "udp"), None);
     }
 
     #[test]

@@ -10,9 +10,11 @@
 
 pub mod args;
 pub mod groups;
+pub mod interfaces;
 pub mod names;
 pub mod routes;
 pub mod sockets;
+pub mod stats;
 pub mod unix;
 
 use std::collections::HashMap;
@@ -256,7 +258,30 @@ fn other_mode(
         };
         return routes::routes(&p, cat, out, err);
     }
-    Ok(0)
+    if o.statistics > 0 {
+        let p = stats::StatParams {
+            families,
+            tcp: o.tcp,
+            udp: o.udp,
+            udplite: o.udplite,
+            raw: o.raw,
+            sctp: o.sctp,
+            numeric: o.numeric_hosts || o.numeric_ports || o.numeric_users,
+            continuous: o.continuous,
+            verbose: o.verbose,
+        };
+        return stats::statistics(&p, cat, out, err);
+    }
+    let p = interfaces::IfaceParams {
+        all: o.all,
+        extend: o.extend,
+        continuous: o.continuous,
+        numeric_hosts: o.numeric_hosts,
+        symbolic: o.symbolic,
+        wide: o.wide,
+        verbose: o.verbose,
+    };
+    interfaces::interfaces(&p, cat, out, err)
 }
 
 /// The sockets of one pass, grouped the way netstat prints them.

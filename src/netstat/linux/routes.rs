@@ -878,15 +878,9 @@ pub fn write_ipv6(
     Ok(())
 }
 
-/// glibc's `inet_ntop` text for an IPv6 address: like Rust's, except that an address whose
-/// first six groups are zero and seventh is not is written `::a.b.c.d`.
+/// glibc's `inet_ntop` text for an IPv6 address (`::a.b.c.d` where glibc writes it so).
 pub fn ntop6(a: Ipv6Addr) -> String {
-    let s = a.segments();
-    if s[..6].iter().all(|&w| w == 0) && s[6] != 0 {
-        let o = a.octets();
-        return format!("::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    }
-    a.to_string()
+    super::names::inet6_ntop(&a)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -902,23 +896,17 @@ pub trait Names {
     fn host_v6(&self, a: Ipv6Addr) -> Option<String>;
 }
 
-/// The `files` source of the name service: `/etc/hosts` and `/etc/networks`, read once.
-/// (Inside `ip netns exec NS` these are the namespace's `/etc/netns/NS/` files.)
+/// The system's name service as netstat sees it: host names through the libc resolver
+/// (`/etc/hosts`, then DNS, with netstat's per-run time budget, see [`super::names::Resolver`])
+/// and network names from `/etc/networks` (read once). Inside `ip netns exec NS` these are
+/// the namespace's `/etc/netns/NS/` files.
 #[derive(Debug, Default)]
 pub struct SystemNames {
-    hosts: std::sync::OnceLock<Vec<(IpAddr, String)>>,
+    resolver: std::cell::RefCell<super::names::Resolver>,
     networks: std::sync::OnceLock<Vec<(u32, String)>>,
 }
 
 impl SystemNames {
-    fn hosts(&self) -> &[(IpAddr, String)] {
-        self.hosts.get_or_init(|| {
-            std::fs::read_to_string("/etc/hosts")
-                .map(|t| parse_hosts(&t))
-                .unwrap_or_default()
-        })
-    }
-
     fn networks(&self) -> &[(u32, String)] {
         self.networks.get_or_init(|| {
             std::fs::read_to_string("/etc/networks")
@@ -926,14 +914,15 @@ impl SystemNames {
                 .unwrap_or_default()
         })
     }
+
+    fn host(&self, ip: IpAddr) -> Option<String> {
+        self.resolver.borrow_mut().lookup(&ip)
+    }
 }
 
 impl Names for SystemNames {
     fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
-        self.hosts()
-            .iter()
-            .find(|(ip, _)| *ip == IpAddr::V4(a))
-            .map(|(_, n)| n.clone())
+        self.host(IpAddr::V4(a))
     }
 
     fn net_v4(&self, net: u32) -> Option<String> {
@@ -944,10 +933,7 @@ impl Names for SystemNames {
     }
 
     fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
-        self.hosts()
-            .iter()
-            .find(|(ip, _)| *ip == IpAddr::V6(a))
-            .map(|(_, n)| n.clone())
+        self.host(IpAddr::V6(a))
     }
 }
 

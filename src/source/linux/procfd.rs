@@ -15,9 +15,14 @@ pub struct FdAccess {
     pub euid: u32,
 }
 
+/// The effective uid of this process (the owner of `/proc/self`; 0 if /proc is unreadable).
+pub fn euid() -> u32 {
+    std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
+}
+
 /// Scans `/proc`; root is never refused, so the scan is skipped for uid 0.
 pub fn fd_access() -> FdAccess {
-    let euid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let euid = euid();
     let mut acc = FdAccess {
         euid,
         ..FdAccess::default()

@@ -51,6 +51,12 @@ pub fn routes(names: bool) -> Result<Vec<RouteRecord>> {
 /// like `ip route get`): policy rules, every table and metrics all apply, so the answer can
 /// differ from a longest-prefix match over the main table. The record's `dst` is `dst` itself
 /// (prefix 32 or 128), with the chosen table, device, gateway and preferred source.
+///
+/// The table is the one the kernel names (RTA_TABLE), as `ip -d route get` prints it. While a
+/// namespace has only the default policy rules, the kernel keeps the local table merged into
+/// main (since Linux 4.1, `fib_trie` merges them until a rule is added), so even a local
+/// address such as 127.0.0.1 comes back with table 254 (main); once any rule exists the
+/// tables are split again and the same lookup says 255 (local).
 pub fn route_get(dst: IpAddr) -> Result<RouteRecord> {
     let what = format!("route lookup for {dst}");
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(&what, e))?;

@@ -9,7 +9,10 @@
 //! UNIX reference counts) are fetched only when [`Want`] asks for them.
 //!
 //! A dump that fails (a diag module missing, EPERM, ...) falls back to the /proc/net text files
-//! for that protocol, and one note names the protocols read that way. A socket that vanishes
+//! for that protocol, and one note names the protocols read that way; except that raw sockets
+//! read from /proc because `raw_diag` is simply not loaded (ENOENT, EOPNOTSUPP) are read
+//! silently, as many kernels lack that module and the note would follow every query (see
+//! [`fallback_note`]). A socket that vanishes
 //! mid-dump is simply absent; a dump interrupted by a concurrent change is not retried (the
 //! rows already went to the caller), as with `ss`.
 
@@ -89,8 +92,7 @@ pub fn sockets(
     };
 
     let mut dumper = Dumper::open();
-    let mut fell_back: Vec<&'static str> = Vec::new();
-    let mut failures: Vec<String> = Vec::new();
+    let mut fell_back: Vec<(Proto, &'static str, io::Error)> = Vec::new();
     let mut partial: Vec<String> = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
     let mut read_any = false;
@@ -141,8 +143,7 @@ pub fn sockets(
         match fallback {
             Ok(()) => {
                 read_any = true;
-                fell_back.push(file);
-                failures.push(why(&e));
+                fell_back.push((proto, file, e));
             }
             // Neither a diag handler nor a /proc file: this kernel has no such sockets at all
             // (UDP-Lite or IPv6 compiled out), so there is nothing to show.
@@ -164,14 +165,8 @@ pub fn sockets(
             unreadable.join("; ")
         ));
     }
-    if !fell_back.is_empty() {
-        failures.dedup();
-        notes.add(format!(
-            "sock_diag could not dump {} sockets ({}); read them from /proc/net instead \
-             (fewer details: no cookies, bound devices or listen backlogs)",
-            fell_back.join(", "),
-            failures.join("; ")
-        ));
+    if let Some(note) = fallback_note(&fell_back) {
+        notes.add(note);
     }
     if !partial.is_empty() {
         notes.add(format!(
@@ -186,6 +181,32 @@ pub fn sockets(
         );
     }
     Ok(())
+}
+
+/// Whether a failed dump only means that the protocol's own diag module is absent, with
+/// sock_diag itself working: raw sockets (`raw_diag`, often not built or loaded) refused with
+/// ENOENT (no handler) or EOPNOTSUPP. Reading them from /proc loses only their cookie and
+/// bound device, which is not worth a note on every query.
+fn quiet_fallback(proto: Proto, e: &io::Error) -> bool {
+    proto == Proto::Raw && matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EOPNOTSUPP))
+}
+
+/// The one note for the protocols read from /proc/net instead of sock_diag (protocol, file
+/// name, dump error), or `None` when every fallback is quiet ([`quiet_fallback`]). When some
+/// fallback is worth a note, the note names every protocol read from /proc, quiet ones too.
+fn fallback_note(fell_back: &[(Proto, &str, io::Error)]) -> Option<String> {
+    if fell_back.iter().all(|(p, _, e)| quiet_fallback(*p, e)) {
+        return None;
+    }
+    let files: Vec<&str> = fell_back.iter().map(|(_, f, _)| *f).collect();
+    let mut reasons: Vec<String> = fell_back.iter().map(|(_, _, e)| why(e)).collect();
+    reasons.dedup();
+    Some(format!(
+        "sock_diag could not dump {} sockets ({}); read them from /proc/net instead \
+         (fewer details: no cookies, bound devices or listen backlogs)",
+        files.join(", "),
+        reasons.join("; ")
+    ))
 }
 
 /// Why a dump failed, in words.
@@ -362,6 +383,41 @@ mod tests {
         assert_eq!(u.len(), 24);
         assert_eq!(u[0], 1);
         assert_eq!(u32::from_ne_bytes(u[12..16].try_into().unwrap()), UNIX_SHOW);
+    }
+
+    #[test]
+    fn a_missing_raw_diag_is_quiet_but_a_broken_sock_diag_is_not() {
+        let err = |n| io::Error::from_raw_os_error(n);
+        assert_eq!(fallback_note(&[]), None);
+        let raw_only = [
+            (Proto::Raw, "raw", err(libc::ENOENT)),
+            (Proto::Raw, "raw6", err(libc::EOPNOTSUPP)),
+        ];
+        assert_eq!(fallback_note(&raw_only), None);
+        // Raw refused for another reason (no permission) is worth saying.
+        let raw_denied = [(Proto::Raw, "raw", err(libc::EPERM))];
+        assert_eq!(
+            fallback_note(&raw_denied).as_deref(),
+            Some(
+                "sock_diag could not dump raw sockets (not permitted); read them from /proc/net \
+                 instead (fewer details: no cookies, bound devices or listen backlogs)"
+            )
+        );
+        // sock_diag unavailable as a whole: every protocol is named, raw included, once.
+        let all = [
+            (Proto::Tcp, "tcp", err(libc::ENOENT)),
+            (Proto::Udp, "udp", err(libc::ENOENT)),
+            (Proto::Raw, "raw", err(libc::ENOENT)),
+            (Proto::Unix, "unix", err(libc::ENOENT)),
+        ];
+        let note = fallback_note(&all).expect("a note");
+        assert!(
+            note.starts_with(
+                "sock_diag could not dump tcp, udp, raw, unix sockets (no diag support for them \
+                 in this kernel);"
+            ),
+            "{note}"
+        );
     }
 
     #[test]
