@@ -97,6 +97,16 @@ fn par_scan<T: Send>(
     })
 }
 
+/// The device number of sockfs (every socket's inode lives there), from a socket of our own;
+/// `None` when no socket can be made.
+fn sockfs_dev() -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::MetadataExt;
+    let s = std::os::unix::net::UnixDatagram::unbound().ok()?;
+    let m = std::fs::metadata(format!("/proc/self/fd/{}", s.as_raw_fd())).ok()?;
+    Some(m.dev())
+}
+
 /// Parses `socket:[12345]` (the target of a socket fd link).
 fn socket_inode(link: &[u8]) -> Option<u64> {
     let rest = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
@@ -106,17 +116,23 @@ fn socket_inode(link: &[u8]) -> Option<u64> {
 /// Builds the socket-inode → owner map from /proc/*/fd.
 pub fn socket_owners() -> OwnerMap {
     let pids = pids();
+    let sockfs = sockfs_dev();
     let parts = par_scan(&pids, |it| {
         use std::os::unix::ffi::OsStrExt;
         let mut part = OwnerMap::default();
         let mut path = String::with_capacity(64);
+        let mut target = [0u8; 64];
         for pid in it {
             path.clear();
             path.push_str("/proc/");
             path.push_str(&pid.to_string());
-            path.push_str("/fd/");
-            let base = path.len();
-            let dir = match std::fs::read_dir(&path) {
+            path.push_str("/fd");
+            // The directory is opened once; each link is then read relative to it, so the
+            // kernel does not walk /proc/PID/fd again for every descriptor.
+            let (dir, list) = match std::fs::File::open(&path).and_then(|d| {
+                let list = std::fs::read_dir(&path)?;
+                Ok((d, list))
+            }) {
                 Ok(d) => d,
                 Err(e) if e.kind() == ErrorKind::PermissionDenied => {
                     part.denied += 1;
@@ -125,15 +141,14 @@ pub fn socket_owners() -> OwnerMap {
                 Err(_) => continue, // gone, or a zombie
             };
             let mut comm: Option<Arc<str>> = None;
-            for entry in dir.flatten() {
-                path.truncate(base);
+            for entry in list.flatten() {
                 let name = entry.file_name();
-                let Some(name) = name.to_str() else { continue };
-                path.push_str(name);
-                let Ok(target) = std::fs::read_link(&path) else {
-                    continue;
+                let inode = match sockfs {
+                    Some(dev) => sys::socket_at(&dir, name.as_bytes(), dev),
+                    None => sys::readlinkat(&dir, name.as_bytes(), &mut target)
+                        .and_then(|n| socket_inode(&target[..n])),
                 };
-                let Some(inode) = socket_inode(target.as_os_str().as_bytes()) else {
+                let Some(inode) = inode else {
                     continue;
                 };
                 let comm = comm.get_or_insert_with(|| read_comm(pid)).clone();
@@ -159,6 +174,60 @@ pub fn socket_owners() -> OwnerMap {
         }
     }
     map
+}
+
+#[allow(unsafe_code)]
+mod sys {
+    use std::os::fd::AsRawFd;
+
+    /// NUL-terminated copy of a short file name.
+    fn c_name(name: &[u8]) -> Option<[u8; 32]> {
+        let mut c = [0u8; 32];
+        if name.is_empty() || name.len() >= c.len() || name.contains(&0) {
+            return None;
+        }
+        c[..name.len()].copy_from_slice(name);
+        Some(c)
+    }
+
+    /// The socket inode of descriptor link `name` in the fd directory `dir`: `stat` through
+    /// the link (cheaper for the kernel than spelling `socket:[N]`), accepted only when it
+    /// reaches a socket on sockfs (`sockfs`: its device), not a socket file opened `O_PATH`.
+    pub fn socket_at(dir: &std::fs::File, name: &[u8], sockfs: u64) -> Option<u64> {
+        let c_name = c_name(name)?;
+        // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `c_name` is NUL-terminated, `st` is a valid out-pointer, and the directory
+        // fd stays open for the call.
+        let rc = unsafe {
+            libc::fstatat(
+                dir.as_raw_fd(),
+                c_name.as_ptr().cast::<libc::c_char>(),
+                &mut st,
+                0,
+            )
+        };
+        (rc == 0 && st.st_mode & libc::S_IFMT == libc::S_IFSOCK && st.st_dev == sockfs)
+            .then_some(st.st_ino)
+    }
+
+    /// `readlinkat(dir, name)` into `buf`: the length of the target, or `None` when the link
+    /// is gone, unreadable, longer than `buf`, or `name` is no short file name.
+    pub fn readlinkat(dir: &std::fs::File, name: &[u8], buf: &mut [u8]) -> Option<usize> {
+        let c_name = c_name(name)?;
+        // SAFETY: `c_name` is NUL-terminated (zero-filled past `name`), `buf` is writable for
+        // `buf.len()` bytes, and the directory fd stays open for the call.
+        let n = unsafe {
+            libc::readlinkat(
+                dir.as_raw_fd(),
+                c_name.as_ptr().cast::<libc::c_char>(),
+                buf.as_mut_ptr().cast::<libc::c_char>(),
+                buf.len(),
+            )
+        };
+        let n = usize::try_from(n).ok()?;
+        (n < buf.len()).then_some(n)
+    }
 }
 
 /// The comm of `pid` (empty when it vanished).
@@ -338,6 +407,38 @@ mod tests {
         assert_eq!(ns_inode("net:4026531840"), None);
         assert_eq!(socket_inode(b"socket:[123]"), Some(123));
         assert_eq!(socket_inode(b"pipe:[123]"), None);
+    }
+
+    #[test]
+    fn a_socket_file_opened_by_path_is_no_socket() {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let by_path = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(&path)
+            .unwrap();
+        let fds = std::fs::File::open("/proc/self/fd").unwrap();
+        let sockfs = sockfs_dev().expect("a socket can be made");
+        let name = |fd: i32| fd.to_string().into_bytes();
+        let inode = std::fs::metadata(format!("/proc/self/fd/{}", listener.as_raw_fd()))
+            .unwrap()
+            .ino();
+        assert_eq!(
+            sys::socket_at(&fds, &name(listener.as_raw_fd()), sockfs),
+            Some(inode)
+        );
+        assert_eq!(
+            sys::socket_at(&fds, &name(by_path.as_raw_fd()), sockfs),
+            None
+        );
+        assert_eq!(sys::socket_at(&fds, b"999999", sockfs), None);
+        let mut buf = [0u8; 64];
+        let n = sys::readlinkat(&fds, &name(listener.as_raw_fd()), &mut buf).unwrap();
+        assert_eq!(socket_inode(&buf[..n]), Some(inode));
     }
 
     #[test]
