@@ -11,12 +11,40 @@ pub static FLAG: AtomicBool = AtomicBool::new(false);
 /// Installs the SIGINT handler (once per process) and clears the flag.
 pub fn arm() {
     static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // If another handler is already installed (an embedding program), Ctrl-C keeps its
-        // behaviour and only the operation limit stops a runaway script.
-        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
-    });
+    // When SIGINT is ignored (a background job), it stays ignored and only the operation
+    // limit stops a runaway script.
+    INSTALL.call_once(sys::install);
     FLAG.store(false, Ordering::SeqCst);
+}
+
+/// A plain signal handler (no helper thread, so a one-line script starts no thread at all).
+#[allow(unsafe_code)]
+mod sys {
+    use std::sync::atomic::Ordering;
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        // An atomic store is async-signal-safe.
+        super::FLAG.store(true, Ordering::SeqCst);
+    }
+
+    /// Installs [`on_sigint`] for SIGINT unless SIGINT is ignored.
+    pub fn install() {
+        // SAFETY: sigaction with a zeroed (valid) struct, a handler that only stores to an
+        // atomic, and the previous action read into a valid out-pointer.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) != 0
+                || old.sa_sigaction == libc::SIG_IGN
+            {
+                return;
+            }
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            act.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(libc::SIGINT, &act, std::ptr::null_mut());
+        }
+    }
 }
 
 /// Whether Ctrl-C was pressed since [`arm`].
