@@ -327,6 +327,11 @@ def wait_quiet(limit, max_wait):
         time.sleep(2)
 
 
+def secs(x):
+    """Seconds with three significant digits below 0.1 s (the small commands take 2 ms)."""
+    return f"{x:.4f}" if x < 0.01 else f"{x:.3f}"
+
+
 # (group, command, reference, max ratio, sizes it applies to) from issue 7.
 TARGETS = [
     ("tan", "netpry netstat -tan", "ratio", 0.7, (50000, 100000)),
@@ -354,18 +359,26 @@ def check_targets(results):
             what = f"x `{r['reference']}`" if field == "ratio" else "MiB peak RSS"
             verdict = "met" if v <= limit else "NOT met"
             lines.append(f"- N={n}: `{cmd}` {v:.2f} {what} (target <= {limit}): {verdict}")
-    # -p must be linear: cost per socket of netpry netstat -tanp across the sizes.
-    per = []
-    for n, rows in sorted(results.items()):
-        r = next((r for r in rows if r["command"] == "netpry netstat -tanp"), None)
-        if r is not None and n >= 10000:
-            per.append((n, r["wall"] / (2 * n + 1) * 1e6))
-    if len(per) >= 2:
-        parts = ", ".join(f"N={n}: {us:.2f} us" for n, us in per)
-        spread = max(u for _, u in per) / min(u for _, u in per)
-        verdict = "linear" if spread <= 1.5 else "NOT linear"
-        lines.append(f"- `netpry netstat -tanp` wall per socket: {parts} "
-                     f"(max/min {spread:.2f}): {verdict}")
+    # -p must be linear in N: the marginal wall time per added socket between consecutive
+    # sizes stays about the same (a quadratic cost doubles it each time N doubles).
+    for cmd in ("netpry netstat -tanp", "ss -tanp", "netstat -tanp"):
+        points = []
+        for n, rows in sorted(results.items()):
+            r = next((r for r in rows if r["command"] == cmd), None)
+            if r is not None:
+                points.append((n, r["wall"]))
+        marginal = [((n1, n2), (w2 - w1) / (2 * (n2 - n1)) * 1e6)
+                    for (n1, w1), (n2, w2) in zip(points, points[1:]) if n1 >= 10000]
+        if not marginal:
+            continue
+        parts = ", ".join(f"{a // 1000}k-{b // 1000}k: {us:.2f} us" for (a, b), us in marginal)
+        if len(marginal) >= 2 and min(us for _, us in marginal) > 0:
+            spread = max(us for _, us in marginal) / min(us for _, us in marginal)
+            verdict = f"(max/min {spread:.2f}: {'linear' if spread <= 1.5 else 'NOT linear'})"
+        else:
+            verdict = ""
+        target = " (target: linear)" if cmd.startswith("netpry") else ""
+        lines.append(f"- `{cmd}` wall per added socket{target}: {parts} {verdict}".rstrip())
     return lines
 
 
@@ -454,9 +467,9 @@ def main():
             for r in rows:
                 ratio = ("" if r["command"] == r["reference"]
                          else f"{r['ratio']:.2f} x `{r['reference']}`")
-                print(f"| {n} | `{r['command']}` | {r['wall']:.3f} ({r['wall_min']:.3f}-"
-                      f"{r['wall_max']:.3f}) | {r['cpu']:.3f} | {r['rss_mib']:.1f} | {ratio} | "
-                      f"{busy_text} |")
+                print(f"| {n} | `{r['command']}` | {secs(r['wall'])} ({secs(r['wall_min'])}-"
+                      f"{secs(r['wall_max'])}) | {secs(r['cpu'])} | {r['rss_mib']:.1f} | "
+                      f"{ratio} | {busy_text} |")
             sys.stdout.flush()
             fixture.close()
             fixture = None

@@ -216,8 +216,13 @@ fn run(
     if plan.opts.statistics > 0 || plan.opts.route > 0 || plan.opts.interfaces > 0 {
         return other_mode(&plan, &cat, out, err);
     }
+    // Port names are read only when ports are shown by name.
     let mut names = Names {
-        services: names::Services::load(),
+        services: if plan.opts.numeric_ports {
+            names::Services::default()
+        } else {
+            names::Services::load()
+        },
         ..Names::default()
     };
     loop {
