@@ -24,7 +24,7 @@ fn zero_null(n: u32) -> Value {
     if n == 0 { Value::Null } else { n.into() }
 }
 
-static FIELDS: [Field<RouteRecord>; 22] = [
+static FIELDS: [Field<RouteRecord>; 23] = [
     Field::new(
         Column::new("table", Type::Int, "Routing table id (254 main, 255 local)"),
         |r| r.table.into(),
@@ -187,6 +187,14 @@ static FIELDS: [Field<RouteRecord>; 22] = [
             }
         },
     ),
+    Field::new(
+        Column::new(
+            "refcnt",
+            Type::Int,
+            "IPv6 only: the kernel's reference count of the route (/proc/net/ipv6_route; a multipath route's is the sum over its next hops); null for IPv4",
+        ),
+        |r| r.refcnt.map_or(Value::Null, Value::from),
+    ),
 ];
 
 static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
@@ -197,7 +205,7 @@ fn columns() -> &'static [Column] {
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let names = req.wants("dev") || req.wants("nexthops");
-    let recs = crate::source::linux::routes(names)?;
+    let recs = crate::source::linux::routes(names, req.wants("refcnt"))?;
     Ok(build(&recs, req))
 }
 

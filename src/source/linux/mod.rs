@@ -5,6 +5,7 @@ mod addresses;
 pub mod dev_snmp6;
 mod host;
 pub mod igmp;
+pub mod ipv6_route;
 mod links;
 pub mod multicast;
 mod neighbours;
