@@ -16,6 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::catalog::Catalog;
 use crate::model::{Table, Value};
 use crate::source::linux::ipv6_route::Ipv6RouteEntry;
+use crate::source::linux::netdb::{self, NetworkEntry};
 use crate::tables::Request;
 
 /// What `netstat -r` was asked for; a getopt loop fills it field by field.
@@ -963,16 +964,12 @@ pub trait Names {
 #[derive(Debug, Default)]
 pub struct SystemNames {
     resolver: std::cell::RefCell<super::names::Resolver>,
-    networks: std::sync::OnceLock<Vec<(u32, String)>>,
+    networks: std::sync::OnceLock<Vec<NetworkEntry>>,
 }
 
 impl SystemNames {
-    fn networks(&self) -> &[(u32, String)] {
-        self.networks.get_or_init(|| {
-            std::fs::read_to_string("/etc/networks")
-                .map(|t| parse_networks(&t))
-                .unwrap_or_default()
-        })
+    fn networks(&self) -> &[NetworkEntry] {
+        self.networks.get_or_init(netdb::networks)
     }
 
     fn host(&self, ip: IpAddr) -> Option<String> {
@@ -986,10 +983,7 @@ impl Names for SystemNames {
     }
 
     fn net_v4(&self, net: u32) -> Option<String> {
-        self.networks()
-            .iter()
-            .find(|(n, _)| *n == net)
-            .map(|(_, name)| name.clone())
+        network_name(self.networks(), net)
     }
 
     fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
@@ -997,54 +991,13 @@ impl Names for SystemNames {
     }
 }
 
-/// `/etc/hosts` entries: (address, canonical name), in file order.
-pub fn parse_hosts(text: &str) -> Vec<(IpAddr, String)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let addr = words.next()?.parse().ok()?;
-            Some((addr, words.next()?.to_string()))
-        })
-        .collect()
-}
-
-/// `/etc/networks` entries: (network number in host order, name), as glibc's
-/// `inet_network` reads them (`127` is 0x7f, `127.0.0.0` is 0x7f000000).
-pub fn parse_networks(text: &str) -> Vec<(u32, String)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let name = words.next()?;
-            let net = inet_network(words.next()?)?;
-            Some((net, name.to_string()))
-        })
-        .collect()
-}
-
-/// glibc's `inet_network`: up to four dot-separated parts (decimal, 0x hex, 0 octal), each a
-/// byte, the last one least significant.
-fn inet_network(s: &str) -> Option<u32> {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for p in parts {
-        let n = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-            u32::from_str_radix(h, 16).ok()?
-        } else if p.len() > 1 && p.starts_with('0') {
-            u32::from_str_radix(&p[1..], 8).ok()?
-        } else {
-            p.parse().ok()?
-        };
-        if n > 255 {
-            return None;
-        }
-        v = (v << 8) | n;
-    }
-    Some(v)
+/// `getnetbyaddr`: the first `/etc/networks` entry whose number (as glibc's `inet_network`
+/// reads it, so `127` is 0x7f, not 127.0.0.0) is `net`.
+pub fn network_name(entries: &[NetworkEntry], net: u32) -> Option<String> {
+    entries
+        .iter()
+        .find(|e| e.number == net)
+        .map(|e| e.name.clone())
 }
 
 #[cfg(test)]
@@ -1056,16 +1009,16 @@ mod tests {
 
     impl Names for FakeNames {
         fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
-            parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
+            netdb::parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
                 .into_iter()
-                .find(|(ip, _)| *ip == IpAddr::V4(a))
-                .map(|(_, n)| n)
+                .find(|e| e.addr == IpAddr::V4(a))
+                .map(|e| e.name)
         }
         fn net_v4(&self, net: u32) -> Option<String> {
-            parse_networks("default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\n")
-                .into_iter()
-                .find(|(n, _)| *n == net)
-                .map(|(_, s)| s)
+            let entries = netdb::parse_networks(
+                "default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\nshort 127\n",
+            );
+            network_name(&entries, net)
         }
         fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
             (a == "fd00:1::2".parse::<Ipv6Addr>().unwrap()).then(|| "peer6".to_string())
@@ -1459,15 +1412,18 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
     }
 
     #[test]
-    fn glibc_ntop_and_inet_network() {
+    fn glibc_ntop_and_getnetbyaddr() {
         assert_eq!(ntop6("::1.2.3.4".parse().unwrap()), "::1.2.3.4");
         assert_eq!(ntop6("::1".parse().unwrap()), "::1");
         assert_eq!(ntop6("::ffff:1.2.3.4".parse().unwrap()), "::ffff:1.2.3.4");
         assert_eq!(ntop6("fd00::1".parse().unwrap()), "fd00::1");
-        assert_eq!(inet_network("127"), Some(0x7f));
-        assert_eq!(inet_network("169.254.0.0"), Some(0xa9fe_0000));
-        assert_eq!(inet_network("0x0a.010"), Some(0x0a08));
-        assert_eq!(inet_network("300.1"), None);
+        let nets = netdb::parse_networks("short 127\nloopback 127.0.0.0\n");
+        assert_eq!(network_name(&nets, 0x7f).as_deref(), Some("short"));
+        assert_eq!(
+            network_name(&nets, 0x7f00_0000).as_deref(),
+            Some("loopback")
+        );
+        assert_eq!(network_name(&nets, 0x0a00_0000), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod ipv6_route;
 mod links;
 pub mod multicast;
 mod neighbours;
+pub mod netdb;
 pub mod netlink;
 pub mod proc_net;
 pub mod processes;
