@@ -1,9 +1,7 @@
 //! `routes`: IPv4 and IPv6 routes of every routing table (rtnetlink RTM_GETROUTE), like
 //! `ip route show table all` plus `ip -6 route show table all`.
 
-use std::sync::LazyLock;
-
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -197,11 +195,7 @@ static FIELDS: [Field<RouteRecord>; 23] = [
     ),
 ];
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let names = req.wants("dev") || req.wants("nexthops");
@@ -212,9 +206,7 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
 /// Builds the table from route records (also used by other tables' tests and by `route_get`
 /// callers that want a one-row table).
 pub fn build(recs: &[RouteRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(recs);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, recs)
 }
 
 #[cfg(test)]

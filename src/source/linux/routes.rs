@@ -17,7 +17,7 @@ use netlink_packet_route::route::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::addresses::link_names;
+use super::links::link_names;
 use super::netlink::Netlink;
 use super::rtnames::{protocol_name, route_type_name, scope_name};
 use crate::error::{Error, Result};
