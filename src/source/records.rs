@@ -362,6 +362,23 @@ pub struct RouteRecord {
     pub pref: Option<String>,
     /// Multipath next hops as `via GW dev DEV weight W` joined by `; ` (empty for single path).
     pub nexthops: String,
+    /// The same multipath next hops, structured (empty for single path).
+    pub hops: Vec<RouteHop>,
+    /// IPv6 only: the kernel's reference count of the route (for a multipath route, the sum
+    /// over its next hops, which the kernel keeps as separate entries), read from
+    /// `/proc/net/ipv6_route` when asked for; `None` otherwise.
+    pub refcnt: Option<u32>,
+}
+
+/// One next hop of a multipath route.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteHop {
+    /// Gateway, if any.
+    pub gateway: Option<IpAddr>,
+    /// Output interface index (0 for none).
+    pub oif: u32,
+    /// Output interface name, if known.
+    pub dev: Option<String>,
 }
 
 /// One neighbour (ARP / NDP) entry.

@@ -1,8 +1,6 @@
 //! `addresses`: IPv4 and IPv6 interface addresses (rtnetlink RTM_GETADDR), like `ip address`.
 
-use std::sync::LazyLock;
-
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -102,11 +100,7 @@ static FIELDS: [Field<AddressRecord>; 12] = [
     ),
 ];
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let recs = crate::source::linux::addresses(req.wants("ifname"))?;
@@ -115,9 +109,7 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
 
 /// Builds the table from address records (also used by tests with made-up records).
 pub fn build(recs: &[AddressRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(recs);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, recs)
 }
 
 #[cfg(test)]

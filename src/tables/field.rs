@@ -71,3 +71,28 @@ impl<R: 'static> TableBuilder<R> {
         self.table
     }
 }
+
+/// Builds table `name` from `records` over `fields`, evaluating only the fields `req` asks for
+/// (the whole of most tables' `build`).
+pub fn build<'a, R: 'static>(
+    name: &'static str,
+    fields: &'static [Field<R>],
+    req: &Request,
+    records: impl IntoIterator<Item = &'a R>,
+) -> Table {
+    let mut b = TableBuilder::new(name, fields, req);
+    b.extend(records);
+    b.finish()
+}
+
+/// Defines a table module's `columns()`: its schema, built once from its fields.
+macro_rules! columns_fn {
+    ($fields:expr) => {
+        fn columns() -> &'static [$crate::model::Column] {
+            static COLUMNS: std::sync::LazyLock<Vec<$crate::model::Column>> =
+                std::sync::LazyLock::new(|| $crate::tables::field::columns_of(&$fields));
+            &COLUMNS
+        }
+    };
+}
+pub(crate) use columns_fn;

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{Field, TableBuilder, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -162,11 +162,7 @@ static FIELDS: LazyLock<Vec<Field<Link>>> = LazyLock::new(|| {
         .collect()
 });
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let links = crate::source::linux::links()?;

@@ -1,9 +1,7 @@
 //! `multicast`: multicast group memberships per interface (IPv4 from `/proc/net/igmp`, then
 //! IPv6 from `/proc/net/igmp6`), as `netstat -g` and `ip maddr` show them.
 
-use std::sync::LazyLock;
-
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -44,11 +42,7 @@ static FIELDS: [Field<GroupRecord>; 5] = [
     ),
 ];
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let mut problems = Vec::new();
@@ -56,7 +50,5 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     for p in problems {
         notes.add(format!("multicast: {p}"));
     }
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(&records);
-    Ok(b.finish())
+    Ok(field::build(DEF.name, &FIELDS, req, &records))
 }

@@ -1,9 +1,7 @@
 //! `neighbours`: the IPv4 ARP and IPv6 neighbour discovery caches plus proxy entries
 //! (rtnetlink RTM_GETNEIGH), like `ip neigh show nud all` and `ip neigh show proxy`.
 
-use std::sync::LazyLock;
-
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -64,11 +62,7 @@ static FIELDS: [Field<NeighbourRecord>; 8] = [
     ),
 ];
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let recs = crate::source::linux::neighbours(req.wants("ifname"))?;
@@ -77,9 +71,7 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
 
 /// Builds the table from neighbour records.
 pub fn build(recs: &[NeighbourRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(recs);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, recs)
 }
 
 #[cfg(test)]

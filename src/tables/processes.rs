@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -78,11 +78,7 @@ static FIELDS: LazyLock<Vec<Field<ProcessRecord>>> = LazyLock::new(|| {
     ]
 });
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 /// The /proc reads the columns of `req` need.
 pub fn want_for(req: &Request) -> ProcWant {
@@ -109,9 +105,7 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
 
 /// Builds the table from process records.
 pub fn build(procs: &[ProcessRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(procs);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, procs)
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 //! `routes`: IPv4 and IPv6 routes of every routing table (rtnetlink RTM_GETROUTE), like
 //! `ip route show table all` plus `ip -6 route show table all`.
 
-use std::sync::LazyLock;
-
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -24,7 +22,7 @@ fn zero_null(n: u32) -> Value {
     if n == 0 { Value::Null } else { n.into() }
 }
 
-static FIELDS: [Field<RouteRecord>; 22] = [
+static FIELDS: [Field<RouteRecord>; 23] = [
     Field::new(
         Column::new("table", Type::Int, "Routing table id (254 main, 255 local)"),
         |r| r.table.into(),
@@ -187,26 +185,28 @@ static FIELDS: [Field<RouteRecord>; 22] = [
             }
         },
     ),
+    Field::new(
+        Column::new(
+            "refcnt",
+            Type::Int,
+            "IPv6 only: the kernel's reference count of the route (/proc/net/ipv6_route; a multipath route's is the sum over its next hops); null for IPv4",
+        ),
+        |r| r.refcnt.map_or(Value::Null, Value::from),
+    ),
 ];
 
-static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| columns_of(&FIELDS));
-
-fn columns() -> &'static [Column] {
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let names = req.wants("dev") || req.wants("nexthops");
-    let recs = crate::source::linux::routes(names)?;
+    let recs = crate::source::linux::routes(names, req.wants("refcnt"))?;
     Ok(build(&recs, req))
 }
 
 /// Builds the table from route records (also used by other tables' tests and by `route_get`
 /// callers that want a one-row table).
 pub fn build(recs: &[RouteRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(recs);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, recs)
 }
 
 #[cfg(test)]

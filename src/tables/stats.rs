@@ -1,7 +1,7 @@
 //! `stats`: every protocol counter of /proc/net/snmp, netstat, snmp6 and sockstat(6), one row
 //! per counter, in file order (the order `netstat -s` prints in).
 
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -52,11 +52,7 @@ static FIELDS: [Field<StatRecord>; 4] = [
     ),
 ];
 
-fn columns() -> &'static [Column] {
-    static COLUMNS: std::sync::LazyLock<Vec<Column>> =
-        std::sync::LazyLock::new(|| columns_of(&FIELDS));
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let stats = crate::source::linux::protocol_stats()?;
@@ -68,9 +64,7 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
 
 /// Builds the table from counter records, keeping their order.
 pub fn build(records: &[StatRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(records);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, records)
 }
 
 #[cfg(test)]

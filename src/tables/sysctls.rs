@@ -1,7 +1,7 @@
 //! `sysctls`: every readable `net.*` sysctl with its value, named, ordered and filtered exactly
 //! like `sysctl -a` (an interface `vx.1` appears as `net.ipv4.conf.vx/1.forwarding`).
 
-use super::field::{Field, TableBuilder, columns_of};
+use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
@@ -36,11 +36,7 @@ static FIELDS: [Field<SysctlRecord>; 2] = [
     ),
 ];
 
-fn columns() -> &'static [Column] {
-    static COLUMNS: std::sync::LazyLock<Vec<Column>> =
-        std::sync::LazyLock::new(|| columns_of(&FIELDS));
-    &COLUMNS
-}
+columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     Ok(build(&crate::source::linux::net_sysctls()?, req))
@@ -48,9 +44,7 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
 
 /// Builds the table from sysctl records, keeping their order.
 pub fn build(records: &[SysctlRecord], req: &Request) -> Table {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    b.extend(records);
-    b.finish()
+    field::build(DEF.name, &FIELDS, req, records)
 }
 
 #[cfg(test)]

@@ -10,13 +10,11 @@
 //! so the namespace falls quiet, and the test waits until every counter file is still before
 //! comparing. stdout, stderr and the exit status must be identical.
 //!
-//! Two documented exceptions, each applied only where it is the sole difference:
-//! * the `Ref` column of the IPv6 routing table is the kernel's internal reference count of
-//!   each route, which only `/proc/net/ipv6_route` shows; while the `routes` table has no
-//!   `refcnt` column that one column is masked (everything else on the line still compared);
-//! * `ifconfig`'s `inet6` lines follow the kernel's address hash (`/proc/net/if_inet6`), which
-//!   netlink does not reproduce; an interface with two IPv6 addresses is compared with those
-//!   lines sorted within its block.
+//! The IPv6 routing table's `Ref` column (the kernel's reference count of each route, from the
+//! `routes` table's `refcnt` column) is compared exactly like everything else. One documented
+//! exception, applied only where it is the sole difference: `ifconfig`'s `inet6` lines follow
+//! the kernel's address hash (`/proc/net/if_inet6`), which netlink does not reproduce; an
+//! interface with two IPv6 addresses is compared with those lines sorted within its block.
 //!
 //! Snapshot fixtures (`tests/fixtures/netstat-modes/`) reproduce the spec's captured samples
 //! without root.
@@ -204,46 +202,6 @@ fn ours(ns: &Netns, args: &[&str]) -> Run {
     ns.netpry(&all)
 }
 
-/// Whether the routes table reports IPv6 reference counts.
-fn routes_have_refcnt() -> bool {
-    let (_, out, _) = decode(
-        netpry()
-            .args(["schema", "routes"])
-            .output()
-            .expect("run netpry"),
-    );
-    out.contains("refcnt")
-}
-
-/// Replaces the Ref field of IPv6 routing-table rows with `#`.
-fn mask_ipv6_ref(s: &str) -> String {
-    let mut out = String::new();
-    let mut in_v6 = false;
-    for line in s.split_inclusive('\n') {
-        if line.starts_with("Kernel ") {
-            in_v6 = line.starts_with("Kernel IPv6");
-        }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if in_v6 && words.len() == 7 && words[4].bytes().all(|b| b.is_ascii_digit()) {
-            // `<dest> <hop> <flags> <metric> <ref> <use> <if>`: cut the ref token out.
-            let mut pos = 0;
-            for w in &words[..4] {
-                pos = line[pos..]
-                    .find(w)
-                    .map(|i| pos + i + w.len())
-                    .unwrap_or(pos);
-            }
-            let at = line[pos..].find(words[4]).map(|i| pos + i).unwrap_or(pos);
-            out.push_str(&line[..at]);
-            out.push('#');
-            out.push_str(&line[at + words[4].len()..]);
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
-}
-
 /// `ifconfig` blocks with their `inet6` lines sorted.
 fn sort_inet6(s: &str) -> String {
     let mut out = String::new();
@@ -264,27 +222,20 @@ fn sort_inet6(s: &str) -> String {
 
 /// Compares one argument list; returns a failure description, or None. `notes` collects the
 /// documented relaxations that were needed.
-fn compare(ns: &Netns, args: &[&str], strict_ref: bool, notes: &mut Vec<String>) -> Option<String> {
+fn compare(ns: &Netns, args: &[&str], notes: &mut Vec<String>) -> Option<String> {
     let want = reference(ns, args);
     let got = ours(ns, args);
     if want == got {
         return None;
     }
-    let mut relaxed = (want.clone(), got.clone());
-    let mut why = Vec::new();
-    if !strict_ref && mask_ipv6_ref(&want.1) != want.1 {
-        relaxed.0.1 = mask_ipv6_ref(&relaxed.0.1);
-        relaxed.1.1 = mask_ipv6_ref(&relaxed.1.1);
-        why.push("IPv6 Ref masked");
-    }
-    if relaxed.0 != relaxed.1 && want.1.contains("        inet6 ") {
+    if want.1.contains("        inet6 ") {
+        let mut relaxed = (want.clone(), got.clone());
         relaxed.0.1 = sort_inet6(&relaxed.0.1);
         relaxed.1.1 = sort_inet6(&relaxed.1.1);
-        why.push("inet6 lines sorted");
-    }
-    if relaxed.0 == relaxed.1 {
-        notes.push(format!("netstat {}: {}", args.join(" "), why.join(", ")));
-        return None;
+        if relaxed.0 == relaxed.1 {
+            notes.push(format!("netstat {}: inet6 lines sorted", args.join(" ")));
+            return None;
+        }
     }
     Some(format!(
         "netstat {}:\n--- /usr/bin/netstat (exit {}) ---\n{}{}--- netpry (exit {}) ---\n{}{}",
@@ -299,11 +250,10 @@ fn compare(ns: &Netns, args: &[&str], strict_ref: bool, notes: &mut Vec<String>)
 }
 
 fn compare_all(ns: &Netns, cases: &[&[&str]]) {
-    let strict_ref = routes_have_refcnt();
     let mut notes = Vec::new();
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|args| compare(ns, args, strict_ref, &mut notes))
+        .filter_map(|args| compare(ns, args, &mut notes))
         .collect();
     for n in &notes {
         eprintln!("relaxed: {n}");

@@ -662,6 +662,14 @@ fn compare_routes(ns: &Netns) -> Result<Vec<Row>, String> {
             get(m, "nexthops"),
             &ip_nexthops(t),
         );
+        // `refcnt` has no `ip` counterpart (rtnetlink does not report reference counts; only
+        // /proc/net/ipv6_route does), so it is not compared here: netstat_modes.rs compares
+        // it exactly through `netstat -r -6`'s Ref column. Here: null for IPv4, a count for
+        // every IPv6 route.
+        let refcnt = get(m, "refcnt");
+        if v4_row != refcnt.is_null() || !(v4_row || refcnt.as_u64().is_some_and(|n| n > 0)) {
+            errs.push(format!("{ctx}: refcnt: {refcnt}"));
+        }
     }
     if errs.is_empty() {
         Ok(mine)

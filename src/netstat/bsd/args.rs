@@ -7,6 +7,8 @@
 //! numeric operand is the legacy form of `-w N`; further operands are the kvm namelist and
 //! core, accepted and ignored like `-N` and `-M`.
 
+use crate::source::linux::netdb;
+
 /// Address family selected with `-f` (or `-u`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Af {
@@ -273,31 +275,22 @@ fn atoi(s: &str) -> u64 {
 /// Looks `name` up as a protocol name or alias in `protocols_file` (`/etc/protocols` format)
 /// and returns netstat's name for it, if netstat knows that protocol.
 pub fn protocol_alias(name: &str, protocols_file: &str) -> Option<&'static str> {
-    let text = std::fs::read_to_string(protocols_file).ok()?;
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let (Some(official), Some(_number)) = (words.next(), words.next()) else {
-            continue;
-        };
-        let aliases: Vec<&str> = words.collect();
-        if official == name || aliases.contains(&name) {
-            let lower = official.to_ascii_lowercase();
-            let known = PROTOCOLS.iter().copied().find(|p| *p == lower).or_else(|| {
-                aliases.iter().find_map(|a| {
-                    let a = a.to_ascii_lowercase();
-                    PROTOCOLS.iter().copied().find(|p| *p == a)
-                })
-            });
-            // /etc/protocols spells ICMPv6 `ipv6-icmp`.
-            return known.or(match lower.as_str() {
-                "ipv6-icmp" => Some("icmp6"),
-                "ipv6" => Some("ip6"),
-                _ => None,
-            });
-        }
-    }
-    None
+    let entry = netdb::protocols_at(protocols_file)
+        .into_iter()
+        .find(|p| p.name == name || p.aliases.iter().any(|a| a == name))?;
+    let lower = entry.name.to_ascii_lowercase();
+    let known = PROTOCOLS.iter().copied().find(|p| *p == lower).or_else(|| {
+        entry.aliases.iter().find_map(|a| {
+            let a = a.to_ascii_lowercase();
+            PROTOCOLS.iter().copied().find(|p| *p == a)
+        })
+    });
+    // /etc/protocols spells ICMPv6 `ipv6-icmp`.
+    known.or(match lower.as_str() {
+        "ipv6-icmp" => Some("icmp6"),
+        "ipv6" => Some("ip6"),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::model::{Table, Value};
+use crate::source::linux::rtnames;
 
 static NULL: Value = Value::Null;
 
@@ -263,7 +264,7 @@ pub struct Route {
     pub metric: u64,
     /// Protocol, lowercase name (`kernel`, `boot`, `static`, `dhcp`, `ra`, `redirect`, ...).
     pub protocol: String,
-    /// Scope, lowercase name (`universe`, `link`, `host`, ...).
+    /// Scope, lowercase name (`global`, `link`, `host`, ...).
     pub scope: String,
     /// Route flags text (`onlink`, `dead`, `linkdown`, `cloned`, ...), lowercase.
     pub flags: String,
@@ -339,7 +340,7 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
         out.push(Route {
             table: table_id,
             v6,
-            kind: name_of(&text(r, kind), RTN_NAMES),
+            kind: rt_name(text(r, kind), rtnames::route_type_name),
             dst: d.unwrap_or(unspecified),
             dst_len: int(r, dst_len).unwrap_or(0).clamp(0, 128) as u8,
             gateway: ip(r, gw),
@@ -347,8 +348,8 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
             oif: int(r, oif).unwrap_or(0) as u32,
             prefsrc: ip(r, prefsrc),
             metric: int(r, metric).unwrap_or(0).max(0) as u64,
-            protocol: name_of(&text(r, proto), RTPROT_NAMES),
-            scope: name_of(&text(r, scope), SCOPE_NAMES),
+            protocol: rt_name(text(r, proto), rtnames::protocol_name),
+            scope: rt_name(text(r, scope), rtnames::scope_name),
             flags: text(r, flags).to_ascii_lowercase(),
             mtu: int(r, mtu).unwrap_or(0).max(0) as u64,
             expires: int(r, exp).filter(|e| *e > 0),
@@ -357,50 +358,13 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
     Ok(out)
 }
 
-const RTN_NAMES: &[(i64, &str)] = &[
-    (1, "unicast"),
-    (2, "local"),
-    (3, "broadcast"),
-    (4, "anycast"),
-    (5, "multicast"),
-    (6, "blackhole"),
-    (7, "unreachable"),
-    (8, "prohibit"),
-    (9, "throw"),
-    (10, "nat"),
-];
-const RTPROT_NAMES: &[(i64, &str)] = &[
-    (1, "redirect"),
-    (2, "kernel"),
-    (3, "boot"),
-    (4, "static"),
-    (9, "ra"),
-    (16, "dhcp"),
-    (11, "zebra"),
-    (12, "bird"),
-    (42, "babel"),
-    (186, "bgp"),
-    (187, "isis"),
-    (188, "ospf"),
-    (189, "rip"),
-    (192, "eigrp"),
-];
-const SCOPE_NAMES: &[(i64, &str)] = &[
-    (0, "universe"),
-    (200, "site"),
-    (253, "link"),
-    (254, "host"),
-    (255, "nowhere"),
-];
-
-/// A lowercase name for a value that may be a name or its kernel number.
-fn name_of(v: &str, names: &[(i64, &str)]) -> String {
-    match v.parse::<i64>() {
-        Ok(n) => names
-            .iter()
-            .find(|(k, _)| *k == n)
-            .map_or_else(|| n.to_string(), |(_, s)| s.to_string()),
-        Err(_) => v.to_ascii_lowercase(),
+/// A route type, protocol or scope cell as a lowercase name. The `routes` table already names
+/// them as `ip` does; a cell holding the kernel's number (a hand-made or foreign snapshot) gets
+/// the same name through [`rtnames`], the one owner of those tables.
+fn rt_name(cell: String, name: fn(u8) -> String) -> String {
+    match cell.parse::<u8>() {
+        Ok(n) => name(n),
+        Err(_) => cell.to_ascii_lowercase(),
     }
 }
 
@@ -633,4 +597,21 @@ pub fn sysctl(cat: &Catalog, name: &str) -> Option<String> {
             t == name || t == slash
         })
         .map(|r| text(r, val))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_names_come_from_the_table_or_from_rtnames() {
+        assert_eq!(
+            rt_name("Blackhole".into(), rtnames::route_type_name),
+            "blackhole"
+        );
+        assert_eq!(rt_name("7".into(), rtnames::route_type_name), "unreachable");
+        assert_eq!(rt_name("2".into(), rtnames::protocol_name), "kernel");
+        assert_eq!(rt_name("253".into(), rtnames::scope_name), "link");
+        assert_eq!(rt_name("300".into(), rtnames::scope_name), "300");
+    }
 }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::source::linux::netdb;
 use crate::source::linux::services::{Duplicates, Services};
 
 /// Name tables, loaded once per run (empty with `-n`).
@@ -30,9 +31,8 @@ impl Names {
             ..Names::default()
         };
         if !numeric {
-            n.hosts = parse_hosts(&std::fs::read_to_string("/etc/hosts").unwrap_or_default());
-            n.networks =
-                parse_networks(&std::fs::read_to_string("/etc/networks").unwrap_or_default());
+            n.hosts = first_hosts(netdb::hosts());
+            n.networks = first_networks(netdb::networks());
             // getservbyport(3), which BSD netstat calls, answers with the first line.
             n.services = Services::load(Duplicates::First);
         }
@@ -222,46 +222,21 @@ pub fn mac_is_empty(mac: &str) -> bool {
             .all(|b| u8::from_str_radix(b, 16).is_ok_and(|v| v == 0))
 }
 
-fn parse_hosts(text: &str) -> HashMap<IpAddr, String> {
+/// Host names by address, the first line naming an address winning (as `gethostbyaddr`).
+fn first_hosts(entries: Vec<netdb::HostEntry>) -> HashMap<IpAddr, String> {
     let mut m = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut w = line.split_whitespace();
-        let (Some(a), Some(name)) = (w.next(), w.next()) else {
-            continue;
-        };
-        if let Ok(ip) = a.split('%').next().unwrap_or(a).parse::<IpAddr>() {
-            m.entry(ip).or_insert_with(|| name.to_string());
-        }
+    for e in entries {
+        m.entry(e.addr).or_insert(e.name);
     }
     m
 }
 
-fn parse_networks(text: &str) -> HashMap<u32, String> {
+/// Network names by number, omitted trailing parts read as zero octets (`127` is 127.0.0.0),
+/// the first line winning.
+fn first_networks(entries: Vec<netdb::NetworkEntry>) -> HashMap<u32, String> {
     let mut m = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut w = line.split_whitespace();
-        let (Some(name), Some(num)) = (w.next(), w.next()) else {
-            continue;
-        };
-        // /etc/networks numbers may omit trailing zero octets: "127" is 127.0.0.0.
-        let parts: Vec<&str> = num.split('.').collect();
-        if parts.is_empty() || parts.len() > 4 {
-            continue;
-        }
-        let mut bytes = [0u8; 4];
-        let mut ok = true;
-        for (i, p) in parts.iter().enumerate() {
-            match p.parse::<u8>() {
-                Ok(v) => bytes[i] = v,
-                Err(_) => ok = false,
-            }
-        }
-        if ok {
-            m.entry(u32::from_be_bytes(bytes))
-                .or_insert_with(|| name.to_string());
-        }
+    for e in entries {
+        m.entry(e.left_aligned()).or_insert(e.name);
     }
     m
 }
@@ -296,9 +271,13 @@ mod tests {
 
     #[test]
     fn name_files() {
-        let h = parse_hosts("127.0.0.1 localhost\n# x\n::1 ip6-localhost ip6-loopback\n");
+        let h = first_hosts(netdb::parse_hosts(
+            "127.0.0.1 localhost\n# x\n::1 ip6-localhost ip6-loopback\n::1 later\n",
+        ));
         assert_eq!(h[&"::1".parse::<IpAddr>().unwrap()], "ip6-localhost");
-        let n = parse_networks("loopback 127\nlink-local 169.254.0.0\n");
+        let n = first_networks(netdb::parse_networks(
+            "loopback 127\nlink-local 169.254.0.0\nlater 127.0.0.0\n",
+        ));
         assert_eq!(n[&0x7f00_0000], "loopback");
         assert_eq!(n[&0xa9fe_0000], "link-local");
         let names = Names {

@@ -361,7 +361,13 @@ fn ip(c: &Counters, b: &mut Block) {
         &[i("InAddrErrors") + x("InNoRoutes")],
     );
     b.ln(2, "{} packet{s} received for unknown multicast group", &[0]);
-    b.ln(2, "{} redirect{s} sent", &[c.get("Icmp", "OutRedirects")]);
+    output_lines(b, &i, c.get("Icmp", "OutRedirects"));
+}
+
+/// The lines IPv4 and IPv6 share, from redirects to fragmentation: `i` reads the protocol's
+/// counter group (`Ip` or `Ip6`), `redirects` is its ICMP group's `OutRedirects`.
+fn output_lines(b: &mut Block, i: &dyn Fn(&str) -> u64, redirects: u64) {
+    b.ln(2, "{} redirect{s} sent", &[redirects]);
     b.ln(1, "{} packet{s} sent from this host", &[i("OutRequests")]);
     b.ln(2, "{} packet{s} sent with fabricated ip header", &[0]);
     b.ln(
@@ -470,26 +476,7 @@ fn ip6(c: &Counters, b: &mut Block) {
         "{} packet{s} not forwardable",
         &[i("InAddrErrors") + i("InNoRoutes")],
     );
-    b.ln(2, "{} redirect{s} sent", &[c.get("Icmp6", "OutRedirects")]);
-    b.ln(1, "{} packet{s} sent from this host", &[i("OutRequests")]);
-    b.ln(2, "{} packet{s} sent with fabricated ip header", &[0]);
-    b.ln(
-        2,
-        "{} output packet{s} dropped due to no bufs, etc.",
-        &[i("OutDiscards")],
-    );
-    b.ln(
-        2,
-        "{} output packet{s} discarded due to no route",
-        &[i("OutNoRoutes")],
-    );
-    b.ln(2, "{} output datagram{s} fragmented", &[i("FragOKs")]);
-    b.ln(2, "{} fragment{s} created", &[i("FragCreates")]);
-    b.ln(
-        2,
-        "{} datagram{s} that can't be fragmented",
-        &[i("FragFails")],
-    );
+    output_lines(b, &i, c.get("Icmp6", "OutRedirects"));
     b.ln(2, "{} packet{s} that violated scope rules", &[0]);
     b.ln(2, "{} multicast packet{s} which we didn't join", &[0]);
     b.always(1, "Mbuf statistics:", &[]);

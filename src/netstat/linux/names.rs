@@ -13,6 +13,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::source::linux::netdb;
+use crate::source::linux::services::{self, Duplicates};
+
 /// Total time host-name lookups may wait during one run.
 pub const HOST_BUDGET: Duration = Duration::from_millis(2000);
 
@@ -27,61 +30,44 @@ pub enum ServProto {
     Raw,
 }
 
-/// Port and protocol names, read once from `/etc/services` and `/etc/protocols`.
+/// Port and protocol names, read once from `/etc/services` and `/etc/protocols` through the
+/// shared parsers ([`services`], [`netdb`]).
 #[derive(Debug, Default)]
 pub struct Services {
-    map: HashMap<(ServProto, u16), String>,
+    services: services::Services,
+    protocols: HashMap<u16, String>,
 }
 
 impl Services {
     /// Reads the system files (missing files give no names).
     pub fn load() -> Services {
-        let services = std::fs::read_to_string("/etc/services").unwrap_or_default();
-        let protocols = std::fs::read_to_string("/etc/protocols").unwrap_or_default();
-        Services::parse(&services, &protocols)
+        Services {
+            services: services::Services::load(Duplicates::Last),
+            protocols: protocol_names(netdb::protocols()),
+        }
     }
 
     /// Builds the tables from file texts: for a port listed twice for one protocol, the later
-    /// line wins (netstat keeps the last one it reads); raw "ports" are IP protocol numbers.
+    /// line wins (netstat keeps the last one it reads); raw "ports" are IP protocol numbers,
+    /// named by `/etc/protocols` first and by `raw` service entries otherwise.
     pub fn parse(services: &str, protocols: &str) -> Services {
-        let mut map = HashMap::new();
-        for line in services.lines() {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let (Some(name), Some(spec)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let Some((port, proto)) = spec.split_once('/') else {
-                continue;
-            };
-            let Ok(port) = port.parse::<u16>() else {
-                continue;
-            };
-            let proto = match proto {
-                "tcp" => ServProto::Tcp,
-                "udp" => ServProto::Udp,
-                "raw" => ServProto::Raw,
-                _ => continue,
-            };
-            map.insert((proto, port), name.to_string());
+        Services {
+            services: services::Services::parse(services, Duplicates::Last),
+            protocols: protocol_names(netdb::parse_protocols(protocols)),
         }
-        for line in protocols.lines() {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let (Some(name), Some(num)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let Ok(num) = num.parse::<u16>() else {
-                continue;
-            };
-            map.insert((ServProto::Raw, num), name.to_string());
-        }
-        Services { map }
     }
 
     /// The name of `port` for `proto`, if any.
     pub fn name(&self, proto: ServProto, port: u16) -> Option<&str> {
-        self.map.get(&(proto, port)).map(String::as_str)
+        match proto {
+            ServProto::Tcp => self.services.name(port, "tcp"),
+            ServProto::Udp => self.services.name(port, "udp"),
+            ServProto::Raw => self
+                .protocols
+                .get(&port)
+                .map(String::as_str)
+                .or_else(|| self.services.name(port, "raw")),
+        }
     }
 
     /// Port text: `*` for 0, decimal when numeric or unnamed, else the service name.
@@ -101,6 +87,11 @@ impl Services {
             push_num(out, u64::from(port));
         }
     }
+}
+
+/// Protocol names by number, the later line winning.
+fn protocol_names(entries: Vec<netdb::ProtocolEntry>) -> HashMap<u16, String> {
+    entries.into_iter().map(|p| (p.number, p.name)).collect()
 }
 
 /// Formats an IPv6 address as glibc's `inet_ntop` does (lowercase hex, the first longest run of

@@ -15,6 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::catalog::Catalog;
 use crate::model::{Table, Value};
+use crate::source::linux::ipv6_route::Ipv6RouteEntry;
+use crate::source::linux::netdb::{self, NetworkEntry};
 use crate::tables::Request;
 
 /// What `netstat -r` was asked for; a getopt loop fills it field by field.
@@ -119,7 +121,13 @@ fn one_pass(
                     }
                 } else {
                     if fib {
-                        write_ipv6(&ipv6_rows(all), false, numeric, names, out)?;
+                        // Live, the kernel's file gives the counts the table cannot carry.
+                        let kernel = match cat.snapshot_info() {
+                            None => crate::source::linux::ipv6_route::read().ok(),
+                            Some(_) => None,
+                        };
+                        let rows = ipv6_rows(all, kernel.as_deref());
+                        write_ipv6(&rows, false, numeric, names, out)?;
                     }
                     if p.cache {
                         write_ipv6(&[], true, numeric, names, out)?;
@@ -734,10 +742,15 @@ fn null_entry() -> Ipv6Row {
 /// has no `::/0` route; flags as the kernel keeps them. The main and local tables always
 /// exist, so an empty one still shows its null entry.
 ///
-/// The reference count is the `refcnt` column when the routes table has one; otherwise an
-/// estimate (2 for the kernel's local-address routes, 1 for others), because rtnetlink does
-/// not report it.
-pub fn ipv6_rows(routes: &[Route]) -> Vec<Ipv6Row> {
+/// The reference count of a single-path route is the routes table's `refcnt` column. The
+/// table cannot carry two counts: each next hop of a multipath route (the column has their
+/// sum), and the null entry (not a route rtnetlink lists). Those come from `kernel`, the live
+/// `/proc/net/ipv6_route` entries, matched by destination, prefix length, next hop, metric and
+/// device (the n-th row with a given key takes the n-th entry with it). What neither gives (a
+/// snapshot taken without the column, or a multipath route's hops when their sum says
+/// nothing) is estimated: 2 for the kernel's local-address routes, 1 for the others (a
+/// multipath route whose sum equals its number of hops has 1 on each, exactly).
+pub fn ipv6_rows(routes: &[Route], kernel: Option<&[Ipv6RouteEntry]>) -> Vec<Ipv6Row> {
     let mut groups: Vec<(u32, Vec<&Route>)> = Vec::new();
     for r in routes.iter().filter(|r| r.v6) {
         match groups.last_mut() {
@@ -754,19 +767,59 @@ pub fn ipv6_rows(routes: &[Route]) -> Vec<Ipv6Row> {
             groups.insert(at, (t, Vec::new()));
         }
     }
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     for (_, list) in &groups {
         for r in list {
-            push_ipv6(r, &mut out);
+            push_ipv6(r, &mut rows);
         }
         if !list.iter().any(|r| r.dst_len == 0) {
-            out.push(null_entry());
+            rows.push(RefRow {
+                row: null_entry(),
+                known: None,
+                estimate: 1,
+            });
         }
     }
-    out
+    let mut counts: HashMap<RowKey, std::collections::VecDeque<u32>> = HashMap::new();
+    for e in kernel.unwrap_or(&[]) {
+        let key = (e.dst, e.dst_len, e.next_hop, e.metric, e.dev.clone());
+        counts.entry(key).or_default().push_back(e.refcnt);
+    }
+    rows.into_iter()
+        .map(
+            |RefRow {
+                 mut row,
+                 known,
+                 estimate,
+             }| {
+                let key = (
+                    row.dst,
+                    row.plen,
+                    row.next_hop,
+                    row.metric,
+                    row.iface.clone(),
+                );
+                let live = counts.get_mut(&key).and_then(|q| q.pop_front());
+                row.refcnt = known.or(live).unwrap_or(estimate);
+                row
+            },
+        )
+        .collect()
 }
 
-fn push_ipv6(r: &Route, out: &mut Vec<Ipv6Row>) {
+/// What matches a row to a `/proc/net/ipv6_route` entry: destination, prefix length, next
+/// hop, metric, device.
+type RowKey = (Ipv6Addr, u8, Ipv6Addr, u32, String);
+
+/// A row whose reference count is still to be decided: `known` from the routes table, else
+/// the kernel's entry, else `estimate`.
+struct RefRow {
+    row: Ipv6Row,
+    known: Option<u32>,
+    estimate: u32,
+}
+
+fn push_ipv6(r: &Route, out: &mut Vec<RefRow>) {
     let IpAddr::V6(dst) = r.dst else { return };
     let local_kernel =
         r.protocol == "kernel" && matches!(r.kind, RouteType::Local | RouteType::Anycast);
@@ -774,6 +827,10 @@ fn push_ipv6(r: &Route, out: &mut Vec<Ipv6Row>) {
         r.kind,
         RouteType::Blackhole | RouteType::Unreachable | RouteType::Prohibit | RouteType::Throw
     );
+    let known = match r.hops.len() {
+        1 => r.refcnt,
+        n => r.refcnt.filter(|c| *c as usize == n).map(|_| 1),
+    };
     for hop in &r.hops {
         let dev = hop.dev.clone().unwrap_or_default();
         let next_hop = match hop.gateway {
@@ -796,14 +853,18 @@ fn push_ipv6(r: &Route, out: &mut Vec<Ipv6Row>) {
             }
             f
         };
-        out.push(Ipv6Row {
-            dst,
-            plen: r.dst_len,
-            next_hop: next_hop.unwrap_or(Ipv6Addr::UNSPECIFIED),
-            metric: r.metric,
-            refcnt: r.refcnt.unwrap_or(if local_kernel { 2 } else { 1 }),
-            flags,
-            iface: dev,
+        out.push(RefRow {
+            row: Ipv6Row {
+                dst,
+                plen: r.dst_len,
+                next_hop: next_hop.unwrap_or(Ipv6Addr::UNSPECIFIED),
+                metric: r.metric,
+                refcnt: 0,
+                flags,
+                iface: dev,
+            },
+            known,
+            estimate: if local_kernel { 2 } else { 1 },
         });
     }
 }
@@ -903,16 +964,12 @@ pub trait Names {
 #[derive(Debug, Default)]
 pub struct SystemNames {
     resolver: std::cell::RefCell<super::names::Resolver>,
-    networks: std::sync::OnceLock<Vec<(u32, String)>>,
+    networks: std::sync::OnceLock<Vec<NetworkEntry>>,
 }
 
 impl SystemNames {
-    fn networks(&self) -> &[(u32, String)] {
-        self.networks.get_or_init(|| {
-            std::fs::read_to_string("/etc/networks")
-                .map(|t| parse_networks(&t))
-                .unwrap_or_default()
-        })
+    fn networks(&self) -> &[NetworkEntry] {
+        self.networks.get_or_init(netdb::networks)
     }
 
     fn host(&self, ip: IpAddr) -> Option<String> {
@@ -926,10 +983,7 @@ impl Names for SystemNames {
     }
 
     fn net_v4(&self, net: u32) -> Option<String> {
-        self.networks()
-            .iter()
-            .find(|(n, _)| *n == net)
-            .map(|(_, name)| name.clone())
+        network_name(self.networks(), net)
     }
 
     fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
@@ -937,54 +991,13 @@ impl Names for SystemNames {
     }
 }
 
-/// `/etc/hosts` entries: (address, canonical name), in file order.
-pub fn parse_hosts(text: &str) -> Vec<(IpAddr, String)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let addr = words.next()?.parse().ok()?;
-            Some((addr, words.next()?.to_string()))
-        })
-        .collect()
-}
-
-/// `/etc/networks` entries: (network number in host order, name), as glibc's
-/// `inet_network` reads them (`127` is 0x7f, `127.0.0.0` is 0x7f000000).
-pub fn parse_networks(text: &str) -> Vec<(u32, String)> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            let name = words.next()?;
-            let net = inet_network(words.next()?)?;
-            Some((net, name.to_string()))
-        })
-        .collect()
-}
-
-/// glibc's `inet_network`: up to four dot-separated parts (decimal, 0x hex, 0 octal), each a
-/// byte, the last one least significant.
-fn inet_network(s: &str) -> Option<u32> {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for p in parts {
-        let n = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-            u32::from_str_radix(h, 16).ok()?
-        } else if p.len() > 1 && p.starts_with('0') {
-            u32::from_str_radix(&p[1..], 8).ok()?
-        } else {
-            p.parse().ok()?
-        };
-        if n > 255 {
-            return None;
-        }
-        v = (v << 8) | n;
-    }
-    Some(v)
+/// `getnetbyaddr`: the first `/etc/networks` entry whose number (as glibc's `inet_network`
+/// reads it, so `127` is 0x7f, not 127.0.0.0) is `net`.
+pub fn network_name(entries: &[NetworkEntry], net: u32) -> Option<String> {
+    entries
+        .iter()
+        .find(|e| e.number == net)
+        .map(|e| e.name.clone())
 }
 
 #[cfg(test)]
@@ -996,16 +1009,16 @@ mod tests {
 
     impl Names for FakeNames {
         fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
-            parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
+            netdb::parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
                 .into_iter()
-                .find(|(ip, _)| *ip == IpAddr::V4(a))
-                .map(|(_, n)| n)
+                .find(|e| e.addr == IpAddr::V4(a))
+                .map(|e| e.name)
         }
         fn net_v4(&self, net: u32) -> Option<String> {
-            parse_networks("default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\n")
-                .into_iter()
-                .find(|(n, _)| *n == net)
-                .map(|(_, s)| s)
+            let entries = netdb::parse_networks(
+                "default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\nshort 127\n",
+            );
+            network_name(&entries, net)
         }
         fn host_v6(&self, a: Ipv6Addr) -> Option<String> {
             (a == "fd00:1::2".parse::<Ipv6Addr>().unwrap()).then(|| "peer6".to_string())
@@ -1274,7 +1287,7 @@ far             0.0.0.0         255.255.255.255 UH        0 0          0 eth0
 
     #[test]
     fn ipv6_rows_add_null_entries_and_kernel_flags() {
-        let rows = ipv6_rows(&sample_v6());
+        let rows = ipv6_rows(&sample_v6(), None);
         let got = text(|o| write_ipv6(&rows, false, true, &FakeNames, o));
         assert_eq!(
             got,
@@ -1308,7 +1321,7 @@ ff00::/8                       ::                         U    256 4      0 veth
 
     #[test]
     fn ipv6_empty_namespace_has_two_null_entries() {
-        let rows = ipv6_rows(&[]);
+        let rows = ipv6_rows(&[], None);
         assert_eq!(rows.len(), 2);
         let only_local = vec![route(
             true,
@@ -1318,7 +1331,7 @@ ff00::/8                       ::                         U    256 4      0 veth
             None,
             Some("lo"),
         )];
-        let rows = ipv6_rows(&only_local);
+        let rows = ipv6_rows(&only_local, None);
         assert_eq!(
             rows.iter().map(|r| r.iface.as_str()).collect::<Vec<_>>(),
             ["lo", "lo", "lo"]
@@ -1336,7 +1349,7 @@ ff00::/8                       ::                         U    256 4      0 veth
         ));
         let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
         let user_local = route(true, 255, Local, "fd00:5d::1/128", None, Some("veth0"));
-        let rows = ipv6_rows(&[lo, mp, user_local]);
+        let rows = ipv6_rows(&[lo, mp, user_local], None);
         let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
         assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
         assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
@@ -1345,6 +1358,45 @@ ff00::/8                       ::                         U    256 4      0 veth
         ));
         assert_eq!(json.len(), 2);
         assert_eq!(json[1].dev.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn ipv6_counts_come_from_the_column_then_the_kernel_then_an_estimate() {
+        use RouteType::*;
+        let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
+        mp.hops = parse_hops(&Value::str(
+            "via fd00:1::2 dev veth0 weight 1; via fd00:1::3 dev veth0 weight 1",
+        ));
+        mp.refcnt = Some(3);
+        let mut single = route(
+            true,
+            254,
+            Unicast,
+            "fd00:60::/64",
+            Some("fd00:1::2"),
+            Some("veth0"),
+        );
+        single.refcnt = Some(7);
+        let mut local = route(true, 255, Local, "::1/128", None, Some("lo"));
+        local.protocol = "kernel".into();
+        local.metric = 0;
+        let routes = [mp, single, local];
+        // The kernel's own lines (a different count for `single`: the column wins).
+        let kernel = crate::source::linux::ipv6_route::parse(
+            "fd000059000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000002 00000400 00000002 00000000 00000003    veth0
+fd000059000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000003 00000400 00000001 00000000 00000003    veth0
+fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000002 00000400 00000009 00000000 00000003    veth0
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000003 00000000 00200200       lo
+00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000006 00000000 80200001       lo
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000003 00000000 00200200       lo
+",
+        );
+        let refs = |k: Option<&[Ipv6RouteEntry]>| -> Vec<u32> {
+            ipv6_rows(&routes, k).iter().map(|r| r.refcnt).collect()
+        };
+        // mp hop 1, mp hop 2, single, main's null entry, local ::1, local's null entry.
+        assert_eq!(refs(Some(&kernel)), [2, 1, 7, 3, 6, 3]);
+        assert_eq!(refs(None), [1, 1, 7, 1, 2, 1]);
     }
 
     #[test]
@@ -1360,15 +1412,18 @@ ff00::/8                       ::                         U    256 4      0 veth
     }
 
     #[test]
-    fn glibc_ntop_and_inet_network() {
+    fn glibc_ntop_and_getnetbyaddr() {
         assert_eq!(ntop6("::1.2.3.4".parse().unwrap()), "::1.2.3.4");
         assert_eq!(ntop6("::1".parse().unwrap()), "::1");
         assert_eq!(ntop6("::ffff:1.2.3.4".parse().unwrap()), "::ffff:1.2.3.4");
         assert_eq!(ntop6("fd00::1".parse().unwrap()), "fd00::1");
-        assert_eq!(inet_network("127"), Some(0x7f));
-        assert_eq!(inet_network("169.254.0.0"), Some(0xa9fe_0000));
-        assert_eq!(inet_network("0x0a.010"), Some(0x0a08));
-        assert_eq!(inet_network("300.1"), None);
+        let nets = netdb::parse_networks("short 127\nloopback 127.0.0.0\n");
+        assert_eq!(network_name(&nets, 0x7f).as_deref(), Some("short"));
+        assert_eq!(
+            network_name(&nets, 0x7f00_0000).as_deref(),
+            Some("loopback")
+        );
+        assert_eq!(network_name(&nets, 0x0a00_0000), None);
     }
 
     #[test]

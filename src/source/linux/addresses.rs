@@ -7,13 +7,13 @@
 //! `noprefixroute` and later flags). Lifetimes come from IFA_CACHEINFO, where all ones means
 //! forever.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
+use super::links::resolve_names;
 use super::netlink::Netlink;
 use super::rtnames::scope_name;
 use crate::error::{Error, Result};
@@ -39,22 +39,11 @@ pub fn addresses(names: bool) -> Result<Vec<AddressRecord>> {
         })
         .collect();
     if names {
-        let map = link_names()?;
-        for a in &mut out {
-            a.ifname = map.get(&a.ifindex).cloned();
-        }
+        resolve_names(&mut out, |a| (a.ifindex, &mut a.ifname))?;
     }
     // Stable: keeps the kernel's order (primary before secondary) within an interface.
     out.sort_by_key(|a| a.ifindex);
     Ok(out)
-}
-
-/// Interface index to name, from one link dump.
-pub(crate) fn link_names() -> Result<HashMap<u32, String>> {
-    Ok(super::links()?
-        .into_iter()
-        .map(|l| (l.index, l.name))
-        .collect())
 }
 
 /// Turns one RTM_NEWADDR message into a record; `None` for families other than IPv4/IPv6 or a

@@ -1,5 +1,7 @@
 //! Network interfaces from an RTM_GETLINK dump (the equivalent of `ip -s link show`).
 
+use std::collections::HashMap;
+
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
@@ -24,6 +26,26 @@ pub fn links() -> Result<Vec<LinkRecord>> {
         .collect();
     out.sort_by_key(|l| l.index);
     Ok(out)
+}
+
+/// Interface index to name, from one link dump.
+pub(crate) fn link_names() -> Result<HashMap<u32, String>> {
+    Ok(links()?.into_iter().map(|l| (l.index, l.name)).collect())
+}
+
+/// Names the interface of every record from one link dump: `slot` gives a record's interface
+/// index and its name field. A record whose link vanished meanwhile keeps its index and gets
+/// no name.
+pub(crate) fn resolve_names<T>(
+    recs: &mut [T],
+    slot: impl Fn(&mut T) -> (u32, &mut Option<String>),
+) -> Result<()> {
+    let map = link_names()?;
+    for r in recs {
+        let (index, name) = slot(r);
+        *name = map.get(&index).cloned();
+    }
+    Ok(())
 }
 
 /// Turns one RTM_NEWLINK message into a record.

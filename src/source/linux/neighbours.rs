@@ -10,8 +10,7 @@ use netlink_packet_route::neighbour::{
 };
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::addresses::link_names;
-use super::links::mac_text;
+use super::links::{mac_text, resolve_names};
 use super::netlink::Netlink;
 use crate::error::{Error, Result};
 use crate::source::records::{Family, NeighbourRecord};
@@ -37,10 +36,7 @@ pub fn neighbours(names: bool) -> Result<Vec<NeighbourRecord>> {
         }));
     }
     if names {
-        let map = link_names()?;
-        for n in &mut out {
-            n.ifname = map.get(&n.ifindex).cloned();
-        }
+        resolve_names(&mut out, |n| (n.ifindex, &mut n.ifname))?;
     }
     Ok(out)
 }

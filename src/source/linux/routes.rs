@@ -17,19 +17,25 @@ use netlink_packet_route::route::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::addresses::link_names;
+use super::links::link_names;
 use super::netlink::Netlink;
 use super::rtnames::{protocol_name, route_type_name, scope_name};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, RouteRecord};
+use crate::source::records::{Family, RouteHop, RouteRecord};
 
 /// Dumps the routes of every table, IPv4 then IPv6, in the kernel's order. With `names`,
 /// output devices are resolved to names from a link dump (a route whose device vanished keeps
-/// its index and gets no name; its next hops then say `dev ifN`).
-pub fn routes(names: bool) -> Result<Vec<RouteRecord>> {
+/// its index and gets no name; its next hops then say `dev ifN`). With `refcnt`, IPv6 routes
+/// get their reference counts from `/proc/net/ipv6_route` (see
+/// [`super::ipv6_route::attach_refcnts`]; device names are then resolved too, to match).
+pub fn routes(names: bool, refcnt: bool) -> Result<Vec<RouteRecord>> {
     let what = "netlink route dump (routes)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
-    let map = if names { link_names()? } else { HashMap::new() };
+    let map = if names || refcnt {
+        link_names()?
+    } else {
+        HashMap::new()
+    };
     let mut out = Vec::new();
     for family in [AddressFamily::Inet, AddressFamily::Inet6] {
         let (msgs, _) = nl
@@ -43,6 +49,9 @@ pub fn routes(names: bool) -> Result<Vec<RouteRecord>> {
             RouteNetlinkMessage::NewRoute(r) => decode(r, &map),
             _ => None,
         }));
+    }
+    if refcnt {
+        super::ipv6_route::attach_refcnts(&mut out, &super::ipv6_route::read()?);
     }
     Ok(out)
 }
@@ -144,6 +153,14 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
         .map(|nh| nexthop_text(nh, names))
         .collect::<Vec<_>>()
         .join("; ");
+    rec.hops = hops
+        .iter()
+        .map(|nh| RouteHop {
+            gateway: nexthop_gateway(nh),
+            oif: nh.interface_index,
+            dev: names.get(&nh.interface_index).cloned(),
+        })
+        .collect();
     Some(rec)
 }
 
@@ -151,12 +168,7 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
 /// its flags (`onlink`, `linkdown`, `dead`, ...) when it has any.
 fn nexthop_text(nh: &RouteNextHop, names: &HashMap<u32, String>) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let gateway = nh.attributes.iter().find_map(|a| match a {
-        RouteAttribute::Gateway(g) => ip_of(g),
-        RouteAttribute::Via(v) => via_ip(v),
-        _ => None,
-    });
-    if let Some(g) = gateway {
+    if let Some(g) = nexthop_gateway(nh) {
         parts.push(format!("via {g}"));
     }
     if nh.interface_index != 0 {
@@ -172,6 +184,15 @@ fn nexthop_text(nh: &RouteNextHop, names: &HashMap<u32, String>) -> String {
         parts.push(flags.replace(',', " "));
     }
     parts.join(" ")
+}
+
+/// The gateway of one next hop (RTA_GATEWAY or RTA_VIA), if any.
+fn nexthop_gateway(nh: &RouteNextHop) -> Option<IpAddr> {
+    nh.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Gateway(g) => ip_of(g),
+        RouteAttribute::Via(v) => via_ip(v),
+        _ => None,
+    })
 }
 
 fn ip_of(a: &RouteAddress) -> Option<IpAddr> {
@@ -295,6 +316,13 @@ mod tests {
             r.nexthops,
             "via fd00:1::9 dev vx.1 weight 3; via fd00:1::8 dev vx.1 weight 1"
         );
+        let hop = |g: &str| RouteHop {
+            gateway: Some(g.parse().unwrap()),
+            oif: 3,
+            dev: Some("vx.1".into()),
+        };
+        assert_eq!(r.hops, [hop("fd00:1::9"), hop("fd00:1::8")]);
+        assert_eq!(r.refcnt, None);
     }
 
     #[test]
