@@ -13,5 +13,6 @@ mod procstats;
 mod repl;
 mod rtnl;
 mod script;
+mod script_plan;
 mod snapshot;
 mod sockets;
