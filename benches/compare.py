@@ -8,7 +8,7 @@ UNIX sockets, 8+ socket-holding processes and 200 idle processes with 50 open fi
 and UDP sockets, then times every command of a group side by side: the commands of a group
 alternate, one warm-up round, then --runs timed rounds. It reports, per command, the median
 wall time, the median user+sys CPU time (both whole-process figures, start-up included), the
-median peak RSS of three more runs under GNU time, and the median of the per-round ratios to the group's reference command.
+median peak RSS of three more runs under GNU time (one for the slow -p group), and the median of the per-round ratios to the group's reference command.
 
 Run it as root, by hand (not in CI), on a quiet machine:
 
@@ -134,7 +134,8 @@ def measure(netpry, runs, runs_p, only):
                     raise SystemExit(f"{label} exited {code}")
                 if i > 0:  # the first round is the warm-up
                     samples[label].append((wall, cpu, rss))
-        peaks = {label: peak_rss(argv, 1 if name == "tanp" else 3) for label, argv in cmds}
+        rss_runs = 1 if name == "tanp" or runs <= 1 else 3
+        peaks = {label: peak_rss(argv, rss_runs) for label, argv in cmds}
         ref_s = samples[ref]
         for label, _ in cmds:
             s = samples[label]
