@@ -8,7 +8,8 @@ UNIX sockets, 8+ socket-holding processes and 200 idle processes with 50 open fi
 and UDP sockets, then times every command of a group side by side: the commands of a group
 alternate, one warm-up round, then --runs timed rounds. It reports, per command, the median
 wall time, the median user+sys CPU time (both whole-process figures, start-up included), the
-median peak RSS of three more runs under GNU time (one for the slow -p group), and the median of the per-round ratios to the group's reference command.
+median peak RSS of three more runs under GNU time (one for the slow -p group), and the median
+of the per-round ratios to the group's reference command.
 
 Run it as root, by hand (not in CI), on a quiet machine:
 
