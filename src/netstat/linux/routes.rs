@@ -96,7 +96,7 @@ fn one_pass(
         match fam.as_str() {
             "inet" | "inet6" => {
                 if table.is_none() {
-                    match load(cat) {
+                    match load(cat, families.iter().any(|f| f == "inet6")) {
                         Ok(t) => table = Some(t),
                         Err(e) => {
                             writeln!(err, "netstat: cannot read the routes table: {e}")?;
@@ -461,8 +461,20 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
     out
 }
 
-fn load(cat: &Catalog) -> crate::Result<Vec<Route>> {
-    let t = cat.collect("routes", &Request::default())?;
+/// Reads the routes table; the IPv6 reference counts (a /proc read) only when IPv6 is shown.
+fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
+    let req = if with_refcnt {
+        Request::default()
+    } else {
+        let def = crate::tables::lookup("routes")?;
+        let cols: Vec<&str> = (def.columns)()
+            .iter()
+            .map(|c| c.name.as_ref())
+            .filter(|n| *n != "refcnt")
+            .collect();
+        Request::columns(&cols)
+    };
+    let t = cat.collect("routes", &req)?;
     Ok(routes_of(&t))
 }
 
