@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
-use crate::model::Table;
+use crate::model::{Column, Table, Type, Value};
 use crate::snapshot::{Snapshot, SnapshotInfo};
 use crate::tables::{self, Notes, Request, TABLES};
 
@@ -96,7 +96,7 @@ impl Catalog {
                 let mut t = (**stored).clone();
                 (def.restrict)(req, &mut t);
                 Ok(match &req.columns {
-                    Some(cols) => crate::query::select(&t, cols)?,
+                    Some(cols) => project_stored(&t, def, cols),
                     None => t,
                 })
             }
@@ -146,5 +146,51 @@ impl Catalog {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Table>>> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Projects a table read from a snapshot onto `cols` (already checked against the registry). A
+/// column the snapshot lacks — written by an older netpry, or built by hand — is null in every
+/// row rather than an error, so that newer queries still run on older snapshots.
+fn project_stored(t: &Table, def: &tables::TableDef, cols: &[String]) -> Table {
+    let schema = (def.columns)();
+    let picks: Vec<(Column, Option<usize>)> = cols
+        .iter()
+        .map(|c| match t.column_index(c) {
+            Some(i) => (t.columns()[i].clone(), Some(i)),
+            None => {
+                let col = schema.iter().find(|k| k.name == c.as_str()).cloned();
+                (
+                    col.unwrap_or_else(|| Column::computed(c.clone(), Type::Any)),
+                    None,
+                )
+            }
+        })
+        .collect();
+    let columns: Vec<Column> = picks.iter().map(|(c, _)| c.clone()).collect();
+    let mut out = Table::with_capacity(t.name().to_string(), columns, t.len());
+    for row in t.rows() {
+        out.push(
+            picks
+                .iter()
+                .map(|(_, i)| i.map_or(Value::Null, |i| row[i].clone())),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_projection_fills_missing_registry_columns_with_null() {
+        let mut t = Table::new("routes", vec![Column::new("dev", Type::Str, "")]);
+        t.push([Value::str("eth0")]);
+        let def = tables::lookup("routes").unwrap();
+        let p = project_stored(&t, def, &["metric".to_string(), "dev".to_string()]);
+        assert_eq!(p.columns()[0].name, "metric");
+        assert_eq!(p.columns()[0].ty, Type::Int);
+        assert_eq!(p.row(0), &[Value::Null, Value::str("eth0")]);
     }
 }
