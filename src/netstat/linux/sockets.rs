@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use super::names::{self, Resolver, ServProto, Services, Users};
 use crate::model::{Table, Value};
 use crate::source::records::{Family, Proto as RecProto, SocketRecord};
+use crate::tables::sockets::STATE_NAMES;
 
 /// Protocol of an Internet socket row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,28 +62,18 @@ impl Proto {
     }
 }
 
-/// Kernel TCP state names, indexed by state number (also used by UDP, raw and UNIX rows).
-pub const TCP_STATES: [&str; 12] = [
-    "",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-];
+/// The kernel states net-tools knows by name (1 ESTABLISHED ... 11 CLOSING); names come from
+/// the `sockets` table's list. Others (NEW_SYN_RECV, unknown numbers) are out of its range.
+pub const NETSTAT_STATES: std::ops::Range<u8> = 1..12;
 
 /// The kernel state number of a state name of the `sockets` table (0 when unknown).
 pub fn state_number(name: &str) -> u8 {
-    TCP_STATES
+    STATE_NAMES
         .iter()
-        .position(|s| !s.is_empty() && *s == name)
-        .map_or(0, |i| i as u8)
+        .position(|s| *s == name)
+        .and_then(|i| u8::try_from(i).ok())
+        .filter(|n| NETSTAT_STATES.contains(n))
+        .unwrap_or(0)
 }
 
 /// One Internet socket, as netstat sees it in `/proc/net/{tcp,udp,udplite,raw}{,6}`.
@@ -141,7 +132,7 @@ impl InetRow {
         match self.proto {
             Proto::Tcp => match self.state {
                 0 => "".into(),
-                s if (s as usize) < TCP_STATES.len() => TCP_STATES[s as usize].into(),
+                s if NETSTAT_STATES.contains(&s) => STATE_NAMES[usize::from(s)].into(),
                 _ => "UNKNOWN".into(),
             },
             Proto::Udp | Proto::UdpLite => match self.state {
@@ -358,7 +349,7 @@ impl InetRow {
         };
         // The table spells states by name; names netstat does not know (NEW_SYN_RECV, numbers)
         // read back as 0.
-        let state = if (1..TCP_STATES.len()).contains(&usize::from(r.state)) {
+        let state = if NETSTAT_STATES.contains(&r.state) {
             r.state
         } else {
             0

@@ -2,7 +2,7 @@
 //! table (unix_diag states translated back to the `SS_*` socket states `/proc/net/unix` shows),
 //! the listening rule, and the exact row text (`-e`, `-o`, `-n` and `-W` have no effect here).
 
-use super::sockets::{Layout, TCP_STATES, cell, pad_left, state_number};
+use super::sockets::{Layout, NETSTAT_STATES, cell, pad_left, state_number};
 use crate::model::{Table, Value};
 use crate::source::records::{Family, SocketRecord};
 
@@ -49,7 +49,7 @@ impl UnixRow {
             return None;
         }
         // The table spells states by name; names netstat does not know read back as 0.
-        let state = if (1..TCP_STATES.len()).contains(&usize::from(r.state)) {
+        let state = if NETSTAT_STATES.contains(&r.state) {
             r.state
         } else {
             0
