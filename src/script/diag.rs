@@ -38,18 +38,7 @@ pub fn message(e: &EvalAltResult) -> String {
                 l.call_levels
             )
         }
-        EvalAltResult::ErrorDataTooLarge(what, _) => match what.to_ascii_lowercase() {
-            w if w.contains("string") => {
-                format!("string longer than the limit ({} MiB)", l.string_size >> 20)
-            }
-            w if w.contains("array") => {
-                format!("array larger than the limit ({} elements)", l.array_size)
-            }
-            w if w.contains("map") => {
-                format!("object map larger than the limit ({} entries)", l.map_size)
-            }
-            _ => format!("{what} over the limit"),
-        },
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!("{what} over the limit"),
         EvalAltResult::ErrorModuleNotFound(name, _) => {
             format!("import is not allowed: scripts cannot load modules (asked for '{name}')")
         }

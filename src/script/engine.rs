@@ -1,6 +1,9 @@
 //! The sandboxed engine: Rhai's standard library plus the netpry API, and nothing that
 //! reaches outside: no module loading (a dummy resolver), no `eval`, bounded operations,
-//! call depth, string, array and map sizes, and Ctrl-C polled between operations.
+//! call depth and memory (the heap, counted by [`super::memory`]), and Ctrl-C polled between
+//! operations. Rhai's own string, array and map size limits are not used: they re-measure a
+//! whole array after every `push` (quadratic), so a runaway `loop { a.push(1) }` ran for
+//! minutes instead of reaching any limit.
 
 use std::io::Write;
 use std::rc::Rc;
@@ -19,12 +22,8 @@ pub struct Limits {
     pub call_levels: usize,
     /// Expression nesting depth (global, inside functions).
     pub expr_depths: (usize, usize),
-    /// Bytes in one string.
-    pub string_size: usize,
-    /// Elements in one array.
-    pub array_size: usize,
-    /// Entries in one object map.
-    pub map_size: usize,
+    /// Heap bytes a script may add to what the process held when the evaluation began.
+    pub memory: usize,
 }
 
 impl Limits {
@@ -33,10 +32,16 @@ impl Limits {
         operations: 50_000_000,
         call_levels: 64,
         expr_depths: (128, 64),
-        string_size: 64 << 20,
-        array_size: 10_000_000,
-        map_size: 100_000,
+        memory: 512 << 20,
     };
+}
+
+/// The message a script stopped for using too much memory gets.
+pub fn memory_message() -> String {
+    format!(
+        "stopped after using more than {} MiB of memory (the limit): is a loop growing an array, map or string without end?",
+        Limits::DEFAULT.memory >> 20
+    )
 }
 
 /// Builds the engine for one evaluation sharing `ctx`.
@@ -48,12 +53,17 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
         .disable_symbol("eval")
         .set_max_operations(l.operations)
         .set_max_call_levels(l.call_levels)
-        .set_max_expr_depths(l.expr_depths.0, l.expr_depths.1)
-        .set_max_string_size(l.string_size)
-        .set_max_array_size(l.array_size)
-        .set_max_map_size(l.map_size);
-    engine
-        .on_progress(|_| super::interrupt::requested().then(|| Dynamic::from(super::INTERRUPTED)));
+        .set_max_expr_depths(l.expr_depths.0, l.expr_depths.1);
+    let ceiling = super::memory::live().saturating_add(l.memory);
+    engine.on_progress(move |_| {
+        if super::interrupt::requested() {
+            Some(Dynamic::from(super::INTERRUPTED))
+        } else if super::memory::live() > ceiling {
+            Some(Dynamic::from(memory_message()))
+        } else {
+            None
+        }
+    });
     // A closed stdout is not an error for print (the reader has gone).
     engine.on_print(|s| {
         let _ = writeln!(std::io::stdout().lock(), "{s}");

@@ -15,6 +15,7 @@ mod diag;
 mod engine;
 mod helpers;
 mod interrupt;
+mod memory;
 mod ip;
 mod plan;
 mod predicate;

@@ -295,8 +295,9 @@ fn sandbox_from_the_command_line() {
         (r#"import "x" as x;"#, "import is not allowed"),
         (
             r#"let s = "x"; loop { s += s }"#,
-            "string longer than the limit",
+            "MiB of memory (the limit)",
         ),
+        ("let a = []; loop { a.push(1) }", "operations (the limit)"),
     ] {
         let (code, _, err) = run(&["-e", script]);
         assert_eq!(code, 1, "{script}");
