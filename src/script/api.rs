@@ -61,8 +61,20 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
 fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
     match row.table.column_index(col) {
         Some(i) => Ok(to_dynamic(&row.cells()[i])),
+        None if registry_column(&row.table.name(), col) => rt_err(format!(
+            "column '{col}' is not in this {} table: it was left out by a select, or not \
+             collected because the script names it only at run time (netpry collects the \
+             columns it sees named); name it directly, e.g. row.{col}",
+            row.table.name()
+        )),
         None => rt(Err(query::unknown_column(&row.table, col))),
     }
+}
+
+/// Whether `col` is a column of the registry table `table` (so missing only because the
+/// collection left it out).
+fn registry_column(table: &str, col: &str) -> bool {
+    crate::tables::lookup(table).is_ok_and(|d| (d.columns)().iter().any(|c| c.name == col))
 }
 
 /// Registers the table functions and every method.

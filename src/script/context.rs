@@ -17,15 +17,10 @@ use super::closure::Closure;
 use super::plan::SocketPlan;
 use super::types::Row;
 
-/// The socket columns that need a scan of every process's file descriptors.
-pub const PROCESS_COLUMNS: [&str; 2] = ["pid", "process"];
-
 /// Shared by every function registered for one evaluation.
 pub struct Ctx {
     /// Where tables come from.
     pub catalog: Rc<Catalog>,
-    /// Whether `sockets()` includes `pid` and `process` (see [`needs_processes`]).
-    pub socket_processes: bool,
     /// Tables collected so far in this evaluation.
     tables: RefCell<HashMap<&'static str, Arc<Table>>>,
     /// The script's closures, by internal name (filled in after compiling).
@@ -43,10 +38,9 @@ pub struct Ctx {
 
 impl Ctx {
     /// A context over `catalog` for a script whose source is `source`.
-    pub fn new(catalog: Rc<Catalog>, source: &str, render: RenderOpts) -> Ctx {
+    pub fn new(catalog: Rc<Catalog>, _source: &str, render: RenderOpts) -> Ctx {
         Ctx {
             catalog,
-            socket_processes: needs_processes(source),
             tables: RefCell::default(),
             closures: RefCell::default(),
             native_predicates: true,
@@ -65,18 +59,17 @@ impl Ctx {
         // A snapshot already holds every column; only a live collection saves the scan.
         let live = self.catalog.snapshot_info().is_none();
         let plan = self.socket_plan.borrow().clone();
-        let t = if def.name == "sockets"
-            && live
-            && (plan != SocketPlan::unknown() || !self.socket_processes)
-        {
-            // Only the columns the script can read (at least one, so rows are counted),
-            // or, when that is unknown, all but the costly owner columns unless it names them.
+        // Conservative: only a plan proven from the syntax tree narrows the collection; when
+        // any use of `sockets()` escapes the analysis, every column (pid, process, tcp_info)
+        // is collected.
+        let t = if def.name == "sockets" && live && plan != SocketPlan::unknown() {
+            // Only the columns the script can read (at least one, so rows are counted).
             let cols: Vec<&str> = (def.columns)()
                 .iter()
                 .map(|c| c.name.as_ref())
                 .filter(|c| match &plan.columns {
                     Some(used) => used.contains(*c) || *c == "proto",
-                    None => self.socket_processes || !PROCESS_COLUMNS.contains(c),
+                    None => true,
                 })
                 .collect();
             let req = Request {
@@ -89,38 +82,5 @@ impl Ctx {
         };
         self.tables.borrow_mut().insert(def.name, Arc::clone(&t));
         Ok(t)
-    }
-}
-
-/// Whether a script needs the sockets' `pid` and `process` columns, which cost a scan of every
-/// process's open files: when it names `pid`, `process` or `processes` anywhere (as a name or
-/// inside a string), or when it may print whole socket rows (it calls `sockets` and never
-/// `select`s columns).
-pub fn needs_processes(source: &str) -> bool {
-    let words: Vec<&str> = source
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    has("pid") || has("process") || has("processes") || (has("sockets") && !has("select"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needs_processes;
-
-    #[test]
-    fn process_columns_only_when_named_or_printed_whole() {
-        assert!(needs_processes("sockets()"));
-        assert!(needs_processes(r#"sockets().select(["pid"])"#));
-        assert!(needs_processes(
-            "sockets().where(|s| s.process == \"sshd\").count()"
-        ));
-        assert!(needs_processes("processes().count()"));
-        assert!(!needs_processes(
-            "sockets().where(|s| s.state == \"LISTEN\").select([\"local_port\"])"
-        ));
-        assert!(!needs_processes("interfaces()"));
-        assert!(!needs_processes("sockets().select([\"pids\"])"));
     }
 }

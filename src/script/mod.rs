@@ -15,8 +15,8 @@ mod diag;
 mod engine;
 mod helpers;
 mod interrupt;
-mod memory;
 mod ip;
+mod memory;
 mod plan;
 mod predicate;
 mod session;
@@ -35,7 +35,6 @@ use crate::model::{Table, Value};
 use crate::query;
 use crate::render::RenderOpts;
 
-pub use context::needs_processes;
 pub use engine::Limits;
 pub use session::{Session, VarShape};
 

@@ -285,6 +285,19 @@ fn notes_go_to_stderr_once() {
 }
 
 #[test]
+fn a_known_column_left_out_is_not_called_unknown() {
+    let (code, _, err) = snap(&[
+        "-e",
+        r#"sockets().select(["proto"]).where(|s| s["pro" + "cess"] == "x").count()"#,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("column 'process' is not in this sockets table") && !err.contains("no column"),
+        "{err}"
+    );
+}
+
+#[test]
 fn sandbox_from_the_command_line() {
     for (script, msg) in [
         (

@@ -68,3 +68,45 @@ fn planned_socket_queries_equal_whole_table_queries() {
         eval(r#"sockets().where(|s| s.state == "ESTABLISHED" && s.proto == "tcp").count()"#);
     assert_eq!(tcp_estab.trim(), ss.lines().count().to_string());
 }
+
+#[test]
+fn unplanned_socket_uses_collect_every_column() {
+    if !root_or_skip("unplanned_socket_uses_collect_every_column") {
+        return;
+    }
+    let mut ns = Netns::new("plan2");
+    ns.spawn_python(SOCKETS, &[]);
+    // A whole table printed after a `select` elsewhere in the script: the planner cannot
+    // prove the owner columns unused, so they are collected (the word check used to drop them).
+    let (code, out, err) = ns.netpry(&[
+        "-e",
+        r#"interfaces().select(["name"]); sockets().where(|s| s.state == "LISTEN" && s.proto == "tcp")"#,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name);
+    let (pid, process) = (
+        at("pid").expect("pid column"),
+        at("process").expect("process"),
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for r in &rows {
+        assert!(r[pid].parse::<u32>().is_ok(), "{out}");
+        assert!(r[process].starts_with("python"), "{out}");
+    }
+    // A column name built at run time is found, not "no column".
+    let (code, out, err) = ns.netpry(&[
+        "-e",
+        r#"let c = "pro" + "cess"; sockets().where(|s| s.proto == "tcp" && s[c] != "").count()"#,
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        out.trim(),
+        "8",
+        "2 listeners + 3 accepted + 3 connecting sockets"
+    );
+}
