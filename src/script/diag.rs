@@ -93,22 +93,59 @@ fn function_not_found(sig: &str) -> String {
 }
 
 /// The full report: `NAME:LINE:COL: message`, then the line and a caret under the column.
+/// An error at the end of the input (Rhai gives a line past the last one, or no column) is
+/// shown on the last line, with the caret just after its last character.
 pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
     let msg = message(e);
     let (_, pos) = innermost(e);
-    let (Some(line), col) = (pos.line(), pos.position().unwrap_or(1)) else {
+    let Some(mut line) = pos.line() else {
         return format!("{name}: {msg}");
     };
-    let Some(text) = source.lines().nth(line - 1) else {
-        return format!("{name}:{line}: {msg}");
-    };
+    let lines: Vec<&str> = source.lines().collect();
+    let mut col = pos.position();
+    if line > lines.len() {
+        // Past the end: the last line that has text.
+        match lines.iter().rposition(|l| !l.trim().is_empty()) {
+            Some(i) => {
+                line = i + 1;
+                col = None;
+            }
+            None => return format!("{name}:{line}: {msg}"),
+        }
+    }
+    let text = lines[line - 1];
+    let col = col.unwrap_or(text.chars().count() + 1);
     let num = line.to_string();
     let pad = " ".repeat(num.len());
     // Keep tabs so the caret lines up under tab-indented text.
     let lead: String = text
         .chars()
+        .chain(std::iter::repeat(' '))
         .take(col.saturating_sub(1))
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {text}\n{pad} | {lead}^")
+}
+
+#[cfg(test)]
+mod tests {
+    use rhai::{EvalAltResult, ParseErrorType, Position};
+
+    fn at_end(source: &str, pos: Position) -> String {
+        let e = EvalAltResult::ErrorParsing(ParseErrorType::UnexpectedEOF, pos);
+        super::report("e.rhai", source, &e)
+    }
+
+    #[test]
+    fn errors_past_the_last_line_point_after_its_last_character() {
+        let r = at_end("let a=1;\nnosuch(\n", Position::new(3, 1));
+        assert!(r.starts_with("e.rhai:2:8: "), "{r}");
+        assert!(r.ends_with("\n2 | nosuch(\n  |        ^"), "{r}");
+        // Trailing blank lines are skipped; a line without a column gets the end too.
+        let r = at_end("\tf(\n\n", Position::new(4, 0));
+        assert!(r.starts_with("e.rhai:1:4: "), "{r}");
+        assert!(r.ends_with("1 | \tf(\n  | \t  ^"), "{r}");
+        let r = at_end("x(", Position::new(1, 0));
+        assert!(r.ends_with("1 | x(\n  |   ^"), "{r}");
+    }
 }

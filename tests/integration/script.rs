@@ -70,6 +70,38 @@ fn errors_show_a_caret_and_exit_1() {
 }
 
 #[test]
+fn errors_at_the_end_of_the_input_show_the_last_line() {
+    let source = "let a=1;\nnosuch(\n";
+    let excerpt = "2:8: Expecting ')' to close the arguments list of this function call 'nosuch'\n  |\n2 | nosuch(\n  |        ^\n";
+    let (code, _, err) = snap(&["-e", source]);
+    assert_eq!((code, err), (1, format!("netpry: <expr>:{excerpt}")));
+    let file = std::env::temp_dir().join(format!("netpry-eof-{}.rhai", std::process::id()));
+    std::fs::write(&file, source).expect("write the script");
+    let (code, _, err) = run(&[file.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(
+        (code, err),
+        (1, format!("netpry: {}:{excerpt}", file.display()))
+    );
+    let mut child = netpry()
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start netpry");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(source.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait for netpry");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("netpry: <stdin>:{excerpt}")
+    );
+}
+
+#[test]
 fn fail_and_exit_with_set_the_status() {
     let (code, out, err) = snap(&[
         "-e",
