@@ -12,7 +12,8 @@ use crate::model::{Column, Table, Type, Value};
 pub enum Aggregate<'a> {
     /// Number of rows: column `count`.
     Count,
-    /// Sum of a numeric column, nulls skipped: column `sum_COL`.
+    /// Sum of a numeric column, nulls skipped (null for a group of nulls only): column
+    /// `sum_COL`.
     Sum(&'a str),
     /// Smallest non-null value: column `min_COL`.
     Min(&'a str),
@@ -71,17 +72,24 @@ pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) ->
         let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
         let acc = groups.entry(key).or_insert_with(|| match agg {
             Aggregate::Count => Value::Int(0),
-            Aggregate::Sum(_) if ty == Type::Float => Value::Float(0.0),
-            Aggregate::Sum(_) => Value::Int(0),
-            Aggregate::Min(_) | Aggregate::Max(_) => Value::Null,
+            // A group whose values are all null sums to null, as min and max give.
+            Aggregate::Sum(_) | Aggregate::Min(_) | Aggregate::Max(_) => Value::Null,
         });
         let v = target.map_or(&Value::Null, |i| &row[i]);
         *acc = match (agg, &*acc, v) {
             (Aggregate::Count, Value::Int(n), _) => Value::Int(n + 1),
             (_, _, Value::Null) => continue,
-            (Aggregate::Sum(c), acc, v) => add(acc, v).ok_or_else(|| {
-                Error::Usage(format!("sum: column '{c}' has a non-number value: {v}"))
-            })?,
+            (Aggregate::Sum(c), acc, v) => {
+                let zero = if ty == Type::Float {
+                    Value::Float(0.0)
+                } else {
+                    Value::Int(0)
+                };
+                let acc = if *acc == Value::Null { &zero } else { acc };
+                add(acc, v).ok_or_else(|| {
+                    Error::Usage(format!("sum: column '{c}' has a non-number value: {v}"))
+                })?
+            }
             (Aggregate::Min(_), Value::Null, v) | (Aggregate::Max(_), Value::Null, v) => v.clone(),
             (Aggregate::Min(_), a, v) => a.clone().min(v.clone()),
             (Aggregate::Max(_), a, v) => a.clone().max(v.clone()),
@@ -139,7 +147,7 @@ mod tests {
         assert_eq!(s.columns()[1].name, "sum_pid");
         assert_eq!(
             pairs(&s),
-            [("tcp".into(), "40".into()), ("udp".into(), "0".into())]
+            [("tcp".into(), "40".into()), ("udp".into(), "".into())]
         );
         let mn = group_by(&socks(), &["proto"], Aggregate::Min("remote_addr")).unwrap();
         assert_eq!(

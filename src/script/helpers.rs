@@ -93,6 +93,8 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             .and_then(|p| services().name(p, proto))
             .map_or(Dynamic::UNIT, |n| Dynamic::from(n.to_string()))
     });
+    // A socket without a port (UNIX) has `()` there: no service, not an error.
+    engine.register_fn("service", |_: (), _: &str| Dynamic::UNIT);
     let c = Rc::clone(ctx);
     engine.register_fn("sysctl", move |name: &str| sysctl(&c, name));
     let c = Rc::clone(ctx);
