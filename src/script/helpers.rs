@@ -1,5 +1,5 @@
 //! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
-//! `sleep`, `fail`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
+//! `sleep`, `fail`, `usage`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -41,6 +41,13 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
         terminate(Dynamic::from(ExitRequest {
             code: 1,
             message: msg.to_string(),
+            to_stdout: false,
+        }))
+    });
+    engine.register_fn("usage", |msg: &str| -> RhaiResultOf<()> {
+        terminate(Dynamic::from(ExitRequest {
+            code: 2,
+            message: format!("usage: {msg}"),
             to_stdout: false,
         }))
     });

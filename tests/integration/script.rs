@@ -255,7 +255,7 @@ fn builtin_diagnostics_give_answers_and_statuses() {
     let (code, _, err) = snap(&["run", "port-owner"]);
     assert_eq!(
         (code, err.as_str()),
-        (1, "netpry: usage: netpry run port-owner PORT\n")
+        (2, "netpry: usage: netpry run port-owner PORT\n")
     );
     let (code, out, _) = snap(&["run", "close-wait"]);
     assert_eq!(
