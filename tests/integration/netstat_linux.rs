@@ -765,6 +765,25 @@ fn unreachable_name_server_does_not_stall_the_listing() {
         "numeric fallback expected:\n{out}"
     );
     assert!(out.contains("ESTABLISHED"), "{out}");
+    // The lookups' own sockets to the name server are never listed (net-tools, reading /proc,
+    // has none): the name server's socket is only ever the local end.
+    for args in [&["-tua"][..], &["-a"], &["-tuao"], &["-tuav"], &["-tuae"]] {
+        let mut all = vec!["netstat"];
+        all.extend_from_slice(args);
+        let (code, out, err) = ns.netpry(&all);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("10.78.0.1:7001 "), "{args:?}:\n{out}");
+        for line in out
+            .lines()
+            .filter(|l| l.starts_with("udp") || l.starts_with("tcp"))
+        {
+            let foreign = line.split_whitespace().nth(4).unwrap_or("");
+            assert!(
+                !foreign.starts_with("127.0.0.53:"),
+                "netstat {args:?} lists its own resolver socket: {line}\n{out}"
+            );
+        }
+    }
 }
 
 fn fixture(name: &str) -> PathBuf {

@@ -333,10 +333,14 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     got
 }
 
-/// The live listing: Internet rows are printed as the kernel dumps them (in the order netstat
-/// prints its sections: TCP, UDP, UDP-Lite, raw, each IPv4 then IPv6), so memory stays flat
-/// however many sockets there are; UNIX rows, printed after the multicast groups, are kept in
-/// `got`. Like the snapshot path, a collection failure lists what was read.
+/// The live listing: with numeric hosts, Internet rows are printed as the kernel dumps them (in
+/// the order netstat prints its sections: TCP, UDP, UDP-Lite, raw, each IPv4 then IPv6), so
+/// memory stays flat however many sockets there are. When host names are resolved, the rows are
+/// kept in `got` and printed after the dump: a lookup opens a socket to the name server, and a
+/// lookup made during the dump would list it. Sockets this process holds when the dump starts
+/// (lookups of an earlier `-c` pass still waiting for an answer) are left out: net-tools never
+/// shows its own. UNIX rows, printed after the multicast groups, are kept in `got`. Like the
+/// snapshot path, a collection failure lists what was read.
 fn stream_sockets(
     plan: &Plan,
     cat: &Catalog,
@@ -350,8 +354,10 @@ fn stream_sockets(
     let want = crate::tables::sockets::Want::for_request(&req);
     let mut buf = String::with_capacity(256);
     let mut failed: Option<std::io::Error> = None;
+    let defer = !layout.numeric_hosts;
+    let own = crate::source::linux::own_sockets::own_socket_inodes();
     let _ = crate::source::linux::sockets(&req.sockets, &want, cat.notes(), |rec| {
-        if failed.is_some() {
+        if failed.is_some() || (rec.inode != 0 && own.contains(&rec.inode)) {
             return;
         }
         if let Some(row) = InetRow::from_record(&rec) {
@@ -359,6 +365,10 @@ fn stream_sockets(
                 || !plan.family_on(row.v6)
                 || !plan.shows(row.is_listening())
             {
+                return;
+            }
+            if defer {
+                got.inet.entry((row.proto, row.v6)).or_default().push(row);
                 return;
             }
             buf.clear();

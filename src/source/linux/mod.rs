@@ -11,6 +11,7 @@ pub mod multicast;
 mod neighbours;
 pub mod netdb;
 pub mod netlink;
+pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
 mod procfd;
