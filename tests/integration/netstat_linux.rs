@@ -786,6 +786,44 @@ fn unreachable_name_server_does_not_stall_the_listing() {
     }
 }
 
+#[test]
+fn spent_dns_budget_still_reads_the_hosts_file() {
+    if !root_or_skip("spent_dns_budget_still_reads_the_hosts_file") {
+        return;
+    }
+    // Loopback only: no link-local address whose duplicate detection ends between the runs.
+    // The main table's 2001:db8:5::/64 is listed (and looked up) before the local ::1/128.
+    let mut ns = Netns::new("nshost");
+    ns.ip(&["addr", "add", "2001:db8:5::1/64", "dev", "lo", "nodad"]);
+    ns.etc_file(
+        "hosts",
+        "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
+    );
+    ns.etc_file("resolv.conf", "nameserver 127.0.0.53\n");
+    // A name server that swallows queries: the first lookups spend the whole DNS budget.
+    ns.spawn_python(
+        "import socket\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.53', 53))\n\
+         print('ready', flush=True)\n\
+         while True: s.recv(4096)\n",
+        &[],
+    );
+    let started = Instant::now();
+    let (code, ours, err) = ns.netpry(&["netstat", "-r", "-6"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "the DNS budget was not spent, the test shows nothing:\n{ours}"
+    );
+    assert!(ours.contains("\nlocalhost/128 "), "{ours}");
+    // net-tools with a name server that refuses at once (it would wait a minute on the silent
+    // one) gives the names the files give.
+    ns.etc_file("resolv.conf", "nameserver 127.0.0.54\n");
+    let (code, theirs, err) = ns.exec("/usr/bin/netstat", &["-r", "-6"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ours, theirs);
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/netstat")

@@ -574,7 +574,7 @@ mod tests {
 
     fn text(r: &InetRow, layout: &Layout, prog: &str) -> String {
         let mut names = Names {
-            hosts: Resolver::new(std::time::Duration::ZERO),
+            hosts: Resolver::offline(Vec::new()),
             services: Services::parse(
                 "http-alt 8080/tcp\nssh 22/tcp\n",
                 "icmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
