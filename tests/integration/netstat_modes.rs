@@ -11,10 +11,8 @@
 //! comparing. stdout, stderr and the exit status must be identical.
 //!
 //! The IPv6 routing table's `Ref` column (the kernel's reference count of each route, from the
-//! `routes` table's `refcnt` column) is compared exactly like everything else. One documented
-//! exception, applied only where it is the sole difference: `ifconfig`'s `inet6` lines follow
-//! the kernel's address hash (`/proc/net/if_inet6`), which netlink does not reproduce; an
-//! interface with two IPv6 addresses is compared with those lines sorted within its block.
+//! `routes` table's `refcnt` column) is compared exactly like everything else, and so are
+//! `ifconfig`'s `inet6` lines, which follow the kernel's address hash (`/proc/net/if_inet6`).
 //!
 //! Snapshot fixtures (`tests/fixtures/netstat-modes/`) reproduce the spec's captured samples
 //! without root.
@@ -75,6 +73,10 @@ fn lab(tag: &str) -> Lab {
         "veth0:1",
     ]);
     ns.ip(&["addr", "add", "fd00:1::1/64", "dev", "veth0", "nodad"]);
+    // A link-local address, then one more global one: `ifconfig` prints them in the kernel's
+    // hash order (/proc/net/if_inet6), not in the order rtnetlink dumps them.
+    ns.ip(&["addr", "add", "fe80::1:1/64", "dev", "veth0", "nodad"]);
+    ns.ip(&["addr", "add", "fd00:9::1/64", "dev", "veth0", "nodad"]);
     ns.ip(&["addr", "add", "10.2.0.1/24", "brd", "+", "dev", "ve.th1"]);
     ns.ip(&["addr", "add", "fd00:2::1/64", "dev", "ve.th1", "nodad"]);
     ns.ip(&["addr", "add", "fd00:2::2/64", "dev", "ve.th1", "nodad"]);
@@ -202,40 +204,12 @@ fn ours(ns: &Netns, args: &[&str]) -> Run {
     ns.netpry(&all)
 }
 
-/// `ifconfig` blocks with their `inet6` lines sorted.
-fn sort_inet6(s: &str) -> String {
-    let mut out = String::new();
-    let mut pending: Vec<&str> = Vec::new();
-    for line in s.split_inclusive('\n') {
-        if line.starts_with("        inet6 ") {
-            pending.push(line);
-            continue;
-        }
-        pending.sort_unstable();
-        out.extend(pending.drain(..));
-        out.push_str(line);
-    }
-    pending.sort_unstable();
-    out.extend(pending.drain(..));
-    out
-}
-
-/// Compares one argument list; returns a failure description, or None. `notes` collects the
-/// documented relaxations that were needed.
-fn compare(ns: &Netns, args: &[&str], notes: &mut Vec<String>) -> Option<String> {
+/// Compares one argument list exactly; returns a failure description, or None.
+fn compare(ns: &Netns, args: &[&str]) -> Option<String> {
     let want = reference(ns, args);
     let got = ours(ns, args);
     if want == got {
         return None;
-    }
-    if want.1.contains("        inet6 ") {
-        let mut relaxed = (want.clone(), got.clone());
-        relaxed.0.1 = sort_inet6(&relaxed.0.1);
-        relaxed.1.1 = sort_inet6(&relaxed.1.1);
-        if relaxed.0 == relaxed.1 {
-            notes.push(format!("netstat {}: inet6 lines sorted", args.join(" ")));
-            return None;
-        }
     }
     Some(format!(
         "netstat {}:\n--- /usr/bin/netstat (exit {}) ---\n{}{}--- netpry (exit {}) ---\n{}{}",
@@ -250,14 +224,7 @@ fn compare(ns: &Netns, args: &[&str], notes: &mut Vec<String>) -> Option<String>
 }
 
 fn compare_all(ns: &Netns, cases: &[&[&str]]) {
-    let mut notes = Vec::new();
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|args| compare(ns, args, &mut notes))
-        .collect();
-    for n in &notes {
-        eprintln!("relaxed: {n}");
-    }
+    let failures: Vec<String> = cases.iter().filter_map(|args| compare(ns, args)).collect();
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",

@@ -45,13 +45,16 @@ pub fn interfaces(
 ) -> std::io::Result<u8> {
     writeln!(out, "Kernel Interface table")?;
     loop {
-        let list = match load(cat) {
+        let mut list = match load(cat) {
             Ok(l) => l,
             Err(e) => {
                 writeln!(err, "netstat: cannot read the interface tables: {e}")?;
                 return Ok(1);
             }
         };
+        if p.extend > 0 && cat.snapshot_info().is_none() {
+            kernel_inet6_order(&mut list, &crate::source::linux::if_inet6::if_inet6());
+        }
         write_pass(&list, p.all, p.extend > 0, out)?;
         out.flush()?;
         if !p.continuous {
@@ -59,6 +62,19 @@ pub fn interfaces(
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
         cat.refresh();
+    }
+}
+
+/// Puts each interface's IPv6 addresses in `/proc/net/if_inet6` order (the kernel's hash,
+/// which `ifconfig` follows and rtnetlink does not); addresses the file does not list keep
+/// their order after those it does. Snapshots keep the table's order.
+pub fn kernel_inet6_order(list: &mut [Iface], file: &[crate::source::linux::if_inet6::IfInet6]) {
+    for i in list.iter_mut() {
+        i.inet6.sort_by_key(|(a, plen)| {
+            file.iter()
+                .position(|e| e.dev == i.name && e.addr == *a && e.prefix_len == *plen)
+                .unwrap_or(usize::MAX)
+        });
     }
 }
 
@@ -842,6 +858,30 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
         );
         assert_eq!(flag_letters(0), "[NO FLAGS]");
         assert_eq!(flag_letters(0x8), "L");
+    }
+
+    #[test]
+    fn inet6_lines_follow_the_kernel_file() {
+        let mut list = sample();
+        let file = crate::source::linux::if_inet6::parse(
+            "fe80000000000000c4a8d9fffe61d4c0 02 40 20 80    veth0\n\
+             00000000000000000000000000000001 01 80 10 80       lo\n\
+             fd000001000000000000000000000001 02 40 00 80    veth0\n",
+        );
+        let veth0 = |l: &[Iface]| {
+            l.iter()
+                .find(|i| i.name == "veth0")
+                .map(|i| {
+                    i.inet6
+                        .iter()
+                        .map(|(a, _)| a.to_string())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap()
+        };
+        assert_eq!(veth0(&list), ["fd00:1::1", "fe80::c4a8:d9ff:fe61:d4c0"]);
+        kernel_inet6_order(&mut list, &file);
+        assert_eq!(veth0(&list), ["fe80::c4a8:d9ff:fe61:d4c0", "fd00:1::1"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod addresses;
 pub mod dev_snmp6;
 mod host;
+pub mod if_inet6;
 pub mod igmp;
 pub mod ipv6_route;
 mod links;
