@@ -1,7 +1,8 @@
 //! `netpry netstat -r`, `-i` and `-s` against the real `/usr/bin/netstat` (net-tools 2.10).
 //!
 //! Each live test builds a namespace (with a peer namespace behind a veth pair): veths
-//! including one named with a dot, an alias label, a point-to-point address, IPv4/IPv6
+//! including one named with a dot and one with a 15-byte name (net-tools prints its counters
+//! as 0), an alias label, a point-to-point address, IPv4/IPv6
 //! addresses, a default route, blackhole/unreachable/prohibit/throw routes, multipath routes,
 //! routes in a second table, a route with mtu/window/rtt/advmss metrics, `/etc/netns/NS/hosts`
 //! and `networks` naming some addresses, and a `resolv.conf` whose name server (127.0.0.53 in
@@ -62,6 +63,20 @@ fn lab(tag: &str) -> Lab {
         "link", "add", "vx10", "type", "veth", "peer", "name", "vx10p",
     ]);
     ns.ip(&["link", "add", "vx2", "type", "veth", "peer", "name", "vx2p"]);
+    // A name of 15 bytes, the most the kernel allows: net-tools shows its counters as 0.
+    ns.ip(&[
+        "link",
+        "add",
+        "vlongername0123",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "peer1",
+        "netns",
+        &peer_name,
+    ]);
+    ns.ip(&["addr", "add", "10.9.0.1/24", "dev", "vlongername0123"]);
     ns.ip(&["addr", "add", "10.1.0.1/24", "dev", "veth0"]);
     ns.ip(&[
         "addr",
@@ -89,12 +104,14 @@ fn lab(tag: &str) -> Lab {
         "dev",
         "vx10",
     ]);
-    for d in ["veth0", "ve.th1", "vx10"] {
+    for d in ["veth0", "ve.th1", "vx10", "vlongername0123"] {
         ns.ip(&["link", "set", d, "up"]);
     }
     peer.ip(&["addr", "add", "10.1.0.2/24", "dev", "peer0"]);
     peer.ip(&["addr", "add", "fd00:1::2/64", "dev", "peer0", "nodad"]);
     peer.ip(&["link", "set", "peer0", "up"]);
+    peer.ip(&["addr", "add", "10.9.0.2/24", "dev", "peer1"]);
+    peer.ip(&["link", "set", "peer1", "up"]);
     for r in [
         "default via 10.1.0.2",
         "blackhole 10.50.0.0/16",
@@ -157,6 +174,7 @@ fn lab(tag: &str) -> Lab {
              while c.recv(65536): pass\n\
              c.close()\n\
              u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); u.sendto(b'hi',('10.1.0.2',9))\n\
+             u.sendto(b'hi',('10.9.0.2',9))\n\
              time.sleep(0.3)\n\
              v=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); v.sendto(b'hi',('fd00:1::2',9))\n\
              time.sleep(0.3)\n",

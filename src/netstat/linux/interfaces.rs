@@ -438,6 +438,12 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
     Ok(build(&links, &addrs))
 }
 
+/// Interface names this long (15 bytes, the kernel's maximum) get no counters from net-tools:
+/// its `/proc/net/dev` reader does not match the line, so `-i` and `-ie` print every counter
+/// as 0 (found by experiment with net-tools 2.10; 14-byte names read normally, and a 15-byte
+/// name's counters are not given to a 14-byte name it starts with).
+pub const NAME_WITHOUT_COUNTERS: usize = 15;
+
 /// The interface list from an `interfaces` and an `addresses` table, sorted like net-tools.
 pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     let l = Cols::of(links);
@@ -468,6 +474,11 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
         };
         let Some(name) = l.text(row, "name") else {
             continue;
+        };
+        let stats = if name.len() >= NAME_WITHOUT_COUNTERS {
+            Counters::default()
+        } else {
+            stats
         };
         list.push((
             n("index"),
@@ -858,6 +869,59 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
         );
         assert_eq!(flag_letters(0), "[NO FLAGS]");
         assert_eq!(flag_letters(0x8), "L");
+    }
+
+    #[test]
+    fn fifteen_byte_names_have_zero_counters() {
+        use Type::*;
+        let links = table(
+            "interfaces",
+            &[
+                ("index", Int),
+                ("name", Str),
+                ("mtu", Int),
+                ("flags_raw", Int),
+                ("mac", Str),
+                ("txqlen", Int),
+                ("link_type", Str),
+                ("rx_packets", Int),
+                ("tx_packets", Int),
+                ("rx_bytes", Int),
+                ("tx_bytes", Int),
+            ],
+            vec![
+                link(
+                    7,
+                    "vlongername0123",
+                    0x11043,
+                    1500,
+                    "ether",
+                    "",
+                    (5, 426),
+                    (6, 516),
+                ),
+                link(
+                    8,
+                    "vlongername012",
+                    0x11043,
+                    1500,
+                    "ether",
+                    "",
+                    (5, 426),
+                    (6, 516),
+                ),
+            ],
+        );
+        let addrs = table("addresses", &[("ifindex", Int)], vec![]);
+        let list = build(&links, &addrs);
+        let rx = |n: &str| {
+            list.iter()
+                .find(|i| i.name == n)
+                .and_then(|i| i.stats)
+                .map(|s| (s.rx_packets, s.tx_bytes))
+        };
+        assert_eq!(rx("vlongername0123"), Some((0, 0)));
+        assert_eq!(rx("vlongername012"), Some((5, 516)));
     }
 
     #[test]
