@@ -842,6 +842,80 @@ fn check_fixture(snapshot: &str, args: &[&str], expected: &str) {
     assert_eq!(out, want, "netstat {args:?} differs from {expected}");
 }
 
+/// Writes a copy of `synthetic.json` whose sockets table `edit` changed; returns its path.
+fn edited_snapshot(
+    tag: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (tempfile::TempDir, PathBuf) {
+    let text = std::fs::read_to_string(fixture("synthetic.json")).expect("fixture");
+    let mut snap: serde_json::Value = serde_json::from_str(&text).expect("fixture json");
+    edit(&mut snap["tables"]["sockets"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{tag}.json"));
+    std::fs::write(&path, serde_json::to_string(&snap).unwrap()).expect("write snapshot");
+    (dir, path)
+}
+
+#[test]
+fn snapshot_rows_netstat_cannot_show_are_reported() {
+    let col = |t: &serde_json::Value, name: &str| {
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["name"] == name)
+            .unwrap()
+    };
+    // Three TCP rows: a port out of range, an unknown state, and a good one.
+    let (_dir, path) = edited_snapshot("bad-rows", |t| {
+        let (lp, st) = (col(t, "local_port"), col(t, "state"));
+        let rows = t["rows"].as_array_mut().unwrap();
+        rows.retain(|r| r[0] == "tcp" && r[1] == "inet");
+        rows.truncate(3);
+        rows[0][lp] = 70000.into();
+        rows[2][st] = "BOGUS".into();
+    });
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--snapshot", path.to_str().unwrap(), "netstat", "-tan"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "Active Internet connections (servers and established)\n\
+         Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n\
+         tcp        0      5 10.0.0.5:1234           10.0.0.6:80             CLOSING    \n"
+    );
+    assert_eq!(
+        err,
+        "netstat: left out 1 snapshot socket row with a port outside 0-65535\n\
+         netstat: left out 1 snapshot socket row with an unknown state\n"
+    );
+    // A table without local ports: the ports print as `*`, and stderr says why.
+    let (_dir2, path) = edited_snapshot("no-port", |t| {
+        let lp = col(t, "local_port");
+        t["columns"].as_array_mut().unwrap().remove(lp);
+        for r in t["rows"].as_array_mut().unwrap() {
+            r.as_array_mut().unwrap().remove(lp);
+        }
+    });
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--snapshot", path.to_str().unwrap(), "netstat", "-tan"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\ntcp        0      5 10.0.0.5:*  "), "{out}");
+    assert_eq!(
+        err,
+        "netstat: the snapshot's sockets table has no local_port column; \
+         those values print as `*` or blank\n"
+    );
+}
+
 #[test]
 fn spec_samples_from_snapshot() {
     check_fixture("sample.json", &["-tan"], "tan.txt");
