@@ -414,7 +414,8 @@ pub struct Cols {
 pub enum Skip {
     /// A local or remote port outside 0..=65535.
     Port,
-    /// A state name the `sockets` table does not know (or none, in a table with the column).
+    /// A state that is neither a name of the `sockets` table nor a kernel state number (the
+    /// table's spelling of states it has no name for), or none, in a table with the column.
     State,
 }
 
@@ -508,7 +509,7 @@ impl Cols {
 
     /// Whether an Internet row must be left out, and why: a port outside 0..=65535 (a `u16`
     /// cast would print 70000 as 4464), or (when `check_state`, i.e. the table has states) a
-    /// state name outside the table's list.
+    /// state that is neither one of the table's names nor a number.
     pub fn skip(&self, row: &[Value], check_state: bool) -> Option<Skip> {
         let bad_port = |i| {
             cell(row, i)
@@ -521,7 +522,7 @@ impl Cols {
         if check_state {
             let known = cell(row, self.state)
                 .as_str()
-                .is_some_and(|n| STATE_NAMES.contains(&n));
+                .is_some_and(|n| STATE_NAMES.contains(&n) || n.parse::<u8>().is_ok());
             if !known {
                 return Some(Skip::State);
             }
