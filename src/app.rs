@@ -80,10 +80,16 @@ pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
     }
 }
 
-/// Render options for standard output: the table form fitted to the terminal when it is one.
+/// The `--width` option, set once at start-up (`Some(0)`: no limit).
+static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Render options for standard output: the table form fitted to `--width`, else to the
+/// terminal when standard output is one.
 pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
     let out = std::io::stdout();
-    let width = if out.is_terminal() {
+    let width = if let Some(&w) = WIDTH.get() {
+        (w > 0).then_some(w)
+    } else if out.is_terminal() {
         terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
     } else {
         None
@@ -102,6 +108,9 @@ pub fn print_notes(cat: &Catalog) {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Some(w) = cli.width {
+        let _ = WIDTH.set(w);
+    }
     if let Some(source) = cli.eval.as_deref() {
         let args = match &cli.command {
             None => &[][..],
