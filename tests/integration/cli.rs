@@ -40,6 +40,18 @@ fn unknown_table_and_column_are_usage_errors() {
     let (code, _, err) = run(&["table", "sockts"]);
     assert_eq!(code, 2);
     assert!(err.contains("no table 'sockts'"), "{err}");
+    assert!(
+        err.trim_end().ends_with("; did you mean 'sockets'?"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Nothing close: the list of tables, no guess.
+    let (code, _, err) = run(&["table", "zzzzzzzz"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tables are: sockets, processes") && !err.contains("did you mean"),
+        "{err}"
+    );
     let (code, _, err) = run(&["table", "interfaces", "-c", "nme"]);
     assert_eq!(code, 2);
     assert!(
