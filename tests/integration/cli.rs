@@ -164,3 +164,29 @@ fn a_process_name_cannot_send_escape_sequences_to_the_terminal() {
         json.1
     );
 }
+
+#[test]
+fn a_bogus_netstat_style_is_named_and_linux_is_used() {
+    let out = netpry()
+        .args(["netstat", "-r", "-n"])
+        .env("NETPRY_NETSTAT_STYLE", "bogus")
+        .output()
+        .expect("run netpry");
+    let (code, stdout, stderr) = crate::support::decode(out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        "netpry: NETPRY_NETSTAT_STYLE=\"bogus\" is not a netstat style (valid: linux, bsd); using linux\n"
+    );
+    assert!(stdout.starts_with("Kernel IP routing table\n"), "{stdout}");
+    // The valid values are silent.
+    for style in ["linux", "BSD"] {
+        let out = netpry()
+            .args(["netstat", "-r", "-n"])
+            .env("NETPRY_NETSTAT_STYLE", style)
+            .output()
+            .expect("run netpry");
+        let (code, _, stderr) = crate::support::decode(out);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{style}");
+    }
+}
