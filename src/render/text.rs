@@ -1,4 +1,5 @@
-//! Text output: an aligned table fitted to a width, and plain tab-separated rows.
+//! Text output: an aligned table (drawn by tabled) fitted to a width, and plain tab-separated
+//! rows.
 //!
 //! Both formats go to people's terminals, so control characters inside values (C0, DEL, C1: a
 //! process can put an escape sequence in its argv0, anyone can name a UNIX socket so) are
@@ -13,6 +14,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Modify, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::model::{Table, Type};
@@ -54,27 +58,40 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
         Some(w) => fit(&natural, &header_w, w),
         None => (natural.clone(), natural.len()),
     };
-    let right: Vec<bool> = table
-        .columns()
-        .iter()
-        .map(|c| matches!(c.ty, Type::Int | Type::Float))
-        .collect();
-
-    let mut line = String::new();
-    rule(&mut line, &widths[..shown], '┌', '┬', '┐');
-    out.write_all(line.as_bytes())?;
-    row_line(&mut line, &headers[..shown], &widths, &right);
-    out.write_all(line.as_bytes())?;
-    if !cells.is_empty() {
-        rule(&mut line, &widths[..shown], '├', '┼', '┤');
-        out.write_all(line.as_bytes())?;
-    }
+    // Cells are cut to their column's width here; tabled draws the box around them.
+    let fitted = |row: &[String]| -> Vec<String> {
+        row[..shown]
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| {
+                if cell_width(c) > w {
+                    let mut cut = String::with_capacity(w + 2);
+                    push_cut(&mut cut, c, w);
+                    cut
+                } else {
+                    c.clone()
+                }
+            })
+            .collect()
+    };
+    let mut b = Builder::with_capacity(table.len() + 1, shown);
+    b.push_record(fitted(&headers));
     for row in cells.chunks_exact(ncols) {
-        row_line(&mut line, &row[..shown], &widths, &right);
-        out.write_all(line.as_bytes())?;
+        b.push_record(fitted(row));
     }
-    rule(&mut line, &widths[..shown], '└', '┴', '┘');
-    out.write_all(line.as_bytes())?;
+    let mut t = b.build();
+    if cells.is_empty() {
+        // A header-only table: no header separator, or the box would be left open.
+        t.with(Style::sharp().remove_horizontals());
+    } else {
+        t.with(Style::sharp());
+    }
+    for (i, c) in table.columns()[..shown].iter().enumerate() {
+        if matches!(c.ty, Type::Int | Type::Float) {
+            t.with(Modify::new(Columns::one(i)).with(Alignment::right()));
+        }
+    }
+    writeln!(out, "{t}")?;
     if shown < headers.len() {
         let note = hidden_note(&headers[shown..], width.unwrap_or(usize::MAX));
         writeln!(out, "{note}")?;
@@ -165,42 +182,6 @@ fn fit(natural: &[usize], header: &[usize], total: usize) -> (Vec<usize>, usize)
         }
     }
     (widths, shown)
-}
-
-/// A horizontal rule: `left`, the widths' runs of `─` joined by `mid`, `right`, newline.
-fn rule(line: &mut String, widths: &[usize], left: char, mid: char, right: char) {
-    line.clear();
-    line.push(left);
-    for (i, &w) in widths.iter().enumerate() {
-        if i > 0 {
-            line.push(mid);
-        }
-        line.extend(std::iter::repeat_n('─', w + 2));
-    }
-    line.push(right);
-    line.push('\n');
-}
-
-/// One row: each cell padded (or cut) to its width, right-aligned where `right` says so.
-fn row_line(line: &mut String, cells: &[String], widths: &[usize], right: &[bool]) {
-    line.clear();
-    line.push('│');
-    for (i, cell) in cells.iter().enumerate() {
-        let w = widths[i];
-        let cw = cell_width(cell);
-        line.push(' ');
-        if cw > w {
-            push_cut(line, cell, w);
-        } else if right.get(i).copied().unwrap_or(false) {
-            pad(line, w - cw);
-            line.push_str(cell);
-        } else {
-            line.push_str(cell);
-            pad(line, w - cw);
-        }
-        line.push_str(" │");
-    }
-    line.push('\n');
 }
 
 /// Display width, fast for ASCII (most cells).
