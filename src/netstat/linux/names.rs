@@ -249,7 +249,7 @@ impl Resolver {
 
     /// The canonical name of the first `/etc/hosts` line for `ip` (IPv4-mapped addresses are
     /// looked up as IPv4, as glibc's `getnameinfo` does).
-    fn from_hosts_file(&mut self, ip: &IpAddr) -> Option<String> {
+    fn hosts_file_name(&mut self, ip: &IpAddr) -> Option<String> {
         let ip = match ip {
             IpAddr::V6(a) => a.to_ipv4_mapped().map_or(*ip, IpAddr::V4),
             IpAddr::V4(_) => *ip,
@@ -304,7 +304,7 @@ impl Resolver {
             return hit.clone();
         }
         let name = if self.budget.is_zero() {
-            self.from_hosts_file(ip)
+            self.hosts_file_name(ip)
         } else {
             let started = Instant::now();
             let (tx, rx) = mpsc::channel();
@@ -322,7 +322,7 @@ impl Resolver {
             self.budget = self.budget.saturating_sub(started.elapsed());
             match got {
                 Some(answer) => answer,
-                None => self.from_hosts_file(ip),
+                None => self.hosts_file_name(ip),
             }
         };
         self.cache.insert(*ip, name.clone());
