@@ -175,7 +175,7 @@ pub fn join_host_port_into(out: &mut String, host: &str, port: &str, wide: bool)
         (host, port)
     } else {
         let port_len = port.len().min(18);
-        (cut(host, 22 - port_len), cut(port, port_len))
+        (cut_bytes(host, 22 - port_len), cut_bytes(port, port_len))
     };
     out.push_str(host);
     out.push(':');
@@ -199,8 +199,9 @@ pub fn push_num(out: &mut String, mut n: u64) {
     }
 }
 
-/// The first `n` bytes of `s` (fewer if that would split a character).
-pub fn cut(s: &str, n: usize) -> &str {
+/// The first `n` bytes of `s` (fewer if that would split a character): C's `%.Ns` on the
+/// byte strings netstat prints. Compare [`super::routes`]' `cut_chars`, which counts characters.
+pub fn cut_bytes(s: &str, n: usize) -> &str {
     if s.len() <= n {
         return s;
     }

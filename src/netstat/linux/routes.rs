@@ -596,7 +596,9 @@ pub fn ipv4_flags(flags: u32) -> String {
     s
 }
 
-fn cut(s: &str, n: usize) -> &str {
+/// The first `n` characters of `s` (the routing table's column cuts; names from the files
+/// are ASCII in practice, where this equals [`super::names::cut_bytes`]).
+fn cut_chars(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
         Some((i, _)) => &s[..i],
         None => s,
@@ -670,8 +672,8 @@ pub fn write_ipv4(
         let iface = if reject { "-" } else { r.iface.as_str() };
         let head = format!(
             "{:<15} {:<15} {:<15} {:<5}",
-            cut(&dest, 15),
-            cut(&gw, 15),
+            cut_chars(&dest, 15),
+            cut_chars(&gw, 15),
             r.mask,
             ipv4_flags(r.flags)
         );
@@ -689,7 +691,7 @@ pub fn write_ipv4(
                 r.metric,
                 dash(0),
                 0,
-                cut(iface, 6)
+                cut_chars(iface, 6)
             )?,
             _ => writeln!(out, "{head} {mss:>5} {window:<5} {irtt:>6} {iface}")?,
         }

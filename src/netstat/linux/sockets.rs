@@ -267,7 +267,7 @@ pub fn program_text(pid: Option<u32>, argv0: Option<&str>) -> String {
         argv0
     };
     let full = format!("{pid}/{prog}");
-    names::cut(&full, 19).to_string()
+    names::cut_bytes(&full, 19).to_string()
 }
 
 /// Formats one row (with its newline) into `buf`. `prog` is the `-p` text when wanted.
