@@ -198,8 +198,8 @@ default            132.235.233.254    UGSc            0        0     en0
 127                127.0.0.1          UCS             0        0     lo0
 127.0.0.1          127.0.0.1          UH              0        0     lo0
 132.235.232/23     link#4             UCS             0        0     en0
-132.235.232.138    0:13:21:61:b2:27   UHLW            0        0     en0
-132.235.232.147    0:11:43:1a:dd:1    UHLW            0        0     en0
+132.235.232.138    0:13:21:61:b2:27   UHLW            0        0     en0    956
+132.235.232.147    0:11:43:1a:dd:1    UHLW            0        0     en0    744
 132.235.232.204    127.0.0.1          UHS             0        0     lo0
 132.235.233.255    ff:ff:ff:ff:ff:ff  UHLWb           0        0     en0
 
@@ -220,18 +220,19 @@ fn handout_routes_golden() {
     let out = ok(&["-rn"]);
     assert_eq!(out, ROUTES_N);
     // The handout's lines, field for field. Linux keeps no route reference or use counts
-    // (Refs/Use print 0) and no neighbour expiry in the neighbours table (Expire is blank).
+    // (Refs/Use print 0). Neighbour Expire is the reachable time minus the age of the last
+    // confirmation (the fixture's `reachable_ms` and `confirmed_ms`).
     for (start, handout) in [
         ("default", "default 132.235.233.254 UGSc 0 0 en0"),
         ("127.0.0.1 ", "127.0.0.1 127.0.0.1 UH 0 0 lo0"),
         ("132.235.232/23", "132.235.232/23 link#4 UCS 0 0 en0"),
         (
             "132.235.232.138",
-            "132.235.232.138 0:13:21:61:b2:27 UHLW 0 0 en0",
+            "132.235.232.138 0:13:21:61:b2:27 UHLW 0 0 en0 956",
         ),
         (
             "132.235.232.147",
-            "132.235.232.147 0:11:43:1a:dd:1 UHLW 0 0 en0",
+            "132.235.232.147 0:11:43:1a:dd:1 UHLW 0 0 en0 744",
         ),
         ("::1", "::1 link#1 UHL lo0"),
         ("fe80::1%lo0", "fe80::1%lo0 link#1 UHL lo0"),

@@ -389,26 +389,43 @@ pub struct Neigh {
 pub fn neighbours(cat: &Catalog) -> Result<Vec<Neigh>> {
     let v = View::load(cat, "neighbours")?;
     let c = |n: &str| v.col(n);
-    let (ifindex, ifname, addr, mac, state, exp) = (
+    let (ifindex, ifname, addr, mac, state, confirmed, reachable) = (
         c("ifindex"),
         c("ifname"),
         c("addr"),
         c("mac"),
         c("state"),
-        c("expires"),
+        c("confirmed_ms"),
+        c("reachable_ms"),
     );
     Ok(v.rows()
         .filter_map(|r| {
+            let state = text(r, state).to_ascii_uppercase();
             Some(Neigh {
                 ifindex: int(r, ifindex).unwrap_or(0) as u32,
                 ifname: text(r, ifname),
                 addr: ip(r, addr)?,
                 mac: text(r, mac),
-                state: text(r, state).to_ascii_uppercase(),
-                expires: int(r, exp).filter(|e| *e > 0),
+                expires: neigh_expiry(&state, int(r, confirmed), int(r, reachable)),
+                state,
             })
         })
         .collect())
+}
+
+/// Seconds until a dynamic neighbour entry needs confirming again (spec §3: the reachable
+/// time minus the age of the last confirmation), `None` for permanent and NOARP entries, when
+/// either figure is missing, or when the time has already passed (classic prints nothing).
+pub fn neigh_expiry(
+    state: &str,
+    confirmed_ms: Option<i64>,
+    reachable_ms: Option<i64>,
+) -> Option<i64> {
+    if state.split('|').any(|s| s == "PERMANENT" || s == "NOARP") {
+        return None;
+    }
+    let left = (reachable_ms? - confirmed_ms?) / 1000;
+    (left > 0).then_some(left)
 }
 
 /// One socket (a row of `sockets`).
@@ -613,5 +630,18 @@ mod tests {
         assert_eq!(rt_name("2".into(), rtnames::protocol_name), "kernel");
         assert_eq!(rt_name("253".into(), rtnames::scope_name), "link");
         assert_eq!(rt_name("300".into(), rtnames::scope_name), "300");
+    }
+
+    #[test]
+    fn neighbour_expiry_is_reachable_time_minus_confirmed_age() {
+        assert_eq!(
+            neigh_expiry("REACHABLE", Some(244_000), Some(1_200_000)),
+            Some(956)
+        );
+        assert_eq!(neigh_expiry("PERMANENT", Some(0), Some(30_000)), None);
+        assert_eq!(neigh_expiry("STALE|NOARP", Some(0), Some(30_000)), None);
+        assert_eq!(neigh_expiry("STALE", Some(45_000), Some(30_000)), None);
+        assert_eq!(neigh_expiry("REACHABLE", None, Some(30_000)), None);
+        assert_eq!(neigh_expiry("REACHABLE", Some(1_000), None), None);
     }
 }
