@@ -562,6 +562,19 @@ fn live_routes_flags_and_neighbours() {
         return;
     }
     let (ns, _peer) = lab("bsdr");
+    // A freshly confirmed entry: Expire is the reachable time (30 s in a new namespace)
+    // minus its confirmation age.
+    ns.ip(&[
+        "neigh",
+        "replace",
+        "10.20.30.10",
+        "lladdr",
+        "02:00:00:00:00:0a",
+        "dev",
+        "v0",
+        "nud",
+        "reachable",
+    ]);
     let (code, out, err) = ns.netpry(&["netstat", "--bsd", "-rn"]);
     assert_eq!(code, 0, "{err}");
     let idx = ns.ip_json(&["link", "show", "v0"])[0]["ifindex"]
@@ -600,6 +613,16 @@ fn live_routes_flags_and_neighbours() {
     assert_eq!(
         row(&out, "10.20.30.8"),
         ["10.20.30.8", "2:0:0:0:0:8", "UHLW", "0", "0", "v0"]
+    );
+    let fresh = row(&out, "10.20.30.10");
+    assert_eq!(
+        fresh[..6],
+        ["10.20.30.10", "2:0:0:0:0:a", "UHLW", "0", "0", "v0"]
+    );
+    let left: i64 = fresh.get(6).and_then(|x| x.parse().ok()).unwrap_or(-1);
+    assert!(
+        (1..=30).contains(&left),
+        "Expire of a fresh entry: {fresh:?}"
     );
     assert!(
         !out.contains("10.20.30.7 "),
