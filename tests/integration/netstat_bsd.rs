@@ -373,6 +373,51 @@ fn memory_from_the_fixture() {
     assert!(err.contains("not stored in snapshots"), "{err}");
 }
 
+#[test]
+fn multicast_groups_from_the_snapshot() {
+    // -g, -gs and -ia read the snapshot's `multicast` table (link, inet and inet6 rows).
+    let (code, g, err) = bsd(&["-g"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("not stored"), "{err}");
+    assert_eq!(
+        g,
+        "Link-layer Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         1:0:5e:0:0:fb       \t<none>          \ten0\n\
+         33:33:ff:af:b5:ec   \t<none>          \ten0\n\n\
+         IPv4 Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         224.0.0.1           \t1:0:5e:0:0:1    \tlo0\n\
+         224.0.0.251         \t1:0:5e:0:0:fb   \ten0\n\
+         224.0.0.1           \t1:0:5e:0:0:1    \ten0\n\n\
+         IPv6 Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         ff02::1%lo0         \t33:33:0:0:0:1   \tlo0\n\
+         ff02::1:ffaf:b5ec%en0\t33:33:ff:af:b5:ec\ten0\n"
+    );
+    let gs = ok(&["-gs"]);
+    assert!(
+        gs.contains(
+            "en0:\n\tinet 132.235.232.204\n\tigmpv2\n\t\tgroup 224.0.0.251 mode exclude\n\
+             \t\t\tmcast-macaddr 1:0:5e:0:0:fb\n"
+        ),
+        "{gs}"
+    );
+    let ia = ok(&["-ian"]);
+    assert!(
+        ia.contains(
+            "<Link#4>    00:0d:93:af:b5:ec    98765     2    54321     1     0\n\
+             \x20                       1:0:5e:0:0:fb\n\
+             \x20                       33:33:ff:af:b5:ec\n"
+        ),
+        "{ia}"
+    );
+    assert!(
+        ia.contains("\n                        ff02::1:ffaf:b5ec  (refs: 1)\n"),
+        "{ia}"
+    );
+}
+
 const USAGE: &str = "Usage:\tnetstat [-AaLlnW] [-f address_family | -p protocol]
 \tnetstat [-gilns] [-f address_family]
 \tnetstat -i | -I interface [-w wait] [-abdgt]

@@ -7,7 +7,6 @@ mod host;
 pub mod igmp;
 pub mod ipv6_route;
 mod links;
-pub mod multicast;
 mod neighbours;
 pub mod netdb;
 pub mod netlink;
