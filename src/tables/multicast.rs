@@ -30,8 +30,8 @@ static FIELDS: [Field<GroupRecord>; 7] = [
     Field::new(Column::new("ifindex", Type::Int, "Interface index"), |g| {
         g.ifindex.into()
     }),
-    Field::new(Column::new("interface", Type::Str, "Interface name"), |g| {
-        Value::str(&g.interface)
+    Field::new(Column::new("ifname", Type::Str, "Interface name"), |g| {
+        Value::str(&g.ifname)
     }),
     Field::new(
         Column::new(
@@ -76,4 +76,37 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
         notes.add(format!("multicast: {p}"));
     }
     Ok(field::build(DEF.name, &FIELDS, req, &records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_columns_are_named_like_the_other_tables() {
+        let names: Vec<&str> = columns().iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(
+            names,
+            [
+                "family", "ifindex", "ifname", "group", "lladdr", "users", "querier"
+            ]
+        );
+        let link = igmp::parse_dev_mcast("4    eth0            1     0     01005e000001\n");
+        let t = field::build(
+            DEF.name,
+            &FIELDS,
+            &Request::columns(&["family", "ifindex", "ifname", "group", "lladdr"]),
+            &link,
+        );
+        assert_eq!(
+            t.row(0),
+            &[
+                Value::str("link"),
+                Value::Int(4),
+                Value::str("eth0"),
+                Value::Null,
+                Value::str("01:00:5e:00:00:01")
+            ]
+        );
+    }
 }

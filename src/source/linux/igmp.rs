@@ -12,7 +12,7 @@ pub struct GroupRecord {
     /// Interface index.
     pub ifindex: u32,
     /// Interface name.
-    pub interface: String,
+    pub ifname: String,
     /// The group address; `None` for link-layer groups.
     pub group: Option<IpAddr>,
     /// The link-layer group address (lowercase colon hex) of a `link` row.
@@ -60,7 +60,7 @@ pub fn parse_dev_mcast(text: &str) -> Vec<GroupRecord> {
             Some(GroupRecord {
                 family: "link",
                 ifindex: w[0].parse().ok()?,
-                interface: w[1].to_string(),
+                ifname: w[1].to_string(),
                 group: None,
                 lladdr: Some(super::links::mac_text(&bytes)),
                 users: w[2].parse().unwrap_or(0),
@@ -91,7 +91,7 @@ pub fn parse_igmp(text: &str) -> Vec<GroupRecord> {
             out.push(GroupRecord {
                 family: "inet",
                 ifindex: *ifindex,
-                interface: name.clone(),
+                ifname: name.clone(),
                 group: Some(IpAddr::V4(Ipv4Addr::from(g.to_ne_bytes()))),
                 lladdr: None,
                 users,
@@ -128,7 +128,7 @@ pub fn parse_igmp6(text: &str) -> Vec<GroupRecord> {
         out.push(GroupRecord {
             family: "inet6",
             ifindex,
-            interface: w[1].to_string(),
+            ifname: w[1].to_string(),
             group: Some(IpAddr::V6(Ipv6Addr::from(g))),
             lladdr: None,
             users,
@@ -151,7 +151,7 @@ mod tests {
         );
         assert_eq!(v4.len(), 3);
         assert_eq!(
-            (v4[0].interface.as_str(), v4[0].group),
+            (v4[0].ifname.as_str(), v4[0].group),
             ("lo", Some("224.0.0.1".parse().unwrap()))
         );
         assert_eq!(
@@ -166,7 +166,7 @@ mod tests {
             parse_igmp6("2    eth0            ff0200000000000000000001ff000002     1 00000004 0\n");
         assert_eq!(v6[0].group, Some("ff02::1:ff00:2".parse().unwrap()));
         assert_eq!(
-            (v6[0].ifindex, v6[0].interface.as_str(), v6[0].family),
+            (v6[0].ifindex, v6[0].ifname.as_str(), v6[0].family),
             (2, "eth0", "inet6")
         );
         let d = parse_dev_mcast("4    eth0            1     0     333300000001\n");
