@@ -8,7 +8,6 @@ pub mod if_inet6;
 pub mod igmp;
 pub mod ipv6_route;
 mod links;
-pub mod multicast;
 mod neighbours;
 pub mod netdb;
 pub mod netlink;
