@@ -80,10 +80,16 @@ pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
     }
 }
 
-/// Render options for standard output: the table form fitted to the terminal when it is one.
+/// The `--width` option, set once at start-up (`Some(0)`: no limit).
+static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Render options for standard output: the table form fitted to `--width`, else to the
+/// terminal when standard output is one.
 pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
     let out = std::io::stdout();
-    let width = if out.is_terminal() {
+    let width = if let Some(&w) = WIDTH.get() {
+        (w > 0).then_some(w)
+    } else if out.is_terminal() {
         terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
     } else {
         None
@@ -102,6 +108,9 @@ pub fn print_notes(cat: &Catalog) {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if let Some(w) = cli.width {
+        let _ = WIDTH.set(w);
+    }
     if let Some(source) = cli.eval.as_deref() {
         let args = match &cli.command {
             None => &[][..],
@@ -155,16 +164,7 @@ fn run(cli: Cli) -> Result<u8> {
                 Some(p) if p.as_os_str() == "-" => snap.write(&mut out)?,
                 _ => {
                     let path = output.unwrap_or_else(|| snapshot::default_path(&snap.info));
-                    let file = std::fs::File::create(&path).map_err(|e| Error::Io {
-                        what: format!("creating {}", path.display()),
-                        source: e,
-                    })?;
-                    let mut w = std::io::BufWriter::new(file);
-                    snap.write(&mut w)?;
-                    w.flush().map_err(|e| Error::Io {
-                        what: format!("writing {}", path.display()),
-                        source: e,
-                    })?;
+                    write_atomically(&path, |w| snap.write(w))?;
                     eprintln!("netpry: snapshot written to {}", path.display());
                 }
             }
@@ -216,6 +216,46 @@ fn run(cli: Cli) -> Result<u8> {
     }
     out.flush().map_err(Error::Output)?;
     Ok(0)
+}
+
+/// Writes a file through `write` into a temporary file beside `path`, then renames it into
+/// place: a failed write leaves any old file untouched. Errors name `path`.
+fn write_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let io_err = |what: &str, e: std::io::Error| Error::Io {
+        what: format!("{what} {}", path.display()),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path.file_name().map_or_else(
+        || std::ffi::OsString::from("snapshot"),
+        std::ffi::OsStr::to_os_string,
+    );
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(&name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let file = std::fs::File::create(&tmp).map_err(|e| io_err("creating", e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let result = write(&mut w)
+        .and_then(|()| w.flush().map_err(|e| io_err("writing", e)))
+        .and_then(|()| w.get_ref().sync_all().map_err(|e| io_err("writing", e)))
+        .and_then(|()| {
+            drop(w);
+            std::fs::rename(&tmp, path).map_err(|e| io_err("writing", e))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| match e {
+        Error::Output(source) => io_err("writing", source),
+        e => e,
+    })
 }
 
 /// Runs a script (from `-e`, a file, or the saved scripts) and prints its result; the exit

@@ -19,6 +19,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
+    /// Fit tables to this many columns (0: no limit); default: the terminal's width when
+    /// standard output is a terminal, no limit otherwise.
+    #[arg(long, global = true, value_name = "N")]
+    pub width: Option<usize>,
+
     /// Evaluate this Rhai script and print its result; arguments for it follow `--`.
     #[arg(short = 'e', long = "eval", value_name = "SCRIPT")]
     pub eval: Option<String>,

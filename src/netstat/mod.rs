@@ -20,7 +20,8 @@ pub enum Style {
 }
 
 /// Chooses the style: `--bsd` anywhere in `args` (removed from them), the program name
-/// `bsd-netstat`, or `NETPRY_NETSTAT_STYLE=bsd`; otherwise Linux.
+/// `bsd-netstat`, or `NETPRY_NETSTAT_STYLE=bsd`; otherwise Linux. Any other value of
+/// `NETPRY_NETSTAT_STYLE` than `linux` or `bsd` gets a one-line warning on stderr.
 pub fn choose_style(program: &str, args: &mut Vec<String>) -> Style {
     let before = args.len();
     args.retain(|a| a != "--bsd");
@@ -28,13 +29,32 @@ pub fn choose_style(program: &str, args: &mut Vec<String>) -> Style {
         .file_name()
         .and_then(|s| s.to_str())
         .unwrap_or(program);
-    if args.len() != before
-        || base == "bsd-netstat"
-        || std::env::var("NETPRY_NETSTAT_STYLE").is_ok_and(|s| s.eq_ignore_ascii_case("bsd"))
-    {
+    let env = std::env::var_os("NETPRY_NETSTAT_STYLE");
+    let (from_env, warning) =
+        style_from_env(env.as_deref().map(|v| v.to_string_lossy()).as_deref());
+    if let Some(w) = warning {
+        eprintln!("netpry: {w}");
+    }
+    if args.len() != before || base == "bsd-netstat" || from_env == Some(Style::Bsd) {
         Style::Bsd
     } else {
         Style::Linux
+    }
+}
+
+/// The style `NETPRY_NETSTAT_STYLE` asks for (`linux` or `bsd`, any case; unset or empty:
+/// none), and a warning when it holds anything else (then Linux).
+fn style_from_env(value: Option<&str>) -> (Option<Style>, Option<String>) {
+    match value {
+        None | Some("") => (None, None),
+        Some(v) if v.eq_ignore_ascii_case("linux") => (Some(Style::Linux), None),
+        Some(v) if v.eq_ignore_ascii_case("bsd") => (Some(Style::Bsd), None),
+        Some(v) => (
+            Some(Style::Linux),
+            Some(format!(
+                "NETPRY_NETSTAT_STYLE={v:?} is not a netstat style (valid: linux, bsd); using linux"
+            )),
+        ),
     }
 }
 
@@ -63,5 +83,21 @@ mod tests {
             Style::Bsd
         );
         assert_eq!(choose_style("netstat", &mut b), Style::Linux);
+    }
+
+    #[test]
+    fn style_from_the_environment() {
+        assert_eq!(style_from_env(None), (None, None));
+        assert_eq!(style_from_env(Some("")), (None, None));
+        assert_eq!(style_from_env(Some("BSD")), (Some(Style::Bsd), None));
+        assert_eq!(style_from_env(Some("linux")), (Some(Style::Linux), None));
+        let (style, warning) = style_from_env(Some("bogus"));
+        assert_eq!(style, Some(Style::Linux));
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "NETPRY_NETSTAT_STYLE=\"bogus\" is not a netstat style (valid: linux, bsd); using linux"
+            )
+        );
     }
 }

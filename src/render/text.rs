@@ -1,55 +1,258 @@
-//! Text output: an aligned table (tabled) fitted to a width, and plain tab-separated rows.
+//! Text output: an aligned table (drawn by tabled) fitted to a width, and plain tab-separated
+//! rows.
+//!
+//! Both formats go to people's terminals, so control characters inside values (C0, DEL, C1: a
+//! process can put an escape sequence in its argv0, anyone can name a UNIX socket so) are
+//! printed as visible escapes (`\e`, `\t`, `\n`, `\x07`, `\u{9b}`); a row is always one line.
+//!
+//! Fitting: a column is never narrower than its name (or 6 characters, or its widest value if
+//! that is less). When the natural widths do not fit, the widest columns are cut first (a cut
+//! cell ends in `…`); when even the minimum widths do not fit, trailing columns are left out
+//! and a last line says how many and how to see them.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
-use tabled::settings::peaker::Priority;
-use tabled::settings::{Alignment, Modify, Style, Width};
+use tabled::settings::{Alignment, Modify, Style};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::model::{Table, Type};
 
+/// The narrowest a column is cut to, unless its name or all its values are narrower.
+const MIN_COLUMN: usize = 6;
+
 /// Writes `table` as an aligned table; numbers are right-aligned; when `width` is given the
-/// widest columns are truncated until the table fits.
+/// table is fitted to it (see the module documentation).
 pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     if table.width() == 0 {
         return writeln!(out, "(no columns)");
     }
-    let mut b = Builder::with_capacity(table.len() + 1, table.width());
-    b.push_record(table.columns().iter().map(|c| c.name.to_string()));
+    let headers: Vec<String> = table
+        .columns()
+        .iter()
+        .map(|c| escape_controls(&c.name).into_owned())
+        .collect();
+    let ncols = headers.len();
+    // One flat vector of cells, row after row: fewer allocations for big tables.
+    let mut cells: Vec<String> = Vec::with_capacity(table.len() * ncols);
     for row in table.rows() {
-        b.push_record(row.iter().map(|v| v.to_string()));
+        cells.extend(row.iter().map(|v| {
+            let s = v.to_string();
+            match escape_controls(&s) {
+                Cow::Borrowed(_) => s,
+                Cow::Owned(e) => e,
+            }
+        }));
+    }
+    let mut natural: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in cells.chunks_exact(ncols) {
+        for (n, c) in natural.iter_mut().zip(row) {
+            *n = (*n).max(cell_width(c));
+        }
+    }
+    let header_w: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    let (widths, shown) = match width {
+        Some(w) => fit(&natural, &header_w, w),
+        None => (natural.clone(), natural.len()),
+    };
+    // Cells are cut to their column's width here; tabled draws the box around them.
+    let fitted = |row: &[String]| -> Vec<String> {
+        row[..shown]
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| {
+                if cell_width(c) > w {
+                    let mut cut = String::with_capacity(w + 2);
+                    push_cut(&mut cut, c, w);
+                    cut
+                } else {
+                    c.clone()
+                }
+            })
+            .collect()
+    };
+    let mut b = Builder::with_capacity(table.len() + 1, shown);
+    b.push_record(fitted(&headers));
+    for row in cells.chunks_exact(ncols) {
+        b.push_record(fitted(row));
     }
     let mut t = b.build();
-    if table.is_empty() {
+    if cells.is_empty() {
         // A header-only table: no header separator, or the box would be left open.
         t.with(Style::sharp().remove_horizontals());
     } else {
         t.with(Style::sharp());
     }
-    for (i, c) in table.columns().iter().enumerate() {
+    for (i, c) in table.columns()[..shown].iter().enumerate() {
         if matches!(c.ty, Type::Int | Type::Float) {
             t.with(Modify::new(Columns::one(i)).with(Alignment::right()));
         }
     }
-    if let Some(w) = width {
-        t.with(Width::truncate(w).priority(Priority::max(true)));
+    writeln!(out, "{t}")?;
+    if shown < headers.len() {
+        let note = hidden_note(&headers[shown..], width.unwrap_or(usize::MAX));
+        writeln!(out, "{note}")?;
     }
-    writeln!(out, "{t}")
+    Ok(())
 }
 
-/// Writes rows as tab-separated values, no header (null is empty).
-pub fn write_plain(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    for row in table.rows() {
-        let mut first = true;
-        for v in row {
-            if !first {
-                out.write_all(b"\t")?;
-            }
-            first = false;
-            write!(out, "{v}")?;
+/// The last line under a table whose trailing columns were left out: how many, which (as
+/// many names as fit in `w`), and how to see them.
+fn hidden_note(hidden: &[String], w: usize) -> String {
+    let head = format!(
+        "… {} more column{}",
+        hidden.len(),
+        if hidden.len() == 1 { "" } else { "s" }
+    );
+    let tail = ": pick columns with select([...]) or -c, or use --format json";
+    let names = hidden.join(", ");
+    let room = w.saturating_sub(head.width() + tail.width() + 3);
+    let mut note = head;
+    if names.width() <= room {
+        note.push_str(&format!(" ({names})"));
+    } else if room >= 8 {
+        note.push_str(" (");
+        push_cut(&mut note, &names, room);
+        note.push(')');
+    }
+    note.push_str(tail);
+    if note.width() > w {
+        let full = std::mem::take(&mut note);
+        push_cut(&mut note, &full, w);
+    }
+    note
+}
+
+/// Column widths (and how many leading columns are shown) so that a table with these natural
+/// and header widths fits in `total` characters.
+fn fit(natural: &[usize], header: &[usize], total: usize) -> (Vec<usize>, usize) {
+    let frame = |k: usize| 3 * k + 1;
+    if frame(natural.len()) + natural.iter().sum::<usize>() <= total {
+        return (natural.to_vec(), natural.len());
+    }
+    let min: Vec<usize> = natural
+        .iter()
+        .zip(header)
+        .map(|(&n, &h)| n.min(h.max(MIN_COLUMN)))
+        .collect();
+    // As many leading columns as fit at their minimum widths, at least one.
+    let mut shown = 0;
+    let mut used = 0;
+    while shown < min.len() && frame(shown + 1) + used + min[shown] <= total {
+        used += min[shown];
+        shown += 1;
+    }
+    if shown == 0 {
+        return (vec![total.saturating_sub(frame(1)).max(1)], 1);
+    }
+    let budget = total - frame(shown);
+    let nat = &natural[..shown];
+    let min = &min[..shown];
+    let sum_at =
+        |cap: usize| -> usize { nat.iter().zip(min).map(|(&n, &m)| m.max(n.min(cap))).sum() };
+    if nat.iter().sum::<usize>() <= budget {
+        return (nat.to_vec(), shown);
+    }
+    // The largest cap on the widest columns that fits; the slack goes to the capped columns.
+    let (mut lo, mut hi) = (0, nat.iter().copied().max().unwrap_or(0));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if sum_at(mid) <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
         }
-        out.write_all(b"\n")?;
+    }
+    let mut widths: Vec<usize> = nat
+        .iter()
+        .zip(min)
+        .map(|(&n, &m)| m.max(n.min(lo)))
+        .collect();
+    let mut slack = budget.saturating_sub(widths.iter().sum());
+    for (w, &n) in widths.iter_mut().zip(nat) {
+        if slack == 0 {
+            break;
+        }
+        if n > *w {
+            *w += 1;
+            slack -= 1;
+        }
+    }
+    (widths, shown)
+}
+
+/// Display width, fast for ASCII (most cells).
+fn cell_width(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.width() }
+}
+
+fn pad(line: &mut String, n: usize) {
+    line.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Appends `s` cut to exactly `w` columns, its last one `…` (padding where a wide character
+/// would straddle the cut).
+fn push_cut(line: &mut String, s: &str, w: usize) {
+    if w == 0 {
+        return;
+    }
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = ch.width().unwrap_or(0);
+        if used + cw > w - 1 {
+            break;
+        }
+        line.push(ch);
+        used += cw;
+    }
+    pad(line, w - 1 - used);
+    line.push('…');
+}
+
+/// `s` with control characters (C0, DEL, C1) replaced by visible escapes: `\e`, `\t`, `\n`,
+/// `\r`, `\x07`…, `\x7f`, `\u{9b}`… Borrowed when there is none.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        match ch {
+            '\x1b' => o.push_str("\\e"),
+            '\t' => o.push_str("\\t"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(o, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(o, "\\u{{{:x}}}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    Cow::Owned(o)
+}
+
+/// Writes rows as tab-separated values, no header (null is empty). Control characters in
+/// values, tabs and newlines included, are escaped, so a row is one line and a tab always
+/// separates two fields.
+pub fn write_plain(table: &Table, out: &mut dyn Write) -> io::Result<()> {
+    let mut line = String::new();
+    for row in table.rows() {
+        line.clear();
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            let s = v.to_string();
+            line.push_str(&escape_controls(&s));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
@@ -72,31 +275,124 @@ mod tests {
         t
     }
 
-    #[test]
-    fn table_aligns_numbers_right() {
+    fn render(t: &Table, w: Option<usize>) -> String {
         let mut buf = Vec::new();
-        write_table(&sample(), None, &mut buf).unwrap();
-        let s = String::from_utf8(buf).unwrap();
-        assert!(s.contains("│ lo                         │ 65536 │"), "{s}");
-        assert!(s.contains("│  1500 │"), "{s}");
+        write_table(t, w, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    /// A table like `sockets`: many columns, some long values.
+    fn wide(cols: usize) -> Table {
+        let columns: Vec<_> = (0..cols)
+            .map(|i| Column {
+                name: format!("column_{i}").into(),
+                ty: Type::Str,
+                doc: "".into(),
+            })
+            .collect();
+        let mut t = Table::new("wide", columns);
+        for r in 0..5 {
+            t.push((0..cols).map(|c| Value::str(format!("value-{r}-{c}-{}", "x".repeat(c % 7)))));
+        }
+        t
     }
 
     #[test]
-    fn table_fits_the_width() {
-        let mut buf = Vec::new();
-        write_table(&sample(), Some(20), &mut buf).unwrap();
-        let s = String::from_utf8(buf).unwrap();
-        assert!(s.lines().all(|l| l.chars().count() <= 20), "{s}");
+    fn table_aligns_numbers_right() {
+        let s = render(&sample(), None);
+        assert_eq!(
+            s,
+            "┌────────────────────────────┬───────┐\n\
+             │ name                       │   mtu │\n\
+             ├────────────────────────────┼───────┤\n\
+             │ lo                         │ 65536 │\n\
+             │ a-very-long-interface-name │  1500 │\n\
+             └────────────────────────────┴───────┘\n"
+        );
+    }
+
+    #[test]
+    fn table_fits_the_width_cutting_the_widest_column() {
+        let s = render(&sample(), Some(20));
+        assert!(s.lines().all(|l| l.width() <= 20), "{s}");
+        assert!(s.contains("│ a-very-… │  1500 │"), "{s}");
+        assert!(s.contains("│ lo       │ 65536 │"), "{s}");
+    }
+
+    #[test]
+    fn wide_tables_fit_show_content_and_say_what_is_hidden() {
+        let t = wide(37);
+        for w in [40, 80, 200] {
+            let s = render(&t, Some(w));
+            assert!(s.lines().all(|l| l.width() <= w), "width {w}:\n{s}");
+            let header = s.lines().nth(1).unwrap();
+            assert!(
+                header.starts_with("│ column_0 ") && header.contains("│ column_1 "),
+                "{s}"
+            );
+            // Values are visible, not cut to nothing.
+            for l in s.lines().skip(3).take(5) {
+                assert!(
+                    l.split('│')
+                        .filter(|c| !c.is_empty())
+                        .all(|c| c.contains("value-")),
+                    "{s}"
+                );
+            }
+            let last = s.lines().last().unwrap();
+            assert!(
+                last.starts_with("… ") && last.contains("more columns"),
+                "{s}"
+            );
+        }
+        let s = render(&t, Some(80));
+        assert_eq!(
+            s.lines().last().unwrap(),
+            "… 30 more columns: pick columns with select([...]) or -c, or use --format json"
+        );
+        let s = render(&t, Some(200));
+        assert!(
+            s.lines().last().unwrap().contains(" more columns (column_"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn no_column_is_cut_below_its_name() {
+        let t = wide(5);
+        let s = render(&t, Some(60));
+        assert!(s.lines().all(|l| l.width() <= 60), "{s}");
+        for h in s
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split('│')
+            .filter(|c| !c.is_empty())
+        {
+            assert!(h.trim().starts_with("column_") && !h.contains('…'), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_table_that_fits_is_not_touched() {
+        assert_eq!(render(&wide(3), Some(200)), render(&wide(3), None));
+    }
+
+    #[test]
+    fn a_tiny_width_keeps_one_column() {
+        let s = render(&wide(3), Some(8));
+        assert!(s.lines().take(3).all(|l| l.width() <= 8), "{s}");
+        assert!(s.contains("│ val… │") && s.ends_with("\n… 2 mor…\n"), "{s}");
     }
 
     #[test]
     fn an_empty_table_is_a_closed_box() {
         let mut t = sample();
         t.retain(|_| false);
-        let mut buf = Vec::new();
-        write_table(&t, None, &mut buf).unwrap();
-        let s = String::from_utf8(buf).unwrap();
-        assert_eq!(s, "┌──────┬─────┐\n│ name │ mtu │\n└──────┴─────┘\n");
+        assert_eq!(
+            render(&t, None),
+            "┌──────┬─────┐\n│ name │ mtu │\n└──────┴─────┘\n"
+        );
     }
 
     #[test]
@@ -106,6 +402,38 @@ mod tests {
         assert_eq!(
             String::from_utf8(buf).unwrap(),
             "lo\t65536\na-very-long-interface-name\t1500\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_visible_escapes() {
+        assert!(matches!(escape_controls("plain é ✓"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("x\x1b]0;pwned\x07\t\n\r\x7f\u{9b}y\0"),
+            "x\\e]0;pwned\\x07\\t\\n\\r\\x7f\\u{9b}y\\x00"
+        );
+    }
+
+    #[test]
+    fn no_control_character_reaches_the_terminal() {
+        let mut t = Table::new(
+            "t",
+            vec![
+                Column::new("argv0", Type::Str, ""),
+                Column::new("n", Type::Int, ""),
+            ],
+        );
+        t.push([Value::str("x\x1b]0;pwned\x07"), Value::Int(1)]);
+        t.push([Value::str("two\nlines\tand\u{85}"), Value::Int(2)]);
+        let s = render(&t, Some(80));
+        assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+        assert!(s.contains("│ x\\e]0;pwned\\x07 "), "{s}");
+        assert_eq!(s.lines().count(), 6, "{s}");
+        let mut buf = Vec::new();
+        write_plain(&t, &mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "x\\e]0;pwned\\x07\t1\ntwo\\nlines\\tand\\u{85}\t2\n"
         );
     }
 }

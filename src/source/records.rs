@@ -400,6 +400,17 @@ pub struct NeighbourRecord {
     pub router: bool,
     /// A proxy entry (NTF_PROXY).
     pub proxy: bool,
+    /// Milliseconds since the entry was last used (NDA_CACHEINFO `ndm_used`).
+    pub used_ms: Option<u32>,
+    /// Milliseconds since reachability was last confirmed (NDA_CACHEINFO `ndm_confirmed`).
+    pub confirmed_ms: Option<u32>,
+    /// Milliseconds since the entry last changed (NDA_CACHEINFO `ndm_updated`).
+    pub updated_ms: Option<u32>,
+    /// Kernel reference count (NDA_CACHEINFO `ndm_refcnt`).
+    pub refcnt: Option<u32>,
+    /// The interface's base reachable time in milliseconds
+    /// (`net.ipv4|ipv6.neigh.<if>.base_reachable_time_ms`).
+    pub reachable_ms: Option<u64>,
 }
 
 /// One protocol counter.

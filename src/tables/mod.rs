@@ -136,13 +136,18 @@ pub static TABLES: &[TableDef] = &[
 
 /// The table named `name`, or an error listing the valid names.
 pub fn lookup(name: &str) -> Result<&'static TableDef> {
-    TABLES
-        .iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| Error::UnknownTable {
+    TABLES.iter().find(|t| t.name == name).ok_or_else(|| {
+        let names = TABLES.iter().map(|t| t.name);
+        let hint = crate::error::suggest(name, names.clone());
+        let mut known = names.collect::<Vec<_>>().join(", ");
+        if hint.starts_with("; did you mean") {
+            known.push_str(&hint);
+        }
+        Error::UnknownTable {
             name: name.to_string(),
-            known: TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
-        })
+            known,
+        }
+    })
 }
 
 /// Checks that every name in `req.columns` is a column of `def`.

@@ -17,7 +17,7 @@ pub const DEF: TableDef = TableDef {
     restrict: super::restrict_nothing,
 };
 
-static FIELDS: [Field<NeighbourRecord>; 8] = [
+static FIELDS: [Field<NeighbourRecord>; 13] = [
     Field::new(Column::new("ifindex", Type::Int, "Interface index"), |n| {
         n.ifindex.into()
     }),
@@ -60,12 +60,56 @@ static FIELDS: [Field<NeighbourRecord>; 8] = [
         Column::new("proxy", Type::Bool, "A proxy ARP / proxy NDP entry"),
         |n| n.proxy.into(),
     ),
+    Field::new(
+        Column::new(
+            "used_ms",
+            Type::Int,
+            "Milliseconds since the entry was last used (NDA_CACHEINFO); null when absent",
+        ),
+        |n| n.used_ms.map_or(Value::Null, |v| i64::from(v).into()),
+    ),
+    Field::new(
+        Column::new(
+            "confirmed_ms",
+            Type::Int,
+            "Milliseconds since reachability was last confirmed (NDA_CACHEINFO); null when absent",
+        ),
+        |n| n.confirmed_ms.map_or(Value::Null, |v| i64::from(v).into()),
+    ),
+    Field::new(
+        Column::new(
+            "updated_ms",
+            Type::Int,
+            "Milliseconds since the entry last changed state (NDA_CACHEINFO); null when absent",
+        ),
+        |n| n.updated_ms.map_or(Value::Null, |v| i64::from(v).into()),
+    ),
+    Field::new(
+        Column::new(
+            "refcnt",
+            Type::Int,
+            "Kernel reference count (NDA_CACHEINFO); null when absent",
+        ),
+        |n| n.refcnt.map_or(Value::Null, |v| i64::from(v).into()),
+    ),
+    Field::new(
+        Column::new(
+            "reachable_ms",
+            Type::Int,
+            "The interface's base reachable time in ms (sysctl `neigh.<if>.base_reachable_time_ms`); null if unreadable",
+        ),
+        |n| {
+            n.reachable_ms
+                .and_then(|v| i64::try_from(v).ok())
+                .map_or(Value::Null, Value::from)
+        },
+    ),
 ];
 
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    let recs = crate::source::linux::neighbours(req.wants("ifname"))?;
+    let recs = crate::source::linux::neighbours(req.wants("ifname"), req.wants("reachable_ms"))?;
     Ok(build(&recs, req))
 }
 

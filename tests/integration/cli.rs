@@ -40,6 +40,18 @@ fn unknown_table_and_column_are_usage_errors() {
     let (code, _, err) = run(&["table", "sockts"]);
     assert_eq!(code, 2);
     assert!(err.contains("no table 'sockts'"), "{err}");
+    assert!(
+        err.trim_end().ends_with("; did you mean 'sockets'?"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Nothing close: the list of tables, no guess.
+    let (code, _, err) = run(&["table", "zzzzzzzz"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tables are: sockets, processes") && !err.contains("did you mean"),
+        "{err}"
+    );
     let (code, _, err) = run(&["table", "interfaces", "-c", "nme"]);
     assert_eq!(code, 2);
     assert!(
@@ -85,4 +97,96 @@ fn closed_stdout_pipe_is_not_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Display width of a line (box drawing and `…` are one column each; the rest is ASCII here).
+fn line_width(l: &str) -> usize {
+    l.chars().count()
+}
+
+#[test]
+fn wide_tables_are_fitted_to_the_width_without_losing_their_content() {
+    for args in [&["table", "sockets"][..], &["-e", "sockets()"][..]] {
+        for w in [40usize, 80, 200] {
+            let ws = w.to_string();
+            let mut argv = vec!["--width", ws.as_str()];
+            argv.extend_from_slice(args);
+            let (code, out, err) = run(&argv);
+            assert_eq!(code, 0, "{err}");
+            assert!(
+                out.lines().all(|l| line_width(l) <= w),
+                "{args:?} at {w}:\n{out}"
+            );
+            let header = out.lines().nth(1).unwrap();
+            // Columns keep at least their names: the first ones are readable.
+            assert!(
+                header.starts_with("│ proto │ family │ state "),
+                "{args:?} at {w}:\n{out}"
+            );
+            let last = out.lines().last().unwrap();
+            assert!(
+                last.starts_with("… ") && last.contains(" more columns"),
+                "{args:?} at {w}:\n{out}"
+            );
+        }
+    }
+    // No limit: every column, no note.
+    let (_, out, _) = run(&["--width", "0", "table", "sockets"]);
+    assert!(out.lines().nth(1).unwrap().ends_with(" netns │"), "{out}");
+    assert!(!out.contains("more column"), "{out}");
+}
+
+#[test]
+fn a_process_name_cannot_send_escape_sequences_to_the_terminal() {
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("sleep")
+        .arg0("x\u{1b}]0;pwned\u{7}\tz")
+        .arg("30")
+        .spawn()
+        .expect("sleep");
+    let pid = child.id().to_string();
+    let script = format!("processes().where(|r| r.pid == {pid}).select([\"pid\", \"argv0\"])");
+    let table = run(&["--width", "80", "-e", &script]);
+    let plain = run(&["--format", "plain", "-e", &script]);
+    let json = run(&["--format", "json", "-e", &script]);
+    let _ = child.kill();
+    let _ = child.wait();
+    for (code, out, err) in [&table, &plain] {
+        assert_eq!(*code, 0, "{err}");
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.contains("x\\e]0;pwned\\x07\\tz"), "{out}");
+    }
+    assert_eq!(plain.1, format!("{pid}\tx\\e]0;pwned\\x07\\tz\n"));
+    // JSON keeps the value exact (escaped the JSON way).
+    assert!(
+        json.1.contains(r#""x\u001b]0;pwned\u0007\tz""#),
+        "{}",
+        json.1
+    );
+}
+
+#[test]
+fn a_bogus_netstat_style_is_named_and_linux_is_used() {
+    let out = netpry()
+        .args(["netstat", "-r", "-n"])
+        .env("NETPRY_NETSTAT_STYLE", "bogus")
+        .output()
+        .expect("run netpry");
+    let (code, stdout, stderr) = crate::support::decode(out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        "netpry: NETPRY_NETSTAT_STYLE=\"bogus\" is not a netstat style (valid: linux, bsd); using linux\n"
+    );
+    assert!(stdout.starts_with("Kernel IP routing table\n"), "{stdout}");
+    // The valid values are silent.
+    for style in ["linux", "BSD"] {
+        let out = netpry()
+            .args(["netstat", "-r", "-n"])
+            .env("NETPRY_NETSTAT_STYLE", style)
+            .output()
+            .expect("run netpry");
+        let (code, _, stderr) = crate::support::decode(out);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{style}");
+    }
 }

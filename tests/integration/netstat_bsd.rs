@@ -198,8 +198,8 @@ default            132.235.233.254    UGSc            0        0     en0
 127                127.0.0.1          UCS             0        0     lo0
 127.0.0.1          127.0.0.1          UH              0        0     lo0
 132.235.232/23     link#4             UCS             0        0     en0
-132.235.232.138    0:13:21:61:b2:27   UHLW            0        0     en0
-132.235.232.147    0:11:43:1a:dd:1    UHLW            0        0     en0
+132.235.232.138    0:13:21:61:b2:27   UHLW            0        0     en0    956
+132.235.232.147    0:11:43:1a:dd:1    UHLW            0        0     en0    744
 132.235.232.204    127.0.0.1          UHS             0        0     lo0
 132.235.233.255    ff:ff:ff:ff:ff:ff  UHLWb           0        0     en0
 
@@ -220,18 +220,19 @@ fn handout_routes_golden() {
     let out = ok(&["-rn"]);
     assert_eq!(out, ROUTES_N);
     // The handout's lines, field for field. Linux keeps no route reference or use counts
-    // (Refs/Use print 0) and no neighbour expiry in the neighbours table (Expire is blank).
+    // (Refs/Use print 0). Neighbour Expire is the reachable time minus the age of the last
+    // confirmation (the fixture's `reachable_ms` and `confirmed_ms`).
     for (start, handout) in [
         ("default", "default 132.235.233.254 UGSc 0 0 en0"),
         ("127.0.0.1 ", "127.0.0.1 127.0.0.1 UH 0 0 lo0"),
         ("132.235.232/23", "132.235.232/23 link#4 UCS 0 0 en0"),
         (
             "132.235.232.138",
-            "132.235.232.138 0:13:21:61:b2:27 UHLW 0 0 en0",
+            "132.235.232.138 0:13:21:61:b2:27 UHLW 0 0 en0 956",
         ),
         (
             "132.235.232.147",
-            "132.235.232.147 0:11:43:1a:dd:1 UHLW 0 0 en0",
+            "132.235.232.147 0:11:43:1a:dd:1 UHLW 0 0 en0 744",
         ),
         ("::1", "::1 link#1 UHL lo0"),
         ("fe80::1%lo0", "fe80::1%lo0 link#1 UHL lo0"),
@@ -370,6 +371,51 @@ fn memory_from_the_fixture() {
          0 requests for memory delayed\n0 calls to protocol drain routines\n"
     );
     assert!(err.contains("not stored in snapshots"), "{err}");
+}
+
+#[test]
+fn multicast_groups_from_the_snapshot() {
+    // -g, -gs and -ia read the snapshot's `multicast` table (link, inet and inet6 rows).
+    let (code, g, err) = bsd(&["-g"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("not stored"), "{err}");
+    assert_eq!(
+        g,
+        "Link-layer Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         1:0:5e:0:0:fb       \t<none>          \ten0\n\
+         33:33:ff:af:b5:ec   \t<none>          \ten0\n\n\
+         IPv4 Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         224.0.0.1           \t1:0:5e:0:0:1    \tlo0\n\
+         224.0.0.251         \t1:0:5e:0:0:fb   \ten0\n\
+         224.0.0.1           \t1:0:5e:0:0:1    \ten0\n\n\
+         IPv6 Multicast Group Memberships\n\
+         Group               \tLink-layer Address\tNetif\n\
+         ff02::1%lo0         \t33:33:0:0:0:1   \tlo0\n\
+         ff02::1:ffaf:b5ec%en0\t33:33:ff:af:b5:ec\ten0\n"
+    );
+    let gs = ok(&["-gs"]);
+    assert!(
+        gs.contains(
+            "en0:\n\tinet 132.235.232.204\n\tigmpv2\n\t\tgroup 224.0.0.251 mode exclude\n\
+             \t\t\tmcast-macaddr 1:0:5e:0:0:fb\n"
+        ),
+        "{gs}"
+    );
+    let ia = ok(&["-ian"]);
+    assert!(
+        ia.contains(
+            "<Link#4>    00:0d:93:af:b5:ec    98765     2    54321     1     0\n\
+             \x20                       1:0:5e:0:0:fb\n\
+             \x20                       33:33:ff:af:b5:ec\n"
+        ),
+        "{ia}"
+    );
+    assert!(
+        ia.contains("\n                        ff02::1:ffaf:b5ec  (refs: 1)\n"),
+        "{ia}"
+    );
 }
 
 const USAGE: &str = "Usage:\tnetstat [-AaLlnW] [-f address_family | -p protocol]
@@ -561,6 +607,19 @@ fn live_routes_flags_and_neighbours() {
         return;
     }
     let (ns, _peer) = lab("bsdr");
+    // A freshly confirmed entry: Expire is the reachable time (30 s in a new namespace)
+    // minus its confirmation age.
+    ns.ip(&[
+        "neigh",
+        "replace",
+        "10.20.30.10",
+        "lladdr",
+        "02:00:00:00:00:0a",
+        "dev",
+        "v0",
+        "nud",
+        "reachable",
+    ]);
     let (code, out, err) = ns.netpry(&["netstat", "--bsd", "-rn"]);
     assert_eq!(code, 0, "{err}");
     let idx = ns.ip_json(&["link", "show", "v0"])[0]["ifindex"]
@@ -599,6 +658,16 @@ fn live_routes_flags_and_neighbours() {
     assert_eq!(
         row(&out, "10.20.30.8"),
         ["10.20.30.8", "2:0:0:0:0:8", "UHLW", "0", "0", "v0"]
+    );
+    let fresh = row(&out, "10.20.30.10");
+    assert_eq!(
+        fresh[..6],
+        ["10.20.30.10", "2:0:0:0:0:a", "UHLW", "0", "0", "v0"]
+    );
+    let left: i64 = fresh.get(6).and_then(|x| x.parse().ok()).unwrap_or(-1);
+    assert!(
+        (1..=30).contains(&left),
+        "Expire of a fresh entry: {fresh:?}"
     );
     assert!(
         !out.contains("10.20.30.7 "),

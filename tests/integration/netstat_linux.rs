@@ -765,6 +765,63 @@ fn unreachable_name_server_does_not_stall_the_listing() {
         "numeric fallback expected:\n{out}"
     );
     assert!(out.contains("ESTABLISHED"), "{out}");
+    // The lookups' own sockets to the name server are never listed (net-tools, reading /proc,
+    // has none): the name server's socket is only ever the local end.
+    for args in [&["-tua"][..], &["-a"], &["-tuao"], &["-tuav"], &["-tuae"]] {
+        let mut all = vec!["netstat"];
+        all.extend_from_slice(args);
+        let (code, out, err) = ns.netpry(&all);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("10.78.0.1:7001 "), "{args:?}:\n{out}");
+        for line in out
+            .lines()
+            .filter(|l| l.starts_with("udp") || l.starts_with("tcp"))
+        {
+            let foreign = line.split_whitespace().nth(4).unwrap_or("");
+            assert!(
+                !foreign.starts_with("127.0.0.53:"),
+                "netstat {args:?} lists its own resolver socket: {line}\n{out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn spent_dns_budget_still_reads_the_hosts_file() {
+    if !root_or_skip("spent_dns_budget_still_reads_the_hosts_file") {
+        return;
+    }
+    // Loopback only: no link-local address whose duplicate detection ends between the runs.
+    // The main table's 2001:db8:5::/64 is listed (and looked up) before the local ::1/128.
+    let mut ns = Netns::new("nshost");
+    ns.ip(&["addr", "add", "2001:db8:5::1/64", "dev", "lo", "nodad"]);
+    ns.etc_file(
+        "hosts",
+        "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
+    );
+    ns.etc_file("resolv.conf", "nameserver 127.0.0.53\n");
+    // A name server that swallows queries: the first lookups spend the whole DNS budget.
+    ns.spawn_python(
+        "import socket\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.53', 53))\n\
+         print('ready', flush=True)\n\
+         while True: s.recv(4096)\n",
+        &[],
+    );
+    let started = Instant::now();
+    let (code, ours, err) = ns.netpry(&["netstat", "-r", "-6"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "the DNS budget was not spent, the test shows nothing:\n{ours}"
+    );
+    assert!(ours.contains("\nlocalhost/128 "), "{ours}");
+    // net-tools with a name server that refuses at once (it would wait a minute on the silent
+    // one) gives the names the files give.
+    ns.etc_file("resolv.conf", "nameserver 127.0.0.54\n");
+    let (code, theirs, err) = ns.exec("/usr/bin/netstat", &["-r", "-6"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ours, theirs);
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -783,6 +840,80 @@ fn check_fixture(snapshot: &str, args: &[&str], expected: &str) {
     assert_eq!(code, 0, "netstat {args:?}: {err}");
     assert_eq!(err, "", "netstat {args:?}");
     assert_eq!(out, want, "netstat {args:?} differs from {expected}");
+}
+
+/// Writes a copy of `synthetic.json` whose sockets table `edit` changed; returns its path.
+fn edited_snapshot(
+    tag: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (tempfile::TempDir, PathBuf) {
+    let text = std::fs::read_to_string(fixture("synthetic.json")).expect("fixture");
+    let mut snap: serde_json::Value = serde_json::from_str(&text).expect("fixture json");
+    edit(&mut snap["tables"]["sockets"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{tag}.json"));
+    std::fs::write(&path, serde_json::to_string(&snap).unwrap()).expect("write snapshot");
+    (dir, path)
+}
+
+#[test]
+fn snapshot_rows_netstat_cannot_show_are_reported() {
+    let col = |t: &serde_json::Value, name: &str| {
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["name"] == name)
+            .unwrap()
+    };
+    // Three TCP rows: a port out of range, an unknown state, and a good one.
+    let (_dir, path) = edited_snapshot("bad-rows", |t| {
+        let (lp, st) = (col(t, "local_port"), col(t, "state"));
+        let rows = t["rows"].as_array_mut().unwrap();
+        rows.retain(|r| r[0] == "tcp" && r[1] == "inet");
+        rows.truncate(3);
+        rows[0][lp] = 70000.into();
+        rows[2][st] = "BOGUS".into();
+    });
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--snapshot", path.to_str().unwrap(), "netstat", "-tan"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "Active Internet connections (servers and established)\n\
+         Proto Recv-Q Send-Q Local Address           Foreign Address         State      \n\
+         tcp        0      5 10.0.0.5:1234           10.0.0.6:80             CLOSING    \n"
+    );
+    assert_eq!(
+        err,
+        "netstat: left out 1 snapshot socket row with a port outside 0-65535\n\
+         netstat: left out 1 snapshot socket row with an unknown state\n"
+    );
+    // A table without local ports: the ports print as `*`, and stderr says why.
+    let (_dir2, path) = edited_snapshot("no-port", |t| {
+        let lp = col(t, "local_port");
+        t["columns"].as_array_mut().unwrap().remove(lp);
+        for r in t["rows"].as_array_mut().unwrap() {
+            r.as_array_mut().unwrap().remove(lp);
+        }
+    });
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--snapshot", path.to_str().unwrap(), "netstat", "-tan"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\ntcp        0      5 10.0.0.5:*  "), "{out}");
+    assert_eq!(
+        err,
+        "netstat: the snapshot's sockets table has no local_port column; \
+         those values print as `*` or blank\n"
+    );
 }
 
 #[test]

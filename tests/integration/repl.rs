@@ -284,11 +284,21 @@ fn ctrl_c_interrupts_a_running_script_and_the_shell_goes_on() {
             break;
         }
     }
+    // Type only once the prompt is back: keys sent while the terminal is between modes can be
+    // dropped by the line discipline.
+    sh.wait_until("the prompt after the interrupt", |s| {
+        s.trim_end().ends_with('>')
+    });
     sh.eval("1000 + 1");
     sh.wait_for("1001");
     // Ctrl-C at the prompt discards the input being typed.
     sh.type_text("this is discarded");
+    sh.wait_for("this is discarded");
+    let prompts = sh.screen().matches("netpry").count();
     sh.keys(&["C-c"]);
+    sh.wait_until("a fresh prompt after Ctrl-C", |s| {
+        s.matches("netpry").count() > prompts && s.trim_end().ends_with('>')
+    });
     sh.eval("2000 + 2");
     sh.wait_for("2002");
     // Ctrl-D on an empty line leaves.

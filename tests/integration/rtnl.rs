@@ -70,6 +70,7 @@ fn lab(tag: &str) -> Netns {
     ip("-6 route add blackhole fd00:c::/64");
     ip("-6 route add fd00:d::/64 via fd00:1::9 dev vx.1 table 100 pref low");
     ip("neigh add 10.1.0.7 lladdr 02:00:00:00:00:07 dev vx.1 nud permanent");
+    ip("neigh add 10.1.0.8 lladdr 02:00:00:00:00:09 dev vx.1 nud reachable");
     ip("neigh add fd00:1::7 lladdr 02:00:00:00:00:08 dev vx.1 nud stale router");
     ip("neigh add 10.1.0.11 lladdr 02:00:00:00:00:0b dev vx.2 nud noarp");
     ip("neigh add proxy 10.1.0.99 dev vx.1");
@@ -800,8 +801,8 @@ fn neighbours_match_ip_neigh() {
     }
     let ns = lab("neigh");
     retry("neighbours", || {
-        let mut theirs = ip_rows(&ns, "neigh show nud all");
-        theirs.extend(ip_rows(&ns, "neigh show proxy"));
+        let mut theirs = ip_rows(&ns, "-s neigh show nud all");
+        theirs.extend(ip_rows(&ns, "-s neigh show proxy"));
         let mine = ours(&ns, "neighbours");
         if theirs.len() != mine.len() {
             return Err(format!(
@@ -851,6 +852,34 @@ fn neighbours_match_ip_neigh() {
                 get(m, "proxy"),
                 &Value::from(t.contains_key("proxy")),
             );
+            // Cache ages: `ip -s` prints whole seconds, we keep milliseconds; the two reads
+            // are moments apart, so allow one second of drift.
+            for (ip_key, col) in [
+                ("used", "used_ms"),
+                ("confirmed", "confirmed_ms"),
+                ("updated", "updated_ms"),
+            ] {
+                match (t.get(ip_key).and_then(Value::as_i64), get(m, col).as_i64()) {
+                    (None, None) => {}
+                    (Some(secs), Some(ms)) if (ms / 1000 - secs).abs() <= 1 => {}
+                    (want, have) => errs.push(format!(
+                        "{ctx}: {col} {have:?} ms, ip says {ip_key} {want:?} s"
+                    )),
+                }
+            }
+            // `ip` leaves refcnt out when it is 0.
+            if t.contains_key("used") {
+                let want = t.get("refcnt").and_then(Value::as_i64).unwrap_or(0);
+                check(
+                    &mut errs,
+                    &ctx,
+                    "refcnt",
+                    get(m, "refcnt"),
+                    &Value::from(want),
+                );
+            } else {
+                check(&mut errs, &ctx, "refcnt", get(m, "refcnt"), &Value::Null);
+            }
         }
         let row = |a: &str| {
             mine.iter()
@@ -865,6 +894,9 @@ fn neighbours_match_ip_neigh() {
             ("10.1.0.11", "state", Value::from("NOARP")),
             ("10.1.0.11", "ifname", Value::from("vx.2")),
             ("10.1.0.99", "proxy", Value::from(true)),
+            ("10.1.0.99", "confirmed_ms", Value::Null),
+            // A new namespace's devices start from the kernel default of 30 s.
+            ("10.1.0.7", "reachable_ms", Value::from(30000)),
         ] {
             check(
                 &mut errs,

@@ -134,3 +134,75 @@ fn corrupt_snapshots_fail_with_one_line_and_status_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.json: cannot read"));
 }
+
+/// Unmounts a tmpfs on drop, even when the test fails.
+struct Mount(std::path::PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_failed_snapshot_write_keeps_the_old_file() {
+    if !crate::support::root_or_skip("a_failed_snapshot_write_keeps_the_old_file") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    // A file system too small for a snapshot: the write fails with ENOSPC.
+    crate::support::sh_ok(&[
+        "mount",
+        "-t",
+        "tmpfs",
+        "-o",
+        "size=16k",
+        "tmpfs",
+        mnt.to_str().unwrap(),
+    ]);
+    let _mount = Mount(mnt.clone());
+    let file = mnt.join("old.json");
+    std::fs::write(&file, "{\"old\": true}\n").unwrap();
+    let (code, _, err) = run(&["snapshot", "-o", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "writing {}: No space left on device",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"old\": true}\n");
+    let left: Vec<_> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["old.json"], "no temporary file is left behind");
+}
+
+#[test]
+fn a_snapshot_replaces_the_old_file_and_names_a_bad_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    std::fs::write(&file, "old").unwrap();
+    let (code, _, err) = run(&["snapshot", "-o", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(tables_of(&doc).contains_key("sockets"));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["s.json"], "no temporary file is left behind");
+    let missing = dir.path().join("no-such-dir").join("s.json");
+    let (code, _, err) = run(&["snapshot", "-o", missing.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(&format!("netpry: creating {}: ", missing.display()))
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}

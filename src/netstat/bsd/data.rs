@@ -1,7 +1,8 @@
 //! The rows BSD netstat prints, read from netpry's tables by column name.
 //!
 //! Every display reads the catalog through this module only, so the column names of the
-//! `sockets`, `interfaces`, `addresses`, `routes`, `neighbours`, `stats` and `sysctls` tables
+//! `sockets`, `interfaces`, `addresses`, `routes`, `neighbours`, `multicast`, `stats` and
+//! `sysctls` tables
 //! appear in one place. A column a table (or an older snapshot) lacks reads as null, and each
 //! reader falls back to the value the BSD compatibility table documents (usually 0).
 
@@ -389,26 +390,119 @@ pub struct Neigh {
 pub fn neighbours(cat: &Catalog) -> Result<Vec<Neigh>> {
     let v = View::load(cat, "neighbours")?;
     let c = |n: &str| v.col(n);
-    let (ifindex, ifname, addr, mac, state, exp) = (
+    let (ifindex, ifname, addr, mac, state, confirmed, reachable) = (
         c("ifindex"),
         c("ifname"),
         c("addr"),
         c("mac"),
         c("state"),
-        c("expires"),
+        c("confirmed_ms"),
+        c("reachable_ms"),
     );
     Ok(v.rows()
         .filter_map(|r| {
+            let state = text(r, state).to_ascii_uppercase();
             Some(Neigh {
                 ifindex: int(r, ifindex).unwrap_or(0) as u32,
                 ifname: text(r, ifname),
                 addr: ip(r, addr)?,
                 mac: text(r, mac),
-                state: text(r, state).to_ascii_uppercase(),
-                expires: int(r, exp).filter(|e| *e > 0),
+                expires: neigh_expiry(&state, int(r, confirmed), int(r, reachable)),
+                state,
             })
         })
         .collect())
+}
+
+/// Seconds until a dynamic neighbour entry needs confirming again (spec §3: the reachable
+/// time minus the age of the last confirmation), `None` for permanent and NOARP entries, when
+/// either figure is missing, or when the time has already passed (classic prints nothing).
+pub fn neigh_expiry(
+    state: &str,
+    confirmed_ms: Option<i64>,
+    reachable_ms: Option<i64>,
+) -> Option<i64> {
+    if state.split('|').any(|s| s == "PERMANENT" || s == "NOARP") {
+        return None;
+    }
+    let left = (reachable_ms? - confirmed_ms?) / 1000;
+    (left > 0).then_some(left)
+}
+
+/// A multicast group address: link layer (colon hex) or IP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupAddr {
+    /// A link-layer group, `01:00:5e:00:00:01` form.
+    Link(String),
+    /// An IPv4 or IPv6 group.
+    Ip(IpAddr),
+}
+
+/// One multicast membership (a row of `multicast`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Interface name.
+    pub ifname: String,
+    /// The group.
+    pub group: GroupAddr,
+    /// Holders of the membership.
+    pub users: u64,
+    /// IGMP version of the interface's querier (`V2`, `V3`), IPv4 rows only.
+    pub igmp_version: Option<String>,
+}
+
+/// Reads the `multicast` table: link-layer rows (family `link`), then IPv4, then IPv6, each in
+/// table order. Snapshots written before the interface column was named `ifname` are read by
+/// their old `interface` column.
+pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
+    let v = View::load(cat, "multicast")?;
+    let c = |n: &str| v.col(n);
+    let ifname = match c("ifname") {
+        Col(None) => c("interface"),
+        col => col,
+    };
+    let (family, ifindex, group, lladdr, users, querier) = (
+        c("family"),
+        c("ifindex"),
+        c("group"),
+        c("lladdr"),
+        c("users"),
+        c("querier"),
+    );
+    let mut out: Vec<(u8, Group)> = v
+        .rows()
+        .filter_map(|r| {
+            let fam = text(r, family);
+            let (rank, addr) = match fam.as_str() {
+                "link" => {
+                    let mac = text(r, lladdr);
+                    if mac.is_empty() {
+                        return None;
+                    }
+                    (0, GroupAddr::Link(mac))
+                }
+                "inet" | "inet6" => (
+                    if fam == "inet" { 1 } else { 2 },
+                    GroupAddr::Ip(ip(r, group)?),
+                ),
+                _ => return None,
+            };
+            Some((
+                rank,
+                Group {
+                    ifindex: int(r, ifindex).unwrap_or(0) as u32,
+                    ifname: text(r, ifname),
+                    group: addr,
+                    users: int(r, users).unwrap_or(0).max(0) as u64,
+                    igmp_version: Some(text(r, querier)).filter(|q| !q.is_empty()),
+                },
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(rank, _)| *rank);
+    Ok(out.into_iter().map(|(_, g)| g).collect())
 }
 
 /// One socket (a row of `sockets`).
@@ -613,5 +707,18 @@ mod tests {
         assert_eq!(rt_name("2".into(), rtnames::protocol_name), "kernel");
         assert_eq!(rt_name("253".into(), rtnames::scope_name), "link");
         assert_eq!(rt_name("300".into(), rtnames::scope_name), "300");
+    }
+
+    #[test]
+    fn neighbour_expiry_is_reachable_time_minus_confirmed_age() {
+        assert_eq!(
+            neigh_expiry("REACHABLE", Some(244_000), Some(1_200_000)),
+            Some(956)
+        );
+        assert_eq!(neigh_expiry("PERMANENT", Some(0), Some(30_000)), None);
+        assert_eq!(neigh_expiry("STALE|NOARP", Some(0), Some(30_000)), None);
+        assert_eq!(neigh_expiry("STALE", Some(45_000), Some(30_000)), None);
+        assert_eq!(neigh_expiry("REACHABLE", None, Some(30_000)), None);
+        assert_eq!(neigh_expiry("REACHABLE", Some(1_000), None), None);
     }
 }

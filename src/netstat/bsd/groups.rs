@@ -3,17 +3,16 @@
 //!
 //! The handout-era `-g` printed multicast *routing* tables (VIFs and the forwarding cache);
 //! netpry follows the modern meaning, since Linux hosts rarely run a multicast router and the
-//! memberships are what users look for. Data: `/proc/net/dev_mcast`, `igmp`, `igmp6` (live only).
+//! memberships are what users look for. Data: the `multicast` table (live or from a snapshot).
 
 use std::io::Write;
 use std::net::IpAddr;
 
 use super::args::Af;
-use super::data;
+use super::data::{self, Group, GroupAddr};
 use super::names::{self, Names};
 use super::{Ctx, line};
 use crate::error::Result;
-use crate::source::linux::multicast::{self, Group, GroupAddr};
 
 /// The link-layer address an IP group maps to: `01:00:5e` + low 23 bits, `33:33` + low 32.
 pub fn mapped_mac(a: IpAddr) -> String {
@@ -35,13 +34,7 @@ pub fn mapped_mac(a: IpAddr) -> String {
 }
 
 fn load(ctx: &Ctx<'_>) -> Vec<Group> {
-    if ctx.snapshot {
-        ctx.cat
-            .notes()
-            .add("multicast memberships are not stored in snapshots; showing none");
-        return Vec::new();
-    }
-    multicast::memberships().unwrap_or_else(|e| {
+    data::multicast(ctx.cat).unwrap_or_else(|e| {
         ctx.cat.notes().add(format!("multicast memberships: {e}"));
         Vec::new()
     })

@@ -11,11 +11,10 @@
 use std::io::Write;
 use std::net::IpAddr;
 
-use super::data::{self, Addr, IFF_UP, Iface};
+use super::data::{self, Addr, Group, GroupAddr, IFF_UP, Iface};
 use super::names::{self, Names};
 use super::{Ctx, l, line};
 use crate::error::{Error, Result};
-use crate::source::linux::multicast::{self, Group};
 
 /// Prints the interface table.
 pub fn table(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
@@ -136,15 +135,9 @@ fn counters(ctx: &Ctx<'_>, i: &Iface, link: bool) -> String {
     t
 }
 
-/// Multicast memberships for `-i -a` (live only; a snapshot has none).
+/// Multicast memberships for `-i -a`, from the `multicast` table.
 fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
-    if ctx.snapshot {
-        ctx.cat
-            .notes()
-            .add("multicast memberships are not stored in snapshots; -a shows none");
-        return Vec::new();
-    }
-    multicast::memberships().unwrap_or_else(|e| {
+    data::multicast(ctx.cat).unwrap_or_else(|e| {
         ctx.cat.notes().add(format!("multicast memberships: {e}"));
         Vec::new()
     })
@@ -160,9 +153,9 @@ fn print_groups(
 ) -> Result<()> {
     for g in groups.iter().filter(|g| g.ifindex == index) {
         let text = match (v6, &g.group) {
-            (None, multicast::GroupAddr::Link(mac)) => names::ether_unpadded(mac),
-            (Some(false), multicast::GroupAddr::Ip(IpAddr::V4(a))) => names.routename4(*a),
-            (Some(true), multicast::GroupAddr::Ip(IpAddr::V6(a))) => {
+            (None, GroupAddr::Link(mac)) => names::ether_unpadded(mac),
+            (Some(false), GroupAddr::Ip(IpAddr::V4(a))) => names.routename4(*a),
+            (Some(true), GroupAddr::Ip(IpAddr::V6(a))) => {
                 format!("{}(refs: {})", l(&a.to_string(), 19), g.users)
             }
             _ => continue,

@@ -35,13 +35,13 @@ pub fn print(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     out.write_all(HEADER.as_bytes())?;
-    let req = Request::columns(&["family", "interface", "group", "users"]);
+    let req = Request::columns(&["family", "ifname", "group", "users"]);
     let Ok(t) = cat.collect("multicast", &req) else {
         return Ok(());
     };
     let (fi, ii, gi, ui) = (
         t.column_index("family"),
-        t.column_index("interface"),
+        t.column_index("ifname"),
         t.column_index("group"),
         t.column_index("users"),
     );

@@ -45,13 +45,16 @@ pub fn interfaces(
 ) -> std::io::Result<u8> {
     writeln!(out, "Kernel Interface table")?;
     loop {
-        let list = match load(cat) {
+        let mut list = match load(cat) {
             Ok(l) => l,
             Err(e) => {
                 writeln!(err, "netstat: cannot read the interface tables: {e}")?;
                 return Ok(1);
             }
         };
+        if p.extend > 0 && cat.snapshot_info().is_none() {
+            kernel_inet6_order(&mut list, &crate::source::linux::if_inet6::if_inet6());
+        }
         write_pass(&list, p.all, p.extend > 0, out)?;
         out.flush()?;
         if !p.continuous {
@@ -59,6 +62,19 @@ pub fn interfaces(
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
         cat.refresh();
+    }
+}
+
+/// Puts each interface's IPv6 addresses in `/proc/net/if_inet6` order (the kernel's hash,
+/// which `ifconfig` follows and rtnetlink does not); addresses the file does not list keep
+/// their order after those it does. Snapshots keep the table's order.
+pub fn kernel_inet6_order(list: &mut [Iface], file: &[crate::source::linux::if_inet6::IfInet6]) {
+    for i in list.iter_mut() {
+        i.inet6.sort_by_key(|(a, plen)| {
+            file.iter()
+                .position(|e| e.dev == i.name && e.addr == *a && e.prefix_len == *plen)
+                .unwrap_or(usize::MAX)
+        });
     }
 }
 
@@ -422,6 +438,12 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
     Ok(build(&links, &addrs))
 }
 
+/// Interface names this long (15 bytes, the kernel's maximum) get no counters from net-tools:
+/// its `/proc/net/dev` reader does not match the line, so `-i` and `-ie` print every counter
+/// as 0 (found by experiment with net-tools 2.10; 14-byte names read normally, and a 15-byte
+/// name's counters are not given to a 14-byte name it starts with).
+pub const NAME_WITHOUT_COUNTERS: usize = 15;
+
 /// The interface list from an `interfaces` and an `addresses` table, sorted like net-tools.
 pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     let l = Cols::of(links);
@@ -452,6 +474,11 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
         };
         let Some(name) = l.text(row, "name") else {
             continue;
+        };
+        let stats = if name.len() >= NAME_WITHOUT_COUNTERS {
+            Counters::default()
+        } else {
+            stats
         };
         list.push((
             n("index"),
@@ -842,6 +869,83 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
         );
         assert_eq!(flag_letters(0), "[NO FLAGS]");
         assert_eq!(flag_letters(0x8), "L");
+    }
+
+    #[test]
+    fn fifteen_byte_names_have_zero_counters() {
+        use Type::*;
+        let links = table(
+            "interfaces",
+            &[
+                ("index", Int),
+                ("name", Str),
+                ("mtu", Int),
+                ("flags_raw", Int),
+                ("mac", Str),
+                ("txqlen", Int),
+                ("link_type", Str),
+                ("rx_packets", Int),
+                ("tx_packets", Int),
+                ("rx_bytes", Int),
+                ("tx_bytes", Int),
+            ],
+            vec![
+                link(
+                    7,
+                    "vlongername0123",
+                    0x11043,
+                    1500,
+                    "ether",
+                    "",
+                    (5, 426),
+                    (6, 516),
+                ),
+                link(
+                    8,
+                    "vlongername012",
+                    0x11043,
+                    1500,
+                    "ether",
+                    "",
+                    (5, 426),
+                    (6, 516),
+                ),
+            ],
+        );
+        let addrs = table("addresses", &[("ifindex", Int)], vec![]);
+        let list = build(&links, &addrs);
+        let rx = |n: &str| {
+            list.iter()
+                .find(|i| i.name == n)
+                .and_then(|i| i.stats)
+                .map(|s| (s.rx_packets, s.tx_bytes))
+        };
+        assert_eq!(rx("vlongername0123"), Some((0, 0)));
+        assert_eq!(rx("vlongername012"), Some((5, 516)));
+    }
+
+    #[test]
+    fn inet6_lines_follow_the_kernel_file() {
+        let mut list = sample();
+        let file = crate::source::linux::if_inet6::parse(
+            "fe80000000000000c4a8d9fffe61d4c0 02 40 20 80    veth0\n\
+             00000000000000000000000000000001 01 80 10 80       lo\n\
+             fd000001000000000000000000000001 02 40 00 80    veth0\n",
+        );
+        let veth0 = |l: &[Iface]| {
+            l.iter()
+                .find(|i| i.name == "veth0")
+                .map(|i| {
+                    i.inet6
+                        .iter()
+                        .map(|(a, _)| a.to_string())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap()
+        };
+        assert_eq!(veth0(&list), ["fd00:1::1", "fe80::c4a8:d9ff:fe61:d4c0"]);
+        kernel_inet6_order(&mut list, &file);
+        assert_eq!(veth0(&list), ["fe80::c4a8:d9ff:fe61:d4c0", "fd00:1::1"]);
     }
 
     #[test]

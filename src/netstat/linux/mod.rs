@@ -296,6 +296,10 @@ struct Collected {
     inet: HashMap<(Proto, bool), Vec<InetRow>>,
     /// UNIX rows.
     unix: Vec<unix::UnixRow>,
+    /// Snapshot rows left out, by reason.
+    skipped: HashMap<sockets::Skip, usize>,
+    /// Columns the snapshot's `sockets` table lacks (when it has Internet rows).
+    lacking: Vec<&'static str>,
 }
 
 /// The request of a socket listing: the columns it reads and the kernel-side selection.
@@ -323,20 +327,53 @@ fn socket_request(plan: &Plan) -> Request {
     }
 }
 
-/// The sockets of a snapshot, through the catalog's `sockets` table.
+/// The sockets of a snapshot, through the catalog's `sockets` table. Every row is asked for
+/// (the listing applies netstat's own filters), so that rows with an unknown state reach
+/// [`read_table`] and are reported rather than silently dropped by the state selection.
 fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     let mut got = Collected::default();
-    let Ok(table) = cat.collect("sockets", &socket_request(plan)) else {
+    let mut req = socket_request(plan);
+    req.sockets = crate::tables::SocketSelect::default();
+    let Ok(table) = cat.collect("sockets", &req) else {
         return got;
     };
     read_table(&table, &mut got);
     got
 }
 
-/// The live listing: Internet rows are printed as the kernel dumps them (in the order netstat
-/// prints its sections: TCP, UDP, UDP-Lite, raw, each IPv4 then IPv6), so memory stays flat
-/// however many sockets there are; UNIX rows, printed after the multicast groups, are kept in
-/// `got`. Like the snapshot path, a collection failure lists what was read.
+/// One stderr line per kind of snapshot row left out, and one for missing columns.
+fn snapshot_notes(got: &Collected, err: &mut dyn Write) -> std::io::Result<()> {
+    if !got.lacking.is_empty() {
+        writeln!(
+            err,
+            "netstat: the snapshot's sockets table has no {} column{}; those values print as `*` or blank",
+            got.lacking.join(", "),
+            if got.lacking.len() == 1 { "" } else { "s" }
+        )?;
+    }
+    for (kind, why) in [
+        (sockets::Skip::Port, "a port outside 0-65535"),
+        (sockets::Skip::State, "an unknown state"),
+    ] {
+        if let Some(n) = got.skipped.get(&kind) {
+            let rows = if *n == 1 { "row" } else { "rows" };
+            writeln!(
+                err,
+                "netstat: left out {n} snapshot socket {rows} with {why}"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The live listing: with numeric hosts, Internet rows are printed as the kernel dumps them (in
+/// the order netstat prints its sections: TCP, UDP, UDP-Lite, raw, each IPv4 then IPv6), so
+/// memory stays flat however many sockets there are. When host names are resolved, the rows are
+/// kept in `got` and printed after the dump: a lookup opens a socket to the name server, and a
+/// lookup made during the dump would list it. Sockets this process holds when the dump starts
+/// (lookups of an earlier `-c` pass still waiting for an answer) are left out: net-tools never
+/// shows its own. UNIX rows, printed after the multicast groups, are kept in `got`. Like the
+/// snapshot path, a collection failure lists what was read.
 fn stream_sockets(
     plan: &Plan,
     cat: &Catalog,
@@ -350,8 +387,10 @@ fn stream_sockets(
     let want = crate::tables::sockets::Want::for_request(&req);
     let mut buf = String::with_capacity(256);
     let mut failed: Option<std::io::Error> = None;
+    let defer = !layout.numeric_hosts;
+    let own = crate::source::linux::own_sockets::own_socket_inodes();
     let _ = crate::source::linux::sockets(&req.sockets, &want, cat.notes(), |rec| {
-        if failed.is_some() {
+        if failed.is_some() || (rec.inode != 0 && own.contains(&rec.inode)) {
             return;
         }
         if let Some(row) = InetRow::from_record(&rec) {
@@ -359,6 +398,10 @@ fn stream_sockets(
                 || !plan.family_on(row.v6)
                 || !plan.shows(row.is_listening())
             {
+                return;
+            }
+            if defer {
+                got.inet.entry((row.proto, row.v6)).or_default().push(row);
                 return;
             }
             buf.clear();
@@ -405,7 +448,15 @@ fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
 fn read_table(table: &Table, got: &mut Collected) {
     let ic = sockets::Cols::of(table);
     let uc = unix::Cols::of(table);
+    got.lacking = ic.lacking(table.rows().filter(|r| ic.kind(r).is_some()));
+    let check_state = !got.lacking.contains(&"state");
     for row in table.rows() {
+        if ic.kind(row).is_some() {
+            if let Some(why) = ic.skip(row, check_state) {
+                *got.skipped.entry(why).or_default() += 1;
+                continue;
+            }
+        }
         if let Some(r) = ic.read(row) {
             got.inet.entry((r.proto, r.v6)).or_default().push(r);
         } else if let Some(r) = uc.read(row) {
@@ -499,6 +550,7 @@ fn socket_pass(
             stream_sockets(plan, cat, names, &mut progs, out, &mut data)?;
         } else {
             data = collect_sockets(plan, cat);
+            snapshot_notes(&data, err)?;
         }
     }
     let mut buf = String::with_capacity(256);

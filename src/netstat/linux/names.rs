@@ -4,9 +4,11 @@
 //! address text rules (glibc `inet_ntop` spelling, `host:port` truncation to 23 columns).
 //!
 //! Host lookups are cached per address for the life of the process and run on a helper thread
-//! with a shared time budget: once lookups have waited [`HOST_BUDGET`] in total, every address
-//! not yet resolved prints numerically, so an unreachable name server never stalls a listing
-//! for more than about two seconds.
+//! with a shared time budget: once lookups have waited [`HOST_BUDGET`] in total, the resolver
+//! is no longer asked, so an unreachable name server never stalls a listing for more than
+//! about two seconds. The budget only cuts DNS: an address the resolver did not answer in time
+//! is still looked up in `/etc/hosts` (read from the file, as glibc's `files` source does,
+//! first matching line), and prints numerically only when that has no name either.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -173,7 +175,7 @@ pub fn join_host_port_into(out: &mut String, host: &str, port: &str, wide: bool)
         (host, port)
     } else {
         let port_len = port.len().min(18);
-        (cut(host, 22 - port_len), cut(port, port_len))
+        (cut_bytes(host, 22 - port_len), cut_bytes(port, port_len))
     };
     out.push_str(host);
     out.push(':');
@@ -197,8 +199,9 @@ pub fn push_num(out: &mut String, mut n: u64) {
     }
 }
 
-/// The first `n` bytes of `s` (fewer if that would split a character).
-pub fn cut(s: &str, n: usize) -> &str {
+/// The first `n` bytes of `s` (fewer if that would split a character): C's `%.Ns` on the
+/// byte strings netstat prints. Compare [`super::routes`]' `cut_chars`, which counts characters.
+pub fn cut_bytes(s: &str, n: usize) -> &str {
     if s.len() <= n {
         return s;
     }
@@ -214,6 +217,9 @@ pub fn cut(s: &str, n: usize) -> &str {
 pub struct Resolver {
     cache: HashMap<IpAddr, Option<String>>,
     budget: Duration,
+    /// `/etc/hosts` entries for answers the resolver could not give in time (read on first
+    /// use; `Some` from the start for [`Resolver::offline`]).
+    hosts: Option<Vec<netdb::HostEntry>>,
 }
 
 impl Default for Resolver {
@@ -228,7 +234,32 @@ impl Resolver {
         Resolver {
             cache: HashMap::new(),
             budget,
+            hosts: None,
         }
+    }
+
+    /// A resolver that answers only from the given `/etc/hosts` entries (never DNS, never the
+    /// system files): for tests and offline use.
+    pub fn offline(hosts: Vec<netdb::HostEntry>) -> Resolver {
+        Resolver {
+            cache: HashMap::new(),
+            budget: Duration::ZERO,
+            hosts: Some(hosts),
+        }
+    }
+
+    /// The canonical name of the first `/etc/hosts` line for `ip` (IPv4-mapped addresses are
+    /// looked up as IPv4, as glibc's `getnameinfo` does).
+    fn hosts_file_name(&mut self, ip: &IpAddr) -> Option<String> {
+        let ip = match ip {
+            IpAddr::V6(a) => a.to_ipv4_mapped().map_or(*ip, IpAddr::V4),
+            IpAddr::V4(_) => *ip,
+        };
+        self.hosts
+            .get_or_insert_with(netdb::hosts)
+            .iter()
+            .find(|e| e.addr == ip)
+            .map(|e| e.name.clone())
     }
 
     /// The host text netstat prints for `ip` (without the port): numeric when `numeric`; the
@@ -267,13 +298,14 @@ impl Resolver {
         }
     }
 
-    /// The name of `ip`, if the resolver knows one within the remaining budget.
+    /// The name of `ip`: the resolver's answer within the remaining budget; when the budget is
+    /// spent or the answer did not come in time, the `/etc/hosts` name, if any.
     pub fn lookup(&mut self, ip: &IpAddr) -> Option<String> {
         if let Some(hit) = self.cache.get(ip) {
             return hit.clone();
         }
         let name = if self.budget.is_zero() {
-            None
+            self.hosts_file_name(ip)
         } else {
             let started = Instant::now();
             let (tx, rx) = mpsc::channel();
@@ -284,11 +316,15 @@ impl Resolver {
                     let _ = tx.send(sys::name_of(&addr));
                 });
             let got = match spawned {
-                Ok(_) => rx.recv_timeout(self.budget).ok().flatten(),
+                // Answered in time: the resolver's word (it consulted the files itself).
+                Ok(_) => rx.recv_timeout(self.budget).ok(),
                 Err(_) => None,
             };
             self.budget = self.budget.saturating_sub(started.elapsed());
-            got
+            match got {
+                Some(answer) => answer,
+                None => self.hosts_file_name(ip),
+            }
         };
         self.cache.insert(*ip, name.clone());
         name
@@ -415,7 +451,7 @@ mod tests {
             push_num(&mut s, n);
             assert_eq!(s, format!("x{n}"));
         }
-        let mut r = Resolver::new(Duration::ZERO);
+        let mut r = Resolver::offline(Vec::new());
         for ip in [
             "0.0.0.0",
             "10.1.200.255",
@@ -495,7 +531,7 @@ mod tests {
 
     #[test]
     fn host_text_special_cases() {
-        let mut r = Resolver::new(Duration::ZERO);
+        let mut r = Resolver::offline(Vec::new());
         assert_eq!(r.host_text(&"0.0.0.0".parse().unwrap(), false), "0.0.0.0");
         assert_eq!(r.host_text(&"::".parse().unwrap(), false), "[::]");
         assert_eq!(r.host_text(&"::".parse().unwrap(), true), "::");
@@ -503,7 +539,7 @@ mod tests {
             r.host_text(&"::ffff:127.0.0.1".parse().unwrap(), true),
             "127.0.0.1"
         );
-        // Budget exhausted: numeric fallback.
+        // Budget exhausted and no hosts entry: numeric fallback.
         assert_eq!(
             r.host_text(&"192.0.2.7".parse().unwrap(), false),
             "192.0.2.7"
@@ -512,6 +548,23 @@ mod tests {
             r.host_text(&"2001:db8::7".parse().unwrap(), false),
             "2001:db8::7"
         );
+    }
+
+    #[test]
+    fn without_dns_the_hosts_file_still_names() {
+        let mut r = Resolver::offline(netdb::parse_hosts(
+            "127.0.0.1 localhost\n::1 localhost ip6-localhost\n::1 second\n192.0.2.9 nine\n",
+        ));
+        assert_eq!(r.host_text(&"::1".parse().unwrap(), false), "localhost");
+        assert_eq!(
+            r.host_text(&"::ffff:192.0.2.9".parse().unwrap(), false),
+            "nine"
+        );
+        assert_eq!(
+            r.host_text(&"192.0.2.9".parse().unwrap(), true),
+            "192.0.2.9"
+        );
+        assert_eq!(r.lookup(&"192.0.2.10".parse().unwrap()), None);
     }
 
     #[test]

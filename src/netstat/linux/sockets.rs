@@ -267,7 +267,7 @@ pub fn program_text(pid: Option<u32>, argv0: Option<&str>) -> String {
         argv0
     };
     let full = format!("{pid}/{prog}");
-    names::cut(&full, 19).to_string()
+    names::cut_bytes(&full, 19).to_string()
 }
 
 /// Formats one row (with its newline) into `buf`. `prog` is the `-p` text when wanted.
@@ -407,6 +407,18 @@ pub struct Cols {
     probes: Option<usize>,
 }
 
+/// Why a snapshot's Internet socket row is left out of the listing (each kind is reported once
+/// on stderr with its count): the kernel never reports such a row, so printing it would show
+/// something netstat cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Skip {
+    /// A local or remote port outside 0..=65535.
+    Port,
+    /// A state that is neither a name of the `sockets` table nor a kernel state number (the
+    /// table's spelling of states it has no name for), or none, in a table with the column.
+    State,
+}
+
 /// The `sockets` columns an Internet listing needs for `layout`.
 pub fn wanted_columns(layout: &Layout) -> Vec<&'static str> {
     let mut c = vec![
@@ -473,6 +485,51 @@ impl Cols {
         Some((proto, v6))
     }
 
+    /// The columns whose absence changes the text (ports would print as `*`, states as blank)
+    /// that have no value in any of `rows`: a table projected onto a column it lacks (an older
+    /// or hand-made snapshot) reads as nulls. Empty when there are no rows.
+    pub fn lacking<'a>(&self, rows: impl Iterator<Item = &'a [Value]>) -> Vec<&'static str> {
+        let mut cols = vec![
+            ("state", self.state),
+            ("local_addr", self.local_addr),
+            ("local_port", self.local_port),
+            ("remote_addr", self.remote_addr),
+            ("remote_port", self.remote_port),
+        ];
+        let mut any = false;
+        for row in rows {
+            any = true;
+            cols.retain(|(_, i)| matches!(cell(row, *i), Value::Null));
+        }
+        if !any {
+            return Vec::new();
+        }
+        cols.into_iter().map(|(n, _)| n).collect()
+    }
+
+    /// Whether an Internet row must be left out, and why: a port outside 0..=65535 (a `u16`
+    /// cast would print 70000 as 4464), or (when `check_state`, i.e. the table has states) a
+    /// state that is neither one of the table's names nor a number.
+    pub fn skip(&self, row: &[Value], check_state: bool) -> Option<Skip> {
+        let bad_port = |i| {
+            cell(row, i)
+                .as_int()
+                .is_some_and(|p| u16::try_from(p).is_err())
+        };
+        if bad_port(self.local_port) || bad_port(self.remote_port) {
+            return Some(Skip::Port);
+        }
+        if check_state {
+            let known = cell(row, self.state)
+                .as_str()
+                .is_some_and(|n| STATE_NAMES.contains(&n) || n.parse::<u8>().is_ok());
+            if !known {
+                return Some(Skip::State);
+            }
+        }
+        None
+    }
+
     /// Reads an Internet row; `None` when the row is not one.
     pub fn read(&self, row: &[Value]) -> Option<InetRow> {
         let (proto, v6) = self.kind(row)?;
@@ -508,9 +565,9 @@ impl Cols {
             recv_q: num(self.recv_q),
             send_q,
             local: addr(self.local_addr),
-            local_port: num(self.local_port) as u16,
+            local_port: u16::try_from(num(self.local_port)).unwrap_or(0),
             remote: addr(self.remote_addr),
-            remote_port: num(self.remote_port) as u16,
+            remote_port: u16::try_from(num(self.remote_port)).unwrap_or(0),
             uid: num(self.uid) as u32,
             inode: num(self.inode),
             timer,
@@ -574,7 +631,7 @@ mod tests {
 
     fn text(r: &InetRow, layout: &Layout, prog: &str) -> String {
         let mut names = Names {
-            hosts: Resolver::new(std::time::Duration::ZERO),
+            hosts: Resolver::offline(Vec::new()),
             services: Services::parse(
                 "http-alt 8080/tcp\nssh 22/tcp\n",
                 "icmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",

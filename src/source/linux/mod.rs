@@ -4,13 +4,14 @@
 mod addresses;
 pub mod dev_snmp6;
 mod host;
+pub mod if_inet6;
 pub mod igmp;
 pub mod ipv6_route;
 mod links;
-pub mod multicast;
 mod neighbours;
 pub mod netdb;
 pub mod netlink;
+pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
 mod procfd;

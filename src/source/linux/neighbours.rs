@@ -18,7 +18,10 @@ use crate::source::records::{Family, NeighbourRecord};
 /// Dumps every IPv4 and IPv6 neighbour entry, then the proxy entries. With `names`, interface
 /// names are resolved from a link dump (an entry whose link vanished keeps its index and gets
 /// no name).
-pub fn neighbours(names: bool) -> Result<Vec<NeighbourRecord>> {
+///
+/// With `reachable`, names are resolved too and each entry gets its interface's base
+/// reachable time from the sysctl tree.
+pub fn neighbours(names: bool, reachable: bool) -> Result<Vec<NeighbourRecord>> {
     let what = "netlink route dump (neighbours)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
     let mut out = Vec::new();
@@ -35,8 +38,11 @@ pub fn neighbours(names: bool) -> Result<Vec<NeighbourRecord>> {
             _ => None,
         }));
     }
-    if names {
+    if names || reachable {
         resolve_names(&mut out, |n| (n.ifindex, &mut n.ifname))?;
+    }
+    if reachable {
+        fill_reachable(&mut out);
     }
     Ok(out)
 }
@@ -69,11 +75,54 @@ pub(crate) fn decode(msg: NeighbourMessage) -> Option<NeighbourRecord> {
             NeighbourAttribute::LinkLayerAddress(l) if !l.is_empty() => {
                 rec.mac = Some(mac_text(&l));
             }
+            NeighbourAttribute::CacheInfo(ci) => {
+                let hz = user_hz();
+                rec.used_ms = Some(ticks_to_ms(ci.used, hz));
+                rec.confirmed_ms = Some(ticks_to_ms(ci.confirmed, hz));
+                rec.updated_ms = Some(ticks_to_ms(ci.updated, hz));
+                rec.refcnt = Some(ci.refcnt);
+            }
             _ => {}
         }
     }
     rec.addr?;
     Some(rec)
+}
+
+/// The kernel's clock-tick rate for NDA_CACHEINFO ages (`jiffies_to_clock_t` gives USER_HZ
+/// ticks, which is 100 on every architecture netpry builds for, as `sysconf(_SC_CLK_TCK)`).
+fn user_hz() -> u32 {
+    100
+}
+
+/// Converts an age in clock ticks (NDA_CACHEINFO reports `jiffies_to_clock_t` values) to
+/// milliseconds, saturating.
+fn ticks_to_ms(ticks: u32, hz: u32) -> u32 {
+    u32::try_from(u64::from(ticks) * 1000 / u64::from(hz.max(1))).unwrap_or(u32::MAX)
+}
+
+/// Reads `base_reachable_time_ms` for each interface named in `recs` (per family) and stores
+/// it in the records; entries whose file cannot be read keep `None`.
+fn fill_reachable(recs: &mut [NeighbourRecord]) {
+    let mut cache: std::collections::HashMap<(Family, String), Option<u64>> =
+        std::collections::HashMap::new();
+    for r in recs.iter_mut() {
+        let (Some(fam), Some(name)) = (r.family, r.ifname.clone()) else {
+            continue;
+        };
+        r.reachable_ms = *cache.entry((fam, name)).or_insert_with_key(|(fam, name)| {
+            let dir = if *fam == Family::Inet6 {
+                "ipv6"
+            } else {
+                "ipv4"
+            };
+            std::fs::read_to_string(format!(
+                "/proc/sys/net/{dir}/neigh/{name}/base_reachable_time_ms"
+            ))
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        });
+    }
 }
 
 /// NUD_* state bits in `ip neigh` spelling, `|`-joined; `NONE` for no bit, unknown bits as one
@@ -145,6 +194,12 @@ mod tests {
             (n.state.as_str(), n.router, n.proxy, n.ifindex),
             ("STALE", true, false, 3)
         );
+        // NDA_CACHEINFO: confirmed 19612, used 13612, updated 13612 ticks, refcnt 0.
+        let hz = user_hz();
+        assert_eq!(n.confirmed_ms, Some(ticks_to_ms(19612, hz)));
+        assert_eq!(n.used_ms, Some(ticks_to_ms(13612, hz)));
+        assert_eq!(n.updated_ms, Some(ticks_to_ms(13612, hz)));
+        assert_eq!(n.refcnt, Some(0));
         let n = parse(&CAPTURED_NEWNEIGH_V4_PERMANENT);
         assert_eq!(n.addr, Some("10.1.0.7".parse().unwrap()));
         assert_eq!(n.mac.as_deref(), Some("02:00:00:00:00:07"));
@@ -160,6 +215,15 @@ mod tests {
         let n = parse(&CAPTURED_NEWNEIGH_V4_PROXY);
         assert_eq!(n.addr, Some("10.1.0.99".parse().unwrap()));
         assert_eq!((n.mac, n.state.as_str(), n.proxy), (None, "NONE", true));
+        // Proxy entries carry no NDA_CACHEINFO.
+        assert_eq!((n.used_ms, n.confirmed_ms, n.refcnt), (None, None, None));
+    }
+
+    #[test]
+    fn ticks_convert_to_milliseconds() {
+        assert_eq!(ticks_to_ms(19612, 100), 196_120);
+        assert_eq!(ticks_to_ms(250, 250), 1000);
+        assert_eq!(ticks_to_ms(u32::MAX, 1), u32::MAX);
     }
 
     const CAPTURED_NEWNEIGH_V6_ROUTER: [u8; 88] = [
