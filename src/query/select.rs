@@ -5,8 +5,17 @@ use crate::error::Result;
 use crate::model::{Column, Table};
 
 /// The table with only `columns`, in that order; an unknown name is an error that suggests the
-/// closest column.
+/// closest column, and a name given twice is an error naming it (a table, and a JSON object
+/// per row, cannot hold two columns of one name).
 pub fn select<S: AsRef<str>>(table: &Table, columns: &[S]) -> Result<Table> {
+    for (i, c) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|p| p.as_ref() == c.as_ref()) {
+            return Err(crate::error::Error::Usage(format!(
+                "select: column '{}' is named twice",
+                c.as_ref()
+            )));
+        }
+    }
     let idx = columns
         .iter()
         .map(|c| column_index(table, c.as_ref()))
@@ -38,5 +47,7 @@ mod tests {
         assert_eq!(s.row(0), &[Value::Int(2), Value::Int(1)]);
         let e = select(&t, &["bb"]).unwrap_err().to_string();
         assert_eq!(e, "no column 'bb' in t; did you mean 'b'?");
+        let e = select(&t, &["a", "b", "a"]).unwrap_err().to_string();
+        assert_eq!(e, "select: column 'a' is named twice");
     }
 }
