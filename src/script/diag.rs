@@ -89,7 +89,42 @@ fn function_not_found(sig: &str) -> String {
     if banned.contains(&name) {
         return format!("no function '{name}': scripts cannot read files or run programs");
     }
-    format!("no function {sig}")
+    format!("no function {sig}{}", closest_function(name))
+}
+
+thread_local! {
+    /// The names of the functions the engine of this thread knows (set by the engine's builder).
+    static FUNCTION_NAMES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the function names `engine` knows, for "did you mean" hints.
+pub fn learn_functions(engine: &rhai::Engine) {
+    let mut names: Vec<String> = engine.collect_fn_metadata(
+        None,
+        |f| {
+            let n = f.metadata.name.as_str();
+            (n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && !n.contains('$'))
+                .then(|| n.to_string())
+        },
+        true,
+    );
+    names.sort();
+    names.dedup();
+    FUNCTION_NAMES.with(|f| *f.borrow_mut() = names);
+}
+
+/// `; did you mean 'NAME'?` for the known function closest to `name`, if one is close.
+fn closest_function(name: &str) -> String {
+    FUNCTION_NAMES.with(|f| {
+        f.borrow()
+            .iter()
+            .filter(|n| n.as_str() != name)
+            .map(|n| (crate::error::edit_distance(name, n), n))
+            .min_by_key(|(d, _)| *d)
+            .filter(|(d, _)| *d <= if name.chars().count() > 3 { 2 } else { 1 })
+            .map(|(_, n)| format!("; did you mean '{n}'?"))
+            .unwrap_or_default()
+    })
 }
 
 /// The full report: `NAME:LINE:COL: message`, then the line and a caret under the column.

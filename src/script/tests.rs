@@ -514,6 +514,21 @@ fn sandbox_refuses_files_eval_import_and_runaways() {
 }
 
 #[test]
+fn unknown_functions_and_methods_suggest_the_closest_name() {
+    let e = error(r#"sockets().wher(|s| s.state == "LISTEN")"#);
+    assert!(
+        e.contains("no function wher (Table, Fn); did you mean 'where'?"),
+        "{e}"
+    );
+    let e = error("sockets().cuont()");
+    assert!(e.contains("did you mean 'count'?"), "{e}");
+    let e = error("let x = 1; x.zzzzzzzz()");
+    assert!(!e.contains("did you mean"), "{e}");
+    let e = error(r#"sockets().select(["proto", "proto"])"#);
+    assert!(e.contains("select: column 'proto' is named twice"), "{e}");
+}
+
+#[test]
 fn shebang_lines_are_ignored() {
     assert_eq!(text("#!/usr/bin/env netpry\n1 + 1"), "2");
     let e = error("#!/usr/bin/env netpry\nnope");
