@@ -61,7 +61,7 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
 fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
     match row.table.column_index(col) {
         Some(i) => Ok(to_dynamic(&row.cells()[i])),
-        None if registry_column(&row.table.name(), col) => rt_err(format!(
+        None if registry_column(row.table.name(), col) => rt_err(format!(
             "column '{col}' is not in this {} table: it was left out by a select, or not \
              collected because the script names it only at run time (netpry collects the \
              columns it sees named); name it directly, e.g. row.{col}",
