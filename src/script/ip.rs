@@ -24,6 +24,20 @@ pub fn parse_net(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("'{text}' is not an address or a CIDR network (like \"10.0.0.0/8\")"))
 }
 
+/// The IPv4 address behind an IPv4-mapped IPv6 address (`::ffff:10.9.0.2`, what a `::`
+/// listener reports for an IPv4 client); any other address unchanged.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Whether `net` holds `ip` as written or, for an IPv4-mapped address, its IPv4 form.
+pub fn net_contains(net: &IpNet, ip: IpAddr) -> bool {
+    net.contains(&ip) || net.contains(&canonical(ip))
+}
+
 /// Whether `ip` equals the address written in `text` (false when `text` is not an address).
 pub fn eq_text(ip: IpAddr, text: &str) -> bool {
     text.trim().parse::<IpAddr>().is_ok_and(|t| t == ip)
@@ -59,9 +73,9 @@ impl IpTest {
         })
     }
 
-    /// Applies the test.
+    /// Applies the test (to the IPv4 form of an IPv4-mapped address).
     pub fn check(self, ip: IpAddr) -> bool {
-        match (self, ip) {
+        match (self, canonical(ip)) {
             (IpTest::Loopback, ip) => ip.is_loopback(),
             (IpTest::Unspecified, ip) => ip.is_unspecified(),
             (IpTest::Private, IpAddr::V4(v4)) => v4.is_private(),
@@ -135,11 +149,13 @@ pub fn register(engine: &mut Engine) {
     });
     // `ip in "10.0.0.0/8"` is `contains("10.0.0.0/8", ip)`.
     engine.register_fn("contains", |net: &str, ip: Ip| -> RhaiResultOf<bool> {
-        parse_net(net).map(|n| n.contains(&ip.0)).or_else(err)
+        parse_net(net).map(|n| net_contains(&n, ip.0)).or_else(err)
     });
     engine.register_fn("within", |ip: &mut Ip, net: &str| -> RhaiResultOf<bool> {
-        parse_net(net).map(|n| n.contains(&ip.0)).or_else(err)
+        parse_net(net).map(|n| net_contains(&n, ip.0)).or_else(err)
     });
+    engine.register_fn("canonical", |ip: &mut Ip| Ip(canonical(ip.0)));
+    engine.register_fn("canonical", |_: ()| ());
     engine.register_fn("contains", |_: &str, _: ()| false);
     engine.register_fn("within", |_: (), _: &str| false);
     for name in ["is_loopback", "is_private", "is_unspecified"] {
@@ -175,5 +191,19 @@ mod tests {
         assert!(!IpTest::Private.check("8.8.8.8".parse().unwrap()));
         assert!(IpTest::Loopback.check("::1".parse().unwrap()));
         assert!(IpTest::Unspecified.check("0.0.0.0".parse().unwrap()));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_count_as_ipv4() {
+        let mapped: IpAddr = "::ffff:10.9.0.2".parse().unwrap();
+        assert_eq!(canonical(mapped), "10.9.0.2".parse::<IpAddr>().unwrap());
+        assert_eq!(canonical("fd00::1".parse().unwrap()).to_string(), "fd00::1");
+        assert!(net_contains(&parse_net("10.0.0.0/8").unwrap(), mapped));
+        assert!(net_contains(&parse_net("::ffff:0:0/96").unwrap(), mapped));
+        assert!(!net_contains(&parse_net("192.168.0.0/16").unwrap(), mapped));
+        assert!(IpTest::Private.check(mapped));
+        assert!(IpTest::Loopback.check("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(IpTest::Unspecified.check("::ffff:0.0.0.0".parse().unwrap()));
+        assert!(!IpTest::Private.check("::ffff:8.8.8.8".parse().unwrap()));
     }
 }

@@ -118,7 +118,9 @@ impl Pred {
             Pred::InSet(c, set) => set
                 .iter()
                 .any(|lit| compare(&row[*c], lit) == Some(Ordering::Equal)),
-            Pred::InNet(c, net) => row[*c].as_ip().is_some_and(|ip| net.contains(&ip)),
+            Pred::InNet(c, net) => row[*c]
+                .as_ip()
+                .is_some_and(|ip| super::ip::net_contains(net, ip)),
             Pred::Ip(c, t) => row[*c].as_ip().is_some_and(|ip| t.check(ip)),
             Pred::Truthy(c) => row[*c].as_bool() == Some(true),
         }

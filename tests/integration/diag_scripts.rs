@@ -774,3 +774,44 @@ fn route_get_names_the_table_ip_names() {
     check("10.20.0.5", "main");
     check("10.30.1.1", "1000");
 }
+
+/// IPv4 clients of a `::` listener show as `::ffff:a.b.c.d`; scripts treat them as a.b.c.d.
+const MAPPED: &str = r#"
+import socket, time
+keep = []
+l6 = socket.socket(socket.AF_INET6)
+l6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+l6.bind(("::", 7401)); l6.listen(8); keep.append(l6)
+l4 = socket.socket(); l4.bind(("127.0.0.1", 7402)); l4.listen(8); keep.append(l4)
+for port, listener in [(7401, l6), (7401, l6), (7402, l4)]:
+    c = socket.socket(); c.bind(("127.0.0.5", 0)); c.connect(("127.0.0.1", port)); keep.append(c)
+    keep.append(listener.accept()[0])
+print("ready", flush=True)
+time.sleep(600)
+"#;
+
+#[test]
+fn ipv4_mapped_clients_count_as_their_ipv4_address() {
+    if !root_or_skip("ipv4_mapped_clients_count_as_their_ipv4_address") {
+        return;
+    }
+    let mut ns = Netns::new("mapped");
+    ns.spawn_python(MAPPED, &[]);
+    let (code, out, err) = run_csv(&ns, "remote-hosts", &[]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, "remote_addr,count\n127.0.0.1,3\n127.0.0.5,3\n");
+    let (code, out, err) = ns.netpry(&[
+        "-e",
+        r#"let e = sockets().where(|s| s.proto == "tcp" && s.state == "ESTABLISHED");
+[e.where(|s| s.remote_addr == "::ffff:127.0.0.5").count(),
+ e.where(|s| s.remote_addr in "127.0.0.5/32").count(),
+ e.where(|s| s.remote_addr.within("127.0.0.0/8") && s.remote_addr.is_loopback()).count(),
+ e.where(|s| s.remote_addr.canonical() == "127.0.0.5").count()]"#,
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // As written: 2 mapped; as IPv4: 3 from 127.0.0.5; all 6 are loopback.
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["2", "3", "6", "3"]
+    );
+}
