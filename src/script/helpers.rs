@@ -219,11 +219,18 @@ fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
     let (table, source) = if ctx.catalog.snapshot_info().is_some() {
         (snapshot_route(ctx, dst)?, "snapshot")
     } else {
-        let rec = rt(crate::source::linux::route_get(dst))?;
-        (
-            crate::tables::routes::build(&[rec], &Request::default()),
-            "kernel",
-        )
+        match crate::source::linux::route_get(dst) {
+            Ok(rec) => (
+                crate::tables::routes::build(&[rec], &Request::default()),
+                "kernel",
+            ),
+            Err(crate::error::Error::Kernel { source, .. })
+                if matches!(source.raw_os_error(), Some(13 | 22 | 113)) =>
+            {
+                (refused_route(ctx, dst, &source)?, "kernel")
+            }
+            Err(e) => return rt(Err(e)),
+        }
     };
     let mut schema = table.columns().to_vec();
     schema.push(SOURCE.clone());
@@ -237,6 +244,33 @@ fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
     };
     ctx.routes.borrow_mut().insert(dst, row.clone());
     Ok(row)
+}
+
+/// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES)
+/// for a destination a blackhole, unreachable or prohibit route covers. The row is that
+/// route (type `blackhole`, `unreachable` or `prohibit`, no `dev`), found in the live local
+/// and main tables as a snapshot answer is; without such a route, an error naming the
+/// destination and what the kernel said.
+fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<Table> {
+    let meaning = match err.raw_os_error() {
+        Some(113) => "no route to host: an unreachable route covers it",
+        Some(13) => "permission denied: a prohibit route covers it",
+        _ => "invalid argument: a blackhole route covers it",
+    };
+    let refused = |t: &Table| {
+        let ty = crate::query::column_index(t, "type").ok()?;
+        let v = t.rows().next()?[ty].as_str()?.to_string();
+        ["blackhole", "unreachable", "prohibit"]
+            .contains(&v.as_str())
+            .then_some(())
+    };
+    match snapshot_route(ctx, dst) {
+        Ok(t) if refused(&t).is_some() => Ok(t),
+        _ => rt_err(format!(
+            "route_get: the kernel refused the lookup for {dst} ({meaning}, or a policy rule \
+             says so): {err}"
+        )),
+    }
 }
 
 fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {

@@ -457,3 +457,44 @@ fn route_get_asks_the_kernel_in_a_namespace() {
         assert_eq!(v[i]["source"], "kernel");
     }
 }
+
+#[test]
+fn route_get_of_refusing_routes_gives_a_row_live_and_from_a_snapshot() {
+    if !root_or_skip("route_get_of_refusing_routes_gives_a_row_live_and_from_a_snapshot") {
+        return;
+    }
+    let ns = Netns::new("scr2");
+    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    ns.ip(&["link", "set", "d0", "up"]);
+    ns.ip(&["link", "set", "d1", "up"]);
+    ns.ip(&["addr", "add", "10.9.0.1/24", "dev", "d0"]);
+    for kind in ["blackhole", "unreachable", "prohibit"] {
+        let net = match kind {
+            "blackhole" => "10.66.1.0/24",
+            "unreachable" => "10.66.2.0/24",
+            _ => "10.66.3.0/24",
+        };
+        ns.ip(&["route", "add", kind, net]);
+    }
+    let script = r#"["10.66.1.1", "10.66.2.1", "10.66.3.1", "10.9.0.7"].map(|a| { let r = route_get(a); `${r.type} ${r.dev} ${r.dst}` })"#;
+    let (code, live, err) = ns.netpry(&["-e", script]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let want =
+        "blackhole  10.66.1.1\nunreachable  10.66.2.1\nprohibit  10.66.3.1\nunicast d0 10.9.0.7";
+    assert_eq!(
+        live.split('\n')
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        want,
+        "{live}"
+    );
+    let file = std::env::temp_dir().join(format!("netpry-refused-{}.json", std::process::id()));
+    let path = file.to_str().expect("utf-8 path");
+    let (code, _, err) = ns.netpry(&["snapshot", "-o", path]);
+    assert_eq!(code, 0, "{err}");
+    let (code, snap, err) = run(&["--snapshot", path, "-e", script]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(snap, live);
+}
