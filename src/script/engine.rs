@@ -71,9 +71,88 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     engine.on_debug(|s, _, pos| {
         let _ = writeln!(std::io::stderr().lock(), "debug {pos}: {s}");
     });
+    register_bounded_fills(&mut engine);
     super::ip::register(&mut engine);
     super::api::register(&mut engine, ctx);
     super::helpers::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);
     engine
+}
+
+/// The longest a single `pad` or `blob` call may make a string, array or BLOB: one call must not
+/// ask the allocator for more than the memory limit (the heap is checked only between
+/// operations, so a single huge request would abort the process instead of stopping the script).
+const MAX_FILL: rhai::INT = 16 << 20;
+
+fn check_fill(what: &str, len: rhai::INT) -> Result<usize, Box<rhai::EvalAltResult>> {
+    if len > MAX_FILL {
+        return Err(format!(
+            "{what}: length {len} is over the sandbox limit of {MAX_FILL} (one call may not fill more)"
+        )
+        .into());
+    }
+    Ok(usize::try_from(len).unwrap_or(0))
+}
+
+/// Replaces Rhai's `pad` and `blob` with versions that refuse a length over [`MAX_FILL`].
+pub fn register_bounded_fills(engine: &mut Engine) {
+    use rhai::{Array, Blob, INT, ImmutableString};
+    engine.register_fn(
+        "pad",
+        |s: &mut ImmutableString, len: INT, c: char| -> Result<(), Box<rhai::EvalAltResult>> {
+            let len = check_fill("pad", len)?;
+            let have = s.chars().count();
+            if have < len {
+                let mut t = s.to_string();
+                t.extend(std::iter::repeat_n(c, len - have));
+                *s = t.into();
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |s: &mut ImmutableString, len: INT, p: &str| -> Result<(), Box<rhai::EvalAltResult>> {
+            let len = check_fill("pad", len)?;
+            let have = s.chars().count();
+            if have < len && !p.is_empty() {
+                let mut t = s.to_string();
+                t.extend(p.chars().cycle().take(len - have));
+                *s = t.into();
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |a: &mut Array, len: INT, item: Dynamic| -> Result<(), Box<rhai::EvalAltResult>> {
+            let len = check_fill("pad", len)?;
+            if a.len() < len {
+                a.resize(len, item);
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "pad",
+        |b: &mut Blob, len: INT, v: INT| -> Result<(), Box<rhai::EvalAltResult>> {
+            let len = check_fill("pad", len)?;
+            if b.len() < len {
+                b.resize(len, (v & 0xff) as u8);
+            }
+            Ok(())
+        },
+    );
+    engine.register_fn(
+        "blob",
+        |len: INT| -> Result<Blob, Box<rhai::EvalAltResult>> {
+            Ok(vec![0; check_fill("blob", len)?])
+        },
+    );
+    engine.register_fn(
+        "blob",
+        |len: INT, v: INT| -> Result<Blob, Box<rhai::EvalAltResult>> {
+            Ok(vec![(v & 0xff) as u8; check_fill("blob", len)?])
+        },
+    );
 }

@@ -498,3 +498,27 @@ fn route_get_of_refusing_routes_gives_a_row_live_and_from_a_snapshot() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(snap, live);
 }
+
+#[test]
+fn one_huge_fill_is_refused_not_attempted() {
+    for script in [
+        r#"let s = "x"; s.pad(100000000000, "y"); s.len()"#,
+        "let a = []; a.pad(100000000000, 1); a.len()",
+        "blob(100000000000).len()",
+    ] {
+        let started = std::time::Instant::now();
+        let (code, _, err) = run(&["-e", script]);
+        assert_eq!(code, 1, "{script}: {err}");
+        assert!(
+            err.contains("over the sandbox limit of 16777216"),
+            "{script}: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{script}"
+        );
+    }
+    // Ordinary padding still works.
+    let (code, out, err) = run(&["-e", r#"let s = "ab"; s.pad(5, "xy"); s"#]);
+    assert_eq!((code, out.trim()), (0, "abxyx"), "{err}");
+}
