@@ -623,25 +623,28 @@ mod tests {
         ]
     }
 
+    /// The `interfaces` columns the fixtures below fill.
+    const LINK_SCHEMA: &[(&str, Type)] = &[
+        ("index", Type::Int),
+        ("name", Type::Str),
+        ("mtu", Type::Int),
+        ("flags_raw", Type::Int),
+        ("mac", Type::Str),
+        ("txqlen", Type::Int),
+        ("link_type", Type::Str),
+        ("rx_packets", Type::Int),
+        ("tx_packets", Type::Int),
+        ("rx_bytes", Type::Int),
+        ("tx_bytes", Type::Int),
+    ];
+
     /// The exploration namespace: lo, veth0 (up, running, with an alias veth0:1), ve.th1 (up,
     /// no carrier), vx10 (up, no carrier), ve1b / vx2 / vx10p / vx2p (down).
     fn sample() -> Vec<Iface> {
         use Type::*;
         let links = table(
             "interfaces",
-            &[
-                ("index", Int),
-                ("name", Str),
-                ("mtu", Int),
-                ("flags_raw", Int),
-                ("mac", Str),
-                ("txqlen", Int),
-                ("link_type", Str),
-                ("rx_packets", Int),
-                ("tx_packets", Int),
-                ("rx_bytes", Int),
-                ("tx_bytes", Int),
-            ],
+            LINK_SCHEMA,
             vec![
                 link(
                     1,
@@ -876,19 +879,7 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
         use Type::*;
         let links = table(
             "interfaces",
-            &[
-                ("index", Int),
-                ("name", Str),
-                ("mtu", Int),
-                ("flags_raw", Int),
-                ("mac", Str),
-                ("txqlen", Int),
-                ("link_type", Str),
-                ("rx_packets", Int),
-                ("tx_packets", Int),
-                ("rx_bytes", Int),
-                ("tx_bytes", Int),
-            ],
+            LINK_SCHEMA,
             vec![
                 link(
                     7,
