@@ -286,6 +286,8 @@ pub struct LinkRecord {
     pub qdisc: Option<String>,
     /// Link layer type (ARPHRD_*), e.g. 1 ether, 772 loopback.
     pub link_type: u16,
+    /// Interface group (IFLA_GROUP; 0 is `default`).
+    pub group: u32,
     /// Counters; None when the kernel sent none.
     pub stats: Option<LinkStats>,
 }
@@ -411,6 +413,69 @@ pub struct NeighbourRecord {
     /// The interface's base reachable time in milliseconds
     /// (`net.ipv4|ipv6.neigh.<if>.base_reachable_time_ms`).
     pub reachable_ms: Option<u64>,
+}
+
+/// One policy routing rule (RTM_GETRULE), as `ip rule show` lists it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleRecord {
+    /// Family.
+    pub family: Option<Family>,
+    /// Priority (FRA_PRIORITY; 0 when absent, as the kernel's first rule).
+    pub priority: u32,
+    /// The selector is inverted (`not`, FIB_RULE_INVERT).
+    pub invert: bool,
+    /// Source prefix selector, if any (`from`).
+    pub src: Option<IpAddr>,
+    /// Source prefix length (0 for all).
+    pub src_len: u8,
+    /// Destination prefix selector, if any (`to`).
+    pub dst: Option<IpAddr>,
+    /// Destination prefix length (0 for all).
+    pub dst_len: u8,
+    /// TOS / DSCP selector (0 for any).
+    pub tos: u8,
+    /// Input interface selector.
+    pub iif: Option<String>,
+    /// The input interface does not exist now (FIB_RULE_IIF_DETACHED).
+    pub iif_detached: bool,
+    /// Output interface selector.
+    pub oif: Option<String>,
+    /// The output interface does not exist now (FIB_RULE_OIF_DETACHED).
+    pub oif_detached: bool,
+    /// Firewall mark selector.
+    pub fwmark: Option<u32>,
+    /// Firewall mark mask.
+    pub fwmask: Option<u32>,
+    /// User id range selector (inclusive), if set.
+    pub uid_range: Option<(u32, u32)>,
+    /// IP protocol selector (IANA number), if set.
+    pub ipproto: Option<u8>,
+    /// Source port range selector (inclusive), if set.
+    pub sport: Option<(u16, u16)>,
+    /// Destination port range selector (inclusive), if set.
+    pub dport: Option<(u16, u16)>,
+    /// Tunnel id selector, if set.
+    pub tun_id: Option<u64>,
+    /// Matches through the VRF (l3mdev) of the flow's device.
+    pub l3mdev: bool,
+    /// Action in `ip` spelling: lookup, goto, nop, blackhole, unreachable, prohibit (or the
+    /// number).
+    pub action: String,
+    /// Table looked up, for `lookup` rules (FRA_TABLE, else the header's table); `None` for
+    /// other actions and for l3mdev rules (the table comes from the device).
+    pub table: Option<u32>,
+    /// Target priority of a `goto` rule.
+    pub goto: Option<u32>,
+    /// A `goto` rule whose target does not exist (FIB_RULE_UNRESOLVED).
+    pub unresolved: bool,
+    /// Ignore lookup results with a prefix this long or shorter (`suppress_prefixlength`).
+    pub suppress_prefixlen: Option<u32>,
+    /// Ignore lookup results through a device of this group (`suppress_ifgroup`).
+    pub suppress_ifgroup: Option<u32>,
+    /// Routing realms (`realms`) as `ip` prints them: `TO` or `FROM/TO`.
+    pub realms: Option<String>,
+    /// Who installed the rule, in `ip` spelling (kernel, boot, static, ...).
+    pub protocol: String,
 }
 
 /// One protocol counter.

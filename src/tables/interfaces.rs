@@ -32,7 +32,7 @@ macro_rules! stat_fields {
     };
 }
 
-static BASE: [Field<Link>; 14] = [
+static BASE: [Field<Link>; 15] = [
     Field::new(Column::new("index", Type::Int, "Interface index"), |l| {
         l.rec.index.into()
     }),
@@ -124,6 +124,14 @@ static BASE: [Field<Link>; 14] = [
             "Link layer type (ether, loopback, none, ...)",
         ),
         |l| Value::str(link_type_name(l.rec.link_type)),
+    ),
+    Field::new(
+        Column::new(
+            "group",
+            Type::Int,
+            "Interface group (IFLA_GROUP; 0 is `default`), as `ip link set DEV group N` sets it",
+        ),
+        |l| l.rec.group.into(),
     ),
 ];
 

@@ -13,6 +13,7 @@ pub mod neighbours;
 mod notes;
 pub mod processes;
 pub mod routes;
+pub mod rules;
 pub mod sockets;
 pub mod stats;
 pub mod sysctls;
@@ -128,6 +129,7 @@ pub static TABLES: &[TableDef] = &[
     interfaces::DEF,
     addresses::DEF,
     routes::DEF,
+    rules::DEF,
     neighbours::DEF,
     multicast::DEF,
     stats::DEF,

@@ -68,6 +68,7 @@ pub(crate) fn decode(msg: LinkMessage) -> LinkRecord {
             LinkAttribute::Link(i) => rec.link = i,
             LinkAttribute::TxQueueLen(q) => rec.txqlen = q,
             LinkAttribute::Qdisc(q) => rec.qdisc = Some(q),
+            LinkAttribute::Group(g) => rec.group = g,
             LinkAttribute::Stats64(s) => {
                 rec.stats = Some(LinkStats {
                     values: [
