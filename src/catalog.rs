@@ -61,6 +61,15 @@ impl Catalog {
         }
     }
 
+    /// Whether table `name` can be read with rows: always when live; from a snapshot, when the
+    /// snapshot holds it (a snapshot from an older netpry may lack newer tables).
+    pub fn holds(&self, name: &str) -> bool {
+        match &self.origin {
+            Origin::Live => true,
+            Origin::Snapshot(s) => s.tables.contains_key(name),
+        }
+    }
+
     /// Notes gathered while collecting (print them with [`Notes::take`]).
     pub fn notes(&self) -> &Notes {
         &self.notes

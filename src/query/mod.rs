@@ -8,15 +8,19 @@ mod build;
 mod filter;
 mod group;
 mod join;
+mod route_lookup;
 mod select;
 mod sort;
+mod source_addr;
 
 pub use build::from_rows;
 pub use filter::{filter, limit, take_rows};
 pub use group::{Aggregate, distinct, group_by};
 pub use join::{JoinKind, join};
+pub use route_lookup::{Decision, Flow, route_lookup};
 pub use select::select;
 pub use sort::sort;
+pub use source_addr::{scope_number, select_source};
 
 use crate::error::{Error, Result, suggest};
 use crate::model::Table;

@@ -206,37 +206,50 @@ fn dotted(name: &str) -> String {
 static SOURCE: Column = Column::new(
     "source",
     Type::Str,
-    "kernel: asked with RTM_GETROUTE; snapshot: longest prefix match over the snapshot's local and main tables",
+    "kernel: asked with RTM_GETROUTE; snapshot: the snapshot's policy rules walked as the kernel walks them, then the longest prefix in the table a rule names",
 );
 
-/// The route to `dst`: asked of the kernel, or, from a snapshot, the longest prefix match over
-/// its local then main tables (lowest metric first). One row of the `routes` columns plus
-/// `source`; cached per destination.
+static RULE: Column = Column::new(
+    "rule",
+    Type::Int,
+    "Priority of the policy rule that decided, when netpry walked the rules (snapshot answers and kernel refusals); null when the kernel chose the route",
+);
+
+/// The route to `dst`: asked of the kernel, or, from a snapshot, found by walking the
+/// snapshot's policy rules and routes ([`crate::query::route_lookup`]). One row of the
+/// `routes` columns plus `source` and `rule`; cached per destination.
 fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
     if let Some(r) = ctx.routes.borrow().get(&dst) {
         return Ok(r.clone());
     }
-    let (table, source) = if ctx.catalog.snapshot_info().is_some() {
-        (snapshot_route(ctx, dst)?, "snapshot")
+    let (table, rule, source) = if ctx.catalog.snapshot_info().is_some() {
+        let (t, rule) = walked_route(ctx, dst)?;
+        (t, Value::from(rule), "snapshot")
     } else {
         match crate::source::linux::route_get(dst) {
             Ok(rec) => (
                 crate::tables::routes::build(&[rec], &Request::default()),
+                Value::Null,
                 "kernel",
             ),
             Err(crate::error::Error::Kernel { source, .. })
                 if matches!(source.raw_os_error(), Some(13 | 22 | 113)) =>
             {
-                (refused_route(ctx, dst, &source)?, "kernel")
+                let (t, rule) = refused_route(ctx, dst, &source)?;
+                (t, Value::from(rule), "kernel")
             }
             Err(e) => return rt(Err(e)),
         }
     };
     let mut schema = table.columns().to_vec();
-    schema.push(SOURCE.clone());
+    schema.extend([SOURCE.clone(), RULE.clone()]);
     let mut out = Table::new("route_get", schema);
     if let Some(row) = table.rows().next() {
-        out.push(row.iter().cloned().chain([Value::str(source)]));
+        out.push(
+            row.iter()
+                .cloned()
+                .chain([Value::str(source), rule.clone()]),
+        );
     }
     let row = Row {
         table: Arc::new(out),
@@ -247,11 +260,11 @@ fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
 }
 
 /// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES)
-/// for a destination a blackhole, unreachable or prohibit route covers. The row is that
-/// route (type `blackhole`, `unreachable` or `prohibit`, no `dev`), found in the live local
-/// and main tables as a snapshot answer is; without such a route, an error naming the
-/// destination and what the kernel said.
-fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<Table> {
+/// when a blackhole, unreachable or prohibit route or policy rule covers the destination.
+/// The row is that route, or for a rule a row of its action (type `prohibit`, no table), found
+/// by walking the live rules and routes as a snapshot answer is; when the walk finds no
+/// refusal, an error naming the destination and what the kernel said.
+fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<(Table, u32)> {
     let meaning = match err.raw_os_error() {
         Some(113) => "no route to host: an unreachable route covers it",
         Some(13) => "permission denied: a prohibit route covers it",
@@ -264,8 +277,8 @@ fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<T
             .contains(&v.as_str())
             .then_some(())
     };
-    match snapshot_route(ctx, dst) {
-        Ok(t) if refused(&t).is_some() => Ok(t),
+    match walked_route(ctx, dst) {
+        Ok((t, rule)) if refused(&t).is_some() => Ok((t, rule)),
         _ => rt_err(format!(
             "route_get: the kernel refused the lookup for {dst} ({meaning}, or a policy rule \
              says so): {err}"
@@ -273,44 +286,117 @@ fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<T
     }
 }
 
-fn snapshot_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Table> {
+/// The route the catalog's rules and routes give for `dst` (see
+/// [`crate::query::route_lookup`]), as a one-row `routes` table naming `dst` itself (like the
+/// kernel's answer), and the priority of the rule that decided. A snapshot without a rules
+/// table is walked with the kernel's built-in rules, and a note says so.
+fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
     let routes = rt(ctx.table("routes"))?;
-    let col = |name: &str| rt(crate::query::column_index(&routes, name));
-    let (tb, d, len, metric) = (col("table")?, col("dst")?, col("dst_len")?, col("metric")?);
-    let best = routes
-        .rows()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            let table = r[tb].as_int()?;
-            let rank = match table {
-                255 => 0,
-                254 => 1,
-                _ => return None,
-            };
-            let net =
-                ipnet::IpNet::new(r[d].as_ip()?, u8::try_from(r[len].as_int()?).ok()?).ok()?;
-            net.contains(&dst).then(|| {
-                (
-                    rank,
-                    std::cmp::Reverse(net.prefix_len()),
-                    r[metric].as_int().unwrap_or(0),
-                    i,
-                )
-            })
-        })
-        .min();
-    let Some((.., i)) = best else {
-        return rt_err(format!(
-            "route_get: no route to {dst} in the snapshot's local and main tables"
-        ));
+    let rules = if ctx.catalog.holds("rules") {
+        Some(rt(ctx.table("rules"))?)
+    } else {
+        ctx.catalog.notes().add(
+            "route_get: the snapshot has no rules table (saved by an older netpry); \
+             assuming the kernel's built-in rules (local, main, default)",
+        );
+        None
     };
-    // Like the kernel's answer, the row names the address asked for, not the matched prefix.
-    let mut cells: Vec<Value> = routes.row(i).to_vec();
-    cells[d] = Value::Ip(dst);
-    cells[len] = Value::Int(if dst.is_ipv4() { 32 } else { 128 });
+    let interfaces = if ctx.catalog.holds("interfaces") {
+        rt(ctx.table("interfaces")).ok()
+    } else {
+        None
+    };
+    let flow = crate::query::Flow {
+        dst,
+        uid: crate::source::linux::euid(),
+    };
+    let decision =
+        crate::query::route_lookup(&routes, rules.as_deref(), interfaces.as_deref(), &flow);
+    let host_len = Value::Int(if dst.is_ipv4() { 32 } else { 128 });
     let mut one = Table::new("routes", routes.schema());
-    one.push(cells);
-    Ok(one)
+    let set = |cells: &mut Vec<Value>, name: &str, v: Value| {
+        if let Ok(i) = crate::query::column_index(&routes, name) {
+            cells[i] = v;
+        }
+    };
+    let rule = match decision {
+        Some(crate::query::Decision::Route { row, rule }) => {
+            let mut cells = routes.row(row).to_vec();
+            set(&mut cells, "dst", Value::Ip(dst));
+            set(&mut cells, "dst_len", host_len);
+            complete_output_route(ctx, &routes, &mut cells, dst);
+            one.push(cells);
+            rule
+        }
+        Some(crate::query::Decision::Refused { rule, action }) => {
+            let mut cells = vec![Value::Null; routes.columns().len()];
+            let family = if dst.is_ipv4() { "inet" } else { "inet6" };
+            set(&mut cells, "family", Value::str(family));
+            set(&mut cells, "type", Value::str(action));
+            set(&mut cells, "dst", Value::Ip(dst));
+            set(&mut cells, "dst_len", host_len);
+            one.push(cells);
+            rule
+        }
+        None => {
+            let whose = if ctx.catalog.snapshot_info().is_some() {
+                "the snapshot's"
+            } else {
+                "the"
+            };
+            return rt_err(format!(
+                "route_get: no route to {dst} in {whose} rules and routes (network is unreachable)"
+            ));
+        }
+    };
+    Ok((one, rule))
+}
+
+/// Fills in what the kernel adds to a route it chose for locally generated traffic: a
+/// `local` destination is reached through the loopback device, and a route without a
+/// preferred source gets the address source selection would pick from the addresses table
+/// ([`crate::query::select_source`]).
+fn complete_output_route(ctx: &Ctx, routes: &Table, cells: &mut [Value], dst: IpAddr) {
+    let col = |name: &str| routes.column_index(name);
+    let cell = |cells: &[Value], name: &str| col(name).map_or(Value::Null, |i| cells[i].clone());
+    if cell(cells, "type").as_str() == Some("local") {
+        if let (Some(oif), Some(dev)) = (col("oif"), col("dev")) {
+            let interfaces = ctx
+                .catalog
+                .holds("interfaces")
+                .then(|| ctx.table("interfaces"));
+            let lo = interfaces
+                .and_then(Result::ok)
+                .and_then(|t| {
+                    let (ix, name) = (t.column_index("index")?, t.column_index("name")?);
+                    t.rows()
+                        .find(|r| r[ix].as_int() == Some(1))
+                        .map(|r| r[name].clone())
+                })
+                .unwrap_or_else(|| Value::str("lo"));
+            cells[oif] = Value::Int(1);
+            cells[dev] = lo;
+        }
+    }
+    let Some(prefsrc) = col("prefsrc") else {
+        return;
+    };
+    let oif = cell(cells, "oif").as_int();
+    if !cells[prefsrc].is_null() || oif.is_none() || !ctx.catalog.holds("addresses") {
+        return;
+    }
+    let Ok(addresses) = ctx.table("addresses") else {
+        return;
+    };
+    let scope = cell(cells, "scope");
+    let chosen = crate::query::select_source(
+        &addresses,
+        dst,
+        oif,
+        cell(cells, "gateway").as_ip(),
+        scope.as_str().unwrap_or("global"),
+    );
+    cells[prefsrc] = Value::opt_ip(chosen);
 }
 
 /// /etc/services, read once; the first line for a port wins, as `getservbyport(3)` answers.
