@@ -233,7 +233,7 @@ fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
                 "kernel",
             ),
             Err(crate::error::Error::Kernel { source, .. })
-                if matches!(source.raw_os_error(), Some(13 | 22 | 113)) =>
+                if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
             {
                 let (t, rule) = refused_route(ctx, dst, &source)?;
                 (t, Value::from(rule), "kernel")
@@ -259,31 +259,38 @@ fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
     Ok(row)
 }
 
-/// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES)
-/// when a blackhole, unreachable or prohibit route or policy rule covers the destination.
-/// The row is that route, or for a rule a row of its action (type `prohibit`, no table), found
-/// by walking the live rules and routes as a snapshot answer is; when the walk finds no
-/// refusal, an error naming the destination and what the kernel said.
+/// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES,
+/// ENETUNREACH) when a blackhole, unreachable or prohibit route or policy rule covers the
+/// destination. The row is that route, or for a rule a row of its action (type `prohibit`,
+/// no table), found by walking the live rules and routes as a snapshot answer is; when the
+/// walk finds no refusal (ENETUNREACH also means "no route at all"), an error naming the
+/// destination and what the kernel said.
 fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<(Table, u32)> {
     let meaning = match err.raw_os_error() {
         Some(113) => "no route to host: an unreachable route covers it",
-        Some(13) => "permission denied: a prohibit route covers it",
-        _ => "invalid argument: a blackhole route covers it",
-    };
-    let refused = |t: &Table| {
-        let ty = crate::query::column_index(t, "type").ok()?;
-        let v = t.rows().next()?[ty].as_str()?.to_string();
-        ["blackhole", "unreachable", "prohibit"]
-            .contains(&v.as_str())
-            .then_some(())
+        Some(13) => "permission denied: a prohibit route or rule covers it",
+        Some(101) => "network is unreachable: no route covers it, or an unreachable rule does",
+        _ => "invalid argument: a blackhole route or rule covers it",
     };
     match walked_route(ctx, dst) {
-        Ok((t, rule)) if refused(&t).is_some() => Ok((t, rule)),
+        Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
+        _ if err.raw_os_error() == Some(101) => rt_err(format!(
+            "route_get: no route to {dst} (the kernel says: {err})"
+        )),
         _ => rt_err(format!(
-            "route_get: the kernel refused the lookup for {dst} ({meaning}, or a policy rule \
-             says so): {err}"
+            "route_get: the kernel refused the lookup for {dst} ({meaning}): {err}"
         )),
     }
+}
+
+/// The type of the one-row route table `t` when it is a refusal (blackhole, unreachable,
+/// prohibit).
+fn refusal_type(t: &Table) -> Option<&'static str> {
+    let ty = t.column_index("type")?;
+    let v = t.rows().next()?[ty].as_str()?;
+    ["blackhole", "unreachable", "prohibit"]
+        .into_iter()
+        .find(|k| *k == v)
 }
 
 /// The route the catalog's rules and routes give for `dst` (see
@@ -360,27 +367,36 @@ fn complete_output_route(ctx: &Ctx, routes: &Table, cells: &mut [Value], dst: Ip
     let col = |name: &str| routes.column_index(name);
     let cell = |cells: &[Value], name: &str| col(name).map_or(Value::Null, |i| cells[i].clone());
     if cell(cells, "type").as_str() == Some("local") {
-        if let (Some(oif), Some(dev)) = (col("oif"), col("dev")) {
-            let interfaces = ctx
-                .catalog
-                .holds("interfaces")
-                .then(|| ctx.table("interfaces"));
-            let lo = interfaces
-                .and_then(Result::ok)
-                .and_then(|t| {
-                    let (ix, name) = (t.column_index("index")?, t.column_index("name")?);
-                    t.rows()
-                        .find(|r| r[ix].as_int() == Some(1))
-                        .map(|r| r[name].clone())
-                })
-                .unwrap_or_else(|| Value::str("lo"));
+        let interfaces = ctx
+            .catalog
+            .holds("interfaces")
+            .then(|| ctx.table("interfaces"));
+        let lo = interfaces
+            .and_then(Result::ok)
+            .and_then(|t| {
+                let (ix, name) = (t.column_index("index")?, t.column_index("name")?);
+                t.rows()
+                    .find(|r| r[ix].as_int() == Some(1))
+                    .map(|r| r[name].clone())
+            })
+            .unwrap_or_else(|| Value::str("lo"));
+        if let Some(oif) = col("oif") {
             cells[oif] = Value::Int(1);
+        }
+        if let Some(dev) = col("dev") {
             cells[dev] = lo;
         }
     }
+    let refused = ["blackhole", "unreachable", "prohibit", "throw"];
     let Some(prefsrc) = col("prefsrc") else {
         return;
     };
+    if cell(cells, "type")
+        .as_str()
+        .is_some_and(|t| refused.contains(&t))
+    {
+        return;
+    }
     let oif = cell(cells, "oif").as_int();
     if !cells[prefsrc].is_null() || oif.is_none() || !ctx.catalog.holds("addresses") {
         return;

@@ -402,6 +402,14 @@ fn route_get_from_a_snapshot_says_so() {
     assert_eq!(r("127.0.0.1", "table_name"), "local");
     assert_eq!(r("2001:db8::1", "gateway"), "fe80::1");
     assert_eq!(r("8.8.8.8", "source"), "snapshot");
+    // The fixture's rule 100 sends 10.9.0.0/16 to table 100, past main's 10.0.0.0/8.
+    assert_eq!(r("10.9.1.1", "gateway"), "192.168.1.3");
+    assert_eq!(r("10.9.1.1", "table"), "100");
+    assert_eq!(r("10.9.1.1", "rule"), "100");
+    assert_eq!(r("10.1.2.3", "rule"), "32766");
+    // A local address is reached through the loopback device, as the kernel reports it.
+    assert_eq!(r("192.168.1.10", "dev"), "lo");
+
     assert_eq!(text(r#"route_get(ip("8.8.8.8")).dev"#), "eth0");
     assert!(error(r#"route_get("nope")"#).contains("'nope' is not an IP address"));
 }

@@ -19,6 +19,7 @@ fn tables_lists_every_registered_table() {
             "interfaces",
             "addresses",
             "routes",
+            "rules",
             "neighbours",
             "multicast",
             "stats",

@@ -12,6 +12,7 @@ mod netstat_modes;
 mod procstats;
 mod repl;
 mod rtnl;
+mod rules;
 mod script;
 mod script_plan;
 mod snapshot;

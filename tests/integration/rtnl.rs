@@ -29,6 +29,7 @@ fn lab(tag: &str) -> Netns {
     ip("link set vb master br0");
     ip("link set vx.1 mtu 1400");
     ip("link set va txqlen 500");
+    ip("link set vc group 7");
     for dev in ["vx.1", "vx.2", "va", "vb", "vc", "br0"] {
         ip(&format!("link set {dev} up"));
     }
@@ -274,6 +275,13 @@ fn interfaces_match_ip_link() {
                 get(m, "link_type"),
                 get(t, "link_type"),
             );
+            // ip names group 0 `default`; others have no name unless /etc/iproute2/group says.
+            let group = match get(t, "group").as_str() {
+                Some("default") => Value::from(0),
+                Some(n) => Value::from(n.parse::<i64>().expect("numeric group")),
+                None => Value::Null,
+            };
+            check(&mut errs, &ctx, "group", get(m, "group"), &group);
             let kind = t
                 .get("linkinfo")
                 .map_or(&Value::Null, |li| &li["info_kind"]);

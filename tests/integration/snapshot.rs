@@ -41,6 +41,7 @@ fn snapshot_round_trip_keeps_every_table() {
         "interfaces",
         "addresses",
         "routes",
+        "rules",
         "neighbours",
         "stats",
         "sysctls",
