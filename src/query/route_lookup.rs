@@ -1,19 +1,33 @@
 //! Route selection over stored tables, for when there is no kernel to ask: the policy rules
 //! walked in priority order as the kernel walks them (`fib_rules_lookup`), and in each table
-//! a rule names, the longest matching prefix with the lowest metric.
+//! a rule names, the longest matching prefix, as `ip route get ADDR` would find it.
 //!
 //! The flow is the one `ip route get ADDR` asks about: locally generated traffic to `ADDR`
-//! with no source address, mark, TOS, protocol or ports, no bound device, from the user
-//! running the query. So a rule with `iif lo` matches (output lookups come from the loopback
-//! device), rules selecting a source prefix, mark, output device, port, protocol, TOS,
-//! tunnel id or VRF do not, and a `uidrange` rule matches when it holds that user. `not`
-//! inverts a rule's whole match; `nop` and unresolved `goto` rules are passed; a `goto`
-//! continues at the first rule with the target priority. A lookup that finds nothing or a
-//! `throw` route goes on to the next rule, as does a route ignored by `suppress_prefixlength`
-//! or `suppress_ifgroup`; blackhole, unreachable and prohibit routes and rules end the walk.
+//! with no source address, mark, TOS, DSCP, flow label or ports, no bound device, from the
+//! user running the query; for IPv4 the kernel fills in protocol UDP, for IPv6 none. So a
+//! rule with `iif lo` matches (output lookups come from the loopback device), an IPv4
+//! `ipproto udp` rule matches, a `uidrange` rule matches when it holds that user, and rules
+//! selecting a source prefix, mark, output device, port, other protocol, TOS, tunnel id or
+//! VRF do not. `not` inverts a rule's whole match; `nop` and unresolved `goto` rules are
+//! passed; a `goto` continues at the first rule with the target priority. A lookup that finds
+//! nothing or a `throw` route goes on to the next rule, as does a route ignored by
+//! `suppress_prefixlength` or `suppress_ifgroup` (the device of its first next hop);
+//! blackhole, unreachable and prohibit routes and rules end the walk.
 //!
-//! Rows missing a column (a snapshot from an older netpry) read it as unset.
+//! While IPv4 has only its built-in rules, the kernel looks the local and main tables up as
+//! one (`fib_lookup` without custom rules): the longest prefix of either wins, local first
+//! among equal prefixes, and the answer says table main. A snapshot whose IPv4 rules are the
+//! built-in ones is looked up that way.
+//!
+//! Within a table, among routes of the longest prefix: IPv4 takes the lowest metric, IPv6 the
+//! lowest metric and then the highest router preference; then table order. Routes with a TOS,
+//! dead routes, and routes whose source selector excludes the unspecified address never match.
+//!
+//! [`RouteIndex`] reads the tables once (a hash map per prefix length and table), so each
+//! lookup costs a few hash probes per rule, not a scan of every route. Rows missing a column
+//! (a snapshot from an older netpry) read it as unset.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
@@ -39,6 +53,9 @@ pub enum Decision {
         row: usize,
         /// Priority of the rule whose lookup found it.
         rule: u32,
+        /// The table the kernel would name when it differs from the row's: `254` (main) for
+        /// a local-table route found by the merged local/main lookup.
+        table: Option<i64>,
     },
     /// The rule of priority `rule` refuses the traffic itself: `action` is blackhole,
     /// unreachable, prohibit (or an action number the kernel treats as an error).
@@ -50,37 +67,13 @@ pub enum Decision {
     },
 }
 
-/// The priorities and tables of the kernel's built-in rules for `dst`'s family (what a
-/// namespace starts with): local, main and, for IPv4, default.
-const DEFAULT_RULES_V4: [(u32, u32); 3] = [(0, 255), (32766, 254), (32767, 253)];
+/// The kernel's built-in rules, as (priority, table): what a namespace starts with.
+const DEFAULT_RULES_V4: [(u32, i64); 3] = [(0, 255), (32766, 254), (32767, 253)];
 /// The IPv6 built-in rules.
-const DEFAULT_RULES_V6: [(u32, u32); 2] = [(0, 255), (32766, 254)];
+const DEFAULT_RULES_V6: [(u32, i64); 2] = [(0, 255), (32766, 254)];
 
-/// One rule, read from a row of the `rules` table.
-#[derive(Debug, Clone, Default)]
-struct Rule {
-    priority: u32,
-    invert: bool,
-    src: Option<IpNet>,
-    dst: Option<IpNet>,
-    tos: i64,
-    iif: Option<String>,
-    iif_detached: bool,
-    oif: bool,
-    fwmark: i64,
-    fwmask: i64,
-    uid: Option<(i64, i64)>,
-    ipproto: i64,
-    ports: bool,
-    tun_id: i64,
-    l3mdev: bool,
-    action: String,
-    table: Option<i64>,
-    goto: Option<i64>,
-    unresolved: bool,
-    suppress_prefixlen: Option<i64>,
-    suppress_ifgroup: Option<i64>,
-}
+/// The key of the merged local/main IPv4 table in [`RouteIndex`].
+const MERGED: i64 = -1;
 
 /// Cells of a row by column name; a missing column reads as null.
 struct Cells<'a> {
@@ -112,6 +105,35 @@ impl Cells<'_> {
     }
 }
 
+/// One rule, read from a row of the `rules` table.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Rule {
+    priority: u32,
+    invert: bool,
+    src: Option<IpNet>,
+    dst: Option<IpNet>,
+    tos: i64,
+    dscp: Option<i64>,
+    flowlabel: i64,
+    flowlabel_mask: i64,
+    iif: Option<String>,
+    iif_detached: bool,
+    oif: bool,
+    fwmark: i64,
+    fwmask: i64,
+    uid: Option<(i64, i64)>,
+    ipproto: i64,
+    ports: bool,
+    tun_id: i64,
+    l3mdev: bool,
+    action: String,
+    table: Option<i64>,
+    goto: Option<i64>,
+    unresolved: bool,
+    suppress_prefixlen: Option<i64>,
+    suppress_ifgroup: Option<i64>,
+}
+
 impl Rule {
     fn read(c: &Cells) -> Rule {
         Rule {
@@ -123,6 +145,9 @@ impl Rule {
             src: c.prefix("src", "src_len").filter(|n| n.prefix_len() > 0),
             dst: c.prefix("dst", "dst_len").filter(|n| n.prefix_len() > 0),
             tos: c.int("tos").unwrap_or(0),
+            dscp: c.int("dscp"),
+            flowlabel: c.int("flowlabel").unwrap_or(0),
+            flowlabel_mask: c.int("flowlabel_mask").unwrap_or(0),
             iif: c.text("iif").map(str::to_string),
             iif_detached: c.flag("iif_detached"),
             oif: c.text("oif").is_some() || c.flag("oif_detached"),
@@ -144,12 +169,25 @@ impl Rule {
         }
     }
 
+    /// A built-in rule: lookup `table` at `priority`.
+    fn builtin((priority, table): (u32, i64)) -> Rule {
+        Rule {
+            priority,
+            action: "lookup".into(),
+            table: Some(table),
+            ..Rule::default()
+        }
+    }
+
     /// Whether the rule selects `flow` (before `not`), as `fib_rule_match` and the family's
     /// match function decide for an output lookup; `lo` is the loopback device's name.
     fn selects(&self, flow: &Flow, lo: &str) -> bool {
         if self.iif_detached || self.iif.as_deref().is_some_and(|i| i != lo) {
             return false;
         }
+        let v4 = flow.dst.is_ipv4();
+        // IPv4 `ip route get` asks for protocol UDP; IPv6 for none.
+        let proto_ok = self.ipproto == 0 || (v4 && self.ipproto == 17);
         let uid = i64::from(flow.uid);
         if self.oif
             || self.fwmark & self.fwmask != 0
@@ -157,7 +195,9 @@ impl Rule {
             || self.l3mdev
             || self.uid.is_some_and(|(a, b)| uid < a || uid > b)
             || self.tos != 0
-            || self.ipproto != 0
+            || self.dscp.is_some_and(|d| d != 0)
+            || self.flowlabel & self.flowlabel_mask != 0
+            || !proto_ok
             || self.ports
         {
             return false;
@@ -169,7 +209,7 @@ impl Rule {
         // one never matches without a source address.
         match self.src {
             None => true,
-            Some(n) if flow.dst.is_ipv4() => n.contains(&IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            Some(n) if v4 => n.contains(&IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             Some(_) => false,
         }
     }
@@ -179,177 +219,306 @@ impl Rule {
     }
 }
 
-/// The rules of `flow`'s family from `rules` in priority order (the table's order among equal
-/// priorities), or the built-in rules when there is no rules table.
-fn family_rules(rules: Option<&Table>, flow: &Flow) -> Vec<Rule> {
-    let family = if flow.dst.is_ipv4() { "inet" } else { "inet6" };
-    let Some(t) = rules else {
-        let defaults: &[(u32, u32)] = if flow.dst.is_ipv4() {
-            &DEFAULT_RULES_V4
-        } else {
-            &DEFAULT_RULES_V6
-        };
-        return defaults
-            .iter()
-            .map(|&(priority, table)| Rule {
-                priority,
-                action: "lookup".into(),
-                table: Some(table.into()),
-                ..Rule::default()
-            })
-            .collect();
-    };
-    let mut out: Vec<Rule> = t
-        .rows()
-        .map(|row| Cells { table: t, row })
-        .filter(|c| c.text("family") == Some(family))
-        .map(|c| Rule::read(&c))
-        .collect();
-    out.sort_by_key(|r| r.priority);
-    out
+/// How a route ends a lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A usable route (unicast, local, broadcast, ...): may be suppressed.
+    Usable,
+    /// blackhole, unreachable, prohibit, nat, xresolve: ends the walk with an error.
+    Refusal,
+    /// `throw`: the lookup fails over to the next rule.
+    Throw,
 }
 
-/// The route `table` holds for `flow`: the longest prefix containing the destination, then
-/// the lowest metric, then the first in table order. Routes with a source selector that does
-/// not contain the unspecified address, and dead routes, are skipped.
-fn lookup_table(routes: &Table, table: i64, flow: &Flow) -> Option<usize> {
-    let unspecified = if flow.dst.is_ipv4() {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    };
-    routes
-        .rows()
-        .enumerate()
-        .filter_map(|(i, row)| {
-            let c = Cells { table: routes, row };
-            if c.int("table") != Some(table) {
-                return None;
-            }
-            let dst = c.prefix("dst", "dst_len")?;
-            if dst.addr().is_ipv4() != flow.dst.is_ipv4() || !dst.contains(&flow.dst) {
-                return None;
-            }
-            if c.prefix("src", "src_len")
-                .is_some_and(|n| n.prefix_len() > 0 && !n.contains(&unspecified))
-            {
-                return None;
-            }
-            if c.text("flags")
-                .is_some_and(|f| f.split(',').any(|w| w == "dead"))
-            {
-                return None;
-            }
-            let metric = c.int("metric").unwrap_or(0);
-            Some((std::cmp::Reverse(dst.prefix_len()), metric, i))
-        })
-        .min()
-        .map(|(.., i)| i)
+/// A route as a lookup sees it.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    row: usize,
+    /// Order among routes of one prefix (lower first).
+    rank: (u8, i64, u8),
+    kind: Kind,
+    prefix_len: u8,
+    /// Interface group of the route's (first next hop's) device.
+    group: Option<i64>,
+    /// The table the row belongs to.
+    table: i64,
 }
 
-/// The interface group of route `row` (through its `oif` and the interfaces table).
-fn route_group(routes: &Table, row: usize, interfaces: Option<&Table>) -> Option<i64> {
-    let oif = Cells {
-        table: routes,
-        row: routes.row(row),
+/// The routes of one table (and family), by prefix.
+#[derive(Debug, Default)]
+struct PrefixMap {
+    /// Prefix lengths present, longest first.
+    lens: Vec<u8>,
+    buckets: HashMap<(u8, IpAddr), Vec<Cand>>,
+}
+
+impl PrefixMap {
+    fn insert(&mut self, net: IpNet, cand: Cand) {
+        self.buckets
+            .entry((net.prefix_len(), net.network()))
+            .or_default()
+            .push(cand);
     }
-    .int("oif")?;
-    let t = interfaces?;
-    t.rows()
-        .map(|row| Cells { table: t, row })
-        .find(|c| c.int("index") == Some(oif))?
-        .int("group")
+
+    fn finish(&mut self) {
+        let mut lens: Vec<u8> = self.buckets.keys().map(|(l, _)| *l).collect();
+        lens.sort_unstable_by(|a, b| b.cmp(a));
+        lens.dedup();
+        self.lens = lens;
+        for b in self.buckets.values_mut() {
+            b.sort_by_key(|c| (c.rank, c.row));
+        }
+    }
+
+    /// The best route holding `dst`: the longest prefix, then the bucket's order.
+    fn lookup(&self, dst: IpAddr) -> Option<&Cand> {
+        self.lens.iter().find_map(|&len| {
+            let net = IpNet::new(dst, len).ok()?.trunc();
+            self.buckets.get(&(len, net.addr()))?.first()
+        })
+    }
 }
 
-/// The name of the loopback device (index 1) in `interfaces`, `lo` without one.
-fn loopback_name(interfaces: Option<&Table>) -> String {
-    interfaces
-        .and_then(|t| {
-            t.rows()
+/// The routes, rules and interface groups of a namespace, indexed for route lookups.
+#[derive(Debug, Default)]
+pub struct RouteIndex {
+    /// By (IPv4?, table id); [`MERGED`] is IPv4 local and main together.
+    tables: HashMap<(bool, i64), PrefixMap>,
+    rules_v4: Vec<Rule>,
+    rules_v6: Vec<Rule>,
+    /// IPv4 has only the built-in rules: local and main are looked up as one.
+    merged_v4: bool,
+    /// The loopback device's name.
+    lo: String,
+}
+
+/// The interface group of each device, by index and by name, and the loopback device's name.
+fn groups(interfaces: Option<&Table>) -> (HashMap<i64, i64>, HashMap<String, i64>, String) {
+    let (mut by_index, mut by_name, mut lo) = (HashMap::new(), HashMap::new(), None);
+    if let Some(t) = interfaces {
+        for row in t.rows() {
+            let c = Cells { table: t, row };
+            let (Some(ix), Some(name)) = (c.int("index"), c.text("name")) else {
+                continue;
+            };
+            if ix == 1 {
+                lo = Some(name.to_string());
+            }
+            if let Some(g) = c.int("group") {
+                by_index.insert(ix, g);
+                by_name.insert(name.to_string(), g);
+            }
+        }
+    }
+    (by_index, by_name, lo.unwrap_or_else(|| "lo".to_string()))
+}
+
+/// The device of a multipath route's first next hop (`via GW dev DEV weight W; ...`), as
+/// the `nexthops` column of the `routes` table spells them.
+pub fn first_hop_dev(nexthops: &str) -> Option<&str> {
+    let first = nexthops.split(';').next()?;
+    let mut words = first.split_whitespace();
+    words.find(|w| *w == "dev")?;
+    words.next()
+}
+
+impl RouteIndex {
+    /// Indexes `routes` and `rules` (the built-in rules when `None`); `interfaces` gives the
+    /// loopback device's name and the devices' groups.
+    pub fn new(routes: &Table, rules: Option<&Table>, interfaces: Option<&Table>) -> RouteIndex {
+        let (group_of, group_by_name, lo) = groups(interfaces);
+        let read_rules = |family: &str, defaults: &[(u32, i64)]| -> Vec<Rule> {
+            let Some(t) = rules else {
+                return defaults.iter().copied().map(Rule::builtin).collect();
+            };
+            let mut out: Vec<Rule> = t
+                .rows()
                 .map(|row| Cells { table: t, row })
-                .find(|c| c.int("index") == Some(1))
-                .and_then(|c| c.text("name").map(str::to_string))
-        })
-        .unwrap_or_else(|| "lo".to_string())
+                .filter(|c| c.text("family") == Some(family))
+                .map(|c| Rule::read(&c))
+                .collect();
+            out.sort_by_key(|r| r.priority);
+            out
+        };
+        let rules_v4 = read_rules("inet", &DEFAULT_RULES_V4);
+        let rules_v6 = read_rules("inet6", &DEFAULT_RULES_V6);
+        let builtin: Vec<Rule> = DEFAULT_RULES_V4
+            .iter()
+            .copied()
+            .map(Rule::builtin)
+            .collect();
+        let merged_v4 = rules_v4 == builtin;
+        let mut tables: HashMap<(bool, i64), PrefixMap> = HashMap::new();
+        for (row, cells) in routes.rows().enumerate() {
+            let c = Cells {
+                table: routes,
+                row: cells,
+            };
+            let Some(table) = c.int("table") else {
+                continue;
+            };
+            let Some(net) = c.prefix("dst", "dst_len") else {
+                continue;
+            };
+            let v4 = net.addr().is_ipv4();
+            let unspecified = if v4 {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            };
+            let dead = c
+                .text("flags")
+                .is_some_and(|f| f.split(',').any(|w| w == "dead"));
+            let src_excludes = c
+                .prefix("src", "src_len")
+                .is_some_and(|n| n.prefix_len() > 0 && !n.contains(&unspecified));
+            if dead || src_excludes || c.int("tos").is_some_and(|t| t != 0) {
+                continue;
+            }
+            let ty = c.text("type").unwrap_or("unicast");
+            let kind = match ty {
+                "throw" => Kind::Throw,
+                "blackhole" | "unreachable" | "prohibit" | "nat" | "xresolve" => Kind::Refusal,
+                _ => Kind::Usable,
+            };
+            // The device whose group `suppress_ifgroup` compares: IPv6 local and anycast
+            // routes are attached to the loopback device.
+            let group = if !v4 && matches!(ty, "local" | "anycast") {
+                group_of.get(&1).copied()
+            } else {
+                match c.int("oif") {
+                    Some(oif) => group_of.get(&oif).copied(),
+                    None => c
+                        .text("nexthops")
+                        .and_then(first_hop_dev)
+                        .and_then(|d| group_by_name.get(d).copied()),
+                }
+            };
+            let metric = c.int("metric").unwrap_or(0);
+            let pref = match c.text("pref") {
+                Some("high") => 0,
+                Some("low") => 2,
+                _ => 1,
+            };
+            let key = if v4 && merged_v4 && (table == 255 || table == 254) {
+                MERGED
+            } else {
+                table
+            };
+            let local_first = u8::from(key == MERGED && table != 255);
+            let cand = Cand {
+                row,
+                rank: (local_first, metric, pref),
+                kind,
+                prefix_len: net.prefix_len(),
+                group,
+                table,
+            };
+            tables
+                .entry((v4, key))
+                .or_default()
+                .insert(net.trunc(), cand);
+        }
+        for m in tables.values_mut() {
+            m.finish();
+        }
+        RouteIndex {
+            tables,
+            rules_v4,
+            rules_v6,
+            merged_v4,
+            lo,
+        }
+    }
+
+    /// Walks the rules for `flow`, as the kernel would. `None` when no rule finds a route:
+    /// the kernel's "network is unreachable".
+    pub fn lookup(&self, flow: &Flow) -> Option<Decision> {
+        let v4 = flow.dst.is_ipv4();
+        if v4 && self.merged_v4 {
+            // fib_lookup without custom rules: local+main, then the default table.
+            for (key, rule) in [(MERGED, 32766), (253, 32767)] {
+                let Some(c) = self.table_lookup(v4, key, flow.dst) else {
+                    continue;
+                };
+                let table = (c.table != 254 && key == MERGED).then_some(254);
+                return Some(Decision::Route {
+                    row: c.row,
+                    rule,
+                    table,
+                });
+            }
+            return None;
+        }
+        let rules = if v4 { &self.rules_v4 } else { &self.rules_v6 };
+        let mut i = 0;
+        while let Some(rule) = rules.get(i) {
+            i += 1;
+            if !rule.matches(flow, &self.lo) {
+                continue;
+            }
+            match rule.action.as_str() {
+                "goto" => {
+                    // The kernel only accepts forward jumps, so the walk always ends.
+                    let target = rule.goto.and_then(|g| {
+                        rules
+                            .iter()
+                            .position(|r| i64::from(r.priority) == g && r.priority > rule.priority)
+                    });
+                    if let (false, Some(t)) = (rule.unresolved, target) {
+                        i = t;
+                    }
+                }
+                "nop" => {}
+                "lookup" => {
+                    let Some(c) = rule.table.and_then(|t| self.table_lookup(v4, t, flow.dst))
+                    else {
+                        continue;
+                    };
+                    if c.kind == Kind::Usable && suppressed(rule, c) {
+                        continue;
+                    }
+                    return Some(Decision::Route {
+                        row: c.row,
+                        rule: rule.priority,
+                        table: None,
+                    });
+                }
+                action => {
+                    return Some(Decision::Refused {
+                        rule: rule.priority,
+                        action: action.to_string(),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The route table `key` gives for `dst`; `None` when it has none or a `throw` route
+    /// answers (both mean "try the next rule").
+    fn table_lookup(&self, v4: bool, key: i64, dst: IpAddr) -> Option<&Cand> {
+        let c = self.tables.get(&(v4, key))?.lookup(dst)?;
+        (c.kind != Kind::Throw).then_some(c)
+    }
+}
+
+/// Whether `rule`'s `suppress_prefixlength` or `suppress_ifgroup` discards route `c`.
+fn suppressed(rule: &Rule, c: &Cand) -> bool {
+    rule.suppress_prefixlen
+        .is_some_and(|s| i64::from(c.prefix_len) <= s)
+        || rule.suppress_ifgroup.is_some_and(|g| c.group == Some(g))
 }
 
 /// Walks `rules` (the built-in rules when `None`) for `flow` over `routes`, as the kernel
-/// would; `interfaces` supplies the loopback name and device groups when present. `None`
-/// when no rule finds a route: the kernel's "network is unreachable".
+/// would; see [`RouteIndex`], which answers many lookups from one reading of the tables.
 pub fn route_lookup(
     routes: &Table,
     rules: Option<&Table>,
     interfaces: Option<&Table>,
     flow: &Flow,
 ) -> Option<Decision> {
-    let rules = family_rules(rules, flow);
-    let lo = loopback_name(interfaces);
-    let mut i = 0;
-    while let Some(rule) = rules.get(i) {
-        i += 1;
-        if !rule.matches(flow, &lo) {
-            continue;
-        }
-        match rule.action.as_str() {
-            "goto" => {
-                // The kernel only accepts forward jumps, so the walk always ends.
-                let target = rule.goto.and_then(|g| {
-                    rules
-                        .iter()
-                        .position(|r| i64::from(r.priority) == g && r.priority > rule.priority)
-                });
-                if let (false, Some(t)) = (rule.unresolved, target) {
-                    i = t;
-                }
-            }
-            "nop" => {}
-            "lookup" => {
-                let Some(row) = rule.table.and_then(|t| lookup_table(routes, t, flow)) else {
-                    continue;
-                };
-                let ty = Cells {
-                    table: routes,
-                    row: routes.row(row),
-                }
-                .text("type")
-                .unwrap_or("unicast")
-                .to_string();
-                if ty == "throw" {
-                    continue;
-                }
-                let refusal = ["blackhole", "unreachable", "prohibit", "nat", "xresolve"]
-                    .contains(&ty.as_str());
-                if !refusal && suppressed(rule, routes, row, interfaces) {
-                    continue;
-                }
-                return Some(Decision::Route {
-                    row,
-                    rule: rule.priority,
-                });
-            }
-            action => {
-                return Some(Decision::Refused {
-                    rule: rule.priority,
-                    action: action.to_string(),
-                });
-            }
-        }
-    }
-    None
-}
-
-/// Whether `rule`'s `suppress_prefixlength` or `suppress_ifgroup` discards route `row`.
-fn suppressed(rule: &Rule, routes: &Table, row: usize, interfaces: Option<&Table>) -> bool {
-    let len = Cells {
-        table: routes,
-        row: routes.row(row),
-    }
-    .int("dst_len")
-    .unwrap_or(0);
-    rule.suppress_prefixlen.is_some_and(|s| len <= s)
-        || rule
-            .suppress_ifgroup
-            .is_some_and(|g| route_group(routes, row, interfaces) == Some(g))
+    RouteIndex::new(routes, rules, interfaces).lookup(flow)
 }
 
 #[cfg(test)]
@@ -403,6 +572,7 @@ mod tests {
             ("fwmask", Type::Int),
             ("uid_start", Type::Int),
             ("uid_end", Type::Int),
+            ("ipproto", Type::Int),
             ("action", Type::Str),
             ("table", Type::Int),
             ("goto", Type::Int),
@@ -419,7 +589,7 @@ mod tests {
             let mut row = vec![Value::Null; cols.len()];
             row[0] = Value::str("inet");
             row[2] = Value::Bool(false);
-            row[13] = Value::str("lookup");
+            row[14] = Value::str("lookup");
             for kv in spec.split_whitespace() {
                 let (k, v) = kv.split_once('=').unwrap();
                 let i = cols.iter().position(|(n, _)| *n == k).unwrap();
@@ -469,7 +639,7 @@ mod tests {
 
     fn route(d: Option<Decision>) -> (usize, u32) {
         match d {
-            Some(Decision::Route { row, rule }) => (row, rule),
+            Some(Decision::Route { row, rule, .. }) => (row, rule),
             other => panic!("not a route: {other:?}"),
         }
     }
@@ -477,10 +647,15 @@ mod tests {
     #[test]
     fn default_rules_find_local_before_main() {
         let r = base();
+        // Only the built-in rules: local and main are one lookup, reported as main.
         for rules in [None, Some(&with_defaults(&[]))] {
             assert_eq!(
-                route(route_lookup(&r, rules, None, &flow("127.0.0.1"))),
-                (0, 0)
+                route_lookup(&r, rules, None, &flow("127.0.0.1")),
+                Some(Decision::Route {
+                    row: 0,
+                    rule: 32766,
+                    table: Some(254)
+                })
             );
             assert_eq!(
                 route(route_lookup(&r, rules, None, &flow("10.70.1.1"))),
@@ -493,6 +668,85 @@ mod tests {
         }
         // No IPv6 route at all: network unreachable.
         assert_eq!(route_lookup(&r, None, None, &flow("2001:db8::1")), None);
+    }
+
+    #[test]
+    fn merged_local_and_main_take_the_longest_prefix_of_either() {
+        let r = routes(&[
+            (255, "local", "192.0.2.0", 24, 0, 1),
+            (254, "unicast", "192.0.2.128", 25, 0, 2),
+            (254, "unicast", "192.0.2.0", 24, 0, 2),
+            (253, "unicast", "198.51.100.0", 24, 0, 2),
+        ]);
+        assert_eq!(
+            route(route_lookup(&r, None, None, &flow("192.0.2.130"))),
+            (1, 32766)
+        );
+        // Equal prefixes: the local table's route first.
+        assert_eq!(
+            route(route_lookup(&r, None, None, &flow("192.0.2.1"))),
+            (0, 32766)
+        );
+        // Then the default table.
+        assert_eq!(
+            route(route_lookup(&r, None, None, &flow("198.51.100.1"))),
+            (3, 32767)
+        );
+        // Any other rule splits them: local is looked up first, whatever the prefix.
+        let rules = with_defaults(&["priority=100 table=77"]);
+        assert_eq!(
+            route_lookup(&r, Some(&rules), None, &flow("192.0.2.130")),
+            Some(Decision::Route {
+                row: 0,
+                rule: 0,
+                table: None
+            })
+        );
+    }
+
+    #[test]
+    fn routes_with_a_tos_or_dead_never_match_and_ipv6_prefers_high_preference() {
+        let mut r = Table::new(
+            "routes",
+            vec![
+                Column::new("table", Type::Int, ""),
+                Column::new("dst", Type::Ip, ""),
+                Column::new("dst_len", Type::Int, ""),
+                Column::new("metric", Type::Int, ""),
+                Column::new("tos", Type::Int, ""),
+                Column::new("flags", Type::Str, ""),
+                Column::new("pref", Type::Str, ""),
+            ],
+        );
+        for (dst, len, metric, tos, flags, pref) in [
+            ("10.7.0.0", 16, 0, 16, "", ""),
+            ("10.7.0.0", 16, 0, 0, "dead", ""),
+            ("10.0.0.0", 8, 0, 0, "", ""),
+            ("2001:db8::", 32, 1024, 0, "", "low"),
+            ("2001:db8::", 32, 1024, 0, "", "high"),
+            ("2001:db8::", 32, 1000, 0, "", "low"),
+        ] {
+            r.push([
+                Value::Int(254),
+                Value::Ip(ip(dst)),
+                Value::Int(len),
+                Value::Int(metric),
+                Value::Int(tos),
+                Value::str(flags),
+                Value::str(pref),
+            ]);
+        }
+        assert_eq!(route(route_lookup(&r, None, None, &flow("10.7.0.1"))).0, 2);
+        // The lowest metric first, then the highest preference.
+        assert_eq!(
+            route(route_lookup(&r, None, None, &flow("2001:db8::1"))).0,
+            5
+        );
+        r.retain(|row| row[3] != Value::Int(1000));
+        assert_eq!(
+            route(route_lookup(&r, None, None, &flow("2001:db8::1"))).0,
+            4
+        );
     }
 
     #[test]
@@ -609,6 +863,7 @@ mod tests {
             "fwmark=0 fwmask=0",
             "src=0.0.0.0 src_len=1",
             "invert=true dst=10.99.0.0 dst_len=16",
+            "ipproto=17",
         ] {
             assert!(hits(&to100(sel)), "{sel} should match");
         }
@@ -619,6 +874,7 @@ mod tests {
             "fwmark=1 fwmask=255",
             "src=10.1.0.0 src_len=16",
             "invert=true",
+            "ipproto=6",
         ] {
             assert!(!hits(&to100(sel)), "{sel} should not match");
         }
@@ -648,14 +904,83 @@ mod tests {
     #[test]
     fn other_families_rules_are_ignored() {
         let r = routes(&[(254, "unicast", "::", 0, 1024, 2)]);
-        let rules = rules(&[
+        let mixed = rules(&[
             "priority=0 table=255 family=inet6",
             "priority=5 action=prohibit",
             "priority=32766 table=254 family=inet6",
         ]);
         assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("2001:db8::1"))),
+            route(route_lookup(&r, Some(&mixed), None, &flow("2001:db8::1"))),
             (0, 32766)
         );
+        // IPv6 lookups carry no protocol: an `ipproto udp` rule does not match them.
+        let udp = rules(&[
+            "priority=5 action=prohibit ipproto=17 family=inet6",
+            "priority=32766 table=254 family=inet6",
+        ]);
+        assert_eq!(
+            route(route_lookup(&r, Some(&udp), None, &flow("2001:db8::1"))),
+            (0, 32766)
+        );
+    }
+
+    #[test]
+    fn multipath_routes_are_suppressed_by_their_first_hop_device_group() {
+        let mut r = Table::new(
+            "routes",
+            vec![
+                Column::new("table", Type::Int, ""),
+                Column::new("dst", Type::Ip, ""),
+                Column::new("dst_len", Type::Int, ""),
+                Column::new("oif", Type::Int, ""),
+                Column::new("nexthops", Type::Str, ""),
+            ],
+        );
+        r.push([
+            Value::Int(100),
+            Value::Ip(ip("10.70.0.0")),
+            Value::Int(16),
+            Value::Null,
+            Value::str("via 10.1.0.9 dev vx.1 weight 2; via 10.9.0.2 dev va weight 1"),
+        ]);
+        r.push([
+            Value::Int(254),
+            Value::Ip(ip("10.0.0.0")),
+            Value::Int(8),
+            Value::Int(3),
+            Value::Null,
+        ]);
+        let mut ifs = Table::new(
+            "interfaces",
+            vec![
+                Column::new("index", Type::Int, ""),
+                Column::new("name", Type::Str, ""),
+                Column::new("group", Type::Int, ""),
+            ],
+        );
+        ifs.push([Value::Int(3), Value::str("vx.1"), Value::Int(7)]);
+        ifs.push([Value::Int(4), Value::str("va"), Value::Int(0)]);
+        let rules = with_defaults(&["priority=100 table=100 suppress_ifgroup=7"]);
+        assert_eq!(
+            route(route_lookup(
+                &r,
+                Some(&rules),
+                Some(&ifs),
+                &flow("10.70.1.1")
+            )),
+            (1, 32766)
+        );
+        let rules = with_defaults(&["priority=100 table=100 suppress_ifgroup=0"]);
+        assert_eq!(
+            route(route_lookup(
+                &r,
+                Some(&rules),
+                Some(&ifs),
+                &flow("10.70.1.1")
+            )),
+            (0, 100)
+        );
+        assert_eq!(first_hop_dev("dev eth0 weight 1"), Some("eth0"));
+        assert_eq!(first_hop_dev(""), None);
     }
 }

@@ -15,6 +15,7 @@ use crate::tables::{self, Request};
 
 use super::closure::Closure;
 use super::plan::SocketPlan;
+use super::route_get::RouteEnv;
 use super::types::Row;
 
 /// Shared by every function registered for one evaluation.
@@ -32,6 +33,8 @@ pub struct Ctx {
     pub render: RenderOpts,
     /// `route_get` answers by destination.
     pub routes: RefCell<HashMap<IpAddr, Row>>,
+    /// The tables `route_get` walks, indexed on first use.
+    pub route_env: RefCell<Option<Rc<RouteEnv>>>,
     /// What the script needs of the live `sockets` table (filled in after compiling).
     pub socket_plan: RefCell<SocketPlan>,
 }
@@ -46,6 +49,7 @@ impl Ctx {
             native_predicates: true,
             render,
             routes: RefCell::default(),
+            route_env: RefCell::default(),
             socket_plan: RefCell::new(SocketPlan::unknown()),
         }
     }

@@ -1,9 +1,9 @@
-//! Helper functions for scripts: `route_get`, `service`, `sysctl`, `hostname`, `now`,
+//! Helper functions for scripts: `route_get` (see [`super::route_get`]), `service`, `sysctl`, `hostname`, `now`,
 //! `sleep`, `fail`, `usage`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
@@ -11,10 +11,9 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
+use super::route_get::route_get;
 use super::types::{Ip, Row};
-use crate::model::{Column, Table, Type, Value};
 use crate::source::linux::services::{Duplicates, Services};
-use crate::tables::Request;
 
 /// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
 /// `try`/`catch` cannot intercept).
@@ -201,218 +200,6 @@ fn dotted(name: &str) -> String {
             .join("."),
         None => name.to_string(),
     }
-}
-
-static SOURCE: Column = Column::new(
-    "source",
-    Type::Str,
-    "kernel: asked with RTM_GETROUTE; snapshot: the snapshot's policy rules walked as the kernel walks them, then the longest prefix in the table a rule names",
-);
-
-static RULE: Column = Column::new(
-    "rule",
-    Type::Int,
-    "Priority of the policy rule that decided, when netpry walked the rules (snapshot answers and kernel refusals); null when the kernel chose the route",
-);
-
-/// The route to `dst`: asked of the kernel, or, from a snapshot, found by walking the
-/// snapshot's policy rules and routes ([`crate::query::route_lookup`]). One row of the
-/// `routes` columns plus `source` and `rule`; cached per destination.
-fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
-    if let Some(r) = ctx.routes.borrow().get(&dst) {
-        return Ok(r.clone());
-    }
-    let (table, rule, source) = if ctx.catalog.snapshot_info().is_some() {
-        let (t, rule) = walked_route(ctx, dst)?;
-        (t, Value::from(rule), "snapshot")
-    } else {
-        match crate::source::linux::route_get(dst) {
-            Ok(rec) => (
-                crate::tables::routes::build(&[rec], &Request::default()),
-                Value::Null,
-                "kernel",
-            ),
-            Err(crate::error::Error::Kernel { source, .. })
-                if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
-            {
-                let (t, rule) = refused_route(ctx, dst, &source)?;
-                (t, Value::from(rule), "kernel")
-            }
-            Err(e) => return rt(Err(e)),
-        }
-    };
-    let mut schema = table.columns().to_vec();
-    schema.extend([SOURCE.clone(), RULE.clone()]);
-    let mut out = Table::new("route_get", schema);
-    if let Some(row) = table.rows().next() {
-        out.push(
-            row.iter()
-                .cloned()
-                .chain([Value::str(source), rule.clone()]),
-        );
-    }
-    let row = Row {
-        table: Arc::new(out),
-        index: 0,
-    };
-    ctx.routes.borrow_mut().insert(dst, row.clone());
-    Ok(row)
-}
-
-/// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES,
-/// ENETUNREACH) when a blackhole, unreachable or prohibit route or policy rule covers the
-/// destination. The row is that route, or for a rule a row of its action (type `prohibit`,
-/// no table), found by walking the live rules and routes as a snapshot answer is; when the
-/// walk finds no refusal (ENETUNREACH also means "no route at all"), an error naming the
-/// destination and what the kernel said.
-fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<(Table, u32)> {
-    let meaning = match err.raw_os_error() {
-        Some(113) => "no route to host: an unreachable route covers it",
-        Some(13) => "permission denied: a prohibit route or rule covers it",
-        Some(101) => "network is unreachable: no route covers it, or an unreachable rule does",
-        _ => "invalid argument: a blackhole route or rule covers it",
-    };
-    match walked_route(ctx, dst) {
-        Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
-        _ if err.raw_os_error() == Some(101) => rt_err(format!(
-            "route_get: no route to {dst} (the kernel says: {err})"
-        )),
-        _ => rt_err(format!(
-            "route_get: the kernel refused the lookup for {dst} ({meaning}): {err}"
-        )),
-    }
-}
-
-/// The type of the one-row route table `t` when it is a refusal (blackhole, unreachable,
-/// prohibit).
-fn refusal_type(t: &Table) -> Option<&'static str> {
-    let ty = t.column_index("type")?;
-    let v = t.rows().next()?[ty].as_str()?;
-    ["blackhole", "unreachable", "prohibit"]
-        .into_iter()
-        .find(|k| *k == v)
-}
-
-/// The route the catalog's rules and routes give for `dst` (see
-/// [`crate::query::route_lookup`]), as a one-row `routes` table naming `dst` itself (like the
-/// kernel's answer), and the priority of the rule that decided. A snapshot without a rules
-/// table is walked with the kernel's built-in rules, and a note says so.
-fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
-    let routes = rt(ctx.table("routes"))?;
-    let rules = if ctx.catalog.holds("rules") {
-        Some(rt(ctx.table("rules"))?)
-    } else {
-        ctx.catalog.notes().add(
-            "route_get: the snapshot has no rules table (saved by an older netpry); \
-             assuming the kernel's built-in rules (local, main, default)",
-        );
-        None
-    };
-    let interfaces = if ctx.catalog.holds("interfaces") {
-        rt(ctx.table("interfaces")).ok()
-    } else {
-        None
-    };
-    let flow = crate::query::Flow {
-        dst,
-        uid: crate::source::linux::euid(),
-    };
-    let decision =
-        crate::query::route_lookup(&routes, rules.as_deref(), interfaces.as_deref(), &flow);
-    let host_len = Value::Int(if dst.is_ipv4() { 32 } else { 128 });
-    let mut one = Table::new("routes", routes.schema());
-    let set = |cells: &mut Vec<Value>, name: &str, v: Value| {
-        if let Ok(i) = crate::query::column_index(&routes, name) {
-            cells[i] = v;
-        }
-    };
-    let rule = match decision {
-        Some(crate::query::Decision::Route { row, rule }) => {
-            let mut cells = routes.row(row).to_vec();
-            set(&mut cells, "dst", Value::Ip(dst));
-            set(&mut cells, "dst_len", host_len);
-            complete_output_route(ctx, &routes, &mut cells, dst);
-            one.push(cells);
-            rule
-        }
-        Some(crate::query::Decision::Refused { rule, action }) => {
-            let mut cells = vec![Value::Null; routes.columns().len()];
-            let family = if dst.is_ipv4() { "inet" } else { "inet6" };
-            set(&mut cells, "family", Value::str(family));
-            set(&mut cells, "type", Value::str(action));
-            set(&mut cells, "dst", Value::Ip(dst));
-            set(&mut cells, "dst_len", host_len);
-            one.push(cells);
-            rule
-        }
-        None => {
-            let whose = if ctx.catalog.snapshot_info().is_some() {
-                "the snapshot's"
-            } else {
-                "the"
-            };
-            return rt_err(format!(
-                "route_get: no route to {dst} in {whose} rules and routes (network is unreachable)"
-            ));
-        }
-    };
-    Ok((one, rule))
-}
-
-/// Fills in what the kernel adds to a route it chose for locally generated traffic: a
-/// `local` destination is reached through the loopback device, and a route without a
-/// preferred source gets the address source selection would pick from the addresses table
-/// ([`crate::query::select_source`]).
-fn complete_output_route(ctx: &Ctx, routes: &Table, cells: &mut [Value], dst: IpAddr) {
-    let col = |name: &str| routes.column_index(name);
-    let cell = |cells: &[Value], name: &str| col(name).map_or(Value::Null, |i| cells[i].clone());
-    if cell(cells, "type").as_str() == Some("local") {
-        let interfaces = ctx
-            .catalog
-            .holds("interfaces")
-            .then(|| ctx.table("interfaces"));
-        let lo = interfaces
-            .and_then(Result::ok)
-            .and_then(|t| {
-                let (ix, name) = (t.column_index("index")?, t.column_index("name")?);
-                t.rows()
-                    .find(|r| r[ix].as_int() == Some(1))
-                    .map(|r| r[name].clone())
-            })
-            .unwrap_or_else(|| Value::str("lo"));
-        if let Some(oif) = col("oif") {
-            cells[oif] = Value::Int(1);
-        }
-        if let Some(dev) = col("dev") {
-            cells[dev] = lo;
-        }
-    }
-    let refused = ["blackhole", "unreachable", "prohibit", "throw"];
-    let Some(prefsrc) = col("prefsrc") else {
-        return;
-    };
-    if cell(cells, "type")
-        .as_str()
-        .is_some_and(|t| refused.contains(&t))
-    {
-        return;
-    }
-    let oif = cell(cells, "oif").as_int();
-    if !cells[prefsrc].is_null() || oif.is_none() || !ctx.catalog.holds("addresses") {
-        return;
-    }
-    let Ok(addresses) = ctx.table("addresses") else {
-        return;
-    };
-    let scope = cell(cells, "scope");
-    let chosen = crate::query::select_source(
-        &addresses,
-        dst,
-        oif,
-        cell(cells, "gateway").as_ip(),
-        scope.as_str().unwrap_or("global"),
-    );
-    cells[prefsrc] = Value::opt_ip(chosen);
 }
 
 /// /etc/services, read once; the first line for a port wins, as `getservbyport(3)` answers.

@@ -19,6 +19,7 @@ mod ip;
 mod memory;
 mod plan;
 mod predicate;
+mod route_get;
 mod session;
 #[cfg(test)]
 mod tests;

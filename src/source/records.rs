@@ -336,6 +336,8 @@ pub struct RouteRecord {
     pub src: Option<IpAddr>,
     /// Source selector prefix length.
     pub src_len: u8,
+    /// TOS selector (`rtm_tos`, IPv4 only; 0 for any).
+    pub tos: u8,
     /// Gateway.
     pub gateway: Option<IpAddr>,
     /// Output interface index (0 for none).

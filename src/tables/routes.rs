@@ -22,7 +22,7 @@ fn zero_null(n: u32) -> Value {
     if n == 0 { Value::Null } else { n.into() }
 }
 
-static FIELDS: [Field<RouteRecord>; 23] = [
+static FIELDS: [Field<RouteRecord>; 24] = [
     Field::new(
         Column::new("table", Type::Int, "Routing table id (254 main, 255 local)"),
         |r| r.table.into(),
@@ -74,6 +74,14 @@ static FIELDS: [Field<RouteRecord>; 23] = [
     Field::new(
         Column::new("src_len", Type::Int, "Source selector prefix length"),
         |r| r.src_len.into(),
+    ),
+    Field::new(
+        Column::new(
+            "tos",
+            Type::Int,
+            "TOS selector of an IPv4 route (`tos 0x10` is 16); 0 for any",
+        ),
+        |r| r.tos.into(),
     ),
     Field::new(
         Column::new(

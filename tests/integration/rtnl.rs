@@ -57,6 +57,7 @@ fn lab(tag: &str) -> Netns {
         "route add 10.70.0.0/16 nexthop via 10.1.0.9 dev vx.1 weight 2 nexthop via 10.9.0.2 dev va weight 1",
     );
     ip("route add 10.80.0.0/16 via 10.1.0.9 dev vx.1 onlink");
+    ip("route add 10.82.0.0/16 tos 0x10 via 10.1.0.9 dev vx.1");
     ip("route add 10.99.0.0/16 via inet6 fd00:1::9 dev vx.1"); // RTA_VIA
     // Policy routing: the main table has the more specific route, a rule sends it to table 100.
     ip("route add 10.90.5.0/24 via 10.1.0.9 dev vx.1");
@@ -614,6 +615,10 @@ fn compare_routes(ns: &Netns) -> Result<Vec<Row>, String> {
         };
         check(&mut errs, &ctx, "src", get(m, "src"), &src);
         check(&mut errs, &ctx, "src_len", get(m, "src_len"), &src_len);
+        let tos = get(t, "tos").as_str().map_or(0, |h| {
+            i64::from_str_radix(h.trim_start_matches("0x"), 16).expect("hex tos")
+        });
+        check(&mut errs, &ctx, "tos", get(m, "tos"), &Value::from(tos));
         let gateway = match t.get("via") {
             Some(via) => via["host"].clone(),
             None => get(t, "gateway").clone(),
@@ -751,6 +756,7 @@ fn routes_match_ip_route_in_every_table() {
             Value::from("default"),
         );
         expect(&mut errs, "10.80.0.0", 254, "flags", Value::from("onlink"));
+        expect(&mut errs, "10.82.0.0", 254, "tos", Value::from(16));
         expect(
             &mut errs,
             "10.99.0.0",

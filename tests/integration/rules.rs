@@ -267,6 +267,18 @@ fn route_get_from_a_snapshot_walks_its_rules_like_the_kernel() {
         "-6 route add default via 2001:db8:60::fe dev va",
         "-6 route add 2001:db8:70::/48 via 2001:db8:61::3 dev vb table 100",
         "-6 route add unreachable 2001:db8:72::/48",
+        "route add 10.93.0.0/16 via 10.61.0.5 dev vb table 102",
+        "route add local 198.51.100.7 dev va table local",
+        "addr add fe80::d1/64 dev va nodad",
+        "link add vc type veth peer name vd",
+        "link set vc up",
+        "link set vd up",
+        "route add 10.88.0.0/16 dev vc",
+        "addr add 10.9.0.1 peer 10.9.0.2/32 dev vb",
+        "route add 10.87.0.0/16 via 10.9.0.2 dev vb",
+        "route add 10.86.0.0/16 tos 0x10 via 10.61.0.6 dev vb",
+        "rule add to 10.93.0.0/16 ipproto udp table 102 pref 205",
+        "rule add to 10.92.0.0/16 ipproto tcp table 102 pref 206",
         "rule add to 10.70.0.0/16 table 100 pref 100",
         "rule add to 10.97.0.0/16 prohibit pref 150",
         "rule add to 10.98.0.0/16 goto 170 pref 160",
@@ -312,8 +324,73 @@ fn route_get_from_a_snapshot_walks_its_rules_like_the_kernel() {
         "2001:db8:99::1",
         "2001:db8:60::1",
         "::1",
+        "10.93.1.1",
+        "10.92.1.1",
+        "198.51.100.7",
+        "fe80::d1",
+        "224.1.1.1",
+        "255.255.255.255",
+        "ff0e::1",
+        "10.88.1.1",
+        "10.87.1.1",
+        "10.86.1.1",
     ];
-    let file = std::env::temp_dir().join(format!("netpry-rwalk-{}.json", std::process::id()));
+    let snap = compare_with_kernel(&ns, &dsts);
+    // Which rule decided, for a few destinations.
+    let rule_of = |dst: &str| snap[dsts.iter().position(|d| *d == dst).unwrap()]["rule"].clone();
+    assert_eq!(rule_of("10.70.1.1"), 100);
+    assert_eq!(rule_of("10.97.1.1"), 150);
+    assert_eq!(rule_of("10.98.1.1"), 32766);
+    assert_eq!(rule_of("10.96.1.1"), 210);
+    assert_eq!(rule_of("10.99.1.1"), 220);
+    assert_eq!(rule_of("10.95.1.1"), 230);
+    assert_eq!(rule_of("192.0.2.1"), 250);
+    assert_eq!(rule_of("2001:db8:71::1"), 150);
+    assert_eq!(rule_of("10.93.1.1"), 205);
+}
+
+#[test]
+fn a_snapshot_without_rules_is_walked_with_the_built_in_rules() {
+    if !root_or_skip("a_snapshot_without_rules_is_walked_with_the_built_in_rules") {
+        return;
+    }
+    let ns = rule_lab("rold");
+    ns.ip(&["route", "add", "default", "via", "10.60.0.254", "dev", "va"]);
+    let file = std::env::temp_dir().join(format!("netpry-rold-{}.json", std::process::id()));
+    let path = file.to_str().expect("utf-8 path").to_string();
+    let (code, _, err) = ns.netpry(&["snapshot", "-o", &path]);
+    assert_eq!(code, 0, "{err}");
+    // An older netpry saved no rules table.
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["tables"].as_object_mut().unwrap().remove("rules");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let script =
+        r#"let r = route_get("192.0.2.1"); `${r.dev} ${r.gateway} ${r.prefsrc} ${r.rule}`"#;
+    let (code, out, err) = run(&["--snapshot", &path, "-e", script]);
+    // No IPv6 default route: the kernel's "network is unreachable", as an error.
+    let (code6, _, err6) = run(&["--snapshot", &path, "-e", r#"route_get("2001:db8:99::1")"#]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code6, 1, "{err6}");
+    assert!(
+        err6.contains(
+            "route_get: no route to 2001:db8:99::1 in the snapshot's rules and routes \
+             (network is unreachable)"
+        ),
+        "{err6}"
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "va 10.60.0.254 10.60.0.1 32766");
+    assert!(
+        err.contains("the snapshot has no rules table") && err.contains("built-in rules"),
+        "{err}"
+    );
+}
+
+/// Takes a snapshot of `ns`, asks `route_get` for every destination from it and live, and
+/// compares both with `ip -d -j route get` (a refusal by its error); returns the snapshot's
+/// answers (type, dev, gateway, prefsrc, table name, source, rule).
+fn compare_with_kernel(ns: &Netns, dsts: &[&str]) -> Vec<Value> {
+    let file = std::env::temp_dir().join(format!("netpry-{}.json", ns.name));
     let path = file.to_str().expect("utf-8 path").to_string();
     let (code, _, err) = ns.netpry(&["snapshot", "-o", &path]);
     assert_eq!(code, 0, "{err}");
@@ -364,51 +441,39 @@ fn route_get_from_a_snapshot_walks_its_rules_like_the_kernel() {
         assert_eq!(s["table"], table, "{ctx}: table");
         assert_eq!(live[i]["rule"], Value::Null, "{dst}: the kernel chose");
     }
-    // Which rule decided, for a few destinations.
-    let rule_of = |dst: &str| snap[dsts.iter().position(|d| *d == dst).unwrap()]["rule"].clone();
-    assert_eq!(rule_of("10.70.1.1"), 100);
-    assert_eq!(rule_of("10.97.1.1"), 150);
-    assert_eq!(rule_of("10.98.1.1"), 32766);
-    assert_eq!(rule_of("10.96.1.1"), 210);
-    assert_eq!(rule_of("10.99.1.1"), 220);
-    assert_eq!(rule_of("10.95.1.1"), 230);
-    assert_eq!(rule_of("192.0.2.1"), 250);
-    assert_eq!(rule_of("2001:db8:71::1"), 150);
+    snap
 }
 
 #[test]
-fn a_snapshot_without_rules_is_walked_with_the_built_in_rules() {
-    if !root_or_skip("a_snapshot_without_rules_is_walked_with_the_built_in_rules") {
+fn with_only_the_built_in_rules_local_and_main_are_one_lookup() {
+    if !root_or_skip("with_only_the_built_in_rules_local_and_main_are_one_lookup") {
         return;
     }
-    let ns = rule_lab("rold");
-    ns.ip(&["route", "add", "default", "via", "10.60.0.254", "dev", "va"]);
-    let file = std::env::temp_dir().join(format!("netpry-rold-{}.json", std::process::id()));
-    let path = file.to_str().expect("utf-8 path").to_string();
-    let (code, _, err) = ns.netpry(&["snapshot", "-o", &path]);
-    assert_eq!(code, 0, "{err}");
-    // An older netpry saved no rules table.
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    doc["tables"].as_object_mut().unwrap().remove("rules");
-    std::fs::write(&file, doc.to_string()).unwrap();
-    let script =
-        r#"let r = route_get("192.0.2.1"); `${r.dev} ${r.gateway} ${r.prefsrc} ${r.rule}`"#;
-    let (code, out, err) = run(&["--snapshot", &path, "-e", script]);
-    // No IPv6 default route: the kernel's "network is unreachable", as an error.
-    let (code6, _, err6) = run(&["--snapshot", &path, "-e", r#"route_get("2001:db8:99::1")"#]);
-    let _ = std::fs::remove_file(&file);
-    assert_eq!(code6, 1, "{err6}");
-    assert!(
-        err6.contains(
-            "route_get: no route to 2001:db8:99::1 in the snapshot's rules and routes \
-             (network is unreachable)"
-        ),
-        "{err6}"
-    );
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(out.trim(), "va 10.60.0.254 10.60.0.1 32766");
-    assert!(
-        err.contains("the snapshot has no rules table") && err.contains("built-in rules"),
-        "{err}"
+    let ns = rule_lab("rmerge");
+    for line in [
+        "route add default via 10.60.0.254 dev va",
+        "route add local 192.0.2.0/24 dev va table local",
+        "route add 192.0.2.128/25 via 10.61.0.7 dev vb",
+        "-6 route add default via 2001:db8:60::fe dev va",
+    ] {
+        ns.ip(&line.split_whitespace().collect::<Vec<_>>());
+    }
+    let dsts = [
+        "192.0.2.130",
+        "192.0.2.1",
+        "127.0.0.1",
+        "10.60.0.1",
+        "10.60.0.9",
+        "192.0.2.255",
+        "198.51.100.1",
+        "2001:db8:99::1",
+        "::1",
+    ];
+    let snap = compare_with_kernel(&ns, &dsts);
+    // The main route's longer prefix beats the local table's, and local hits say main.
+    assert_eq!(snap[0]["dev"], "vb");
+    assert_eq!(
+        (snap[1]["type"].clone(), snap[1]["table"].clone()),
+        ("local".into(), "main".into())
     );
 }

@@ -15,6 +15,27 @@ pub struct FdAccess {
     pub euid: u32,
 }
 
+/// The real uid of this process (the first `Uid:` field of `/proc/self/status`), the user the
+/// kernel routes this process's traffic as (`uidrange` rules); the effective uid when the
+/// file cannot be read.
+pub fn uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| real_uid(&s))
+        .unwrap_or_else(euid)
+}
+
+/// The real uid in the text of a `/proc/PID/status` file.
+fn real_uid(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The effective uid of this process (the owner of `/proc/self`; 0 if /proc is unreadable).
 pub fn euid() -> u32 {
     std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
@@ -60,4 +81,18 @@ pub fn fd_access() -> FdAccess {
         }
     }
     acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_uid_is_the_first_uid_field() {
+        assert_eq!(
+            real_uid("Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t5\n"),
+            Some(1000)
+        );
+        assert_eq!(real_uid("Name:\tx\n"), None);
+    }
 }

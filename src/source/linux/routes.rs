@@ -110,6 +110,7 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
         route_type: route_type_name(h.kind.into()),
         dst_len: h.destination_prefix_length,
         src_len: h.source_prefix_length,
+        tos: h.tos,
         protocol: protocol_name(h.protocol.into()),
         scope: scope_name(h.scope.into()),
         flags: flag_text(h.flags.bits()),

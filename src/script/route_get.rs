@@ -1,0 +1,354 @@
+//! `route_get(addr)`: the route the kernel would choose for a destination. Live, the kernel
+//! is asked (RTM_GETROUTE); from a snapshot, the snapshot's rules and routes are walked as the
+//! kernel walks them ([`crate::query::RouteIndex`]) and the source address is chosen as the
+//! kernel chooses it ([`crate::query::SourceSelector`]). A lookup the kernel refuses is
+//! explained by the same walk over the live tables. Answers are cached per destination, and
+//! the index is built once per evaluation.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::api::{rt, rt_err};
+use super::context::Ctx;
+use super::ip::RhaiResultOf;
+use super::types::Row;
+use crate::model::{Column, Table, Type, Value};
+use crate::query::{Decision, Flow, RouteIndex, SourceSelector, first_hop_dev};
+use crate::tables::Request;
+
+static SOURCE: Column = Column::new(
+    "source",
+    Type::Str,
+    "kernel: asked with RTM_GETROUTE; snapshot: the snapshot's policy rules walked as the kernel walks them, then the longest prefix in the table a rule names",
+);
+
+static RULE: Column = Column::new(
+    "rule",
+    Type::Int,
+    "Priority of the policy rule that decided, when netpry walked the rules (snapshot answers and kernel refusals); null when the kernel chose the route",
+);
+
+/// What route lookups over the catalog's tables need, read once per evaluation.
+pub struct RouteEnv {
+    routes: Arc<Table>,
+    index: RouteIndex,
+    interfaces: Option<Arc<Table>>,
+    /// Built on the first lookup that needs a source address.
+    sources: OnceCell<Option<SourceSelector>>,
+}
+
+/// The evaluation's [`RouteEnv`], built on first use. A snapshot without a rules table is
+/// walked with the kernel's built-in rules, and a note says so.
+fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteEnv>> {
+    if let Some(e) = ctx.route_env.borrow().as_ref() {
+        return Ok(Rc::clone(e));
+    }
+    let routes = rt(ctx.table("routes"))?;
+    let rules = if ctx.catalog.holds("rules") {
+        Some(rt(ctx.table("rules"))?)
+    } else {
+        ctx.catalog.notes().add(
+            "route_get: the snapshot has no rules table (saved by an older netpry); \
+             assuming the kernel's built-in rules (local, main, default)",
+        );
+        None
+    };
+    let interfaces = if ctx.catalog.holds("interfaces") {
+        ctx.table("interfaces").ok()
+    } else {
+        None
+    };
+    let index = RouteIndex::new(&routes, rules.as_deref(), interfaces.as_deref());
+    let e = Rc::new(RouteEnv {
+        routes,
+        index,
+        interfaces,
+        sources: OnceCell::new(),
+    });
+    *ctx.route_env.borrow_mut() = Some(Rc::clone(&e));
+    Ok(e)
+}
+
+impl RouteEnv {
+    /// The source selector over the catalog's addresses; `None` without an addresses table.
+    /// A device prefers temporary IPv6 addresses when its `use_tempaddr` sysctl is 2 or more.
+    fn sources(&self, ctx: &Ctx) -> Option<&SourceSelector> {
+        self.sources
+            .get_or_init(|| {
+                let addresses = ctx
+                    .catalog
+                    .holds("addresses")
+                    .then(|| ctx.table("addresses").ok())
+                    .flatten()?;
+                let temp = self.tempaddr_devices(ctx);
+                Some(SourceSelector::new(&addresses, &|ix| temp.contains(&ix)))
+            })
+            .as_ref()
+    }
+
+    /// Indexes of the devices whose `net.ipv6.conf.DEV.use_tempaddr` is 2 or more.
+    fn tempaddr_devices(&self, ctx: &Ctx) -> Vec<i64> {
+        let (Some(ifs), true) = (&self.interfaces, ctx.catalog.holds("sysctls")) else {
+            return Vec::new();
+        };
+        let Ok(sysctls) = ctx.table("sysctls") else {
+            return Vec::new();
+        };
+        let (Some(name), Some(value)) =
+            (sysctls.column_index("name"), sysctls.column_index("value"))
+        else {
+            return Vec::new();
+        };
+        let prefers: HashMap<&str, bool> = sysctls
+            .rows()
+            .filter_map(|r| {
+                let dev = r[name]
+                    .as_str()?
+                    .strip_prefix("net.ipv6.conf.")?
+                    .strip_suffix(".use_tempaddr")?;
+                let v: i64 = r[value].as_str()?.trim().parse().ok()?;
+                Some((dev, v >= 2))
+            })
+            .collect();
+        let (Some(ix), Some(nm)) = (ifs.column_index("index"), ifs.column_index("name")) else {
+            return Vec::new();
+        };
+        ifs.rows()
+            .filter_map(|r| {
+                let dev = r[nm].as_str()?.replace('.', "/");
+                prefers
+                    .get(dev.as_str())
+                    .copied()
+                    .unwrap_or(false)
+                    .then_some(r[ix].as_int()?)
+            })
+            .collect()
+    }
+
+    /// The index of the device named `name`.
+    fn index_of(&self, name: &str) -> Option<i64> {
+        let t = self.interfaces.as_ref()?;
+        let (ix, nm) = (t.column_index("index")?, t.column_index("name")?);
+        t.rows()
+            .find(|r| r[nm].as_str() == Some(name))
+            .and_then(|r| r[ix].as_int())
+    }
+
+    /// The loopback device's name (index 1), `lo` without an interfaces table.
+    fn loopback(&self) -> Value {
+        self.interfaces
+            .as_ref()
+            .and_then(|t| {
+                let (ix, nm) = (t.column_index("index")?, t.column_index("name")?);
+                t.rows()
+                    .find(|r| r[ix].as_int() == Some(1))
+                    .map(|r| r[nm].clone())
+            })
+            .unwrap_or_else(|| Value::str("lo"))
+    }
+}
+
+/// The route to `dst`: asked of the kernel, or, from a snapshot, found by walking the
+/// snapshot's policy rules and routes. One row of the `routes` columns plus `source` and
+/// `rule`; cached per destination.
+pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
+    if let Some(r) = ctx.routes.borrow().get(&dst) {
+        return Ok(r.clone());
+    }
+    let (table, rule, source) = if ctx.catalog.snapshot_info().is_some() {
+        let (t, rule) = walked_route(ctx, dst)?;
+        (t, Value::from(rule), "snapshot")
+    } else {
+        match crate::source::linux::route_get(dst) {
+            Ok(rec) => (
+                crate::tables::routes::build(&[rec], &Request::default()),
+                Value::Null,
+                "kernel",
+            ),
+            Err(crate::error::Error::Kernel { source, .. })
+                if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
+            {
+                let (t, rule) = refused_route(ctx, dst, &source)?;
+                (t, Value::from(rule), "kernel")
+            }
+            Err(e) => return rt(Err(e)),
+        }
+    };
+    let mut schema = table.columns().to_vec();
+    schema.extend([SOURCE.clone(), RULE.clone()]);
+    let mut out = Table::new("route_get", schema);
+    if let Some(row) = table.rows().next() {
+        out.push(row.iter().cloned().chain([Value::str(source), rule]));
+    }
+    let row = Row {
+        table: Arc::new(out),
+        index: 0,
+    };
+    ctx.routes.borrow_mut().insert(dst, row.clone());
+    Ok(row)
+}
+
+/// The answer when the kernel refuses a lookup: it does so (EINVAL, EHOSTUNREACH, EACCES,
+/// ENETUNREACH) when a blackhole, unreachable or prohibit route or policy rule covers the
+/// destination. The row is that route, or for a rule a row of its action (type `prohibit`,
+/// no table), found by walking the live rules and routes as a snapshot answer is; when the
+/// walk finds no refusal (ENETUNREACH also means "no route at all"), an error naming the
+/// destination and what the kernel said.
+fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<(Table, u32)> {
+    let meaning = match err.raw_os_error() {
+        Some(113) => "no route to host: an unreachable route covers it",
+        Some(13) => "permission denied: a prohibit route or rule covers it",
+        _ => "invalid argument: a blackhole route or rule covers it",
+    };
+    match walked_route(ctx, dst) {
+        Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
+        _ if err.raw_os_error() == Some(101) => rt_err(format!(
+            "route_get: no route to {dst} (the kernel says: {err})"
+        )),
+        _ => rt_err(format!(
+            "route_get: the kernel refused the lookup for {dst} ({meaning}): {err}"
+        )),
+    }
+}
+
+/// The type of the one-row route table `t` when it is a refusal (blackhole, unreachable,
+/// prohibit).
+fn refusal_type(t: &Table) -> Option<&'static str> {
+    let ty = t.column_index("type")?;
+    let v = t.rows().next()?[ty].as_str()?;
+    ["blackhole", "unreachable", "prohibit"]
+        .into_iter()
+        .find(|k| *k == v)
+}
+
+/// The route the catalog's rules and routes give for `dst`, as a one-row `routes` table
+/// naming `dst` itself (like the kernel's answer), completed as the kernel completes an
+/// output route, and the priority of the rule that decided.
+fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
+    let env = env(ctx)?;
+    let routes = &env.routes;
+    let flow = Flow {
+        dst,
+        uid: crate::source::linux::uid(),
+    };
+    let mut one = Table::new("routes", routes.schema());
+    let rule = match env.index.lookup(&flow) {
+        Some(Decision::Route { row, rule, table }) => {
+            let mut cells = Cells::new(routes, routes.row(row).to_vec());
+            let matched_len = cells.get("dst_len").as_int().unwrap_or(0);
+            if let Some(t) = table {
+                cells.set("table", Value::Int(t));
+                let name = crate::source::linux::rtnames::table_name(254);
+                cells.set("table_name", Value::str(name));
+            }
+            cells.host(dst);
+            complete_output_route(ctx, &env, &mut cells, dst, matched_len);
+            one.push(cells.values);
+            rule
+        }
+        Some(Decision::Refused { rule, action }) => {
+            let mut cells = Cells::new(routes, vec![Value::Null; routes.columns().len()]);
+            let family = if dst.is_ipv4() { "inet" } else { "inet6" };
+            cells.set("family", Value::str(family));
+            cells.set("type", Value::str(action));
+            cells.host(dst);
+            one.push(cells.values);
+            rule
+        }
+        None => {
+            let whose = if ctx.catalog.snapshot_info().is_some() {
+                "the snapshot's"
+            } else {
+                "the"
+            };
+            return rt_err(format!(
+                "route_get: no route to {dst} in {whose} rules and routes (network is unreachable)"
+            ));
+        }
+    };
+    Ok((one, rule))
+}
+
+/// A row being built, with its cells addressed by column name (a missing column is skipped).
+struct Cells<'t> {
+    table: &'t Table,
+    values: Vec<Value>,
+}
+
+impl<'t> Cells<'t> {
+    fn new(table: &'t Table, values: Vec<Value>) -> Cells<'t> {
+        Cells { table, values }
+    }
+    fn get(&self, name: &str) -> Value {
+        self.table
+            .column_index(name)
+            .map_or(Value::Null, |i| self.values[i].clone())
+    }
+    fn set(&mut self, name: &str, v: Value) {
+        if let Some(i) = self.table.column_index(name) {
+            self.values[i] = v;
+        }
+    }
+    /// Names `dst` itself as the destination, a host prefix, as the kernel's answer does.
+    fn host(&mut self, dst: IpAddr) {
+        self.set("dst", Value::Ip(dst));
+        self.set("dst_len", Value::Int(if dst.is_ipv4() { 32 } else { 128 }));
+    }
+}
+
+/// Fills in what the kernel adds to a route it chose for locally generated traffic:
+/// - a route without a preferred source gets the address source selection picks from the
+///   addresses table (an IPv4 `local` destination is its own source), selection running on
+///   the route's device, or its first next hop's for a multipath route;
+/// - a `local` destination (and an IPv6 `anycast` one) is reached through the loopback device;
+/// - IPv4 `255.255.255.255` is a `broadcast` and a multicast group a `multicast` route, with
+///   no gateway (for a multicast group, only when a route of prefix shorter than 4 matched).
+fn complete_output_route(
+    ctx: &Ctx,
+    env: &RouteEnv,
+    cells: &mut Cells,
+    dst: IpAddr,
+    matched_len: i64,
+) {
+    let ty = cells.get("type").as_str().unwrap_or("unicast").to_string();
+    let refused = ["blackhole", "unreachable", "prohibit", "throw"].contains(&ty.as_str());
+    if !refused && cells.get("prefsrc").is_null() {
+        let chosen = if dst.is_ipv4() && ty == "local" {
+            Some(dst)
+        } else {
+            let oif = cells.get("oif").as_int().or_else(|| {
+                let hops = cells.get("nexthops");
+                let dev = hops.as_str().and_then(first_hop_dev)?;
+                env.index_of(dev)
+            });
+            env.sources(ctx).and_then(|s| {
+                let scope = cells.get("scope");
+                s.select(
+                    dst,
+                    oif,
+                    cells.get("gateway").as_ip(),
+                    scope.as_str().unwrap_or("global"),
+                )
+            })
+        };
+        cells.set("prefsrc", Value::opt_ip(chosen));
+    }
+    if ty == "local" || (dst.is_ipv6() && ty == "anycast") {
+        cells.set("oif", Value::Int(1));
+        cells.set("dev", env.loopback());
+    }
+    if let IpAddr::V4(d) = dst {
+        if d == Ipv4Addr::BROADCAST {
+            cells.set("type", Value::str("broadcast"));
+            cells.set("gateway", Value::Null);
+        } else if d.is_multicast() {
+            cells.set("type", Value::str("multicast"));
+            if matched_len < 4 {
+                cells.set("gateway", Value::Null);
+            }
+        }
+    }
+}
