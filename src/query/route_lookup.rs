@@ -114,8 +114,9 @@ struct Rule {
     dst: Option<IpNet>,
     tos: i64,
     dscp: Option<i64>,
-    flowlabel: i64,
-    flowlabel_mask: i64,
+    dscp_mask: Option<i64>,
+    flowlabel: Option<i64>,
+    flowlabel_mask: Option<i64>,
     iif: Option<String>,
     iif_detached: bool,
     oif: bool,
@@ -146,8 +147,9 @@ impl Rule {
             dst: c.prefix("dst", "dst_len").filter(|n| n.prefix_len() > 0),
             tos: c.int("tos").unwrap_or(0),
             dscp: c.int("dscp"),
-            flowlabel: c.int("flowlabel").unwrap_or(0),
-            flowlabel_mask: c.int("flowlabel_mask").unwrap_or(0),
+            dscp_mask: c.int("dscp_mask"),
+            flowlabel: c.int("flowlabel"),
+            flowlabel_mask: c.int("flowlabel_mask"),
             iif: c.text("iif").map(str::to_string),
             iif_detached: c.flag("iif_detached"),
             oif: c.text("oif").is_some() || c.flag("oif_detached"),
@@ -195,8 +197,12 @@ impl Rule {
             || self.l3mdev
             || self.uid.is_some_and(|(a, b)| uid < a || uid > b)
             || self.tos != 0
-            || self.dscp.is_some_and(|d| d != 0)
-            || self.flowlabel & self.flowlabel_mask != 0
+            || self
+                .dscp
+                .is_some_and(|d| d & self.dscp_mask.unwrap_or(0x3f) != 0)
+            || self
+                .flowlabel
+                .is_some_and(|l| l & self.flowlabel_mask.unwrap_or(0xfffff) != 0)
             || !proto_ok
             || self.ports
         {
@@ -573,6 +579,8 @@ mod tests {
             ("uid_start", Type::Int),
             ("uid_end", Type::Int),
             ("ipproto", Type::Int),
+            ("dscp", Type::Int),
+            ("dscp_mask", Type::Int),
             ("action", Type::Str),
             ("table", Type::Int),
             ("goto", Type::Int),
@@ -587,9 +595,10 @@ mod tests {
         );
         for spec in specs {
             let mut row = vec![Value::Null; cols.len()];
-            row[0] = Value::str("inet");
-            row[2] = Value::Bool(false);
-            row[14] = Value::str("lookup");
+            let at = |name: &str| cols.iter().position(|(n, _)| *n == name).unwrap();
+            row[at("family")] = Value::str("inet");
+            row[at("invert")] = Value::Bool(false);
+            row[at("action")] = Value::str("lookup");
             for kv in spec.split_whitespace() {
                 let (k, v) = kv.split_once('=').unwrap();
                 let i = cols.iter().position(|(n, _)| *n == k).unwrap();
@@ -864,6 +873,8 @@ mod tests {
             "src=0.0.0.0 src_len=1",
             "invert=true dst=10.99.0.0 dst_len=16",
             "ipproto=17",
+            "dscp=0",
+            "dscp=8 dscp_mask=7",
         ] {
             assert!(hits(&to100(sel)), "{sel} should match");
         }
@@ -875,6 +886,7 @@ mod tests {
             "src=10.1.0.0 src_len=16",
             "invert=true",
             "ipproto=6",
+            "dscp=10",
         ] {
             assert!(!hits(&to100(sel)), "{sel} should not match");
         }

@@ -434,8 +434,16 @@ pub struct RuleRecord {
     pub dst: Option<IpAddr>,
     /// Destination prefix length (0 for all).
     pub dst_len: u8,
-    /// TOS / DSCP selector (0 for any).
+    /// TOS selector from the header (0 for any).
     pub tos: u8,
+    /// DSCP selector (FRA_DSCP, Linux 6.13+), if set.
+    pub dscp: Option<u8>,
+    /// DSCP bits compared (FRA_DSCP_MASK), if given.
+    pub dscp_mask: Option<u8>,
+    /// IPv6 flow label selector (FRA_FLOWLABEL), if set.
+    pub flowlabel: Option<u32>,
+    /// Flow label bits compared (FRA_FLOWLABEL_MASK), if given.
+    pub flowlabel_mask: Option<u32>,
     /// Input interface selector.
     pub iif: Option<String>,
     /// The input interface does not exist now (FIB_RULE_IIF_DETACHED).

@@ -19,11 +19,7 @@ pub const DEF: TableDef = TableDef {
     restrict: super::restrict_nothing,
 };
 
-fn opt_int<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map_or(Value::Null, Into::into)
-}
-
-static FIELDS: [Field<RuleRecord>; 32] = [
+static FIELDS: [Field<RuleRecord>; 36] = [
     Field::new(
         Column::new("family", Type::Str, "Address family: inet or inet6"),
         |r| r.family.map_or(Value::Null, |f| Value::str(f.name())),
@@ -78,6 +74,38 @@ static FIELDS: [Field<RuleRecord>; 32] = [
     ),
     Field::new(
         Column::new(
+            "dscp",
+            Type::Int,
+            "DSCP selector (`dscp`, Linux 6.13+); null for any",
+        ),
+        |r| Value::opt_int(r.dscp),
+    ),
+    Field::new(
+        Column::new(
+            "dscp_mask",
+            Type::Int,
+            "DSCP bits compared; null when not given (all six bits)",
+        ),
+        |r| Value::opt_int(r.dscp_mask),
+    ),
+    Field::new(
+        Column::new(
+            "flowlabel",
+            Type::Int,
+            "IPv6 flow label selector (`flowlabel`, Linux 6.15+); null for any",
+        ),
+        |r| Value::opt_int(r.flowlabel),
+    ),
+    Field::new(
+        Column::new(
+            "flowlabel_mask",
+            Type::Int,
+            "Flow label bits compared; null when not given (all 20 bits)",
+        ),
+        |r| Value::opt_int(r.flowlabel_mask),
+    ),
+    Field::new(
+        Column::new(
             "iif",
             Type::Str,
             "Input interface selector (`lo` matches locally generated traffic); null for any",
@@ -110,7 +138,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
     ),
     Field::new(
         Column::new("fwmark", Type::Int, "Firewall mark selector; null for any"),
-        |r| opt_int(r.fwmark),
+        |r| Value::opt_int(r.fwmark),
     ),
     Field::new(
         Column::new(
@@ -118,7 +146,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Bits of the mark compared (0xffffffff when a mark is given without a mask); null for any",
         ),
-        |r| opt_int(r.fwmask),
+        |r| Value::opt_int(r.fwmask),
     ),
     Field::new(
         Column::new(
@@ -126,7 +154,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "First user id of the `uidrange` selector; null for any",
         ),
-        |r| opt_int(r.uid_range.map(|u| u.0)),
+        |r| Value::opt_int(r.uid_range.map(|u| u.0)),
     ),
     Field::new(
         Column::new(
@@ -134,7 +162,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Last user id of the `uidrange` selector; null for any",
         ),
-        |r| opt_int(r.uid_range.map(|u| u.1)),
+        |r| Value::opt_int(r.uid_range.map(|u| u.1)),
     ),
     Field::new(
         Column::new(
@@ -142,7 +170,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "IP protocol number selector (6 tcp, 17 udp, ...); null for any",
         ),
-        |r| opt_int(r.ipproto),
+        |r| Value::opt_int(r.ipproto),
     ),
     Field::new(
         Column::new(
@@ -150,7 +178,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "First source port of the `sport` selector; null for any",
         ),
-        |r| opt_int(r.sport.map(|p| p.0)),
+        |r| Value::opt_int(r.sport.map(|p| p.0)),
     ),
     Field::new(
         Column::new(
@@ -158,7 +186,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Last source port of the `sport` selector; null for any",
         ),
-        |r| opt_int(r.sport.map(|p| p.1)),
+        |r| Value::opt_int(r.sport.map(|p| p.1)),
     ),
     Field::new(
         Column::new(
@@ -166,7 +194,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "First destination port of the `dport` selector; null for any",
         ),
-        |r| opt_int(r.dport.map(|p| p.0)),
+        |r| Value::opt_int(r.dport.map(|p| p.0)),
     ),
     Field::new(
         Column::new(
@@ -174,7 +202,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Last destination port of the `dport` selector; null for any",
         ),
-        |r| opt_int(r.dport.map(|p| p.1)),
+        |r| Value::opt_int(r.dport.map(|p| p.1)),
     ),
     Field::new(
         Column::new(
@@ -210,7 +238,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Routing table a `lookup` rule consults (254 main, 255 local); null for other actions",
         ),
-        |r| opt_int(r.table),
+        |r| Value::opt_int(r.table),
     ),
     Field::new(
         Column::new(
@@ -226,7 +254,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "Priority a `goto` rule jumps to; null for other actions",
         ),
-        |r| opt_int(r.goto),
+        |r| Value::opt_int(r.goto),
     ),
     Field::new(
         Column::new(
@@ -242,7 +270,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "A route found with a prefix this long or shorter is ignored (`suppress_prefixlength`); null if unset",
         ),
-        |r| opt_int(r.suppress_prefixlen),
+        |r| Value::opt_int(r.suppress_prefixlen),
     ),
     Field::new(
         Column::new(
@@ -250,7 +278,7 @@ static FIELDS: [Field<RuleRecord>; 32] = [
             Type::Int,
             "A route found through a device of this group is ignored; null if unset",
         ),
-        |r| opt_int(r.suppress_ifgroup),
+        |r| Value::opt_int(r.suppress_ifgroup),
     ),
     Field::new(
         Column::new(

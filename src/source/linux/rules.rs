@@ -4,6 +4,7 @@
 //! The table of a `lookup` rule comes from FRA_TABLE when present (the header's 8-bit field
 //! says 252 for ids above 255). Names (actions, protocols) follow `ip`.
 
+use netlink_packet_core::{DefaultNla, NLA_TYPE_MASK, Nla};
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
@@ -97,6 +98,7 @@ pub(crate) fn decode(msg: RuleMessage) -> Option<RuleRecord> {
             RuleAttribute::TunId(t) => rec.tun_id = Some(t),
             RuleAttribute::Realm(r) => realm = Some((r.source, r.destination)),
             RuleAttribute::Protocol(p) => rec.protocol = protocol_name(p.into()),
+            RuleAttribute::Other(nla) => newer_selector(&mut rec, &nla),
             _ => {}
         }
     }
@@ -113,6 +115,26 @@ pub(crate) fn decode(msg: RuleMessage) -> Option<RuleRecord> {
     });
     rec.table = (h.action == RuleAction::ToTable && !rec.l3mdev && table != 0).then_some(table);
     Some(rec)
+}
+
+/// FRA_* selectors newer than netlink-packet-route knows (Linux 6.13 and later).
+const FRA_DSCP: u16 = 25;
+const FRA_FLOWLABEL: u16 = 26;
+const FRA_FLOWLABEL_MASK: u16 = 27;
+const FRA_DSCP_MASK: u16 = 30;
+
+/// Reads a selector attribute the library leaves undecoded; others are ignored.
+fn newer_selector(rec: &mut RuleRecord, nla: &DefaultNla) {
+    let mut v = vec![0; nla.value_len()];
+    nla.emit_value(&mut v);
+    let be32 = |v: &[u8]| <[u8; 4]>::try_from(v).ok().map(u32::from_be_bytes);
+    match (nla.kind() & NLA_TYPE_MASK, v.as_slice()) {
+        (FRA_DSCP, [d]) => rec.dscp = Some(*d),
+        (FRA_DSCP_MASK, [m]) => rec.dscp_mask = Some(*m),
+        (FRA_FLOWLABEL, v) => rec.flowlabel = be32(v),
+        (FRA_FLOWLABEL_MASK, v) => rec.flowlabel_mask = be32(v),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -156,6 +178,35 @@ mod tests {
         assert_eq!((r.fwmark, r.fwmask), (Some(5), Some(u32::MAX)));
         assert_eq!((r.suppress_prefixlen, r.suppress_ifgroup), (None, None));
         assert_eq!(r.protocol, "unspec");
+    }
+
+    #[test]
+    fn newer_selectors_from_raw_attributes() {
+        let mut msg = RuleMessage::default();
+        msg.header.family = AddressFamily::Inet6;
+        msg.header.action = RuleAction::ToTable;
+        msg.attributes = vec![
+            RuleAttribute::Other(DefaultNla::new(FRA_DSCP, vec![10])),
+            RuleAttribute::Other(DefaultNla::new(FRA_DSCP_MASK, vec![0x3c])),
+            RuleAttribute::Other(DefaultNla::new(FRA_FLOWLABEL, vec![0, 1, 0x23, 0x45])),
+            RuleAttribute::Other(DefaultNla::new(
+                FRA_FLOWLABEL_MASK,
+                vec![0, 0x0f, 0xff, 0xff],
+            )),
+            RuleAttribute::Other(DefaultNla::new(99, vec![1, 2, 3])),
+        ];
+        let r = decode(msg.clone()).unwrap();
+        assert_eq!((r.dscp, r.dscp_mask), (Some(10), Some(0x3c)));
+        assert_eq!(
+            (r.flowlabel, r.flowlabel_mask),
+            (Some(0x12345), Some(0xfffff))
+        );
+        // A malformed (short) flow label leaves the selector unread rather than wrong.
+        msg.attributes = vec![RuleAttribute::Other(DefaultNla::new(
+            FRA_FLOWLABEL,
+            vec![1],
+        ))];
+        assert_eq!(decode(msg).unwrap().flowlabel, None);
     }
 
     #[test]
