@@ -81,7 +81,14 @@ impl Catalog {
         if let Some(t) = self.lock().get(def.name) {
             return Ok(Arc::clone(t));
         }
-        let t = Arc::new(self.collect(name, &Request::default())?);
+        // A snapshot's table is shared as it is: a whole-table request neither restricts nor
+        // projects it, and copying a large table would double its memory.
+        let t = match &self.origin {
+            Origin::Snapshot(s) if s.tables.contains_key(def.name) => {
+                Arc::clone(&s.tables[def.name])
+            }
+            _ => Arc::new(self.collect(name, &Request::default())?),
+        };
         self.lock().insert(def.name, Arc::clone(&t));
         Ok(t)
     }
