@@ -209,4 +209,18 @@ mod tests {
         assert_eq!(p.columns()[0].ty, Type::Int);
         assert_eq!(p.row(0), &[Value::Null, Value::str("eth0")]);
     }
+
+    #[test]
+    fn a_snapshot_table_is_shared_not_copied() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/script.json");
+        let snap = Snapshot::load(&path).unwrap();
+        let stored = Arc::clone(&snap.tables["routes"]);
+        let cat = Catalog::from_snapshot(snap);
+        assert!(Arc::ptr_eq(&cat.table("routes").unwrap(), &stored));
+        assert!(cat.holds("routes") && !cat.holds("neighbours"));
+        // A table the snapshot lacks is empty, with a note.
+        assert!(cat.table("neighbours").unwrap().is_empty());
+        assert!(!cat.notes().take().is_empty());
+    }
 }
