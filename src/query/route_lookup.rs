@@ -164,7 +164,7 @@ impl Rule {
             l3mdev: c.flag("l3mdev"),
             action: c.text("action").unwrap_or("lookup").to_string(),
             table: c.int("table"),
-            goto: c.int("goto"),
+            goto: c.int("goto_priority"),
             unresolved: c.flag("unresolved"),
             suppress_prefixlen: c.int("suppress_prefixlen"),
             suppress_ifgroup: c.int("suppress_ifgroup"),
@@ -583,7 +583,7 @@ mod tests {
             ("dscp_mask", Type::Int),
             ("action", Type::Str),
             ("table", Type::Int),
-            ("goto", Type::Int),
+            ("goto_priority", Type::Int),
             ("suppress_prefixlen", Type::Int),
             ("suppress_ifgroup", Type::Int),
         ];
@@ -896,7 +896,7 @@ mod tests {
     fn goto_jumps_forward_and_nop_passes() {
         let r = base();
         let rules = with_defaults(&[
-            "priority=10 action=goto goto=200",
+            "priority=10 action=goto goto_priority=200",
             "priority=100 table=100",
             "priority=150 action=nop",
             "priority=200 table=254",
@@ -906,7 +906,10 @@ mod tests {
             (2, 200)
         );
         // A goto whose target does not exist is passed over.
-        let rules = with_defaults(&["priority=10 action=goto goto=11", "priority=100 table=100"]);
+        let rules = with_defaults(&[
+            "priority=10 action=goto goto_priority=11",
+            "priority=100 table=100",
+        ]);
         assert_eq!(
             route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
             (3, 100)

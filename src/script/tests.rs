@@ -61,6 +61,21 @@ fn col(t: &Table, name: &str) -> Vec<String> {
 }
 
 #[test]
+fn every_column_reads_as_a_property() {
+    // A column named after a Rhai keyword (`goto`, `match`, `default`, ...) could not be
+    // written `row.name`: scripts must be able to read every column that way.
+    for def in crate::tables::TABLES {
+        let names: Vec<String> = (def.columns)().iter().map(|c| c.name.to_string()).collect();
+        let src = names
+            .iter()
+            .map(|n| format!("|r| r.{n};"))
+            .collect::<String>()
+            + "1";
+        assert_eq!(text(&src), "1", "{}", def.name);
+    }
+}
+
+#[test]
 fn every_table_function_exists() {
     for def in crate::tables::TABLES {
         let n = text(&format!("{}().count()", def.name));

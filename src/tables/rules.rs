@@ -250,7 +250,7 @@ static FIELDS: [Field<RuleRecord>; 36] = [
     ),
     Field::new(
         Column::new(
-            "goto",
+            "goto_priority",
             Type::Int,
             "Priority a `goto` rule jumps to; null for other actions",
         ),
@@ -332,7 +332,7 @@ mod tests {
                 "fwmark",
                 "uid_start",
                 "table_name",
-                "goto",
+                "goto_priority",
             ]),
         );
         assert_eq!(

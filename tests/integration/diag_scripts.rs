@@ -660,6 +660,52 @@ fn default_route_with_a_failed_gateway() {
 }
 
 #[test]
+fn policy_rules_flags_empty_tables_missing_devices_and_dangling_gotos() {
+    if !root_or_skip("policy_rules_flags_empty_tables_missing_devices_and_dangling_gotos") {
+        return;
+    }
+    let ns = Netns::new("prl");
+    let ip = |line: &str| ns.ip(&line.split_whitespace().collect::<Vec<_>>());
+    ip("link add p0 type veth peer name p1");
+    ip("link set p0 up");
+    ip("addr add 10.9.0.2/24 dev p0");
+    // Only the built-in rules: nothing to report.
+    let (code, out, err) = run_csv(&ns, "policy-rules", &[]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, "OK: no policy rules besides the built-in ones\n");
+    ip("route add 10.70.0.0/16 via 10.9.0.1 table 100");
+    ip("rule add to 10.70.0.0/16 lookup 100 pref 100");
+    ip("rule add from 10.9.0.0/24 goto 300 pref 200");
+    ip("rule add lookup main suppress_prefixlength 0 pref 300");
+    let (code, out, err) = run_csv(&ns, "policy-rules", &[]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    assert_eq!(
+        out,
+        "family,priority,from,to,action,target,problem\n\
+         inet,100,all,10.70.0.0/16,lookup,100,\n\
+         inet,200,10.9.0.0/24,all,goto,300,\n\
+         inet,300,all,all,lookup,main,\n\
+         OK: 3 policy rule(s), every table holds routes, every device exists\n"
+    );
+    // Now break it three ways.
+    ip("-6 rule add to fd00::/8 lookup 100 pref 150");
+    ip("rule add iif ghost0 lookup 100 pref 160");
+    ip("rule add goto 999 pref 170");
+    let (code, out, err) = run_csv(&ns, "policy-rules", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("inet,160,all,all,lookup,100,input device ghost0 does not exist\n")
+            && out.contains("inet,170,all,all,goto,999,no rule has priority 999\n")
+            && out.contains("inet6,150,all,fd00::/8,lookup,100,table 100 has no inet6 route\n"),
+        "{out}"
+    );
+    assert_eq!(
+        err,
+        "netpry: 3 of 6 policy rule(s) broken: rule 160: input device ghost0 does not exist\n"
+    );
+}
+
+#[test]
 fn forwarding_audit_flags_forwarding_without_rp_filter() {
     if !root_or_skip("forwarding_audit_flags_forwarding_without_rp_filter") {
         return;

@@ -111,7 +111,7 @@ fn from_ip(r: &Value, family: &str) -> Canon {
         ("l3mdev", has("l3mdev").to_string()),
         ("action", action),
         ("table_name", text(table_name)),
-        ("goto", text(num("goto"))),
+        ("goto_priority", text(num("goto"))),
         ("unresolved", has("unresolved").to_string()),
         ("suppress_prefixlen", text(num("suppress_prefixlen"))),
         (
@@ -224,7 +224,7 @@ fn rules_table_matches_ip_rule() {
     let v = if v.is_array() { v[0].clone() } else { v };
     assert_eq!(v["fwmark"], 5);
     assert_eq!(v["fwmask"], 255);
-    assert_eq!(v["goto"], 32766);
+    assert_eq!(v["goto_priority"], 32766);
     assert_eq!(v["dst"], Value::Null);
     assert_eq!(v["src"], "10.1.0.0");
 }
