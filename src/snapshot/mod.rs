@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{Map, Value as Json, json};
-
 use crate::error::{Error, Result};
-use crate::model::{Column, Table, Type, Value};
+use crate::model::Table;
+
+mod read;
+mod write;
 
 /// The `format` marker of a snapshot document.
 pub const FORMAT: &str = "netpry-snapshot";
@@ -44,36 +45,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Serializes to the versioned JSON document.
-    pub fn to_json(&self) -> Json {
-        let mut tables = Map::new();
-        for (name, t) in &self.tables {
-            let columns: Vec<Json> = t
-                .columns()
-                .iter()
-                .map(|c| json!({"name": c.name, "type": c.ty.name()}))
-                .collect();
-            let rows: Vec<Json> = t
-                .rows()
-                .map(|r| Json::Array(r.iter().map(Value::to_json).collect()))
-                .collect();
-            tables.insert(name.clone(), json!({"columns": columns, "rows": rows}));
-        }
-        json!({
-            "format": FORMAT,
-            "version": VERSION,
-            "netpry": env!("CARGO_PKG_VERSION"),
-            "host": self.info.host,
-            "kernel": self.info.kernel,
-            "time": self.info.time,
-            "tables": tables,
-            "errors": self.errors,
-        })
-    }
-
     /// Writes the document to `w` (compact JSON and a final newline).
     pub fn write(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        serde_json::to_writer(&mut *w, &self.to_json())
+        serde_json::to_writer(&mut *w, &write::Doc(self))
             .map_err(|e| Error::Output(std::io::Error::from(e)))?;
         w.write_all(b"\n").map_err(Error::Output)
     }
@@ -90,120 +64,8 @@ impl Snapshot {
 
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
-        let doc: Json = serde_json::from_slice(text).map_err(|e| {
-            if e.is_eof() {
-                format!("truncated JSON ({e})")
-            } else {
-                format!("not valid JSON ({e})")
-            }
-        })?;
-        let obj = doc
-            .as_object()
-            .ok_or("not a netpry snapshot (top level is not an object)")?;
-        if obj.get("format").and_then(Json::as_str) != Some(FORMAT) {
-            return Err(format!(
-                "not a netpry snapshot (no \"format\": \"{FORMAT}\")"
-            ));
-        }
-        let version = obj
-            .get("version")
-            .and_then(Json::as_u64)
-            .ok_or("missing version")?;
-        if version != VERSION {
-            return Err(format!(
-                "unsupported snapshot version {version} (this netpry reads version {VERSION})"
-            ));
-        }
-        let text_field = |k: &str| obj.get(k).and_then(Json::as_str).unwrap_or("").to_string();
-        let info = SnapshotInfo {
-            host: text_field("host"),
-            kernel: text_field("kernel"),
-            time: text_field("time"),
-        };
-        let tables_obj = obj
-            .get("tables")
-            .and_then(Json::as_object)
-            .ok_or("missing \"tables\" object")?;
-        let mut tables = BTreeMap::new();
-        for (name, t) in tables_obj {
-            tables.insert(name.clone(), Arc::new(parse_table(name, t)?));
-        }
-        let errors = obj
-            .get("errors")
-            .and_then(Json::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Snapshot {
-            info,
-            tables,
-            errors,
-        })
+        read::parse(text)
     }
-}
-
-fn parse_table(name: &str, t: &Json) -> std::result::Result<Table, String> {
-    let cols = t
-        .get("columns")
-        .and_then(Json::as_array)
-        .ok_or_else(|| format!("table {name}: missing \"columns\""))?;
-    let mut columns = Vec::with_capacity(cols.len());
-    for c in cols {
-        let cname = c.get("name").and_then(Json::as_str);
-        let ty = c
-            .get("type")
-            .and_then(|v| serde_json::from_value::<Type>(v.clone()).ok());
-        let (Some(cname), Some(ty)) = (cname, ty) else {
-            return Err(format!("table {name}: bad column entry {c}"));
-        };
-        // Keep the registry's description when the column is a known one.
-        let doc = crate::tables::lookup(name)
-            .ok()
-            .and_then(|d| {
-                (d.columns)()
-                    .iter()
-                    .find(|k| k.name == cname)
-                    .map(|k| k.doc.clone())
-            })
-            .unwrap_or_default();
-        columns.push(Column {
-            name: cname.to_string().into(),
-            ty,
-            doc,
-        });
-    }
-    let rows = t
-        .get("rows")
-        .and_then(Json::as_array)
-        .ok_or_else(|| format!("table {name}: missing \"rows\""))?;
-    let mut table = Table::with_capacity(name.to_string(), columns.clone(), rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        let cells = r
-            .as_array()
-            .ok_or_else(|| format!("table {name} row {i}: not an array"))?;
-        if cells.len() != columns.len() {
-            return Err(format!(
-                "table {name} row {i}: {} values, expected {}",
-                cells.len(),
-                columns.len()
-            ));
-        }
-        let mut row = Vec::with_capacity(cells.len());
-        for (cell, col) in cells.iter().zip(&columns) {
-            row.push(Value::from_json(cell, col.ty).ok_or_else(|| {
-                format!(
-                    "table {name} row {i}: {} is not of type {}: {cell}",
-                    col.name,
-                    col.ty.name()
-                )
-            })?);
-        }
-        table.push(row);
-    }
-    Ok(table)
 }
 
 /// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`.
@@ -241,6 +103,7 @@ pub fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Column, Type, Value};
 
     fn sample() -> Snapshot {
         let mut t = Table::new(
@@ -315,6 +178,86 @@ mod tests {
             Snapshot::parse(badip.as_bytes())
                 .unwrap_err()
                 .contains("local_addr is not of type ip")
+        );
+    }
+
+    #[test]
+    fn the_document_starts_with_its_format_and_version() {
+        let mut buf = Vec::new();
+        sample().write(&mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.starts_with(r#"{"format":"netpry-snapshot","version":1,"netpry":""#),
+            "{text}"
+        );
+        assert!(text.contains(
+            r#""columns":[{"name":"local_addr","type":"ip"},{"name":"local_port","type":"int"},{"name":"state","type":"str"}],"rows":[["::1",22,"LISTEN"],[null,0,null]]"#
+        ));
+        assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn keys_in_any_order_and_rows_before_columns() {
+        let doc = br#"{"tables":{"t":{"rows":[["a",1],["a",2]],"columns":[{"type":"str","name":"s"},{"name":"n","type":"int"}]}},"errors":{"u":"why"},"version":1,"time":"T","format":"netpry-snapshot","host":"h","extra":[1,{"x":2}]}"#;
+        let s = Snapshot::parse(doc).unwrap();
+        let t = &s.tables["t"];
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.row(1), &[Value::str("a"), Value::Int(2)]);
+        assert_eq!(s.errors["u"], "why");
+        assert_eq!((s.info.host.as_str(), s.info.time.as_str()), ("h", "T"));
+    }
+
+    #[test]
+    fn repeated_text_is_shared_between_cells() {
+        let doc = br#"{"format":"netpry-snapshot","version":1,"tables":{"t":{"columns":[{"name":"s","type":"str"}],"rows":[["eth0"],["eth0"],["lo"]]}}}"#;
+        let s = Snapshot::parse(doc).unwrap();
+        let t = &s.tables["t"];
+        let (Value::Str(a), Value::Str(b)) = (&t.row(0)[0], &t.row(1)[0]) else {
+            panic!("not text")
+        };
+        assert!(Arc::ptr_eq(a, b));
+    }
+
+    #[test]
+    fn every_table_problem_names_table_row_and_column() {
+        let doc = |rows: &str| {
+            format!(
+                r#"{{"format":"netpry-snapshot","version":1,"tables":{{"t":{{"columns":[{{"name":"n","type":"int"}}],"rows":{rows}}}}}}}"#
+            )
+        };
+        let err = |rows: &str| Snapshot::parse(doc(rows).as_bytes()).unwrap_err();
+        assert!(
+            err("[[1],7]").starts_with("table t row 1: not an array"),
+            "{}",
+            err("[[1],7]")
+        );
+        assert!(err("[[1],{}]").starts_with("table t row 1: not an array"));
+        assert!(err("[[1,2]]").starts_with("table t row 0: 2 values, expected 1"));
+        assert!(err("[[]]").starts_with("table t row 0: 0 values, expected 1"));
+        assert!(err(r#"[["x"]]"#).starts_with(r#"table t row 0: n is not of type int: "x""#));
+        let no_rows = br#"{"format":"netpry-snapshot","version":1,"tables":{"t":{"columns":[]}}}"#;
+        assert!(
+            Snapshot::parse(no_rows)
+                .unwrap_err()
+                .starts_with("table t: missing \"rows\"")
+        );
+        let no_tables = br#"{"format":"netpry-snapshot","version":1}"#;
+        assert_eq!(
+            Snapshot::parse(no_tables).unwrap_err(),
+            "missing \"tables\" object"
+        );
+        let bad_col = br#"{"format":"netpry-snapshot","version":1,"tables":{"t":{"columns":[{"name":"n","type":"nope"}],"rows":[]}}}"#;
+        assert!(
+            Snapshot::parse(bad_col)
+                .unwrap_err()
+                .starts_with("table t: bad column entry")
+        );
+        // A version from the future is refused before its tables are read.
+        let future = br#"{"tables":{"t":5},"format":"netpry-snapshot","version":7}"#;
+        assert!(
+            Snapshot::parse(future)
+                .unwrap_err()
+                .starts_with("unsupported snapshot version 7")
         );
     }
 
