@@ -139,6 +139,8 @@ fn run(cli: Cli) -> Result<u8> {
     match command {
         Command::Repl => {} // handled above
         Command::Tables => render::render(&tables::listing(), &opts, &mut out)?,
+        Command::Completions { shell } => crate::manual::completions(shell, &mut out)?,
+        Command::Man => crate::manual::man_page(&mut out)?,
         Command::Schema { name } => {
             let def = tables::lookup(&name)?;
             render::render(&def.schema_table(), &opts, &mut out)?;

@@ -81,4 +81,12 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Print a shell completion script (`netpry completions bash > /etc/bash_completion.d/netpry`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, netpry(1), in roff (`netpry man | man -l -`).
+    Man,
 }

@@ -18,6 +18,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod error;
+pub mod manual;
 pub mod model;
 pub mod netstat;
 pub mod query;

@@ -54,9 +54,16 @@ pub fn user_dir() -> Option<PathBuf> {
     Some(base.join("netpry").join("scripts"))
 }
 
-/// Every saved script by name: built-in ones, overridden or added to by the user's.
-pub fn all() -> Result<BTreeMap<String, Saved>> {
-    let mut out: BTreeMap<String, Saved> = BUILTIN
+/// The names of the scripts built into netpry, in name order.
+pub fn builtin_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+    names.sort_unstable();
+    names
+}
+
+/// The scripts built into netpry, by name.
+pub fn builtin() -> BTreeMap<String, Saved> {
+    BUILTIN
         .iter()
         .map(|(name, source)| {
             let s = Saved {
@@ -66,7 +73,12 @@ pub fn all() -> Result<BTreeMap<String, Saved>> {
             };
             (name.to_string(), s)
         })
-        .collect();
+        .collect()
+}
+
+/// Every saved script by name: built-in ones, overridden or added to by the user's.
+pub fn all() -> Result<BTreeMap<String, Saved>> {
+    let mut out = builtin();
     let Some(dir) = user_dir() else {
         return Ok(out);
     };

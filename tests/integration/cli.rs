@@ -191,3 +191,91 @@ fn a_bogus_netstat_style_is_named_and_linux_is_used() {
         assert_eq!((code, stderr.as_str()), (0, ""), "{style}");
     }
 }
+
+#[test]
+fn bash_completion_offers_commands_tables_and_scripts() {
+    let (code, script, err) = run(&["completions", "bash"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("netpry.bash");
+    std::fs::write(&file, script).unwrap();
+    // Complete `netpry <TAB>`, `netpry table <TAB>` and `netpry run pol<TAB>` as bash would.
+    let probe = format!(
+        r#"source {}
+complete_words() {{ COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${{#COMP_LINE}}; COMPREPLY=(); _netpry netpry "${{COMP_WORDS[-1]}}" "${{COMP_WORDS[-2]}}"; echo "${{COMPREPLY[*]}}"; }}
+complete_words netpry ""
+complete_words netpry table ""
+complete_words netpry run pol
+"#,
+        file.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &probe])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for word in ["table", "snapshot", "netstat", "run", "man", "completions"] {
+        assert!(
+            lines[0].split(' ').any(|w| w == word),
+            "commands: {}",
+            lines[0]
+        );
+    }
+    let tables: Vec<&str> = lines[1].split(' ').collect();
+    for t in ["sockets", "routes", "rules", "sysctls"] {
+        assert!(tables.contains(&t), "tables: {}", lines[1]);
+    }
+    assert_eq!(lines[2], "policy-rules");
+}
+
+#[test]
+fn the_man_page_renders_with_nroff() {
+    let (code, page, err) = run(&["man"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let mut child = std::process::Command::new("nroff")
+        .args(["-man", "-Tutf8", "-ww"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nroff (groff-base) is installed");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(page.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Drop the overstrikes that make bold and underlined text on a terminal.
+    let raw = String::from_utf8_lossy(&out.stdout);
+    let mut text = String::new();
+    for c in raw.chars() {
+        if c == '\u{8}' {
+            text.pop();
+        } else {
+            text.push(c);
+        }
+    }
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "nroff warnings");
+    for part in [
+        "NAME",
+        "SYNOPSIS",
+        "COMMANDS",
+        "TABLES",
+        "SAVED SCRIPTS",
+        "EXIT STATUS",
+        "policy-rules",
+        "rules",
+    ] {
+        assert!(text.contains(part), "rendered page lacks {part}");
+    }
+}
