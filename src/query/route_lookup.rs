@@ -355,15 +355,33 @@ impl RouteIndex {
             .collect();
         let merged_v4 = rules_v4 == builtin;
         let mut tables: HashMap<(bool, i64), PrefixMap> = HashMap::new();
+        let col = |name: &str| routes.column_index(name);
+        let (c_table, c_dst, c_dst_len, c_src, c_src_len) = (
+            col("table"),
+            col("dst"),
+            col("dst_len"),
+            col("src"),
+            col("src_len"),
+        );
+        let (c_flags, c_tos, c_type, c_oif, c_hops, c_metric, c_pref) = (
+            col("flags"),
+            col("tos"),
+            col("type"),
+            col("oif"),
+            col("nexthops"),
+            col("metric"),
+            col("pref"),
+        );
         for (row, cells) in routes.rows().enumerate() {
-            let c = Cells {
-                table: routes,
-                row: cells,
+            let at = |c: Option<usize>| c.map_or(&Value::Null, |i| &cells[i]);
+            let prefix = |a: Option<usize>, l: Option<usize>| {
+                let len = u8::try_from(at(l).as_int().unwrap_or(0)).ok()?;
+                IpNet::new(at(a).as_ip()?, len).ok()
             };
-            let Some(table) = c.int("table") else {
+            let Some(table) = at(c_table).as_int() else {
                 continue;
             };
-            let Some(net) = c.prefix("dst", "dst_len") else {
+            let Some(net) = prefix(c_dst, c_dst_len) else {
                 continue;
             };
             let v4 = net.addr().is_ipv4();
@@ -372,16 +390,15 @@ impl RouteIndex {
             } else {
                 IpAddr::V6(Ipv6Addr::UNSPECIFIED)
             };
-            let dead = c
-                .text("flags")
+            let dead = at(c_flags)
+                .as_str()
                 .is_some_and(|f| f.split(',').any(|w| w == "dead"));
-            let src_excludes = c
-                .prefix("src", "src_len")
+            let src_excludes = prefix(c_src, c_src_len)
                 .is_some_and(|n| n.prefix_len() > 0 && !n.contains(&unspecified));
-            if dead || src_excludes || c.int("tos").is_some_and(|t| t != 0) {
+            if dead || src_excludes || at(c_tos).as_int().is_some_and(|t| t != 0) {
                 continue;
             }
-            let ty = c.text("type").unwrap_or("unicast");
+            let ty = at(c_type).as_str().unwrap_or("unicast");
             let kind = match ty {
                 "throw" => Kind::Throw,
                 "blackhole" | "unreachable" | "prohibit" | "nat" | "xresolve" => Kind::Refusal,
@@ -392,16 +409,16 @@ impl RouteIndex {
             let group = if !v4 && matches!(ty, "local" | "anycast") {
                 group_of.get(&1).copied()
             } else {
-                match c.int("oif") {
+                match at(c_oif).as_int() {
                     Some(oif) => group_of.get(&oif).copied(),
-                    None => c
-                        .text("nexthops")
+                    None => at(c_hops)
+                        .as_str()
                         .and_then(first_hop_dev)
                         .and_then(|d| group_by_name.get(d).copied()),
                 }
             };
-            let metric = c.int("metric").unwrap_or(0);
-            let pref = match c.text("pref") {
+            let metric = at(c_metric).as_int().unwrap_or(0);
+            let pref = match at(c_pref).as_str() {
                 Some("high") => 0,
                 Some("low") => 2,
                 _ => 1,
