@@ -70,6 +70,18 @@ impl Catalog {
         }
     }
 
+    /// Why table `name` is missing from the snapshot being read, as the snapshot recorded it
+    /// when it could not collect the table; `None` when live, present, or not recorded.
+    pub fn missing_reason(&self, name: &str) -> Option<String> {
+        match &self.origin {
+            Origin::Snapshot(s) if !s.tables.contains_key(name) => s
+                .errors
+                .get(name)
+                .map(|why| format!("the snapshot has no {name} table ({why})")),
+            _ => None,
+        }
+    }
+
     /// Notes gathered while collecting (print them with [`Notes::take`]).
     pub fn notes(&self) -> &Notes {
         &self.notes

@@ -533,20 +533,20 @@ fn suppressed(rule: &Rule, c: &Cand) -> bool {
         || rule.suppress_ifgroup.is_some_and(|g| c.group == Some(g))
 }
 
-/// Walks `rules` (the built-in rules when `None`) for `flow` over `routes`, as the kernel
-/// would; see [`RouteIndex`], which answers many lookups from one reading of the tables.
-pub fn route_lookup(
-    routes: &Table,
-    rules: Option<&Table>,
-    interfaces: Option<&Table>,
-    flow: &Flow,
-) -> Option<Decision> {
-    RouteIndex::new(routes, rules, interfaces).lookup(flow)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Walks `rules` (the built-in rules when `None`) for `flow` over `routes`, as the kernel
+    /// would; see [`RouteIndex`], which answers many lookups from one reading of the tables.
+    fn route_lookup(
+        routes: &Table,
+        rules: Option<&Table>,
+        interfaces: Option<&Table>,
+        flow: &Flow,
+    ) -> Option<Decision> {
+        RouteIndex::new(routes, rules, interfaces).lookup(flow)
+    }
     use crate::model::{Column, Type};
 
     fn ip(s: &str) -> IpAddr {

@@ -40,7 +40,7 @@ struct Addr {
 }
 
 /// The scope number of `ip`'s scope word (global 0, site 200, link 253, host 254, nowhere 255).
-pub fn scope_number(word: &str) -> u8 {
+fn scope_number(word: &str) -> u8 {
     match word {
         "global" | "universe" => 0,
         "site" => 200,

@@ -3,7 +3,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -15,8 +14,7 @@ use crate::tables::{self, Request};
 
 use super::closure::Closure;
 use super::plan::SocketPlan;
-use super::route_get::RouteEnv;
-use super::types::Row;
+use super::route_get::RouteGetState;
 
 /// Shared by every function registered for one evaluation.
 pub struct Ctx {
@@ -31,10 +29,8 @@ pub struct Ctx {
     pub native_predicates: bool,
     /// How `show()` renders.
     pub render: RenderOpts,
-    /// `route_get` answers by destination.
-    pub routes: RefCell<HashMap<IpAddr, Row>>,
-    /// The tables `route_get` walks, indexed on first use.
-    pub route_env: RefCell<Option<Rc<RouteEnv>>>,
+    /// `route_get`'s answers and indexes.
+    pub route_get: RouteGetState,
     /// What the script needs of the live `sockets` table (filled in after compiling).
     pub socket_plan: RefCell<SocketPlan>,
 }
@@ -48,8 +44,7 @@ impl Ctx {
             closures: RefCell::default(),
             native_predicates: true,
             render,
-            routes: RefCell::default(),
-            route_env: RefCell::default(),
+            route_get: RouteGetState::default(),
             socket_plan: RefCell::new(SocketPlan::unknown()),
         }
     }

@@ -5,7 +5,7 @@
 //! explained by the same walk over the live tables. Answers are cached per destination, and
 //! the index is built once per evaluation.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
@@ -31,29 +31,64 @@ static RULE: Column = Column::new(
     "Priority of the policy rule that decided, when netpry walked the rules (snapshot answers and kernel refusals); null when the kernel chose the route",
 );
 
+/// What `route_get` keeps for one evaluation: its answers by destination, the index over the
+/// catalog's tables (built on the first walk), and the answer's columns by the columns of the
+/// routes they extend (so answers share one column list).
+#[derive(Default)]
+pub struct RouteGetState {
+    answers: RefCell<HashMap<IpAddr, Row>>,
+    env: RefCell<Option<Rc<RouteEnv>>>,
+    schemas: RefCell<Vec<Arc<[Column]>>>,
+}
+
+impl RouteGetState {
+    /// The columns of an answer extending `routes` columns with `source` and `rule`.
+    fn schema(&self, routes: &[Column]) -> Arc<[Column]> {
+        let mut known = self.schemas.borrow_mut();
+        let same = |s: &Arc<[Column]>| {
+            s.len() == routes.len() + 2 && s.iter().zip(routes).all(|(a, b)| a.name == b.name)
+        };
+        if let Some(s) = known.iter().find(|s| same(s)) {
+            return Arc::clone(s);
+        }
+        let s: Arc<[Column]> = routes
+            .iter()
+            .cloned()
+            .chain([SOURCE.clone(), RULE.clone()])
+            .collect();
+        known.push(Arc::clone(&s));
+        s
+    }
+}
+
 /// What route lookups over the catalog's tables need, read once per evaluation.
 pub struct RouteEnv {
     routes: Arc<Table>,
     index: RouteIndex,
     interfaces: Option<Arc<Table>>,
+    /// The real uid of this process: the user the lookups are made for.
+    uid: u32,
     /// Built on the first lookup that needs a source address.
     sources: OnceCell<Option<SourceSelector>>,
 }
 
 /// The evaluation's [`RouteEnv`], built on first use. A snapshot without a rules table is
-/// walked with the kernel's built-in rules, and a note says so.
+/// walked with the kernel's built-in rules, and a note says why it has none.
 fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteEnv>> {
-    if let Some(e) = ctx.route_env.borrow().as_ref() {
+    if let Some(e) = ctx.route_get.env.borrow().as_ref() {
         return Ok(Rc::clone(e));
     }
     let routes = rt(ctx.table("routes"))?;
     let rules = if ctx.catalog.holds("rules") {
         Some(rt(ctx.table("rules"))?)
     } else {
-        ctx.catalog.notes().add(
-            "route_get: the snapshot has no rules table (saved by an older netpry); \
-             assuming the kernel's built-in rules (local, main, default)",
-        );
+        let why = ctx
+            .catalog
+            .missing_reason("rules")
+            .unwrap_or_else(|| "the snapshot has no rules table (saved by an older netpry)".into());
+        ctx.catalog.notes().add(format!(
+            "route_get: {why}; assuming the kernel's built-in rules (local, main, default)"
+        ));
         None
     };
     let interfaces = if ctx.catalog.holds("interfaces") {
@@ -66,9 +101,10 @@ fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteEnv>> {
         routes,
         index,
         interfaces,
+        uid: crate::source::linux::uid(),
         sources: OnceCell::new(),
     });
-    *ctx.route_env.borrow_mut() = Some(Rc::clone(&e));
+    *ctx.route_get.env.borrow_mut() = Some(Rc::clone(&e));
     Ok(e)
 }
 
@@ -155,12 +191,12 @@ impl RouteEnv {
 /// snapshot's policy rules and routes. One row of the `routes` columns plus `source` and
 /// `rule`; cached per destination.
 pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
-    if let Some(r) = ctx.routes.borrow().get(&dst) {
+    if let Some(r) = ctx.route_get.answers.borrow().get(&dst) {
         return Ok(r.clone());
     }
     let (table, rule, source) = if ctx.catalog.snapshot_info().is_some() {
         let (t, rule) = walked_route(ctx, dst)?;
-        (t, Value::from(rule), "snapshot")
+        (t, Value::opt_int(rule), "snapshot")
     } else {
         match crate::source::linux::route_get(dst) {
             Ok(rec) => (
@@ -172,14 +208,12 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
                 if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
             {
                 let (t, rule) = refused_route(ctx, dst, &source)?;
-                (t, Value::from(rule), "kernel")
+                (t, Value::opt_int(rule), "kernel")
             }
             Err(e) => return rt(Err(e)),
         }
     };
-    let mut schema = table.columns().to_vec();
-    schema.extend([SOURCE.clone(), RULE.clone()]);
-    let mut out = Table::new("route_get", schema);
+    let mut out = Table::new("route_get", ctx.route_get.schema(table.columns()));
     if let Some(row) = table.rows().next() {
         out.push(row.iter().cloned().chain([Value::str(source), rule]));
     }
@@ -187,7 +221,7 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
         table: Arc::new(out),
         index: 0,
     };
-    ctx.routes.borrow_mut().insert(dst, row.clone());
+    ctx.route_get.answers.borrow_mut().insert(dst, row.clone());
     Ok(row)
 }
 
@@ -197,7 +231,11 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
 /// no table), found by walking the live rules and routes as a snapshot answer is; when the
 /// walk finds no refusal (ENETUNREACH also means "no route at all"), an error naming the
 /// destination and what the kernel said.
-fn refused_route(ctx: &Ctx, dst: IpAddr, err: &std::io::Error) -> RhaiResultOf<(Table, u32)> {
+fn refused_route(
+    ctx: &Ctx,
+    dst: IpAddr,
+    err: &std::io::Error,
+) -> RhaiResultOf<(Table, Option<u32>)> {
     let meaning = match err.raw_os_error() {
         Some(113) => "no route to host: an unreachable route covers it",
         Some(13) => "permission denied: a prohibit route or rule covers it",
@@ -227,17 +265,29 @@ fn refusal_type(t: &Table) -> Option<&'static str> {
 /// The route the catalog's rules and routes give for `dst`, as a one-row `routes` table
 /// naming `dst` itself (like the kernel's answer), completed as the kernel completes an
 /// output route, and the priority of the rule that decided.
-fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
+fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, Option<u32>)> {
     let env = env(ctx)?;
     let routes = &env.routes;
-    let flow = Flow {
-        dst,
-        uid: crate::source::linux::uid(),
-    };
+    let flow = Flow { dst, uid: env.uid };
     let mut one = Table::new("routes", routes.schema());
+    if dst == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
+        // The kernel routes 0.0.0.0 to this host itself, before any rule or table.
+        let mut cells = Draft::new(routes, vec![Value::Null; routes.columns().len()]);
+        cells.set("family", Value::str("inet"));
+        cells.set("type", Value::str("local"));
+        cells.set("table", Value::Int(0));
+        let name = crate::source::linux::rtnames::table_name(0);
+        cells.set("table_name", Value::str(name));
+        cells.host(dst);
+        cells.set("oif", Value::Int(1));
+        cells.set("dev", env.loopback());
+        cells.set("prefsrc", Value::Ip(Ipv4Addr::LOCALHOST.into()));
+        one.push(cells.values);
+        return Ok((one, None));
+    }
     let rule = match env.index.lookup(&flow) {
         Some(Decision::Route { row, rule, table }) => {
-            let mut cells = Cells::new(routes, routes.row(row).to_vec());
+            let mut cells = Draft::new(routes, routes.row(row).to_vec());
             let matched_len = cells.get("dst_len").as_int().unwrap_or(0);
             if let Some(t) = table {
                 cells.set("table", Value::Int(t));
@@ -247,16 +297,16 @@ fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
             cells.host(dst);
             complete_output_route(ctx, &env, &mut cells, dst, matched_len);
             one.push(cells.values);
-            rule
+            Some(rule)
         }
         Some(Decision::Refused { rule, action }) => {
-            let mut cells = Cells::new(routes, vec![Value::Null; routes.columns().len()]);
+            let mut cells = Draft::new(routes, vec![Value::Null; routes.columns().len()]);
             let family = if dst.is_ipv4() { "inet" } else { "inet6" };
             cells.set("family", Value::str(family));
             cells.set("type", Value::str(action));
             cells.host(dst);
             one.push(cells.values);
-            rule
+            Some(rule)
         }
         None => {
             let whose = if ctx.catalog.snapshot_info().is_some() {
@@ -273,14 +323,14 @@ fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, u32)> {
 }
 
 /// A row being built, with its cells addressed by column name (a missing column is skipped).
-struct Cells<'t> {
+struct Draft<'t> {
     table: &'t Table,
     values: Vec<Value>,
 }
 
-impl<'t> Cells<'t> {
-    fn new(table: &'t Table, values: Vec<Value>) -> Cells<'t> {
-        Cells { table, values }
+impl<'t> Draft<'t> {
+    fn new(table: &'t Table, values: Vec<Value>) -> Draft<'t> {
+        Draft { table, values }
     }
     fn get(&self, name: &str) -> Value {
         self.table
@@ -309,7 +359,7 @@ impl<'t> Cells<'t> {
 fn complete_output_route(
     ctx: &Ctx,
     env: &RouteEnv,
-    cells: &mut Cells,
+    cells: &mut Draft,
     dst: IpAddr,
     matched_len: i64,
 ) {

@@ -64,7 +64,18 @@ impl Snapshot {
 
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
-        read::parse(text)
+        // Names in the message come from the file: keep it on one line whatever they hold.
+        read::parse(text).map_err(|e| {
+            e.chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        })
     }
 }
 
@@ -246,6 +257,23 @@ mod tests {
             Snapshot::parse(no_tables).unwrap_err(),
             "missing \"tables\" object"
         );
+        let cols_not_array =
+            br#"{"format":"netpry-snapshot","version":1,"tables":{"t":{"columns":5,"rows":[]}}}"#;
+        assert!(
+            Snapshot::parse(cols_not_array)
+                .unwrap_err()
+                .starts_with("table t: missing \"columns\"")
+        );
+        for rows in [r#""columns":[],"rows":5"#, r#""rows":5,"columns":[]"#] {
+            let doc = format!(
+                r#"{{"format":"netpry-snapshot","version":1,"tables":{{"t":{{{rows}}}}}}}"#
+            );
+            let e = Snapshot::parse(doc.as_bytes()).unwrap_err();
+            assert!(e.starts_with("table t: missing \"rows\""), "{e}");
+        }
+        let newline = br#"{"format":"netpry-snapshot","version":1,"tables":{"a\nb":{"rows":[]}}}"#;
+        let e = Snapshot::parse(newline).unwrap_err();
+        assert!(!e.contains('\n') && e.contains("a\\nb"), "{e}");
         let bad_col = br#"{"format":"netpry-snapshot","version":1,"tables":{"t":{"columns":[{"name":"n","type":"nope"}],"rows":[]}}}"#;
         assert!(
             Snapshot::parse(bad_col)

@@ -57,6 +57,33 @@ fn run<T>(text: &[u8], seed: impl for<'de> DeserializeSeed<'de, Value = T>) -> R
     })
 }
 
+/// The visitor methods for every JSON type but an array, each failing with `self.$msg()`.
+macro_rules! only_arrays {
+    ($ret:ty, $msg:ident) => {
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<$ret, A::Error> {
+            Err(de::Error::custom(self.$msg()))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$ret, E> {
+            Err(E::custom(self.$msg()))
+        }
+    };
+}
+
 /// What the first pass keeps.
 #[derive(Default)]
 struct Header {
@@ -223,7 +250,9 @@ impl<'de> Visitor<'de> for TableSeed<'_> {
         while let Some(key) = m.next_key::<String>()? {
             match key.as_str() {
                 "columns" => {
-                    let cols: Vec<Json> = m.next_value()?;
+                    let Json::Array(cols) = m.next_value()? else {
+                        return Err(de::Error::custom(missing(name, "columns")));
+                    };
                     columns = Some(parse_columns(name, &cols).map_err(de::Error::custom)?);
                 }
                 "rows" => match &columns {
@@ -233,20 +262,23 @@ impl<'de> Visitor<'de> for TableSeed<'_> {
                             columns: cols,
                         })?);
                     }
-                    None => early_rows = Some(m.next_value()?),
+                    None => {
+                        let Json::Array(rows) = m.next_value()? else {
+                            return Err(de::Error::custom(missing(name, "rows")));
+                        };
+                        early_rows = Some(rows);
+                    }
                 },
                 _ => {
                     m.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let columns = columns
-            .ok_or_else(|| de::Error::custom(format!("table {name}: missing \"columns\"")))?;
+        let columns = columns.ok_or_else(|| de::Error::custom(missing(name, "columns")))?;
         if let Some(t) = table {
             return Ok(t);
         }
-        let rows = early_rows
-            .ok_or_else(|| de::Error::custom(format!("table {name}: missing \"rows\"")))?;
+        let rows = early_rows.ok_or_else(|| de::Error::custom(missing(name, "rows")))?;
         let mut b = Builder::new(name, &columns, rows.len());
         for (i, r) in rows.iter().enumerate() {
             let cells = r
@@ -267,6 +299,10 @@ impl<'de> Visitor<'de> for TableSeed<'_> {
         }
         Ok(b.table)
     }
+}
+
+fn missing(name: &str, key: &str) -> String {
+    format!("table {name}: missing \"{key}\" (an array)")
 }
 
 fn not_an_array(name: &str, i: usize) -> String {
@@ -395,6 +431,13 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
         }
         Ok(b.table)
     }
+    only_arrays!(Table, missing_rows);
+}
+
+impl RowsSeed<'_> {
+    fn missing_rows(&self) -> String {
+        missing(self.name, "rows")
+    }
 }
 
 /// One row: its cells are added to the builder as they are read.
@@ -434,28 +477,11 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         b.end_row();
         Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        Err(de::Error::custom(not_an_array(
-            self.builder.name,
-            self.index,
-        )))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(E::custom(not_an_array(self.builder.name, self.index)))
+    only_arrays!((), row_not_an_array);
+}
+
+impl RowSeed<'_, '_> {
+    fn row_not_an_array(&self) -> String {
+        not_an_array(self.builder.name, self.index)
     }
 }

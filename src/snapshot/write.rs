@@ -1,7 +1,7 @@
 //! Writing a snapshot document straight from the tables, without building a JSON tree first:
 //! a large table (a full Internet routing table is close to a million rows) is written row by
-//! row. Keys come in a fixed order, `format` and `version` first, so a reader can check them
-//! before it meets the tables.
+//! row. Keys come in a fixed order, `format` and `version` first, so `head -c 60 FILE` tells
+//! what a file is (netpry's reader accepts any order).
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 

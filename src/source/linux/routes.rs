@@ -45,8 +45,12 @@ pub fn routes(names: bool, refcnt: bool) -> Result<Vec<RouteRecord>> {
                 RouteNetlinkMessage::GetRoute(msg)
             })
             .map_err(|e| Error::kernel(what, e))?;
+        // Where a family is not supported (IPv6 disabled) the kernel answers the request as
+        // a dump of every family: keep only the family asked for, so nothing comes twice.
         out.extend(msgs.into_iter().filter_map(|m| match m {
-            RouteNetlinkMessage::NewRoute(r) => decode(r, &map),
+            RouteNetlinkMessage::NewRoute(r) if r.header.address_family == family => {
+                decode(r, &map)
+            }
             _ => None,
         }));
     }

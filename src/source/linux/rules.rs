@@ -5,8 +5,8 @@
 //! says 252 for ids above 255). Names (actions, protocols) follow `ip`.
 
 use netlink_packet_core::{DefaultNla, NLA_TYPE_MASK, Nla};
+use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage};
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::netlink::Netlink;
@@ -14,24 +14,24 @@ use super::rtnames::protocol_name;
 use crate::error::{Error, Result};
 use crate::source::records::{Family, RuleRecord};
 
-/// Dumps the policy rules of IPv4, then IPv6, each in priority order.
+/// Dumps the policy rules of IPv4, then IPv6, each in priority order. One dump of every
+/// family: asking for IPv6 alone fails (EAFNOSUPPORT) where IPv6 is disabled, which must not
+/// cost the IPv4 rules.
 pub fn rules() -> Result<Vec<RuleRecord>> {
     let what = "netlink route dump (rules)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
-    let mut out = Vec::new();
-    for family in [AddressFamily::Inet, AddressFamily::Inet6] {
-        let (msgs, _) = nl
-            .dump_all(|| {
-                let mut msg = RuleMessage::default();
-                msg.header.family = family;
-                RouteNetlinkMessage::GetRule(msg)
-            })
-            .map_err(|e| Error::kernel(what, e))?;
-        out.extend(msgs.into_iter().filter_map(|m| match m {
+    let (msgs, _) = nl
+        .dump_all(|| RouteNetlinkMessage::GetRule(RuleMessage::default()))
+        .map_err(|e| Error::kernel(what, e))?;
+    let mut out: Vec<RuleRecord> = msgs
+        .into_iter()
+        .filter_map(|m| match m {
             RouteNetlinkMessage::NewRule(r) => decode(r),
             _ => None,
-        }));
-    }
+        })
+        .collect();
+    // Stable: the kernel's order within each family is kept.
+    out.sort_by_key(|r| r.family != Some(Family::Inet));
     Ok(out)
 }
 
@@ -141,6 +141,7 @@ fn newer_selector(rec: &mut RuleRecord, nla: &DefaultNla) {
 mod tests {
     use super::*;
     use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
+    use netlink_packet_route::AddressFamily;
 
     /// Decodes one captured RTM_NEWRULE message (netlink header included).
     fn rule_of(bytes: &[u8]) -> RuleRecord {
