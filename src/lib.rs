@@ -20,6 +20,8 @@ pub mod cli;
 pub mod error;
 pub mod manual;
 pub mod model;
+#[cfg(test)]
+pub(crate) mod mutate;
 pub mod netstat;
 pub mod query;
 pub mod render;

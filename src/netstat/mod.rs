@@ -73,6 +73,89 @@ mod tests {
     use super::*;
 
     #[test]
+    fn random_command_lines_never_panic() {
+        let words = [
+            "-t",
+            "-u",
+            "-w",
+            "-x",
+            "-a",
+            "-n",
+            "-p",
+            "-l",
+            "-e",
+            "-o",
+            "-r",
+            "-i",
+            "-s",
+            "-g",
+            "-M",
+            "-c",
+            "-v",
+            "-W",
+            "-N",
+            "-C",
+            "-F",
+            "-Z",
+            "-A",
+            "-f",
+            "-I",
+            "-m",
+            "-b",
+            "-d",
+            "-q",
+            "-L",
+            "-tanp",
+            "-rn",
+            "-in",
+            "-s6",
+            "--tcp",
+            "--numeric",
+            "--program",
+            "--extend",
+            "--timers",
+            "--route",
+            "--interfaces",
+            "--inter",
+            "--statistics",
+            "-4",
+            "-6",
+            "--protocol=inet",
+            "inet6",
+            "unix",
+            "--",
+            "-",
+            "--bogus",
+            "-Aunix",
+            "-Ieth0",
+            "lo",
+            "inet",
+            "tcp",
+            "1",
+            "-h",
+            "-V",
+            "--bsd",
+            "\u{0}",
+            "é",
+            "--ver",
+            "-tuwx",
+            "-ee",
+            "--numeric-hosts",
+            "--numeric-ports",
+        ];
+        let mut rng = crate::mutate::Rng::new(42);
+        for _ in 0..3000 {
+            let n = rng.below(6);
+            let args: Vec<String> = (0..n)
+                .map(|_| words[rng.below(words.len())].to_string())
+                .collect();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let _ = linux::args::parse("netstat", &args, &mut out, &mut err);
+            let _ = bsd::args::parse(&args);
+        }
+    }
+
+    #[test]
     fn style_from_flag_and_program_name() {
         let mut a = vec!["-r".to_string(), "--bsd".to_string()];
         assert_eq!(choose_style("netpry", &mut a), Style::Bsd);

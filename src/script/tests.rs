@@ -623,3 +623,39 @@ fn book_documents_every_function() {
     assert!(names.len() > 40, "{names:?}");
     assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
 }
+
+#[test]
+fn damaged_scripts_compile_or_fail_with_a_clean_report() {
+    // The saved scripts, damaged: compiling, finding closures, planning the socket
+    // collection and rendering the error excerpt must never panic.
+    let ctx = Rc::new(super::context::Ctx::new(
+        fixture(),
+        "",
+        RenderOpts::default(),
+    ));
+    let engine = super::engine::build(&ctx);
+    let sources: Vec<String> = crate::script::catalogue::builtin()
+        .into_values()
+        .map(|s| s.source)
+        .collect();
+    let inputs: Vec<&[u8]> = sources.iter().map(|s| s.as_bytes()).collect();
+    let mut failures = 0;
+    crate::mutate::each_variant(&inputs, 150, 900, |bytes| {
+        let src = String::from_utf8_lossy(bytes);
+        match engine.compile(&*src) {
+            Ok(ast) => {
+                let closures = super::closure::closures(&ast);
+                let _ = super::plan::sockets_plan(&ast, &closures);
+            }
+            Err(e) => {
+                failures += 1;
+                let report = super::diag::report("<fuzz>", &src, &rhai::EvalAltResult::from(e));
+                assert!(report.starts_with("<fuzz>:"), "{report}");
+            }
+        }
+    });
+    assert!(
+        failures > 100,
+        "the damage should break some scripts: {failures}"
+    );
+}

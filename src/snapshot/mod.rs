@@ -290,6 +290,25 @@ mod tests {
     }
 
     #[test]
+    fn damaged_documents_fail_with_one_line() {
+        let mut buf = Vec::new();
+        sample().write(&mut buf).unwrap();
+        let fixture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/script.json"
+        ))
+        .unwrap();
+        let mut refused = 0;
+        crate::mutate::each_variant(&[&buf, &fixture], 400, 77, |b| {
+            if let Err(e) = Snapshot::parse(b) {
+                refused += 1;
+                assert!(!e.is_empty() && !e.contains('\n'), "{e}");
+            }
+        });
+        assert!(refused > 400, "{refused}");
+    }
+
+    #[test]
     fn rfc3339_formats_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_795_883_549), "2026-11-28T16:32:29Z");

@@ -15,6 +15,8 @@ pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
 mod procfd;
+#[cfg(test)]
+mod robustness;
 mod routes;
 pub mod rtnames;
 mod rules;

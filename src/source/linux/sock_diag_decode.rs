@@ -106,14 +106,14 @@ pub fn messages(
             NLMSG_DONE => {
                 let status = i32_ne(payload, 0);
                 if status < 0 {
-                    return Err(io::Error::from_raw_os_error(-status));
+                    return Err(io::Error::from_raw_os_error(status.saturating_neg()));
                 }
                 return Ok(true);
             }
             NLMSG_ERROR => {
                 let code = i32_ne(payload, 0);
                 if code < 0 {
-                    return Err(io::Error::from_raw_os_error(-code));
+                    return Err(io::Error::from_raw_os_error(code.saturating_neg()));
                 }
             }
             SOCK_DIAG_BY_FAMILY => {
