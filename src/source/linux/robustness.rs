@@ -19,6 +19,9 @@ use crate::source::records::{Family, Proto};
 
 const ROUNDS: usize = 1000;
 
+/// A parser of a text file, its result dropped.
+type TextParser = fn(&str);
+
 /// The payloads of every message of this machine's rtnetlink dumps, serialized again.
 fn live_route_messages() -> Vec<(u16, Vec<u8>)> {
     let mut nl = Netlink::open(NETLINK_ROUTE).expect("netlink socket");
@@ -138,7 +141,7 @@ fn proc_and_etc_parsers_survive_damaged_text() {
     each_variant(&[&unix[0], &unix[1]], ROUNDS, 300, |b| {
         super::proc_net::parse_unix(&String::from_utf8_lossy(b), |_| {});
     });
-    let text_parsers: Vec<(Vec<u8>, fn(&str))> = vec![
+    let text_parsers: Vec<(Vec<u8>, TextParser)> = vec![
         (read("/proc/net/ipv6_route"), |t| {
             drop(super::ipv6_route::parse(t))
         }),
