@@ -250,37 +250,39 @@ struct Cand {
     table: i64,
 }
 
-/// The routes of one table (and family), by prefix.
+/// The routes of one table (and family), by prefix: for each prefix only the route a lookup
+/// would take (the lowest rank, then the first in table order), since no other can be chosen.
 #[derive(Debug, Default)]
 struct PrefixMap {
     /// Prefix lengths present, longest first.
     lens: Vec<u8>,
-    buckets: HashMap<(u8, IpAddr), Vec<Cand>>,
+    best: HashMap<(u8, IpAddr), Cand>,
 }
 
 impl PrefixMap {
     fn insert(&mut self, net: IpNet, cand: Cand) {
-        self.buckets
+        self.best
             .entry((net.prefix_len(), net.network()))
-            .or_default()
-            .push(cand);
+            .and_modify(|b| {
+                if (cand.rank, cand.row) < (b.rank, b.row) {
+                    *b = cand;
+                }
+            })
+            .or_insert(cand);
     }
 
     fn finish(&mut self) {
-        let mut lens: Vec<u8> = self.buckets.keys().map(|(l, _)| *l).collect();
+        let mut lens: Vec<u8> = self.best.keys().map(|(l, _)| *l).collect();
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
         self.lens = lens;
-        for b in self.buckets.values_mut() {
-            b.sort_by_key(|c| (c.rank, c.row));
-        }
     }
 
-    /// The best route holding `dst`: the longest prefix, then the bucket's order.
+    /// The best route holding `dst`: the longest prefix, then the lowest rank.
     fn lookup(&self, dst: IpAddr) -> Option<&Cand> {
         self.lens.iter().find_map(|&len| {
             let net = IpNet::new(dst, len).ok()?.trunc();
-            self.buckets.get(&(len, net.addr()))?.first()
+            self.best.get(&(len, net.addr()))
         })
     }
 }
