@@ -665,6 +665,27 @@ mod tests {
         ])
     }
 
+    /// The route row and deciding rule for `dst`, without interfaces.
+    fn walk(r: &Table, rules: Option<&Table>, dst: &str) -> (usize, u32) {
+        route(route_lookup(r, rules, None, &flow(dst)))
+    }
+
+    /// An interfaces table of (index, name, group).
+    fn interfaces(rows: &[(i64, &str, i64)]) -> Table {
+        let mut t = Table::new(
+            "interfaces",
+            vec![
+                Column::new("index", Type::Int, ""),
+                Column::new("name", Type::Str, ""),
+                Column::new("group", Type::Int, ""),
+            ],
+        );
+        for &(ix, name, group) in rows {
+            t.push([Value::Int(ix), Value::str(name), Value::Int(group)]);
+        }
+        t
+    }
+
     fn route(d: Option<Decision>) -> (usize, u32) {
         match d {
             Some(Decision::Route { row, rule, .. }) => (row, rule),
@@ -685,14 +706,8 @@ mod tests {
                     table: Some(254)
                 })
             );
-            assert_eq!(
-                route(route_lookup(&r, rules, None, &flow("10.70.1.1"))),
-                (2, 32766)
-            );
-            assert_eq!(
-                route(route_lookup(&r, rules, None, &flow("192.0.2.1"))),
-                (1, 32766)
-            );
+            assert_eq!(walk(&r, rules, "10.70.1.1"), (2, 32766));
+            assert_eq!(walk(&r, rules, "192.0.2.1"), (1, 32766));
         }
         // No IPv6 route at all: network unreachable.
         assert_eq!(route_lookup(&r, None, None, &flow("2001:db8::1")), None);
@@ -706,20 +721,11 @@ mod tests {
             (254, "unicast", "192.0.2.0", 24, 0, 2),
             (253, "unicast", "198.51.100.0", 24, 0, 2),
         ]);
-        assert_eq!(
-            route(route_lookup(&r, None, None, &flow("192.0.2.130"))),
-            (1, 32766)
-        );
+        assert_eq!(walk(&r, None, "192.0.2.130"), (1, 32766));
         // Equal prefixes: the local table's route first.
-        assert_eq!(
-            route(route_lookup(&r, None, None, &flow("192.0.2.1"))),
-            (0, 32766)
-        );
+        assert_eq!(walk(&r, None, "192.0.2.1"), (0, 32766));
         // Then the default table.
-        assert_eq!(
-            route(route_lookup(&r, None, None, &flow("198.51.100.1"))),
-            (3, 32767)
-        );
+        assert_eq!(walk(&r, None, "198.51.100.1"), (3, 32767));
         // Any other rule splits them: local is looked up first, whatever the prefix.
         let rules = with_defaults(&["priority=100 table=77"]);
         assert_eq!(
@@ -764,17 +770,11 @@ mod tests {
                 Value::str(pref),
             ]);
         }
-        assert_eq!(route(route_lookup(&r, None, None, &flow("10.7.0.1"))).0, 2);
+        assert_eq!(walk(&r, None, "10.7.0.1").0, 2);
         // The lowest metric first, then the highest preference.
-        assert_eq!(
-            route(route_lookup(&r, None, None, &flow("2001:db8::1"))).0,
-            5
-        );
+        assert_eq!(walk(&r, None, "2001:db8::1").0, 5);
         r.retain(|row| row[3] != Value::Int(1000));
-        assert_eq!(
-            route(route_lookup(&r, None, None, &flow("2001:db8::1"))).0,
-            4
-        );
+        assert_eq!(walk(&r, None, "2001:db8::1").0, 4);
     }
 
     #[test]
@@ -782,19 +782,10 @@ mod tests {
         let r = base();
         let rules = with_defaults(&["priority=100 dst=10.70.0.0 dst_len=16 table=100"]);
         // Longest prefix in table 100, then the lower metric.
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.5.9"))),
-            (5, 100)
-        );
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
-            (3, 100)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.70.5.9"), (5, 100));
+        assert_eq!(walk(&r, Some(&rules), "10.70.1.1"), (3, 100));
         // Outside the selector the rule does not apply.
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.71.0.1"))),
-            (1, 32766)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.71.0.1"), (1, 32766));
     }
 
     #[test]
@@ -806,37 +797,18 @@ mod tests {
             "priority=100 table=100 suppress_prefixlen=16",
         ] {
             let rules = with_defaults(&[extra]);
-            assert_eq!(
-                route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
-                (2, 32766),
-                "{extra}"
-            );
+            assert_eq!(walk(&r, Some(&rules), "10.70.1.1"), (2, 32766), "{extra}");
         }
         // suppress_prefixlength 0 (the WireGuard idiom) drops only default routes.
         let rules = with_defaults(&["priority=100 table=254 suppress_prefixlen=0"]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
-            (2, 100)
-        );
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("192.0.2.1"))),
-            (1, 32766)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.70.1.1"), (2, 100));
+        assert_eq!(walk(&r, Some(&rules), "192.0.2.1"), (1, 32766));
     }
 
     #[test]
     fn suppress_ifgroup_uses_the_route_device_group() {
         let r = base();
-        let mut ifs = Table::new(
-            "interfaces",
-            vec![
-                Column::new("index", Type::Int, ""),
-                Column::new("name", Type::Str, ""),
-                Column::new("group", Type::Int, ""),
-            ],
-        );
-        ifs.push([Value::Int(1), Value::str("lo"), Value::Int(0)]);
-        ifs.push([Value::Int(3), Value::str("vx.1"), Value::Int(7)]);
+        let ifs = interfaces(&[(1, "lo", 0), (3, "vx.1", 7)]);
         let rules = with_defaults(&["priority=100 table=100 suppress_ifgroup=7"]);
         assert_eq!(
             route(route_lookup(
@@ -872,17 +844,14 @@ mod tests {
         );
         // A prohibit route is returned even with suppression.
         let rules = with_defaults(&["priority=100 table=102 suppress_prefixlen=32"]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.9.1"))),
-            (7, 100)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.70.9.1"), (7, 100));
     }
 
     #[test]
     fn selectors_of_an_output_lookup() {
         let r = base();
         let to100 = |sel: &str| with_defaults(&[&format!("priority=100 table=100 {sel}")]);
-        let hits = |t: &Table| route(route_lookup(&r, Some(t), None, &flow("10.70.1.1"))).1 == 100;
+        let hits = |t: &Table| walk(&r, Some(t), "10.70.1.1").1 == 100;
         // Matching: locally generated (iif lo), the running user's uid, a mark mask of 0, an
         // IPv4 source prefix holding 0.0.0.0.
         for sel in [
@@ -920,19 +889,13 @@ mod tests {
             "priority=150 action=nop",
             "priority=200 table=254",
         ]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
-            (2, 200)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.70.1.1"), (2, 200));
         // A goto whose target does not exist is passed over.
         let rules = with_defaults(&[
             "priority=10 action=goto goto_priority=11",
             "priority=100 table=100",
         ]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&rules), None, &flow("10.70.1.1"))),
-            (3, 100)
-        );
+        assert_eq!(walk(&r, Some(&rules), "10.70.1.1"), (3, 100));
     }
 
     #[test]
@@ -943,19 +906,13 @@ mod tests {
             "priority=5 action=prohibit",
             "priority=32766 table=254 family=inet6",
         ]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&mixed), None, &flow("2001:db8::1"))),
-            (0, 32766)
-        );
+        assert_eq!(walk(&r, Some(&mixed), "2001:db8::1"), (0, 32766));
         // IPv6 lookups carry no protocol: an `ipproto udp` rule does not match them.
         let udp = rules(&[
             "priority=5 action=prohibit ipproto=17 family=inet6",
             "priority=32766 table=254 family=inet6",
         ]);
-        assert_eq!(
-            route(route_lookup(&r, Some(&udp), None, &flow("2001:db8::1"))),
-            (0, 32766)
-        );
+        assert_eq!(walk(&r, Some(&udp), "2001:db8::1"), (0, 32766));
     }
 
     #[test]
@@ -984,16 +941,7 @@ mod tests {
             Value::Int(3),
             Value::Null,
         ]);
-        let mut ifs = Table::new(
-            "interfaces",
-            vec![
-                Column::new("index", Type::Int, ""),
-                Column::new("name", Type::Str, ""),
-                Column::new("group", Type::Int, ""),
-            ],
-        );
-        ifs.push([Value::Int(3), Value::str("vx.1"), Value::Int(7)]);
-        ifs.push([Value::Int(4), Value::str("va"), Value::Int(0)]);
+        let ifs = interfaces(&[(3, "vx.1", 7), (4, "va", 0)]);
         let rules = with_defaults(&["priority=100 table=100 suppress_ifgroup=7"]);
         assert_eq!(
             route(route_lookup(
