@@ -12,10 +12,11 @@ use std::time::Instant;
 
 use netpry::catalog::Catalog;
 use netpry::model::{Column, Table, Type, Value};
-use netpry::query::{Flow, RouteIndex};
+use netpry::query::RouteIndex;
 use netpry::render::RenderOpts;
 use netpry::script::{Output, Script, Settings, run};
 use netpry::snapshot::{Snapshot, SnapshotInfo};
+use netpry::source::records::RouteQuery;
 
 /// A deterministic pseudo-random sequence (xorshift64).
 struct Rng(u64);
@@ -144,7 +145,7 @@ fn main() {
     let t = Instant::now();
     let found = dsts
         .iter()
-        .filter(|&&dst| index.lookup(&Flow { dst, uid: 0 }).is_some())
+        .filter(|&&dst| index.lookup(&RouteQuery::to(dst)).is_some())
         .count();
     let el = t.elapsed().as_secs_f64();
     println!(

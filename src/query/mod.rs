@@ -17,7 +17,7 @@ pub use build::from_rows;
 pub use filter::{filter, limit, take_rows};
 pub use group::{Aggregate, distinct, group_by};
 pub use join::{JoinKind, join};
-pub use route_lookup::{Decision, Flow, RouteIndex, first_hop_dev};
+pub use route_lookup::{Decision, RouteIndex, first_hop_dev};
 pub use select::select;
 pub use sort::sort;
 pub use source_addr::SourceSelector;

@@ -29,19 +29,12 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
 use crate::model::{Table, Value};
-
-/// What is being routed: locally generated traffic to `dst`, sent by user `uid`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flow {
-    /// Destination address.
-    pub dst: IpAddr,
-    /// User id of the sender (rules with `uidrange` compare it).
-    pub uid: u32,
-}
+use crate::source::records::RouteQuery;
 
 /// Where the walk ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +50,9 @@ pub enum Decision {
         /// a local-table route found by the merged local/main lookup.
         table: Option<i64>,
     },
+    /// No route, but the query names an output device: the kernel then assumes an IPv4
+    /// destination is on that device's link (no gateway, link scope, no table).
+    OnLink,
     /// The rule of priority `rule` refuses the traffic itself: `action` is blackhole,
     /// unreachable, prohibit (or an action number the kernel treats as an error).
     Refused {
@@ -119,12 +115,14 @@ struct Rule {
     flowlabel_mask: Option<i64>,
     iif: Option<String>,
     iif_detached: bool,
-    oif: bool,
+    oif: Option<String>,
+    oif_detached: bool,
     fwmark: i64,
     fwmask: i64,
     uid: Option<(i64, i64)>,
     ipproto: i64,
-    ports: bool,
+    sport: Option<(i64, i64)>,
+    dport: Option<(i64, i64)>,
     tun_id: i64,
     l3mdev: bool,
     action: String,
@@ -152,14 +150,14 @@ impl Rule {
             flowlabel_mask: c.int("flowlabel_mask"),
             iif: c.text("iif").map(str::to_string),
             iif_detached: c.flag("iif_detached"),
-            oif: c.text("oif").is_some() || c.flag("oif_detached"),
+            oif: c.text("oif").map(str::to_string),
+            oif_detached: c.flag("oif_detached"),
             fwmark: c.int("fwmark").unwrap_or(0),
             fwmask: c.int("fwmask").unwrap_or(0),
             uid: c.int("uid_start").zip(c.int("uid_end")),
             ipproto: c.int("ipproto").unwrap_or(0),
-            ports: ["sport_start", "sport_end", "dport_start", "dport_end"]
-                .iter()
-                .any(|p| c.int(p).is_some_and(|v| v != 0)),
+            sport: c.int("sport_start").zip(c.int("sport_end")),
+            dport: c.int("dport_start").zip(c.int("dport_end")),
             tun_id: c.int("tun_id").unwrap_or(0),
             l3mdev: c.flag("l3mdev"),
             action: c.text("action").unwrap_or("lookup").to_string(),
@@ -183,44 +181,58 @@ impl Rule {
 
     /// Whether the rule selects `flow` (before `not`), as `fib_rule_match` and the family's
     /// match function decide for an output lookup; `lo` is the loopback device's name.
-    fn selects(&self, flow: &Flow, lo: &str) -> bool {
+    fn selects(&self, flow: &RouteQuery, lo: &str) -> bool {
         if self.iif_detached || self.iif.as_deref().is_some_and(|i| i != lo) {
             return false;
         }
+        if self.oif_detached
+            || self
+                .oif
+                .as_deref()
+                .is_some_and(|o| flow.oif.as_deref() != Some(o))
+        {
+            return false;
+        }
         let v4 = flow.dst.is_ipv4();
-        // IPv4 `ip route get` asks for protocol UDP; IPv6 for none.
-        let proto_ok = self.ipproto == 0 || (v4 && self.ipproto == 17);
-        let uid = i64::from(flow.uid);
-        if self.oif
-            || self.fwmark & self.fwmask != 0
+        // Without a protocol, IPv4 `ip route get` asks for UDP and IPv6 for none.
+        let proto = i64::from(flow.ipproto.unwrap_or(if v4 { 17 } else { 0 }));
+        // No uid is the kernel's INVALID_UID, in no range.
+        let uid = flow.uid.map_or(i64::from(u32::MAX), i64::from);
+        let port_in = |range: Option<(i64, i64)>, port: u16| {
+            range.is_none_or(|(a, b)| (a..=b).contains(&i64::from(port)))
+        };
+        let dscp = i64::from(flow.tos >> 2);
+        if (self.fwmark ^ i64::from(flow.mark)) & self.fwmask != 0
             || self.tun_id != 0
             || self.l3mdev
             || self.uid.is_some_and(|(a, b)| uid < a || uid > b)
-            || self.tos != 0
+            || (self.tos != 0 && self.tos != i64::from(flow.tos))
             || self
                 .dscp
-                .is_some_and(|d| d & self.dscp_mask.unwrap_or(0x3f) != 0)
+                .is_some_and(|d| (d ^ dscp) & self.dscp_mask.unwrap_or(0x3f) != 0)
             || self
                 .flowlabel
                 .is_some_and(|l| l & self.flowlabel_mask.unwrap_or(0xfffff) != 0)
-            || !proto_ok
-            || self.ports
+            || (self.ipproto != 0 && self.ipproto != proto)
+            || !port_in(self.sport, flow.sport)
+            || !port_in(self.dport, flow.dport)
         {
             return false;
         }
         if self.dst.is_some_and(|n| !n.contains(&flow.dst)) {
             return false;
         }
-        // The flow has no source: an IPv4 source selector is compared with 0.0.0.0, an IPv6
-        // one never matches without a source address.
-        match self.src {
-            None => true,
-            Some(n) if v4 => n.contains(&IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            Some(_) => false,
+        // An IPv4 source selector without a source compares with 0.0.0.0; an IPv6 one never
+        // matches without a source address.
+        match (self.src, flow.src) {
+            (None, _) => true,
+            (Some(n), Some(src)) => n.contains(&src),
+            (Some(n), None) if v4 => n.contains(&IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            (Some(_), None) => false,
         }
     }
 
-    fn matches(&self, flow: &Flow, lo: &str) -> bool {
+    fn matches(&self, flow: &RouteQuery, lo: &str) -> bool {
         self.selects(flow, lo) != self.invert
     }
 }
@@ -237,7 +249,7 @@ enum Kind {
 }
 
 /// A route as a lookup sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Cand {
     row: usize,
     /// Order among routes of one prefix (lower first).
@@ -248,41 +260,75 @@ struct Cand {
     group: Option<i64>,
     /// The table the row belongs to.
     table: i64,
+    /// The route's TOS selector (0 for any).
+    tos: u8,
+    /// The route's device (None for multipath and device-less routes).
+    dev: Option<Arc<str>>,
 }
 
-/// The routes of one table (and family), by prefix: for each prefix only the route a lookup
-/// would take (the lowest rank, then the first in table order), since no other can be chosen.
+/// The routes of one prefix, in the order a lookup tries them.
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(Cand),
+    Many(Vec<Cand>),
+}
+
+impl Bucket {
+    fn iter(&self) -> std::slice::Iter<'_, Cand> {
+        match self {
+            Bucket::One(c) => std::slice::from_ref(c).iter(),
+            Bucket::Many(v) => v.iter(),
+        }
+    }
+}
+
+/// The routes of one table (and family), by prefix.
 #[derive(Debug, Default)]
 struct PrefixMap {
     /// Prefix lengths present, longest first.
     lens: Vec<u8>,
-    best: HashMap<(u8, IpAddr), Cand>,
+    buckets: HashMap<(u8, IpAddr), Bucket>,
 }
 
 impl PrefixMap {
     fn insert(&mut self, net: IpNet, cand: Cand) {
-        self.best
-            .entry((net.prefix_len(), net.network()))
-            .and_modify(|b| {
-                if (cand.rank, cand.row) < (b.rank, b.row) {
-                    *b = cand;
+        use std::collections::hash_map::Entry;
+        match self.buckets.entry((net.prefix_len(), net.network())) {
+            Entry::Vacant(e) => {
+                e.insert(Bucket::One(cand));
+            }
+            Entry::Occupied(mut e) => {
+                let b = e.get_mut();
+                match b {
+                    Bucket::One(first) => *b = Bucket::Many(vec![first.clone(), cand]),
+                    Bucket::Many(v) => v.push(cand),
                 }
-            })
-            .or_insert(cand);
+            }
+        }
     }
 
     fn finish(&mut self) {
-        let mut lens: Vec<u8> = self.best.keys().map(|(l, _)| *l).collect();
+        let mut lens: Vec<u8> = self.buckets.keys().map(|(l, _)| *l).collect();
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
         self.lens = lens;
+        for b in self.buckets.values_mut() {
+            if let Bucket::Many(v) = b {
+                v.sort_by_key(|c| (c.rank, c.row));
+            }
+        }
     }
 
-    /// The best route holding `dst`: the longest prefix, then the lowest rank.
-    fn lookup(&self, dst: IpAddr) -> Option<&Cand> {
+    /// The first route `usable` accepts among those holding `dst`: the longest prefix, then
+    /// the lowest rank (a prefix whose routes are all refused gives way to a shorter one, as
+    /// the kernel's trie lookup backtracks).
+    fn lookup(&self, dst: IpAddr, usable: impl Fn(&Cand) -> bool) -> Option<&Cand> {
         self.lens.iter().find_map(|&len| {
             let net = IpNet::new(dst, len).ok()?.trunc();
-            self.best.get(&(len, net.addr()))
+            self.buckets
+                .get(&(len, net.addr()))?
+                .iter()
+                .find(|c| usable(c))
         })
     }
 }
@@ -298,6 +344,12 @@ pub struct RouteIndex {
     merged_v4: bool,
     /// The loopback device's name.
     lo: String,
+    /// Source selectors of the (IPv6 source-specific) routes that have one, by row.
+    src_selectors: HashMap<usize, IpNet>,
+    /// The next hop devices of multipath routes, by row.
+    hop_devs: HashMap<usize, Vec<String>>,
+    /// Rows of refusing routes (blackhole, unreachable, prohibit, ...).
+    refusal_rows: std::collections::HashSet<usize>,
 }
 
 /// The interface group of each device, by index and by name, and the loopback device's name.
@@ -357,6 +409,9 @@ impl RouteIndex {
             .collect();
         let merged_v4 = rules_v4 == builtin;
         let mut tables: HashMap<(bool, i64), PrefixMap> = HashMap::new();
+        let mut src_selectors = HashMap::new();
+        let mut hop_devs = HashMap::new();
+        let mut refusal_rows = std::collections::HashSet::new();
         let col = |name: &str| routes.column_index(name);
         let (c_table, c_dst, c_dst_len, c_src, c_src_len) = (
             col("table"),
@@ -374,6 +429,7 @@ impl RouteIndex {
             col("metric"),
             col("pref"),
         );
+        let c_dev = col("dev");
         for (row, cells) in routes.rows().enumerate() {
             let at = |c: Option<usize>| c.map_or(&Value::Null, |i| &cells[i]);
             let prefix = |a: Option<usize>, l: Option<usize>| {
@@ -387,25 +443,36 @@ impl RouteIndex {
                 continue;
             };
             let v4 = net.addr().is_ipv4();
-            let unspecified = if v4 {
-                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-            } else {
-                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-            };
             let dead = at(c_flags)
                 .as_str()
                 .is_some_and(|f| f.split(',').any(|w| w == "dead"));
-            let src_excludes = prefix(c_src, c_src_len)
-                .is_some_and(|n| n.prefix_len() > 0 && !n.contains(&unspecified));
-            if dead || src_excludes || at(c_tos).as_int().is_some_and(|t| t != 0) {
+            if dead {
                 continue;
             }
+            if let Some(n) = prefix(c_src, c_src_len).filter(|n| n.prefix_len() > 0) {
+                src_selectors.insert(row, n);
+            }
+            if let Some(hops) = at(c_hops).as_str().filter(|h| !h.is_empty()) {
+                let devs = hops
+                    .split(';')
+                    .filter_map(first_hop_dev)
+                    .map(str::to_string)
+                    .collect();
+                hop_devs.insert(row, devs);
+            }
+            let tos = at(c_tos)
+                .as_int()
+                .and_then(|t| u8::try_from(t).ok())
+                .unwrap_or(0);
             let ty = at(c_type).as_str().unwrap_or("unicast");
             let kind = match ty {
                 "throw" => Kind::Throw,
                 "blackhole" | "unreachable" | "prohibit" | "nat" | "xresolve" => Kind::Refusal,
                 _ => Kind::Usable,
             };
+            if kind == Kind::Refusal {
+                refusal_rows.insert(row);
+            }
             // The device whose group `suppress_ifgroup` compares: IPv6 local and anycast
             // routes are attached to the loopback device.
             let group = if !v4 && matches!(ty, "local" | "anycast") {
@@ -438,6 +505,11 @@ impl RouteIndex {
                 prefix_len: net.prefix_len(),
                 group,
                 table,
+                tos,
+                dev: match at(c_dev) {
+                    Value::Str(d) => Some(Arc::clone(d)),
+                    _ => None,
+                },
             };
             tables
                 .entry((v4, key))
@@ -453,17 +525,35 @@ impl RouteIndex {
             rules_v6,
             merged_v4,
             lo,
+            src_selectors,
+            hop_devs,
+            refusal_rows,
         }
     }
 
     /// Walks the rules for `flow`, as the kernel would. `None` when no rule finds a route:
-    /// the kernel's "network is unreachable".
-    pub fn lookup(&self, flow: &Flow) -> Option<Decision> {
+    /// the kernel's "network is unreachable". An IPv4 flow naming an output device that
+    /// finds no usable route (none, or a refusal) is [`Decision::OnLink`], as in the kernel.
+    pub fn lookup(&self, flow: &RouteQuery) -> Option<Decision> {
+        let found = self.walk(flow);
+        if flow.oif.is_some() && flow.dst.is_ipv4() {
+            let refused = match &found {
+                None | Some(Decision::Refused { .. } | Decision::OnLink) => true,
+                Some(Decision::Route { row, .. }) => self.refusal_rows.contains(row),
+            };
+            if refused {
+                return Some(Decision::OnLink);
+            }
+        }
+        found
+    }
+
+    fn walk(&self, flow: &RouteQuery) -> Option<Decision> {
         let v4 = flow.dst.is_ipv4();
         if v4 && self.merged_v4 {
             // fib_lookup without custom rules: local+main, then the default table.
             for (key, rule) in [(MERGED, 32766), (253, 32767)] {
-                let Some(c) = self.table_lookup(v4, key, flow.dst) else {
+                let Some(c) = self.table_lookup(v4, key, flow) else {
                     continue;
                 };
                 let table = (c.table != 254 && key == MERGED).then_some(254);
@@ -496,8 +586,7 @@ impl RouteIndex {
                 }
                 "nop" => {}
                 "lookup" => {
-                    let Some(c) = rule.table.and_then(|t| self.table_lookup(v4, t, flow.dst))
-                    else {
+                    let Some(c) = rule.table.and_then(|t| self.table_lookup(v4, t, flow)) else {
                         continue;
                     };
                     if c.kind == Kind::Usable && suppressed(rule, c) {
@@ -522,9 +611,42 @@ impl RouteIndex {
 
     /// The route table `key` gives for `dst`; `None` when it has none or a `throw` route
     /// answers (both mean "try the next rule").
-    fn table_lookup(&self, v4: bool, key: i64, dst: IpAddr) -> Option<&Cand> {
-        let c = self.tables.get(&(v4, key))?.lookup(dst)?;
+    fn table_lookup(&self, v4: bool, key: i64, flow: &RouteQuery) -> Option<&Cand> {
+        let c = self
+            .tables
+            .get(&(v4, key))?
+            .lookup(flow.dst, |c| self.usable(c, flow))?;
         (c.kind != Kind::Throw).then_some(c)
+    }
+
+    /// Whether route `c` can carry `flow`: its TOS selector (IPv4) equals the flow's, its
+    /// source selector holds the flow's source (the unspecified address without one), and,
+    /// when the flow names an output device, a usable route goes through it (refusing and
+    /// throw routes answer whatever the device).
+    fn usable(&self, c: &Cand, flow: &RouteQuery) -> bool {
+        if c.tos != 0 && c.tos & 0xfc != flow.tos & 0xfc {
+            return false;
+        }
+        if let Some(sel) = self.src_selectors.get(&c.row) {
+            let src = flow.src.unwrap_or(if flow.dst.is_ipv4() {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            });
+            if !sel.contains(&src) {
+                return false;
+            }
+        }
+        match (&flow.oif, c.kind) {
+            (Some(oif), Kind::Usable) => {
+                c.dev.as_deref() == Some(oif.as_str())
+                    || self
+                        .hop_devs
+                        .get(&c.row)
+                        .is_some_and(|devs| devs.iter().any(|d| d == oif))
+            }
+            _ => true,
+        }
     }
 }
 
@@ -545,7 +667,7 @@ mod tests {
         routes: &Table,
         rules: Option<&Table>,
         interfaces: Option<&Table>,
-        flow: &Flow,
+        flow: &RouteQuery,
     ) -> Option<Decision> {
         RouteIndex::new(routes, rules, interfaces).lookup(flow)
     }
@@ -605,6 +727,12 @@ mod tests {
             ("goto_priority", Type::Int),
             ("suppress_prefixlen", Type::Int),
             ("suppress_ifgroup", Type::Int),
+            ("oif", Type::Str),
+            ("sport_start", Type::Int),
+            ("sport_end", Type::Int),
+            ("dport_start", Type::Int),
+            ("dport_end", Type::Int),
+            ("tos", Type::Int),
         ];
         let mut t = Table::new(
             "rules",
@@ -645,10 +773,10 @@ mod tests {
         rules(&all)
     }
 
-    fn flow(dst: &str) -> Flow {
-        Flow {
-            dst: ip(dst),
-            uid: 1000,
+    fn flow(dst: &str) -> RouteQuery {
+        RouteQuery {
+            uid: Some(1000),
+            ..RouteQuery::to(ip(dst))
         }
     }
 
@@ -845,6 +973,131 @@ mod tests {
         // A prohibit route is returned even with suppression.
         let rules = with_defaults(&["priority=100 table=102 suppress_prefixlen=32"]);
         assert_eq!(walk(&r, Some(&rules), "10.70.9.1"), (7, 100));
+    }
+
+    #[test]
+    fn the_packet_fields_of_a_query_meet_the_selectors() {
+        let r = base();
+        let rules_with = |sel: &str| with_defaults(&[&format!("priority=100 table=100 {sel}")]);
+        let hits = |sel: &str, q: &RouteQuery| {
+            route(route_lookup(&r, Some(&rules_with(sel)), None, q)).1 == 100
+        };
+        let q = |f: &dyn Fn(&mut RouteQuery)| {
+            let mut q = flow("10.70.1.1");
+            f(&mut q);
+            q
+        };
+        let cases: [(&str, RouteQuery, RouteQuery); 6] = [
+            (
+                "src=10.1.0.0 src_len=16",
+                q(&|q| q.src = Some(ip("10.1.2.3"))),
+                q(&|q| q.src = Some(ip("10.2.0.1"))),
+            ),
+            (
+                "fwmark=5 fwmask=255",
+                q(&|q| q.mark = 0x105),
+                q(&|q| q.mark = 6),
+            ),
+            (
+                "uid_start=0 uid_end=0",
+                q(&|q| q.uid = Some(0)),
+                flow("10.70.1.1"),
+            ),
+            (
+                "ipproto=6 dport_start=80 dport_end=90",
+                q(&|q| {
+                    q.ipproto = Some(6);
+                    q.dport = 85;
+                }),
+                q(&|q| {
+                    q.ipproto = Some(6);
+                    q.dport = 443;
+                }),
+            ),
+            (
+                "sport_start=1000 sport_end=1000",
+                q(&|q| q.sport = 1000),
+                flow("10.70.1.1"),
+            ),
+            ("tos=16", q(&|q| q.tos = 16), q(&|q| q.tos = 8)),
+        ];
+        for (sel, yes, no) in &cases {
+            assert!(hits(sel, yes), "{sel} should select {yes:?}");
+            assert!(!hits(sel, no), "{sel} should not select {no:?}");
+        }
+    }
+
+    #[test]
+    fn routes_follow_the_query_tos_source_and_device() {
+        let mut r = Table::new(
+            "routes",
+            vec![
+                Column::new("table", Type::Int, ""),
+                Column::new("dst", Type::Ip, ""),
+                Column::new("dst_len", Type::Int, ""),
+                Column::new("src", Type::Ip, ""),
+                Column::new("src_len", Type::Int, ""),
+                Column::new("tos", Type::Int, ""),
+                Column::new("dev", Type::Str, ""),
+                Column::new("type", Type::Str, ""),
+            ],
+        );
+        for (dst, len, src, src_len, tos, dev, ty) in [
+            ("10.7.0.0", 16, None, 0, 16, "va", "unicast"),
+            ("10.7.0.0", 16, None, 0, 0, "vb", "unicast"),
+            ("0.0.0.0", 0, None, 0, 0, "va", "unicast"),
+            ("10.9.0.0", 16, None, 0, 0, "", "blackhole"),
+            (
+                "2001:db8::",
+                32,
+                Some("2001:db8:1::"),
+                48,
+                0,
+                "va",
+                "unicast",
+            ),
+            ("2001:db8::", 32, None, 0, 0, "vb", "unicast"),
+        ] {
+            r.push([
+                Value::Int(254),
+                Value::Ip(ip(dst)),
+                Value::Int(len),
+                src.map_or(Value::Null, |s| Value::Ip(ip(s))),
+                Value::Int(src_len),
+                Value::Int(tos),
+                if dev.is_empty() {
+                    Value::Null
+                } else {
+                    Value::str(dev)
+                },
+                Value::str(ty),
+            ]);
+        }
+        let at = |q: RouteQuery| route_lookup(&r, None, None, &q);
+        let row = |q: RouteQuery| route(at(q)).0;
+        let mut q = flow("10.7.1.1");
+        assert_eq!(row(q.clone()), 1);
+        q.tos = 16;
+        assert_eq!(row(q.clone()), 0);
+        // An output device restricts the routes to those through it.
+        let mut q = flow("10.7.1.1");
+        q.oif = Some("va".into());
+        assert_eq!(row(q.clone()), 2);
+        // No usable route through it (or a refusal): IPv4 assumes the link.
+        q.oif = Some("vc".into());
+        assert_eq!(at(q), Some(Decision::OnLink));
+        let mut q = flow("10.9.1.1");
+        assert_eq!(row(q.clone()), 3);
+        q.oif = Some("va".into());
+        assert_eq!(at(q), Some(Decision::OnLink));
+        // IPv6 source-specific routes need a source inside their selector.
+        let mut q = flow("2001:db8:5::1");
+        assert_eq!(row(q.clone()), 5);
+        q.src = Some(ip("2001:db8:1::7"));
+        assert_eq!(row(q.clone()), 4);
+        // No OnLink for IPv6.
+        q.oif = Some("vc".into());
+        assert_eq!(at(q), None);
     }
 
     #[test]

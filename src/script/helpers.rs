@@ -1,7 +1,6 @@
 //! Helper functions for scripts: `route_get` (see [`super::route_get`]), `service`, `sysctl`, `hostname`, `now`,
 //! `sleep`, `fail`, `usage`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
-use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -11,8 +10,6 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
-use super::route_get::route_get;
-use super::types::{Ip, Row};
 use crate::source::linux::services::{Duplicates, Services};
 
 /// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
@@ -103,15 +100,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn("service", |_: (), _: &str| Dynamic::UNIT);
     let c = Rc::clone(ctx);
     engine.register_fn("sysctl", move |name: &str| sysctl(&c, name));
-    let c = Rc::clone(ctx);
-    engine.register_fn("route_get", move |addr: Ip| route_get(&c, addr.0));
-    let c = Rc::clone(ctx);
-    engine.register_fn("route_get", move |addr: &str| -> RhaiResultOf<Row> {
-        match addr.trim().parse::<IpAddr>() {
-            Ok(ip) => route_get(&c, ip),
-            Err(_) => rt_err(format!("route_get: '{addr}' is not an IP address")),
-        }
-    });
+    super::route_get::register(engine, ctx);
 }
 
 /// Argument `i` (from 0) of `args` as a number: `default` when the script got fewer

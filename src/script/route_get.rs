@@ -14,9 +14,12 @@ use std::sync::Arc;
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
-use super::types::Row;
+use rhai::{Engine, Map};
+
+use super::types::{Ip, Row};
 use crate::model::{Column, Table, Type, Value};
-use crate::query::{Decision, Flow, RouteIndex, SourceSelector, first_hop_dev};
+use crate::query::{Decision, RouteIndex, SourceSelector, first_hop_dev};
+use crate::source::records::RouteQuery;
 use crate::tables::Request;
 
 static SOURCE: Column = Column::new(
@@ -36,7 +39,7 @@ static RULE: Column = Column::new(
 /// routes they extend (so answers share one column list).
 #[derive(Default)]
 pub struct RouteGetState {
-    answers: RefCell<HashMap<IpAddr, Row>>,
+    answers: RefCell<HashMap<RouteQuery, Row>>,
     env: RefCell<Option<Rc<RouteEnv>>>,
     schemas: RefCell<Vec<Arc<[Column]>>>,
 }
@@ -164,6 +167,21 @@ impl RouteEnv {
             .collect()
     }
 
+    /// Whether `addr` is one of this host's addresses (true when the catalog has no addresses
+    /// table to tell).
+    fn owns(&self, ctx: &Ctx, addr: IpAddr) -> bool {
+        if !ctx.catalog.holds("addresses") {
+            return true;
+        }
+        let Ok(t) = ctx.table("addresses") else {
+            return true;
+        };
+        let Some(a) = t.column_index("addr") else {
+            return true;
+        };
+        t.rows().any(|r| r[a].as_ip() == Some(addr))
+    }
+
     /// The index of the device named `name`.
     fn index_of(&self, name: &str) -> Option<i64> {
         let t = self.interfaces.as_ref()?;
@@ -187,18 +205,147 @@ impl RouteEnv {
     }
 }
 
-/// The route to `dst`: asked of the kernel, or, from a snapshot, found by walking the
+/// Registers `route_get(addr)` and `route_get(addr, #{from: .., oif: .., mark: .., uid: ..,
+/// ipproto: .., sport: .., dport: .., tos: ..})`, the address an `Ip` or text.
+pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: Ip| {
+        route_get(&c, RouteQuery::to(addr.0))
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: &str| {
+        route_get(&c, RouteQuery::to(parse_ip(addr)?))
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: Ip, opts: Map| {
+        route_get(&c, query(addr.0, &opts)?)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("route_get", move |addr: &str, opts: Map| {
+        route_get(&c, query(parse_ip(addr)?, &opts)?)
+    });
+}
+
+fn parse_ip(text: &str) -> RhaiResultOf<IpAddr> {
+    match text.trim().parse::<IpAddr>() {
+        Ok(ip) => Ok(ip),
+        Err(_) => rt_err(format!("route_get: '{text}' is not an IP address")),
+    }
+}
+
+/// The option keys of `route_get(addr, #{...})`.
+const OPTIONS: [&str; 8] = [
+    "from", "oif", "mark", "uid", "ipproto", "sport", "dport", "tos",
+];
+
+/// The query for `dst` with the packet fields in `opts` (see [`OPTIONS`]); an unknown key or
+/// a value of the wrong kind is an error naming it.
+fn query(dst: IpAddr, opts: &Map) -> RhaiResultOf<RouteQuery> {
+    let mut q = RouteQuery::to(dst);
+    for (key, v) in opts {
+        let key = key.as_str();
+        let bad = |what: &str| -> RhaiResultOf<RouteQuery> {
+            rt_err(format!("route_get: option {key} must be {what}, not {v}"))
+        };
+        let int = |max: u64| -> Option<u64> {
+            v.as_int()
+                .ok()
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|n| *n <= max)
+        };
+        match key {
+            "from" => {
+                let ip = match v.clone().try_cast::<Ip>() {
+                    Some(ip) => Some(ip.0),
+                    None => v
+                        .clone()
+                        .into_string()
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok()),
+                };
+                match ip {
+                    Some(ip) if ip.is_ipv4() == dst.is_ipv4() => q.src = Some(ip),
+                    Some(_) => return bad("an address of the destination's family"),
+                    None => return bad("an IP address"),
+                }
+            }
+            "oif" => match v.clone().into_string() {
+                Ok(dev) => q.oif = Some(dev),
+                Err(_) => return bad("a device name"),
+            },
+            "mark" => match int(u64::from(u32::MAX)) {
+                Some(n) => q.mark = n as u32,
+                None => return bad("an integer from 0 to 4294967295"),
+            },
+            "uid" => match int(u64::from(u32::MAX)) {
+                Some(n) => q.uid = Some(n as u32),
+                None => return bad("an integer from 0 to 4294967295"),
+            },
+            "ipproto" => {
+                let named = v
+                    .clone()
+                    .into_string()
+                    .ok()
+                    .and_then(|p| protocol_number(&p));
+                match named.or_else(|| int(255).map(|n| n as u8)) {
+                    Some(p) => q.ipproto = Some(p),
+                    None => {
+                        return bad(
+                            "a protocol number or tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre, esp, ah",
+                        );
+                    }
+                }
+            }
+            "sport" | "dport" => match int(65535) {
+                Some(n) if key == "sport" => q.sport = n as u16,
+                Some(n) => q.dport = n as u16,
+                None => return bad("a port from 0 to 65535"),
+            },
+            "tos" => match int(255) {
+                Some(n) => q.tos = n as u8,
+                None => return bad("an integer from 0 to 255"),
+            },
+            _ => {
+                return rt_err(format!(
+                    "route_get: no option '{key}'; options are: {}",
+                    OPTIONS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// The IANA number of a protocol name `ip` accepts after `ipproto`.
+fn protocol_number(name: &str) -> Option<u8> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "icmp" => 1,
+        "igmp" => 2,
+        "tcp" => 6,
+        "udp" => 17,
+        "dccp" => 33,
+        "gre" => 47,
+        "esp" => 50,
+        "ah" => 51,
+        "icmpv6" | "ipv6-icmp" => 58,
+        "sctp" => 132,
+        "udplite" => 136,
+        _ => return None,
+    })
+}
+
+/// The route for `q`: asked of the kernel, or, from a snapshot, found by walking the
 /// snapshot's policy rules and routes. One row of the `routes` columns plus `source` and
-/// `rule`; cached per destination.
-pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
-    if let Some(r) = ctx.route_get.answers.borrow().get(&dst) {
+/// `rule`; cached per query.
+fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
+    if let Some(r) = ctx.route_get.answers.borrow().get(&q) {
         return Ok(r.clone());
     }
     let (table, rule, source) = if ctx.catalog.snapshot_info().is_some() {
-        let (t, rule) = walked_route(ctx, dst)?;
+        let (t, rule) = walked_route(ctx, &q)?;
         (t, Value::opt_int(rule), "snapshot")
     } else {
-        match crate::source::linux::route_get(dst) {
+        match crate::source::linux::route_get(&q) {
             Ok(rec) => (
                 crate::tables::routes::build(&[rec], &Request::default()),
                 Value::Null,
@@ -207,7 +354,7 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
             Err(crate::error::Error::Kernel { source, .. })
                 if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
             {
-                let (t, rule) = refused_route(ctx, dst, &source)?;
+                let (t, rule) = refused_route(ctx, &q, &source)?;
                 (t, Value::opt_int(rule), "kernel")
             }
             Err(e) => return rt(Err(e)),
@@ -221,7 +368,7 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
         table: Arc::new(out),
         index: 0,
     };
-    ctx.route_get.answers.borrow_mut().insert(dst, row.clone());
+    ctx.route_get.answers.borrow_mut().insert(q, row.clone());
     Ok(row)
 }
 
@@ -233,16 +380,19 @@ pub fn route_get(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<Row> {
 /// destination and what the kernel said.
 fn refused_route(
     ctx: &Ctx,
-    dst: IpAddr,
+    q: &RouteQuery,
     err: &std::io::Error,
 ) -> RhaiResultOf<(Table, Option<u32>)> {
+    let dst = q.dst;
     let meaning = match err.raw_os_error() {
         Some(113) => "no route to host: an unreachable route covers it",
         Some(13) => "permission denied: a prohibit route or rule covers it",
         _ => "invalid argument: a blackhole route or rule covers it",
     };
-    match walked_route(ctx, dst) {
+    match walked_route(ctx, q) {
         Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
+        // The walk's own explanation (a source this host does not own).
+        Err(e) if e.to_string().contains("is not an address of this host") => Err(e),
         _ if err.raw_os_error() == Some(101) => rt_err(format!(
             "route_get: no route to {dst} (the kernel says: {err})"
         )),
@@ -262,22 +412,32 @@ fn refusal_type(t: &Table) -> Option<&'static str> {
         .find(|k| *k == v)
 }
 
-/// The route the catalog's rules and routes give for `dst`, as a one-row `routes` table
-/// naming `dst` itself (like the kernel's answer), completed as the kernel completes an
-/// output route, and the priority of the rule that decided.
-fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, Option<u32>)> {
+/// The route the catalog's rules and routes give for `q`, as a one-row `routes` table naming
+/// the destination itself (like the kernel's answer), completed as the kernel completes an
+/// output route, and the priority of the rule that decided (none for an answer no rule gave).
+fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)> {
     let env = env(ctx)?;
     let routes = &env.routes;
-    let flow = Flow { dst, uid: env.uid };
+    let dst = q.dst;
+    let mut flow = q.clone();
+    flow.uid.get_or_insert(env.uid);
     let mut one = Table::new("routes", routes.schema());
+    let blank = || Draft::new(routes, vec![Value::Null; routes.columns().len()]);
+    if let (Some(src), true) = (q.src, dst.is_ipv4()) {
+        // IPv4 only sends from an address of its own.
+        if !env.owns(ctx, src) {
+            return rt_err(format!(
+                "route_get: no route to {dst} from {src}: {src} is not an address of this host \
+                 (network is unreachable)"
+            ));
+        }
+    }
     if dst == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
         // The kernel routes 0.0.0.0 to this host itself, before any rule or table.
-        let mut cells = Draft::new(routes, vec![Value::Null; routes.columns().len()]);
+        let mut cells = blank();
         cells.set("family", Value::str("inet"));
         cells.set("type", Value::str("local"));
-        cells.set("table", Value::Int(0));
-        let name = crate::source::linux::rtnames::table_name(0);
-        cells.set("table_name", Value::str(name));
+        cells.no_table();
         cells.host(dst);
         cells.set("oif", Value::Int(1));
         cells.set("dev", env.loopback());
@@ -295,12 +455,28 @@ fn walked_route(ctx: &Ctx, dst: IpAddr) -> RhaiResultOf<(Table, Option<u32>)> {
                 cells.set("table_name", Value::str(name));
             }
             cells.host(dst);
-            complete_output_route(ctx, &env, &mut cells, dst, matched_len);
+            complete_output_route(ctx, &env, &mut cells, q, matched_len);
             one.push(cells.values);
             Some(rule)
         }
+        Some(Decision::OnLink) => {
+            // No usable route through the named device: the kernel assumes the destination
+            // is on its link.
+            let dev = q.oif.clone().unwrap_or_default();
+            let mut cells = blank();
+            cells.set("family", Value::str("inet"));
+            cells.set("type", Value::str("unicast"));
+            cells.no_table();
+            cells.host(dst);
+            cells.set("scope", Value::str("link"));
+            cells.set("oif", Value::opt_int(env.index_of(&dev)));
+            cells.set("dev", Value::str(dev));
+            complete_output_route(ctx, &env, &mut cells, q, 32);
+            one.push(cells.values);
+            None
+        }
         Some(Decision::Refused { rule, action }) => {
-            let mut cells = Draft::new(routes, vec![Value::Null; routes.columns().len()]);
+            let mut cells = blank();
             let family = if dst.is_ipv4() { "inet" } else { "inet6" };
             cells.set("family", Value::str(family));
             cells.set("type", Value::str(action));
@@ -347,6 +523,12 @@ impl<'t> Draft<'t> {
         self.set("dst", Value::Ip(dst));
         self.set("dst_len", Value::Int(if dst.is_ipv4() { 32 } else { 128 }));
     }
+    /// An answer no table gave (the kernel sends table 0).
+    fn no_table(&mut self) {
+        self.set("table", Value::Int(0));
+        let name = crate::source::linux::rtnames::table_name(0);
+        self.set("table_name", Value::str(name));
+    }
 }
 
 /// Fills in what the kernel adds to a route it chose for locally generated traffic:
@@ -360,12 +542,22 @@ fn complete_output_route(
     ctx: &Ctx,
     env: &RouteEnv,
     cells: &mut Draft,
-    dst: IpAddr,
+    q: &RouteQuery,
     matched_len: i64,
 ) {
+    let dst = q.dst;
+    if let Some(src) = q.src {
+        // The source asked for is the answer's `from`; IPv4 then names no other source.
+        cells.set("src", Value::Ip(src));
+        cells.set("src_len", Value::Int(if src.is_ipv4() { 32 } else { 128 }));
+        if src.is_ipv4() {
+            cells.set("prefsrc", Value::Null);
+        }
+    }
     let ty = cells.get("type").as_str().unwrap_or("unicast").to_string();
     let refused = ["blackhole", "unreachable", "prohibit", "throw"].contains(&ty.as_str());
-    if !refused && cells.get("prefsrc").is_null() {
+    let ipv4_from = q.src.is_some() && dst.is_ipv4();
+    if !refused && !ipv4_from && cells.get("prefsrc").is_null() {
         let chosen = if dst.is_ipv4() && ty == "local" {
             Some(dst)
         } else {

@@ -417,6 +417,53 @@ pub struct NeighbourRecord {
     pub reachable_ms: Option<u64>,
 }
 
+/// What `route_get` asks about: a packet this host would send to `dst`, with the optional
+/// fields policy rules and routes can select on, as `ip route get DST from SRC oif DEV mark M
+/// uid U ipproto P sport S dport D tos T` gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouteQuery {
+    /// Destination address.
+    pub dst: IpAddr,
+    /// Source address (`from`); must be one of this host's. None: the kernel picks one.
+    pub src: Option<IpAddr>,
+    /// Output device (`oif`), as a socket bound to it would send.
+    pub oif: Option<String>,
+    /// Firewall mark (`mark`); 0 for none.
+    pub mark: u32,
+    /// Sending user (`uid`); None: the user asking.
+    pub uid: Option<u32>,
+    /// IP protocol number (`ipproto`); None: UDP for IPv4, none for IPv6, as `ip` asks.
+    pub ipproto: Option<u8>,
+    /// Source port (`sport`); 0 for none.
+    pub sport: u16,
+    /// Destination port (`dport`); 0 for none.
+    pub dport: u16,
+    /// TOS byte (`tos`); 0 for none.
+    pub tos: u8,
+}
+
+impl RouteQuery {
+    /// A query for `dst` alone.
+    pub fn to(dst: IpAddr) -> RouteQuery {
+        RouteQuery {
+            dst,
+            src: None,
+            oif: None,
+            mark: 0,
+            uid: None,
+            ipproto: None,
+            sport: 0,
+            dport: 0,
+            tos: 0,
+        }
+    }
+
+    /// Whether anything but the destination is asked.
+    pub fn has_selectors(&self) -> bool {
+        *self != RouteQuery::to(self.dst)
+    }
+}
+
 /// One policy routing rule (RTM_GETRULE), as `ip rule show` lists it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleRecord {

@@ -956,8 +956,10 @@ fn route_get_follows_policy_rules_like_ip_route_get() {
         "10.9.0.2",
     ] {
         let addr: IpAddr = dst.parse().unwrap();
-        let rec = in_netns(&ns.name, move || netpry::source::linux::route_get(addr))
-            .unwrap_or_else(|e| panic!("route_get({dst}): {e}"));
+        let rec = in_netns(&ns.name, move || {
+            netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
+        })
+        .unwrap_or_else(|e| panic!("route_get({dst}): {e}"));
         let theirs = ip_rows(&ns, &format!("route get {dst}"));
         let t = &theirs[0];
         let ctx = format!("route get {dst}");
@@ -978,12 +980,18 @@ fn route_get_follows_policy_rules_like_ip_route_get() {
     }
     // The policy rule wins over the more specific route of the main table.
     let addr: IpAddr = "10.90.5.1".parse().unwrap();
-    let rec = in_netns(&ns.name, move || netpry::source::linux::route_get(addr)).unwrap();
+    let rec = in_netns(&ns.name, move || {
+        netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
+    })
+    .unwrap();
     assert_eq!((rec.table, rec.dev.as_deref()), (100, Some("va")));
     assert_eq!(rec.gateway, Some("10.9.0.2".parse().unwrap()));
     // Unreachable destinations are a clear error naming the address.
     let addr: IpAddr = "10.51.0.1".parse().unwrap();
-    let err = in_netns(&ns.name, move || netpry::source::linux::route_get(addr)).unwrap_err();
+    let err = in_netns(&ns.name, move || {
+        netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
+    })
+    .unwrap_err();
     assert!(
         err.to_string().starts_with("route lookup for 10.51.0.1: "),
         "{err}"

@@ -21,7 +21,7 @@ use super::links::link_names;
 use super::netlink::Netlink;
 use super::rtnames::{protocol_name, route_type_name, scope_name};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, RouteHop, RouteRecord};
+use crate::source::records::{Family, RouteHop, RouteQuery, RouteRecord};
 
 /// Dumps the routes of every table, IPv4 then IPv6, in the kernel's order. With `names`,
 /// output devices are resolved to names from a link dump (a route whose device vanished keeps
@@ -60,32 +60,67 @@ pub fn routes(names: bool, refcnt: bool) -> Result<Vec<RouteRecord>> {
     Ok(out)
 }
 
-/// Asks the kernel which route it would use to reach `dst` (RTM_GETROUTE without NLM_F_DUMP,
-/// like `ip route get`): policy rules, every table and metrics all apply, so the answer can
-/// differ from a longest-prefix match over the main table. The record's `dst` is `dst` itself
-/// (prefix 32 or 128), with the chosen table, device, gateway and preferred source.
+/// Asks the kernel which route it would use for `q` (RTM_GETROUTE without NLM_F_DUMP, like
+/// `ip route get DST [from SRC] [oif DEV] [mark M] [uid U] [ipproto P] [sport S] [dport D]
+/// [tos T]`): policy rules, every table and metrics all apply, so the answer can differ from
+/// a longest-prefix match over the main table. The record's `dst` is the destination itself
+/// (prefix 32 or 128), with the chosen table, device, gateway and preferred source (and, when
+/// `q` names a source, that source in `src`).
 ///
 /// The table is the one the kernel names (RTA_TABLE), as `ip -d route get` prints it. While a
 /// namespace has only the default policy rules, the kernel keeps the local table merged into
 /// main (since Linux 4.1, `fib_trie` merges them until a rule is added), so even a local
 /// address such as 127.0.0.1 comes back with table 254 (main); once any rule exists the
 /// tables are split again and the same lookup says 255 (local).
-pub fn route_get(dst: IpAddr) -> Result<RouteRecord> {
+pub fn route_get(q: &RouteQuery) -> Result<RouteRecord> {
+    let dst = q.dst;
     let what = format!("route lookup for {dst}");
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(&what, e))?;
     let mut msg = RouteMessage::default();
-    msg.header.address_family = if dst.is_ipv4() {
+    let v4 = dst.is_ipv4();
+    msg.header.address_family = if v4 {
         AddressFamily::Inet
     } else {
         AddressFamily::Inet6
     };
-    msg.header.destination_prefix_length = if dst.is_ipv4() { 32 } else { 128 };
+    let host_len = if v4 { 32 } else { 128 };
+    msg.header.destination_prefix_length = host_len;
+    msg.header.tos = q.tos;
     // IPv4 reports the main table unless asked for the table the lookup ended in (as `ip
     // route get` asks); IPv6 always reports it and rejects the flag under strict checking.
-    if dst.is_ipv4() {
+    if v4 {
         msg.header.flags = RouteFlags::LookupTable;
     }
-    msg.attributes.push(RouteAttribute::Destination(dst.into()));
+    let attrs = &mut msg.attributes;
+    attrs.push(RouteAttribute::Destination(dst.into()));
+    if let Some(src) = q.src {
+        msg.header.source_prefix_length = host_len;
+        attrs.push(RouteAttribute::Source(src.into()));
+    }
+    let names = link_names()?;
+    if let Some(dev) = &q.oif {
+        let index = names.iter().find(|(_, n)| *n == dev).map(|(i, _)| *i);
+        let Some(index) = index else {
+            let e = std::io::Error::new(std::io::ErrorKind::NotFound, format!("no device {dev}"));
+            return Err(Error::kernel(what, e));
+        };
+        attrs.push(RouteAttribute::Oif(index));
+    }
+    if q.mark != 0 {
+        attrs.push(RouteAttribute::Mark(q.mark));
+    }
+    if let Some(uid) = q.uid {
+        attrs.push(RouteAttribute::Uid(uid));
+    }
+    if let Some(p) = q.ipproto {
+        attrs.push(RouteAttribute::IpProto(p));
+    }
+    if q.sport != 0 {
+        attrs.push(RouteAttribute::Sport(q.sport));
+    }
+    if q.dport != 0 {
+        attrs.push(RouteAttribute::Dport(q.dport));
+    }
     let reply = nl
         .request(RouteNetlinkMessage::GetRoute(msg))
         .map_err(|e| Error::kernel(&what, e))?;
@@ -93,7 +128,7 @@ pub fn route_get(dst: IpAddr) -> Result<RouteRecord> {
         let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "the reply is not a route");
         return Err(Error::kernel(what, e));
     };
-    decode(route, &link_names()?).ok_or_else(|| {
+    decode(route, &names).ok_or_else(|| {
         let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "the reply has no family");
         Error::kernel(what, e)
     })
