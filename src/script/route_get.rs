@@ -360,9 +360,18 @@ fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
             Err(e) => return rt(Err(e)),
         }
     };
-    let mut out = Table::new("route_get", ctx.route_get.schema(table.columns()));
+    // Every answer has all of the registry's route columns (a snapshot from an older netpry
+    // may lack some: they are null), then `source` and `rule`.
+    let registry = registry_columns();
+    let mut out = Table::new("route_get", ctx.route_get.schema(registry));
     if let Some(row) = table.rows().next() {
-        out.push(row.iter().cloned().chain([Value::str(source), rule]));
+        let cell = |name: &str| table.column_index(name).map_or(Value::Null, |i| row[i].clone());
+        out.push(
+            registry
+                .iter()
+                .map(|c| cell(&c.name))
+                .chain([Value::str(source), rule]),
+        );
     }
     let row = Row {
         table: Arc::new(out),
@@ -421,8 +430,13 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
     let dst = q.dst;
     let mut flow = q.clone();
     flow.uid.get_or_insert(env.uid);
-    let mut one = Table::new("routes", routes.schema());
-    let blank = || Draft::new(routes, vec![Value::Null; routes.columns().len()]);
+    let mut one = Table::new("routes", registry_columns().to_vec());
+    let blank = Draft::blank;
+    if let Some(dev) = &q.oif {
+        if env.interfaces.is_some() && env.index_of(dev).is_none() {
+            return rt_err(format!("route_get: no device named '{dev}'"));
+        }
+    }
     if let (Some(src), true) = (q.src, dst.is_ipv4()) {
         // IPv4 only sends from an address of its own.
         if !env.owns(ctx, src) {
@@ -447,7 +461,7 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
     }
     let rule = match env.index.lookup(&flow) {
         Some(Decision::Route { row, rule, table }) => {
-            let mut cells = Draft::new(routes, routes.row(row).to_vec());
+            let mut cells = Draft::of(routes, row);
             let matched_len = cells.get("dst_len").as_int().unwrap_or(0);
             if let Some(t) = table {
                 cells.set("table", Value::Int(t));
@@ -498,23 +512,45 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
     Ok((one, rule))
 }
 
-/// A row being built, with its cells addressed by column name (a missing column is skipped).
-struct Draft<'t> {
-    table: &'t Table,
+/// An answer being built: a row of the registry's `routes` columns, addressed by name.
+struct Draft {
     values: Vec<Value>,
 }
 
-impl<'t> Draft<'t> {
-    fn new(table: &'t Table, values: Vec<Value>) -> Draft<'t> {
-        Draft { table, values }
+/// The `routes` table's columns in the registry (every answer has all of them).
+fn registry_columns() -> &'static [Column] {
+    (crate::tables::routes::DEF.columns)()
+}
+
+impl Draft {
+    /// A row of nulls.
+    fn blank() -> Draft {
+        Draft {
+            values: vec![Value::Null; registry_columns().len()],
+        }
+    }
+    /// Row `row` of `routes` (a snapshot's table, which may lack columns: they are null).
+    fn of(routes: &Table, row: usize) -> Draft {
+        let cells = routes.row(row);
+        Draft {
+            values: registry_columns()
+                .iter()
+                .map(|c| {
+                    routes
+                        .column_index(&c.name)
+                        .map_or(Value::Null, |i| cells[i].clone())
+                })
+                .collect(),
+        }
+    }
+    fn index(name: &str) -> Option<usize> {
+        registry_columns().iter().position(|c| c.name == name)
     }
     fn get(&self, name: &str) -> Value {
-        self.table
-            .column_index(name)
-            .map_or(Value::Null, |i| self.values[i].clone())
+        Draft::index(name).map_or(Value::Null, |i| self.values[i].clone())
     }
     fn set(&mut self, name: &str, v: Value) {
-        if let Some(i) = self.table.column_index(name) {
+        if let Some(i) = Draft::index(name) {
             self.values[i] = v;
         }
     }

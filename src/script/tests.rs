@@ -430,6 +430,45 @@ fn route_get_from_a_snapshot_says_so() {
 }
 
 #[test]
+fn route_get_options_are_checked() {
+    assert_eq!(
+        text(r#"route_get("10.9.1.1", #{mark: 7, ipproto: "tcp", dport: 443, tos: 16}).gateway"#),
+        "192.168.1.3"
+    );
+    assert_eq!(
+        text(r#"route_get("10.9.1.1", #{from: "192.168.1.10"}).src"#),
+        "192.168.1.10"
+    );
+    for (opts, want) in [
+        (
+            "#{port: 1}",
+            "no option 'port'; options are: from, oif, mark, uid, ipproto, sport, dport, tos",
+        ),
+        (
+            "#{mark: -1}",
+            "option mark must be an integer from 0 to 4294967295, not -1",
+        ),
+        (
+            "#{dport: 70000}",
+            "option dport must be a port from 0 to 65535",
+        ),
+        (
+            r#"#{ipproto: "tcpx"}"#,
+            "option ipproto must be a protocol number or tcp, udp",
+        ),
+        (
+            r#"#{from: "2001:db8::1"}"#,
+            "option from must be an address of the destination's family",
+        ),
+        (r#"#{from: "nope"}"#, "option from must be an IP address"),
+        ("#{oif: 3}", "option oif must be a device name"),
+    ] {
+        let e = error(&format!(r#"route_get("10.9.1.1", {opts})"#));
+        assert!(e.contains(want), "{opts}: {e}");
+    }
+}
+
+#[test]
 fn numeric_arguments_with_defaults_and_usage_errors() {
     let value = |src: &str, args: &[&str]| match eval_with(src, args, true) {
         Ok(Output::Value { json, .. }) => json,

@@ -484,3 +484,165 @@ fn with_only_the_built_in_rules_local_and_main_are_one_lookup() {
         ("local".into(), "main".into())
     );
 }
+
+/// `route_get(dst, #{..})` live and from a snapshot against `ip -d -j route get DST ARGS`:
+/// (rhai options, ip arguments) per destination.
+const QUERIES: [(&str, &str, &str); 17] = [
+    ("192.0.2.1", r#"#{from: "10.61.0.1"}"#, "from 10.61.0.1"),
+    ("192.0.2.1", r#"#{from: "10.60.0.1"}"#, "from 10.60.0.1"),
+    ("192.0.2.1", "#{mark: 7}", "mark 7"),
+    ("192.0.2.1", "#{mark: 6}", "mark 6"),
+    ("192.0.2.1", "#{uid: 1000}", "uid 1000"),
+    (
+        "192.0.2.1",
+        r#"#{ipproto: "tcp", dport: 443}"#,
+        "ipproto tcp dport 443",
+    ),
+    (
+        "192.0.2.1",
+        r#"#{ipproto: "udp", dport: 443}"#,
+        "ipproto udp dport 443",
+    ),
+    ("192.0.2.1", "#{tos: 16}", "tos 0x10"),
+    ("192.0.2.1", r#"#{oif: "vb"}"#, "oif vb"),
+    ("192.0.2.1", r#"#{oif: "va"}"#, "oif va"),
+    ("192.0.2.1", "#{sport: 5000}", "sport 5000"),
+    ("10.66.1.1", "#{tos: 16}", "tos 0x10"),
+    ("10.66.1.1", "#{}", ""),
+    ("10.60.0.1", r#"#{oif: "va"}"#, "oif va"),
+    (
+        "2001:db8:9::1",
+        r#"#{from: "2001:db8:61::1"}"#,
+        "from 2001:db8:61::1",
+    ),
+    (
+        "2001:db8:9::1",
+        r#"#{from: "2001:db8:62::7"}"#,
+        "from 2001:db8:62::7",
+    ),
+    ("2001:db8:9::1", r#"#{oif: "va"}"#, "oif va"),
+];
+
+#[test]
+fn route_get_with_packet_fields_matches_ip_route_get() {
+    if !root_or_skip("route_get_with_packet_fields_matches_ip_route_get") {
+        return;
+    }
+    let ns = rule_lab("rsel");
+    for line in [
+        "route add default via 10.60.0.254 dev va",
+        "-6 route add default via 2001:db8:60::fe dev va",
+        "route add default via 10.61.0.4 dev vb table 101",
+        "route add default via 10.61.0.5 dev vb table 102",
+        "route add default via 10.60.0.3 dev va table 103",
+        "route add default via 10.60.0.4 dev va table 104",
+        "route add default via 10.60.0.5 dev va table 105",
+        "route add default via 10.61.0.6 dev vb table 106",
+        "route add default via 10.60.0.7 dev va table 107",
+        "route add 10.66.0.0/16 tos 0x10 via 10.61.0.9 dev vb",
+        "-6 route add default via 2001:db8:61::fe dev vb table 101",
+        "rule add from 10.61.0.0/24 lookup 101 pref 100",
+        "rule add fwmark 0x7 lookup 102 pref 110",
+        "rule add uidrange 1000-1000 lookup 103 pref 120",
+        "rule add ipproto tcp dport 443 lookup 104 pref 130",
+        "rule add to 192.0.2.0/24 tos 0x10 lookup 105 pref 140",
+        "rule add oif vb lookup 106 pref 150",
+        "rule add sport 5000 lookup 107 pref 160",
+        "-6 rule add from 2001:db8:61::/64 lookup 101 pref 100",
+    ] {
+        ns.ip(&line.split_whitespace().collect::<Vec<_>>());
+    }
+    let file = std::env::temp_dir().join(format!("netpry-{}.json", ns.name));
+    let path = file.to_str().expect("utf-8 path").to_string();
+    let (code, _, err) = ns.netpry(&["snapshot", "-o", &path]);
+    assert_eq!(code, 0, "{err}");
+    let mut checked = 0;
+    for (dst, opts, args) in QUERIES {
+        let script = format!(
+            "let r = route_get(\"{dst}\", {opts}); #{{type: r.type, dev: r.dev, gateway: r.gateway, \
+             prefsrc: r.prefsrc, table: r.table_name, src: r.src}}"
+        );
+        let (scode, sout, serr) = run(&["--snapshot", &path, "--format", "json", "-e", &script]);
+        let (lcode, lout, lerr) = ns.netpry(&["--format", "json", "-e", &script]);
+        let mut ip_args = vec!["-d", "-j", "route", "get", dst];
+        ip_args.extend(args.split_whitespace());
+        let o = ns.command("ip", &ip_args).output().unwrap();
+        let ctx = format!("route get {dst} {args}");
+        if !o.status.success() {
+            let kernel = String::from_utf8_lossy(&o.stderr).to_string();
+            assert_eq!(
+                (scode, lcode),
+                (1, 1),
+                "{ctx}: kernel said {kernel}\n{sout}{lout}"
+            );
+            assert!(
+                serr.contains("route_get") && lerr.contains("route_get"),
+                "{ctx}"
+            );
+            checked += 1;
+            continue;
+        }
+        assert_eq!((scode, serr.as_str()), (0, ""), "{ctx}: {sout}");
+        assert_eq!((lcode, lerr.as_str()), (0, ""), "{ctx}: {lout}");
+        let k: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let k = &k[0];
+        // A map renders as a one-row table.
+        let one = |text: &str| -> Value {
+            let v: Value = serde_json::from_str(text).unwrap();
+            if v.is_array() { v[0].clone() } else { v }
+        };
+        let (snap, live) = (one(&sout), one(&lout));
+        let no_table = netpry::source::linux::rtnames::table_name(0);
+        for (name, got) in [("snapshot", &snap), ("live", &live)] {
+            let ctx = format!("{ctx} ({name}): kernel {k}, netpry {got}");
+            let kernel_type = k.get("type").and_then(Value::as_str).unwrap_or("unicast");
+            assert_eq!(got["type"], kernel_type, "{ctx}");
+            for key in ["dev", "gateway", "prefsrc"] {
+                assert_eq!(
+                    got[key],
+                    k.get(key).cloned().unwrap_or(Value::Null),
+                    "{ctx}: {key}"
+                );
+            }
+            // `from` comes back as the answer's source selector.
+            let from = k.get("from").cloned().filter(|f| f != "::");
+            assert_eq!(got["src"], from.unwrap_or(Value::Null), "{ctx}: src");
+            // No table: the kernel assumed the link (or answered before any table).
+            let table = k
+                .get("table")
+                .cloned()
+                .unwrap_or(Value::from(no_table.clone()));
+            if name == "snapshot" || k.get("table").is_some() {
+                assert_eq!(got["table"], table, "{ctx}: table");
+            }
+        }
+        checked += 1;
+    }
+    // A source this host does not own, and a device it does not have.
+    for (opts, want) in [
+        (
+            r#"#{from: "10.9.9.9"}"#,
+            "10.9.9.9 is not an address of this host",
+        ),
+        (r#"#{oif: "nope0"}"#, "no device named 'nope0'"),
+        (
+            "#{port: 1}",
+            "no option 'port'; options are: from, oif, mark",
+        ),
+        (
+            r#"#{from: "2001:db8::1"}"#,
+            "option from must be an address of the destination's family",
+        ),
+    ] {
+        let script = format!("route_get(\"192.0.2.1\", {opts})");
+        let (scode, _, serr) = run(&["--snapshot", &path, "-e", &script]);
+        let (lcode, _, lerr) = ns.netpry(&["-e", &script]);
+        assert_eq!((scode, lcode), (1, 1), "{opts}");
+        assert!(
+            serr.contains(want) && lerr.contains(want),
+            "{opts}:\n{serr}\n{lerr}"
+        );
+    }
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(checked, QUERIES.len());
+}

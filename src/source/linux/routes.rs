@@ -101,7 +101,10 @@ pub fn route_get(q: &RouteQuery) -> Result<RouteRecord> {
     if let Some(dev) = &q.oif {
         let index = names.iter().find(|(_, n)| *n == dev).map(|(i, _)| *i);
         let Some(index) = index else {
-            let e = std::io::Error::new(std::io::ErrorKind::NotFound, format!("no device {dev}"));
+            let e = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no device named '{dev}'"),
+            );
             return Err(Error::kernel(what, e));
         };
         attrs.push(RouteAttribute::Oif(index));
@@ -160,7 +163,8 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
         match attr {
             RouteAttribute::Table(t) => rec.table = *t,
             RouteAttribute::Destination(a) => rec.dst = ip_of(a),
-            RouteAttribute::Source(a) => rec.src = ip_of(a),
+            // A lookup's reply may say `from ::`: no source.
+            RouteAttribute::Source(a) => rec.src = ip_of(a).filter(|ip| !ip.is_unspecified()),
             RouteAttribute::Gateway(a) => rec.gateway = ip_of(a),
             RouteAttribute::Via(v) => rec.gateway = via_ip(v),
             RouteAttribute::PrefSource(a) => rec.prefsrc = ip_of(a),
