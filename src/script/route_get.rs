@@ -365,7 +365,11 @@ fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
     let registry = registry_columns();
     let mut out = Table::new("route_get", ctx.route_get.schema(registry));
     if let Some(row) = table.rows().next() {
-        let cell = |name: &str| table.column_index(name).map_or(Value::Null, |i| row[i].clone());
+        let cell = |name: &str| {
+            table
+                .column_index(name)
+                .map_or(Value::Null, |i| row[i].clone())
+        };
         out.push(
             registry
                 .iter()
