@@ -206,7 +206,7 @@ impl Rule {
             || self.tun_id != 0
             || self.l3mdev
             || self.uid.is_some_and(|(a, b)| uid < a || uid > b)
-            || (self.tos != 0 && self.tos != i64::from(flow.tos))
+            || (self.tos != 0 && self.tos & 0xfc != i64::from(flow.tos & 0xfc))
             || self
                 .dscp
                 .is_some_and(|d| (d ^ dscp) & self.dscp_mask.unwrap_or(0x3f) != 0)
@@ -264,6 +264,8 @@ struct Cand {
     tos: u8,
     /// The route's device (None for multipath and device-less routes).
     dev: Option<Arc<str>>,
+    /// Length of the route's source selector (IPv6 source-specific routes; 0 for none).
+    src_len: u8,
 }
 
 /// The routes of one prefix, in the order a lookup tries them.
@@ -322,13 +324,29 @@ impl PrefixMap {
     /// The first route `usable` accepts among those holding `dst`: the longest prefix, then
     /// the lowest rank (a prefix whose routes are all refused gives way to a shorter one, as
     /// the kernel's trie lookup backtracks).
-    fn lookup(&self, dst: IpAddr, usable: impl Fn(&Cand) -> bool) -> Option<&Cand> {
+    /// Among routes of one prefix, one `preferred` accepts comes first.
+    fn lookup(
+        &self,
+        dst: IpAddr,
+        usable: impl Fn(&Cand) -> bool,
+        preferred: impl Fn(&Cand) -> bool,
+    ) -> Option<&Cand> {
         self.lens.iter().find_map(|&len| {
             let net = IpNet::new(dst, len).ok()?.trunc();
-            self.buckets
-                .get(&(len, net.addr()))?
+            let bucket = self.buckets.get(&(len, net.addr()))?;
+            // The most specific source selector wins first (the kernel's source subtree), then
+            // a preferred route, then the bucket's order.
+            let most = bucket
                 .iter()
-                .find(|c| usable(c))
+                .filter(|c| usable(c))
+                .map(|c| c.src_len)
+                .max()?;
+            let mut ok = bucket.iter().filter(|c| c.src_len == most && usable(c));
+            bucket
+                .iter()
+                .filter(|c| c.src_len == most && usable(c))
+                .find(|c| preferred(c))
+                .or_else(|| ok.next())
         })
     }
 }
@@ -506,6 +524,7 @@ impl RouteIndex {
                 group,
                 table,
                 tos,
+                src_len: src_selectors.get(&row).map_or(0, IpNet::prefix_len),
                 dev: match at(c_dev) {
                     Value::Str(d) => Some(Arc::clone(d)),
                     _ => None,
@@ -612,11 +631,34 @@ impl RouteIndex {
     /// The route table `key` gives for `dst`; `None` when it has none or a `throw` route
     /// answers (both mean "try the next rule").
     fn table_lookup(&self, v4: bool, key: i64, flow: &RouteQuery) -> Option<&Cand> {
-        let c = self
-            .tables
-            .get(&(v4, key))?
-            .lookup(flow.dst, |c| self.usable(c, flow))?;
+        let c = self.tables.get(&(v4, key))?.lookup(
+            flow.dst,
+            |c| self.usable(c, flow),
+            |c| flow.oif.as_deref().is_some_and(|o| self.through(c, o)),
+        )?;
         (c.kind != Kind::Throw).then_some(c)
+    }
+
+    /// Whether route `c` goes through device `oif` (for multipath, one of its next hops).
+    fn through(&self, c: &Cand, oif: &str) -> bool {
+        c.dev.as_deref() == Some(oif)
+            || self
+                .hop_devs
+                .get(&c.row)
+                .is_some_and(|devs| devs.iter().any(|d| d == oif))
+    }
+
+    /// Whether the output device binds the lookup. For IPv6 with a source address and a
+    /// global unicast destination it is only a preference (the kernel's strict lookup needs
+    /// no source, or a link-local or multicast destination).
+    fn strict_oif(flow: &RouteQuery) -> bool {
+        match flow.dst {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(d) => {
+                let any_src = flow.src.is_none_or(|s| s.is_unspecified());
+                any_src || d.is_multicast() || d.segments()[0] & 0xffc0 == 0xfe80
+            }
+        }
     }
 
     /// Whether route `c` can carry `flow`: its TOS selector (IPv4) equals the flow's, its
@@ -638,13 +680,7 @@ impl RouteIndex {
             }
         }
         match (&flow.oif, c.kind) {
-            (Some(oif), Kind::Usable) => {
-                c.dev.as_deref() == Some(oif.as_str())
-                    || self
-                        .hop_devs
-                        .get(&c.row)
-                        .is_some_and(|devs| devs.iter().any(|d| d == oif))
-            }
+            (Some(oif), Kind::Usable) if RouteIndex::strict_oif(flow) => self.through(c, oif),
             _ => true,
         }
     }
@@ -1095,8 +1131,17 @@ mod tests {
         assert_eq!(row(q.clone()), 5);
         q.src = Some(ip("2001:db8:1::7"));
         assert_eq!(row(q.clone()), 4);
-        // No OnLink for IPv6.
+        // With a source, an IPv6 output device is only a preference, after the most specific
+        // source selector.
+        q.oif = Some("vb".into());
+        assert_eq!(row(q.clone()), 4);
+        q.src = Some(ip("2001:db8:9::7"));
+        assert_eq!(row(q.clone()), 5);
         q.oif = Some("vc".into());
+        assert_eq!(row(q.clone()), 5);
+        q.src = Some(ip("2001:db8:1::7"));
+        // Without one it binds; and there is no OnLink for IPv6.
+        q.src = None;
         assert_eq!(at(q), None);
     }
 

@@ -182,6 +182,14 @@ impl RouteEnv {
         t.rows().any(|r| r[a].as_ip() == Some(addr))
     }
 
+    /// Whether the device named `name` is up (IFF_UP); `None` when unknown.
+    fn is_up(&self, name: &str) -> Option<bool> {
+        let t = self.interfaces.as_ref()?;
+        let (nm, fl) = (t.column_index("name")?, t.column_index("flags_raw")?);
+        let row = t.rows().find(|r| r[nm].as_str() == Some(name))?;
+        Some(row[fl].as_int()? & 1 == 1)
+    }
+
     /// The index of the device named `name`.
     fn index_of(&self, name: &str) -> Option<i64> {
         let t = self.interfaces.as_ref()?;
@@ -245,7 +253,14 @@ fn query(dst: IpAddr, opts: &Map) -> RhaiResultOf<RouteQuery> {
     for (key, v) in opts {
         let key = key.as_str();
         let bad = |what: &str| -> RhaiResultOf<RouteQuery> {
-            rt_err(format!("route_get: option {key} must be {what}, not {v}"))
+            let shown = if v.is_unit() {
+                "()".to_string()
+            } else {
+                v.to_string()
+            };
+            rt_err(format!(
+                "route_get: option {key} must be {what}, not {shown}"
+            ))
         };
         let int = |max: u64| -> Option<u64> {
             v.as_int()
@@ -264,6 +279,8 @@ fn query(dst: IpAddr, opts: &Map) -> RhaiResultOf<RouteQuery> {
                         .and_then(|s| s.trim().parse().ok()),
                 };
                 match ip {
+                    // The unspecified address asks for no source, as in the kernel.
+                    Some(ip) if ip.is_unspecified() && ip.is_ipv4() == dst.is_ipv4() => {}
                     Some(ip) if ip.is_ipv4() == dst.is_ipv4() => q.src = Some(ip),
                     Some(_) => return bad("an address of the destination's family"),
                     None => return bad("an IP address"),
@@ -282,18 +299,23 @@ fn query(dst: IpAddr, opts: &Map) -> RhaiResultOf<RouteQuery> {
                 None => return bad("an integer from 0 to 4294967295"),
             },
             "ipproto" => {
-                let named = v
-                    .clone()
-                    .into_string()
-                    .ok()
-                    .and_then(|p| protocol_number(&p));
-                match named.or_else(|| int(255).map(|n| n as u8)) {
-                    Some(p) => q.ipproto = Some(p),
-                    None => {
-                        return bad(
-                            "a protocol number or tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre, esp, ah",
-                        );
-                    }
+                // The kernel's route lookups take these protocols only.
+                let (allowed, words): (&[u8], _) = if dst.is_ipv4() {
+                    (
+                        &[6, 17, 1],
+                        "tcp, udp or icmp (6, 17, 1) for an IPv4 destination",
+                    )
+                } else {
+                    (
+                        &[6, 17, 58],
+                        "tcp, udp or icmpv6 (6, 17, 58) for an IPv6 destination",
+                    )
+                };
+                let named = v.clone().into_string().ok();
+                let number = named.as_deref().and_then(protocol_number);
+                match number.or_else(|| int(255).map(|n| n as u8)) {
+                    Some(p) if allowed.contains(&p) => q.ipproto = Some(p),
+                    _ => return bad(words),
                 }
             }
             "sport" | "dport" => match int(65535) {
@@ -320,16 +342,9 @@ fn query(dst: IpAddr, opts: &Map) -> RhaiResultOf<RouteQuery> {
 fn protocol_number(name: &str) -> Option<u8> {
     Some(match name.to_ascii_lowercase().as_str() {
         "icmp" => 1,
-        "igmp" => 2,
         "tcp" => 6,
         "udp" => 17,
-        "dccp" => 33,
-        "gre" => 47,
-        "esp" => 50,
-        "ah" => 51,
         "icmpv6" | "ipv6-icmp" => 58,
-        "sctp" => 132,
-        "udplite" => 136,
         _ => return None,
     })
 }
@@ -404,8 +419,8 @@ fn refused_route(
     };
     match walked_route(ctx, q) {
         Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
-        // The walk's own explanation (a source this host does not own).
-        Err(e) if e.to_string().contains("is not an address of this host") => Err(e),
+        // The walk's own explanation of a source or device the kernel will not use.
+        Err(e) if q.src.is_some() || q.oif.is_some() => Err(e),
         _ if err.raw_os_error() == Some(101) => rt_err(format!(
             "route_get: no route to {dst} (the kernel says: {err})"
         )),
@@ -440,18 +455,52 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
         if env.interfaces.is_some() && env.index_of(dev).is_none() {
             return rt_err(format!("route_get: no device named '{dev}'"));
         }
+        if env.is_up(dev) == Some(false) {
+            return rt_err(format!(
+                "route_get: no route to {dst} through {dev}: the device is down \
+                 (network is unreachable)"
+            ));
+        }
     }
-    if let (Some(src), true) = (q.src, dst.is_ipv4()) {
-        // IPv4 only sends from an address of its own.
-        if !env.owns(ctx, src) {
+    if let Some(IpAddr::V4(src)) = q.src {
+        // IPv4 only sends from a unicast address of its own.
+        if src.is_multicast() || src.is_broadcast() || src.octets()[0] == 0 {
+            return rt_err(format!(
+                "route_get: {src} cannot be a source address (invalid argument)"
+            ));
+        }
+        if !env.owns(ctx, src.into()) {
             return rt_err(format!(
                 "route_get: no route to {dst} from {src}: {src} is not an address of this host \
                  (network is unreachable)"
             ));
         }
     }
+    if let IpAddr::V4(d) = dst {
+        let link_local_group = d.is_multicast() && d.octets()[..3] == [224, 0, 0];
+        if let (Some(dev), true) = (&q.oif, d.is_broadcast() || link_local_group) {
+            // Sent straight out of the named device, before any rule or table.
+            let mut cells = blank();
+            cells.set("family", Value::str("inet"));
+            let ty = if d.is_broadcast() {
+                "broadcast"
+            } else {
+                "multicast"
+            };
+            cells.set("type", Value::str(ty));
+            cells.no_table();
+            cells.host(dst);
+            cells.set("scope", Value::str("link"));
+            cells.set("oif", Value::opt_int(env.index_of(dev)));
+            cells.set("dev", Value::str(dev));
+            complete_output_route(ctx, &env, &mut cells, q, 32);
+            one.push(cells.values);
+            return Ok((one, None));
+        }
+    }
     if dst == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
-        // The kernel routes 0.0.0.0 to this host itself, before any rule or table.
+        // The kernel routes 0.0.0.0 to this host itself, before any rule or table, from the
+        // source asked for, else an address of the named device, else 127.0.0.1.
         let mut cells = blank();
         cells.set("family", Value::str("inet"));
         cells.set("type", Value::str("local"));
@@ -459,7 +508,17 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
         cells.host(dst);
         cells.set("oif", Value::Int(1));
         cells.set("dev", env.loopback());
-        cells.set("prefsrc", Value::Ip(Ipv4Addr::LOCALHOST.into()));
+        let on_dev = q.oif.as_deref().and_then(|dev| {
+            let ix = env.index_of(dev)?;
+            env.sources(ctx)?.select(dst, Some(ix), None, "host")
+        });
+        let src = on_dev.unwrap_or(Ipv4Addr::LOCALHOST.into());
+        cells.set("prefsrc", Value::Ip(src));
+        if let Some(from) = q.src {
+            cells.set("src", Value::Ip(from));
+            cells.set("src_len", Value::Int(32));
+            cells.set("prefsrc", Value::Null);
+        }
         one.push(cells.values);
         return Ok((one, None));
     }
@@ -474,6 +533,19 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
             }
             cells.host(dst);
             complete_output_route(ctx, &env, &mut cells, q, matched_len);
+            if let Some(IpAddr::V4(src)) = q.src {
+                let dev = cells.get("dev");
+                if src.is_loopback()
+                    && dev
+                        .as_str()
+                        .is_some_and(|d| Value::str(d) != env.loopback())
+                {
+                    return rt_err(format!(
+                        "route_get: a loopback source ({src}) cannot leave through {dev} \
+                         (invalid argument)"
+                    ));
+                }
+            }
             one.push(cells.values);
             Some(rule)
         }
@@ -586,6 +658,26 @@ fn complete_output_route(
     matched_len: i64,
 ) {
     let dst = q.dst;
+    if let (Some(dev), None) = (&q.oif, cells.get("dev").as_str()) {
+        // A multipath route used through a named device: the next hop on that device.
+        let hops = cells.get("nexthops");
+        let hop = hops.as_str().and_then(|h| {
+            h.split(';')
+                .find(|hop| first_hop_dev(hop) == Some(dev.as_str()))
+                .map(str::to_string)
+        });
+        if let Some(hop) = hop {
+            let mut words = hop.split_whitespace();
+            let gateway = words
+                .by_ref()
+                .skip_while(|w| *w != "via")
+                .nth(1)
+                .and_then(|g| g.parse::<IpAddr>().ok());
+            cells.set("gateway", Value::opt_ip(gateway));
+            cells.set("dev", Value::str(dev));
+            cells.set("oif", Value::opt_int(env.index_of(dev)));
+        }
+    }
     if let Some(src) = q.src {
         // The source asked for is the answer's `from`; IPv4 then names no other source.
         cells.set("src", Value::Ip(src));

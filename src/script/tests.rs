@@ -454,8 +454,14 @@ fn route_get_options_are_checked() {
         ),
         (
             r#"#{ipproto: "tcpx"}"#,
-            "option ipproto must be a protocol number or tcp, udp",
+            "option ipproto must be tcp, udp or icmp (6, 17, 1) for an IPv4 destination",
         ),
+        (
+            r#"#{ipproto: "sctp"}"#,
+            "option ipproto must be tcp, udp or icmp",
+        ),
+        ("#{ipproto: 58}", "option ipproto must be tcp, udp or icmp"),
+        ("#{from: ()}", "option from must be an IP address, not ()"),
         (
             r#"#{from: "2001:db8::1"}"#,
             "option from must be an address of the destination's family",

@@ -487,7 +487,7 @@ fn with_only_the_built_in_rules_local_and_main_are_one_lookup() {
 
 /// `route_get(dst, #{..})` live and from a snapshot against `ip -d -j route get DST ARGS`:
 /// (rhai options, ip arguments) per destination.
-const QUERIES: [(&str, &str, &str); 17] = [
+const QUERIES: [(&str, &str, &str); 29] = [
     ("192.0.2.1", r#"#{from: "10.61.0.1"}"#, "from 10.61.0.1"),
     ("192.0.2.1", r#"#{from: "10.60.0.1"}"#, "from 10.60.0.1"),
     ("192.0.2.1", "#{mark: 7}", "mark 7"),
@@ -521,6 +521,22 @@ const QUERIES: [(&str, &str, &str); 17] = [
         "from 2001:db8:62::7",
     ),
     ("2001:db8:9::1", r#"#{oif: "va"}"#, "oif va"),
+    ("192.0.2.1", "#{tos: 18}", "tos 0x12"),
+    ("192.0.2.1", r#"#{oif: "vd"}"#, "oif vd"),
+    ("255.255.255.255", r#"#{oif: "vb"}"#, "oif vb"),
+    ("224.0.0.5", r#"#{oif: "vb"}"#, "oif vb"),
+    ("0.0.0.0", r#"#{oif: "vb"}"#, "oif vb"),
+    ("0.0.0.0", r#"#{from: "10.60.0.1"}"#, "from 10.60.0.1"),
+    ("10.90.1.1", r#"#{oif: "vb"}"#, "oif vb"),
+    ("10.90.1.1", r#"#{oif: "va"}"#, "oif va"),
+    (
+        "2001:db8:9::1",
+        r#"#{from: "2001:db8:61::1", oif: "va"}"#,
+        "from 2001:db8:61::1 oif va",
+    ),
+    ("192.0.2.1", r#"#{from: "0.0.0.0"}"#, "from 0.0.0.0"),
+    ("192.0.2.1", r#"#{from: "127.0.0.1"}"#, "from 127.0.0.1"),
+    ("192.0.2.1", r#"#{ipproto: "icmp"}"#, "ipproto icmp"),
 ];
 
 #[test]
@@ -549,6 +565,9 @@ fn route_get_with_packet_fields_matches_ip_route_get() {
         "rule add oif vb lookup 106 pref 150",
         "rule add sport 5000 lookup 107 pref 160",
         "-6 rule add from 2001:db8:61::/64 lookup 101 pref 100",
+        "link add vd type veth peer name ve",
+        "addr add 10.62.0.1/24 dev vd",
+        "route add 10.90.0.0/16 nexthop via 10.60.0.90 dev va nexthop via 10.61.0.90 dev vb",
     ] {
         ns.ip(&line.split_whitespace().collect::<Vec<_>>());
     }
