@@ -2,20 +2,20 @@
 //! is asked (RTM_GETROUTE); from a snapshot, the snapshot's rules and routes are walked as the
 //! kernel walks them ([`crate::query::RouteIndex`]) and the source address is chosen as the
 //! kernel chooses it ([`crate::query::SourceSelector`]). A lookup the kernel refuses is
-//! explained by the same walk over the live tables. Answers are cached per destination, and
-//! the index is built once per evaluation.
+//! explained by the same walk over the live tables. Answers are cached per query (destination
+//! and packet fields), and the index is built once per evaluation.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use rhai::{Engine, Map};
 
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
-use rhai::{Engine, Map};
-
 use super::types::{Ip, Row};
 use crate::model::{Column, Table, Type, Value};
 use crate::query::{Decision, RouteIndex, SourceSelector, first_hop_dev};
@@ -34,34 +34,21 @@ static RULE: Column = Column::new(
     "Priority of the policy rule that decided, when netpry walked the rules (snapshot answers and kernel refusals); null when the kernel chose the route",
 );
 
-/// What `route_get` keeps for one evaluation: its answers by destination, the index over the
-/// catalog's tables (built on the first walk), and the answer's columns by the columns of the
-/// routes they extend (so answers share one column list).
+/// The columns of every answer: the registry's `routes` columns, then `source` and `rule`.
+static ANSWER: LazyLock<Arc<[Column]>> = LazyLock::new(|| {
+    registry_columns()
+        .iter()
+        .cloned()
+        .chain([SOURCE.clone(), RULE.clone()])
+        .collect()
+});
+
+/// What `route_get` keeps for one evaluation: its answers by query, and the index over the
+/// catalog's tables (built on the first walk).
 #[derive(Default)]
 pub struct RouteGetState {
     answers: RefCell<HashMap<RouteQuery, Row>>,
     env: RefCell<Option<Rc<RouteEnv>>>,
-    schemas: RefCell<Vec<Arc<[Column]>>>,
-}
-
-impl RouteGetState {
-    /// The columns of an answer extending `routes` columns with `source` and `rule`.
-    fn schema(&self, routes: &[Column]) -> Arc<[Column]> {
-        let mut known = self.schemas.borrow_mut();
-        let same = |s: &Arc<[Column]>| {
-            s.len() == routes.len() + 2 && s.iter().zip(routes).all(|(a, b)| a.name == b.name)
-        };
-        if let Some(s) = known.iter().find(|s| same(s)) {
-            return Arc::clone(s);
-        }
-        let s: Arc<[Column]> = routes
-            .iter()
-            .cloned()
-            .chain([SOURCE.clone(), RULE.clone()])
-            .collect();
-        known.push(Arc::clone(&s));
-        s
-    }
 }
 
 /// What route lookups over the catalog's tables need, read once per evaluation.
@@ -375,22 +362,10 @@ fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
             Err(e) => return rt(Err(e)),
         }
     };
-    // Every answer has all of the registry's route columns (a snapshot from an older netpry
-    // may lack some: they are null), then `source` and `rule`.
-    let registry = registry_columns();
-    let mut out = Table::new("route_get", ctx.route_get.schema(registry));
+    // Both paths give a row of the registry's route columns (a snapshot's missing ones null).
+    let mut out = Table::new("route_get", Arc::clone(&ANSWER));
     if let Some(row) = table.rows().next() {
-        let cell = |name: &str| {
-            table
-                .column_index(name)
-                .map_or(Value::Null, |i| row[i].clone())
-        };
-        out.push(
-            registry
-                .iter()
-                .map(|c| cell(&c.name))
-                .chain([Value::str(source), rule]),
-        );
+        out.push(row.iter().cloned().chain([Value::str(source), rule]));
     }
     let row = Row {
         table: Arc::new(out),
