@@ -1,27 +1,29 @@
 //! Route selection over stored tables, for when there is no kernel to ask: the policy rules
 //! walked in priority order as the kernel walks them (`fib_rules_lookup`), and in each table
-//! a rule names, the longest matching prefix, as `ip route get ADDR` would find it.
+//! a rule names, the longest matching prefix, as `ip route get ADDR ...` would find it.
 //!
-//! The flow is the one `ip route get ADDR` asks about: locally generated traffic to `ADDR`
-//! with no source address, mark, TOS, DSCP, flow label or ports, no bound device, from the
-//! user running the query; for IPv4 the kernel fills in protocol UDP, for IPv6 none. So a
-//! rule with `iif lo` matches (output lookups come from the loopback device), an IPv4
-//! `ipproto udp` rule matches, a `uidrange` rule matches when it holds that user, and rules
-//! selecting a source prefix, mark, output device, port, other protocol, TOS, tunnel id or
-//! VRF do not. `not` inverts a rule's whole match; `nop` and unresolved `goto` rules are
-//! passed; a `goto` continues at the first rule with the target priority. A lookup that finds
-//! nothing or a `throw` route goes on to the next rule, as does a route ignored by
+//! The flow is a [`RouteQuery`]: locally generated traffic (so a rule with `iif lo` matches)
+//! to a destination, with the source, output device, mark, uid, protocol, ports and TOS it
+//! gives, and otherwise none (for IPv4 the kernel fills in protocol UDP, for IPv6 none). Each
+//! rule selector is compared with the flow as the kernel compares it; an IPv4 source
+//! selector without a source compares with 0.0.0.0, an IPv6 one does not match; tunnel id
+//! and VRF rules never match. `not` inverts a rule's whole match; `nop` and unresolved `goto`
+//! rules are passed; a `goto` continues at the first rule with the target priority. A lookup
+//! that finds nothing or a `throw` route goes on to the next rule, as does a route ignored by
 //! `suppress_prefixlength` or `suppress_ifgroup` (the device of its first next hop);
-//! blackhole, unreachable and prohibit routes and rules end the walk.
+//! blackhole, unreachable and prohibit routes and rules end the walk. An IPv4 flow through a
+//! named device that finds no usable route is on that device's link ([`Decision::OnLink`]).
 //!
 //! While IPv4 has only its built-in rules, the kernel looks the local and main tables up as
 //! one (`fib_lookup` without custom rules): the longest prefix of either wins, local first
 //! among equal prefixes, and the answer says table main. A snapshot whose IPv4 rules are the
 //! built-in ones is looked up that way.
 //!
-//! Within a table, among routes of the longest prefix: IPv4 takes the lowest metric, IPv6 the
-//! lowest metric and then the highest router preference; then table order. Routes with a TOS,
-//! dead routes, and routes whose source selector excludes the unspecified address never match.
+//! Within a table, among routes of the longest prefix that can carry the flow (a TOS route
+//! only its TOS, a source-specific IPv6 route only sources it holds, with an output device
+//! only routes through it, dead routes never): the most specific source selector, then a
+//! route through the flow's device (IPv6 with a source, where the device is a preference),
+//! then the lowest metric and, for IPv6, the highest router preference; then table order.
 //!
 //! [`RouteIndex`] reads the tables once (a hash map per prefix length and table), so each
 //! lookup costs a few hash probes per rule, not a scan of every route. Rows missing a column
