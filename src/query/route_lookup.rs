@@ -552,6 +552,11 @@ impl RouteIndex {
         }
     }
 
+    /// The loopback device's name (index 1 of the interfaces given, else `lo`).
+    pub fn loopback(&self) -> &str {
+        &self.lo
+    }
+
     /// Walks the rules for `flow`, as the kernel would. `None` when no rule finds a route:
     /// the kernel's "network is unreachable". An IPv4 flow naming an output device that
     /// finds no usable route (none, or a refusal) is [`Decision::OnLink`], as in the kernel.

@@ -188,15 +188,7 @@ impl RouteEnv {
 
     /// The loopback device's name (index 1), `lo` without an interfaces table.
     fn loopback(&self) -> Value {
-        self.interfaces
-            .as_ref()
-            .and_then(|t| {
-                let (ix, nm) = (t.column_index("index")?, t.column_index("name")?);
-                t.rows()
-                    .find(|r| r[ix].as_int() == Some(1))
-                    .map(|r| r[nm].clone())
-            })
-            .unwrap_or_else(|| Value::str("lo"))
+        Value::str(self.index.loopback())
     }
 }
 

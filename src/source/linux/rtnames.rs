@@ -115,6 +115,16 @@ impl Names {
         }
     }
 
+    /// The number named `name` (or written in decimal); `None` for an unknown name.
+    pub fn number(&self, name: &str) -> Option<u32> {
+        name.parse().ok().or_else(|| {
+            self.names
+                .iter()
+                .find(|(_, n)| n.as_str() == name)
+                .map(|(k, _)| *k)
+        })
+    }
+
     /// The name of `n`, or `n` in decimal.
     pub fn name(&self, n: u32) -> String {
         self.names.get(&n).cloned().unwrap_or_else(|| n.to_string())
@@ -141,8 +151,18 @@ pub fn protocol_name(p: u8) -> String {
 /// The name of route or address scope `s` (`global`, `site`, `link`, `host`, `nowhere`, or
 /// the number).
 pub fn scope_name(s: u8) -> String {
+    scopes().name(s.into())
+}
+
+/// The scope named `name` as `scope_name` spells it (or a decimal number); `None` when unknown.
+pub fn scope_number(name: &str) -> Option<u8> {
+    scopes().number(name).and_then(|n| u8::try_from(n).ok())
+}
+
+/// The scope names, read once.
+fn scopes() -> &'static Names {
     static CELL: OnceLock<Names> = OnceLock::new();
-    cached(&CELL, &SCOPES, "rt_scopes").name(s.into())
+    cached(&CELL, &SCOPES, "rt_scopes")
 }
 
 /// The built-in protocol names (for tests and documentation).
@@ -194,6 +214,10 @@ mod tests {
         assert_eq!(s.name(255), "nowhere");
         assert_eq!(s.name(200), "site");
         assert_eq!(s.name(100), "100");
+        assert_eq!(
+            (s.number("link"), s.number("17"), s.number("nope")),
+            (Some(253), Some(17), None)
+        );
     }
 
     #[test]
