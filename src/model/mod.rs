@@ -1,7 +1,9 @@
 //! The data model shared by every layer: typed [`Value`]s, [`Column`] schemas and [`Table`]s.
 
+mod escape;
 mod table;
 mod value;
 
+pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
 pub use table::{Column, Table};
 pub use value::{Type, Value};

@@ -3,6 +3,12 @@
 //! A [`Value`] is null, a boolean, an integer, a float, a string or an IP address. Strings are
 //! reference counted (`Arc<str>`) so repeated texts (states, user names, process names) are
 //! shared, not copied per row; IP addresses stay addresses so they compare and sort numerically.
+//!
+//! Names from the system (interfaces, socket paths, process names, host names) are bytes, not
+//! UTF-8: a name that is valid UTF-8 is a [`Value::Str`], one that is not is a [`Value::Bytes`]
+//! in the same `str` column, kept losslessly. Both compare, sort, hash and join by their bytes.
+//! People see a `Bytes` value escaped ([`super::escape_bytes`]); JSON writes it as
+//! `{"bytes": "<hex>"}`, which snapshots read back.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -55,6 +61,8 @@ pub enum Value {
     Float(f64),
     /// Shared text.
     Str(Arc<str>),
+    /// Text that is not valid UTF-8 (a name from the system), in a `str` column.
+    Bytes(Arc<[u8]>),
     /// An IP address.
     Ip(IpAddr),
 }
@@ -63,6 +71,14 @@ impl Value {
     /// Text value from anything string-like.
     pub fn str(s: impl AsRef<str>) -> Value {
         Value::Str(Arc::from(s.as_ref()))
+    }
+
+    /// A name from the system: text when `bytes` is valid UTF-8, [`Value::Bytes`] otherwise.
+    pub fn name(bytes: &[u8]) -> Value {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Value::str(s),
+            Err(_) => Value::Bytes(Arc::from(bytes)),
+        }
     }
 
     /// Text value, or null when `s` is `None`.
@@ -97,7 +113,7 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
-            Value::Str(_) => Type::Str,
+            Value::Str(_) | Value::Bytes(_) => Type::Str,
             Value::Ip(_) => Type::Ip,
         })
     }
@@ -114,6 +130,24 @@ impl Value {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a text value (valid UTF-8 or not), as the system gave them.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The text of a text value for people: as it is when valid UTF-8, escaped otherwise.
+    pub fn text_lossless(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Value::Bytes(b) => Some(super::escape_bytes(b)),
             _ => None,
         }
     }
@@ -143,6 +177,7 @@ impl Value {
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::Str(s) => serde_json::Value::String(s.to_string()),
+            Value::Bytes(b) => serde_json::json!({ "bytes": hex(b) }),
             Value::Ip(ip) => serde_json::Value::String(ip.to_string()),
         }
     }
@@ -161,6 +196,9 @@ impl Value {
             },
             (J::String(s), Type::Ip) => Value::Ip(s.parse().ok()?),
             (J::String(s), Type::Str | Type::Any) => Value::str(s),
+            (J::Object(o), Type::Str | Type::Any) if o.len() == 1 => {
+                Value::name(&unhex(o.get("bytes")?.as_str()?)?)
+            }
             _ => return None,
         })
     }
@@ -171,9 +209,30 @@ impl Value {
             Value::Bool(_) => 1,
             Value::Int(_) | Value::Float(_) => 2,
             Value::Ip(_) => 3,
-            Value::Str(_) => 4,
+            Value::Str(_) | Value::Bytes(_) => 4,
         }
     }
+}
+
+/// Lowercase hex digits of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// The bytes of an even-length hex string; `None` for anything else.
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Total order used by sorting: null first, then booleans, numbers, addresses (IPv4 before
@@ -187,6 +246,9 @@ impl Ord for Value {
             (Value::Int(a), Value::Float(b)) => (*a as f64).total_cmp(b),
             (Value::Float(a), Value::Int(b)) => a.total_cmp(&(*b as f64)),
             (Value::Str(a), Value::Str(b)) => a.cmp(b),
+            (Value::Str(_) | Value::Bytes(_), Value::Str(_) | Value::Bytes(_)) => {
+                self.as_bytes().cmp(&other.as_bytes())
+            }
             (Value::Ip(a), Value::Ip(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
@@ -216,13 +278,16 @@ impl std::hash::Hash for Value {
             Value::Int(n) => n.hash(state),
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (*f as i64).hash(state),
             Value::Float(f) => f.to_bits().hash(state),
-            Value::Str(s) => s.hash(state),
+            // Text hashes its bytes, so a name hashes alike whether or not it is UTF-8.
+            Value::Str(s) => s.as_bytes().hash(state),
+            Value::Bytes(b) => b.hash(state),
             Value::Ip(ip) => ip.hash(state),
         }
     }
 }
 
-/// Plain text form: empty for null, otherwise the natural rendering.
+/// Plain text form: empty for null, otherwise the natural rendering (text that is not UTF-8
+/// escaped; valid text as it is: renderers for people escape it, see [`super::escape_str`]).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -231,6 +296,7 @@ impl fmt::Display for Value {
             Value::Int(n) => write!(f, "{n}"),
             Value::Float(x) => write!(f, "{}", format_float(*x)),
             Value::Str(s) => f.write_str(s),
+            Value::Bytes(b) => f.write_str(&super::escape_bytes(b)),
             Value::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -331,6 +397,29 @@ mod tests {
             assert_eq!(Value::from_json(&v.to_json(), ty), Some(v));
         }
         assert_eq!(Value::from_json(&serde_json::json!("x"), Type::Int), None);
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_stay_bytes_and_round_trip() {
+        let v = Value::name(b"b\xff\xfe");
+        assert!(matches!(v, Value::Bytes(_)));
+        assert_eq!(v.type_of(), Some(Type::Str));
+        assert_eq!(v.as_bytes(), Some(&b"b\xff\xfe"[..]));
+        assert_eq!(v.to_string(), "b\\xff\\xfe");
+        assert_eq!(v.to_json(), serde_json::json!({"bytes": "62fffe"}));
+        assert_eq!(Value::from_json(&v.to_json(), Type::Str), Some(v.clone()));
+        assert!(matches!(Value::name(b"eth0"), Value::Str(_)));
+        // Ordered and equal by bytes across the two forms.
+        assert!(Value::str("b") < v && v < Value::str("c"));
+        assert_eq!(Value::name(b"x"), Value::str("x"));
+        let h = |v: &Value| {
+            use std::hash::{Hash, Hasher};
+            let mut s = std::collections::hash_map::DefaultHasher::new();
+            v.hash(&mut s);
+            s.finish()
+        };
+        assert_eq!(h(&Value::str("x")), h(&Value::Bytes(Arc::from(&b"x"[..]))));
+        assert_eq!(Value::from_json(&serde_json::json!({"bytes": "6"}), Type::Str), None);
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub fn to_dynamic(v: &Value) -> Dynamic {
         Value::Int(n) => Dynamic::from_int(*n),
         Value::Float(x) => Dynamic::from_float(*x),
         Value::Str(s) => Dynamic::from(ImmutableString::from(&**s)),
+        // Scripts see a name that is not UTF-8 in its escaped form (`b\xff`); joins and
+        // filters done by the table methods compare the bytes themselves.
+        Value::Bytes(_) => Dynamic::from(ImmutableString::from(v.to_string())),
         Value::Ip(ip) => Dynamic::from(Ip(*ip)),
     }
 }

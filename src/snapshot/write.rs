@@ -105,6 +105,7 @@ impl Serialize for Cell<'_> {
             Value::Float(f) if f.is_finite() => s.serialize_f64(*f),
             Value::Float(_) => s.serialize_unit(),
             Value::Str(t) => s.serialize_str(t),
+            Value::Bytes(_) => self.0.to_json().serialize(s),
             Value::Ip(ip) => s.collect_str(ip),
         }
     }

@@ -71,6 +71,7 @@ pub fn text(row: &[Value], c: Col) -> String {
     match get(row, c) {
         Value::Null => String::new(),
         Value::Str(s) => s.to_string(),
+        Value::Bytes(_) => get(row, c).to_string(),
         Value::Int(n) => n.to_string(),
         Value::Ip(ip) => ip.to_string(),
         Value::Bool(b) => b.to_string(),
