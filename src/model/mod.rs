@@ -1,6 +1,7 @@
 //! The data model shared by every layer: typed [`Value`]s, [`Column`] schemas and [`Table`]s.
 
 mod escape;
+pub mod rawtext;
 mod table;
 mod value;
 

@@ -145,6 +145,11 @@ impl Table {
         self.cells.chunks_exact(self.width().max(1))
     }
 
+    /// Changes every cell in place.
+    pub fn map_cells(&mut self, mut f: impl FnMut(&mut Value)) {
+        self.cells.iter_mut().for_each(&mut f);
+    }
+
     /// Keeps the rows for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&[Value]) -> bool) {
         let w = self.width();

@@ -81,6 +81,21 @@ impl Value {
         }
     }
 
+    /// A name carried as raw text ([`super::rawtext`]): the bytes it carries, as
+    /// [`Value::name`].
+    pub fn raw(s: &str) -> Value {
+        if super::rawtext::is_encoded(s) {
+            Value::name(&super::rawtext::decode(s))
+        } else {
+            Value::str(s)
+        }
+    }
+
+    /// [`Value::raw`], or null when `s` is `None`.
+    pub fn opt_raw(s: Option<impl AsRef<str>>) -> Value {
+        s.map_or(Value::Null, |s| Value::raw(s.as_ref()))
+    }
+
     /// Text value, or null when `s` is `None`.
     pub fn opt_str(s: Option<impl AsRef<str>>) -> Value {
         s.map_or(Value::Null, Value::str)
@@ -150,6 +165,12 @@ impl Value {
             Value::Bytes(b) => Some(super::escape_bytes(b)),
             _ => None,
         }
+    }
+
+    /// The bytes of a text value as raw text with one character per byte at or above 0x80
+    /// ([`super::rawtext::encode_bytewise`]): what netstat pads, cuts and prints raw.
+    pub fn bytewise_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.as_bytes().map(super::rawtext::encode_bytewise)
     }
 
     /// The address, if this is an IP.

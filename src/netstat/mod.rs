@@ -10,6 +10,34 @@ pub mod linux;
 
 use std::path::Path;
 
+use crate::model::{Table, Value};
+
+/// A table as the netstat front ends print it: every text cell that is not ASCII carried
+/// byte by byte ([`crate::model::rawtext::encode_bytewise`]), so names pad and cut by bytes as
+/// in net-tools, and the output writer ([`crate::model::rawtext::RawWriter`]) prints their raw
+/// bytes. ASCII cells (nearly all) are left as they are.
+pub(crate) fn bytewise(mut table: Table) -> Table {
+    table.map_cells(|v| {
+        if let Some(b) = v.as_bytes().filter(|b| !b.is_ascii()) {
+            *v = Value::str(crate::model::rawtext::encode_bytewise(b));
+        }
+    });
+    table
+}
+
+/// [`bytewise`] for a shared table: the same table when every text cell is ASCII.
+pub(crate) fn bytewise_shared(table: std::sync::Arc<Table>) -> std::sync::Arc<Table> {
+    let all_ascii = table
+        .rows()
+        .flatten()
+        .all(|v| v.as_bytes().is_none_or(|b| b.is_ascii()));
+    if all_ascii {
+        table
+    } else {
+        std::sync::Arc::new(bytewise((*table).clone()))
+    }
+}
+
 /// Which netstat to imitate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

@@ -6,10 +6,14 @@ use crate::model::Table;
 
 /// Writes `table` as CSV.
 pub fn write_csv(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let header: Vec<String> = table.columns().iter().map(|c| field(&c.name)).collect();
+    let header: Vec<String> = table
+        .columns()
+        .iter()
+        .map(|c| field(&crate::model::escape_str(&c.name)))
+        .collect();
     writeln!(out, "{}", header.join(","))?;
     for row in table.rows() {
-        let cells: Vec<String> = row.iter().map(|v| field(&v.to_string())).collect();
+        let cells: Vec<String> = row.iter().map(|v| field(&super::cell_text(v))).collect();
         writeln!(out, "{}", cells.join(","))?;
     }
     Ok(())

@@ -8,11 +8,22 @@ mod text;
 use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::model::Table;
+use crate::model::{Table, Value};
 
 pub use self::csv::write_csv;
 pub use self::json::write_json;
 pub use self::text::{write_plain, write_table};
+
+/// A cell as people see it in table, plain and CSV output: text escaped so that no control
+/// character, bidirectional override or invalid byte reaches the terminal and the backslash
+/// stays unambiguous (see `model::escape`); other values in their natural form.
+pub fn cell_text(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::Str(s) => crate::model::escape_str(s),
+        Value::Bytes(b) => crate::model::escape_bytes(b),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

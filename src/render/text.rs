@@ -11,7 +11,6 @@
 //! and a last line says how many and how to see them.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use tabled::builder::Builder;
@@ -39,13 +38,7 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
     // One flat vector of cells, row after row: fewer allocations for big tables.
     let mut cells: Vec<String> = Vec::with_capacity(table.len() * ncols);
     for row in table.rows() {
-        cells.extend(row.iter().map(|v| {
-            let s = v.to_string();
-            match escape_controls(&s) {
-                Cow::Borrowed(_) => s,
-                Cow::Owned(e) => e,
-            }
-        }));
+        cells.extend(row.iter().map(|v| super::cell_text(v).into_owned()));
     }
     let mut natural: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in cells.chunks_exact(ncols) {
@@ -215,26 +208,7 @@ fn push_cut(line: &mut String, s: &str, w: usize) {
 /// `s` with control characters (C0, DEL, C1) replaced by visible escapes: `\e`, `\t`, `\n`,
 /// `\r`, `\x07`…, `\x7f`, `\u{9b}`… Borrowed when there is none.
 pub fn escape_controls(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut o = String::with_capacity(s.len() + 8);
-    for ch in s.chars() {
-        match ch {
-            '\x1b' => o.push_str("\\e"),
-            '\t' => o.push_str("\\t"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            c if (c as u32) < 0x80 && c.is_control() => {
-                let _ = write!(o, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(o, "\\u{{{:x}}}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    Cow::Owned(o)
+    crate::model::escape_str(s)
 }
 
 /// Writes rows as tab-separated values, no header (null is empty). Control characters in
@@ -248,8 +222,7 @@ pub fn write_plain(table: &Table, out: &mut dyn Write) -> io::Result<()> {
             if i > 0 {
                 line.push('\t');
             }
-            let s = v.to_string();
-            line.push_str(&escape_controls(&s));
+            line.push_str(&super::cell_text(v));
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
@@ -410,7 +383,7 @@ mod tests {
         assert!(matches!(escape_controls("plain é ✓"), Cow::Borrowed(_)));
         assert_eq!(
             escape_controls("x\x1b]0;pwned\x07\t\n\r\x7f\u{9b}y\0"),
-            "x\\e]0;pwned\\x07\\t\\n\\r\\x7f\\u{9b}y\\x00"
+            "x\\x1b]0;pwned\\x07\\x09\\x0a\\x0d\\x7f\\xc2\\x9by\\x00"
         );
     }
 
@@ -427,13 +400,13 @@ mod tests {
         t.push([Value::str("two\nlines\tand\u{85}"), Value::Int(2)]);
         let s = render(&t, Some(80));
         assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
-        assert!(s.contains("│ x\\e]0;pwned\\x07 "), "{s}");
+        assert!(s.contains("│ x\\x1b]0;pwned\\x07 "), "{s}");
         assert_eq!(s.lines().count(), 6, "{s}");
         let mut buf = Vec::new();
         write_plain(&t, &mut buf).unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "x\\e]0;pwned\\x07\t1\ntwo\\nlines\\tand\\u{85}\t2\n"
+            "x\\x1b]0;pwned\\x07\t1\ntwo\\x0alines\\x09and\\xc2\\x85\t2\n"
         );
     }
 }

@@ -26,7 +26,7 @@ static FIELDS: [Field<AddressRecord>; 12] = [
             Type::Str,
             "Interface name; null if the interface vanished",
         ),
-        |a| Value::opt_str(a.ifname.as_deref()),
+        |a| Value::opt_raw(a.ifname.as_deref()),
     ),
     Field::new(
         Column::new("family", Type::Str, "Address family: inet or inet6"),
@@ -72,7 +72,7 @@ static FIELDS: [Field<AddressRecord>; 12] = [
     ),
     Field::new(
         Column::new("label", Type::Str, "IPv4 address label; null for IPv6"),
-        |a| Value::opt_str(a.label.as_deref()),
+        |a| Value::opt_raw(a.label.as_deref()),
     ),
     Field::new(
         Column::new(

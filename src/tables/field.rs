@@ -9,6 +9,16 @@ use std::sync::Arc;
 use super::Request;
 use crate::model::{Column, Table, Value};
 
+/// A shared name from the source layer as a cell (see `model::rawtext`): the same `Arc` when
+/// the name is UTF-8, its bytes otherwise.
+pub fn shared_name(s: &Arc<str>) -> Value {
+    if crate::model::rawtext::is_encoded(s) {
+        Value::raw(s)
+    } else {
+        Value::Str(s.clone())
+    }
+}
+
 /// A column and how to read it from a record of type `R`.
 pub struct Field<R> {
     /// The column.

@@ -37,7 +37,7 @@ static BASE: [Field<Link>; 15] = [
         l.rec.index.into()
     }),
     Field::new(Column::new("name", Type::Str, "Interface name"), |l| {
-        Value::str(&l.rec.name)
+        Value::raw(&l.rec.name)
     }),
     Field::new(
         Column::new(
@@ -93,7 +93,7 @@ static BASE: [Field<Link>; 15] = [
             Type::Str,
             "Master device (bridge, bond, VRF); null for none",
         ),
-        |l| Value::opt_str(l.master_name.as_deref()),
+        |l| Value::opt_raw(l.master_name.as_deref()),
     ),
     Field::new(
         Column::new(
@@ -115,7 +115,7 @@ static BASE: [Field<Link>; 15] = [
     ),
     Field::new(
         Column::new("qdisc", Type::Str, "Queueing discipline"),
-        |l| Value::opt_str(l.rec.qdisc.as_deref()),
+        |l| Value::opt_raw(l.rec.qdisc.as_deref()),
     ),
     Field::new(
         Column::new(

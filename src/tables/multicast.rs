@@ -31,7 +31,7 @@ static FIELDS: [Field<GroupRecord>; 7] = [
         g.ifindex.into()
     }),
     Field::new(Column::new("ifname", Type::Str, "Interface name"), |g| {
-        Value::str(&g.ifname)
+        Value::raw(&g.ifname)
     }),
     Field::new(
         Column::new(

@@ -27,7 +27,7 @@ static FIELDS: [Field<NeighbourRecord>; 13] = [
             Type::Str,
             "Interface name; null if the interface vanished",
         ),
-        |n| Value::opt_str(n.ifname.as_deref()),
+        |n| Value::opt_raw(n.ifname.as_deref()),
     ),
     Field::new(
         Column::new("family", Type::Str, "Address family: inet or inet6"),

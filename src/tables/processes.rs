@@ -37,19 +37,19 @@ static FIELDS: LazyLock<Vec<Field<ProcessRecord>>> = LazyLock::new(|| {
             "name",
             Str,
             "Process name (comm, at most 15 characters)",
-            |p| Value::Str(p.name.clone()),
+            |p| field::shared_name(&p.name),
         ),
         f(
             "cmdline",
             Str,
             "Command line, arguments joined by spaces (empty for kernel threads)",
-            |p| Value::str(&p.cmdline),
+            |p| Value::raw(&p.cmdline),
         ),
         f(
             "argv0",
             Str,
             "First NUL-terminated string of /proc/PID/cmdline, as read (empty for kernel threads)",
-            |p| Value::str(&p.argv0),
+            |p| Value::raw(&p.argv0),
         ),
         f("uid", Int, "Real user id", |p| p.uid.into()),
         f(

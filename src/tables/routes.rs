@@ -97,7 +97,7 @@ static FIELDS: [Field<RouteRecord>; 24] = [
             Type::Str,
             "Output interface name; null if none or vanished",
         ),
-        |r| Value::opt_str(r.dev.as_deref()),
+        |r| Value::opt_raw(r.dev.as_deref()),
     ),
     Field::new(
         Column::new("oif", Type::Int, "Output interface index; null if none"),
@@ -189,7 +189,7 @@ static FIELDS: [Field<RouteRecord>; 24] = [
             if r.nexthops.is_empty() {
                 Value::Null
             } else {
-                Value::str(&r.nexthops)
+                Value::raw(&r.nexthops)
             }
         },
     ),

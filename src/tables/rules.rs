@@ -110,7 +110,7 @@ static FIELDS: [Field<RuleRecord>; 36] = [
             Type::Str,
             "Input interface selector (`lo` matches locally generated traffic); null for any",
         ),
-        |r| Value::opt_str(r.iif.as_deref()),
+        |r| Value::opt_raw(r.iif.as_deref()),
     ),
     Field::new(
         Column::new(
@@ -126,7 +126,7 @@ static FIELDS: [Field<RuleRecord>; 36] = [
             Type::Str,
             "Output interface selector (sockets bound to a device); null for any",
         ),
-        |r| Value::opt_str(r.oif.as_deref()),
+        |r| Value::opt_raw(r.oif.as_deref()),
     ),
     Field::new(
         Column::new(

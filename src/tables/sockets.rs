@@ -254,8 +254,9 @@ fn ms(us: u32) -> Value {
     Value::Float(f64::from(us) / 1000.0)
 }
 
+/// A shared name (path, process, device) as a cell: shared when UTF-8, bytes otherwise.
 fn shared(s: &Option<std::sync::Arc<str>>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| Value::Str(s.clone()))
+    s.as_ref().map_or(Value::Null, crate::tables::field::shared_name)
 }
 
 static STATE_VALUES: LazyLock<Vec<Value>> =
@@ -405,7 +406,7 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
                 } else {
                     r.bound_dev.as_ref().map_or_else(
                         || Value::str(format!("if{}", r.bound_ifindex)),
-                        |d| Value::Str(d.clone()),
+                        crate::tables::field::shared_name,
                     )
                 }
             },

@@ -24,7 +24,7 @@ static FIELDS: [Field<SysctlRecord>; 2] = [
             Type::Str,
             "Dotted name as sysctl(8) prints it; a dot inside a component shows as `/` (vx/1)",
         ),
-        |r| Value::str(&r.name),
+        |r| Value::raw(&r.name),
     ),
     Field::new(
         Column::new(
@@ -32,7 +32,7 @@ static FIELDS: [Field<SysctlRecord>; 2] = [
             Type::Str,
             "Value as the kernel prints it, final newline removed (several numbers are tab separated)",
         ),
-        |r| Value::str(&r.value),
+        |r| Value::raw(&r.value),
     ),
 ];
 

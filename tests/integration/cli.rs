@@ -155,9 +155,9 @@ fn a_process_name_cannot_send_escape_sequences_to_the_terminal() {
     for (code, out, err) in [&table, &plain] {
         assert_eq!(*code, 0, "{err}");
         assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
-        assert!(out.contains("x\\e]0;pwned\\x07\\tz"), "{out}");
+        assert!(out.contains("x\\x1b]0;pwned\\x07\\x09z"), "{out}");
     }
-    assert_eq!(plain.1, format!("{pid}\tx\\e]0;pwned\\x07\\tz\n"));
+    assert_eq!(plain.1, format!("{pid}\tx\\x1b]0;pwned\\x07\\x09z\n"));
     // JSON keeps the value exact (escaped the JSON way).
     assert!(
         json.1.contains(r#""x\u001b]0;pwned\u0007\tz""#),

@@ -30,7 +30,7 @@ impl View {
     /// Reads table `name` from the catalog.
     pub fn load(cat: &Catalog, name: &str) -> Result<View> {
         Ok(View {
-            table: cat.table(name)?,
+            table: crate::netstat::bytewise_shared(cat.table(name)?),
         })
     }
 

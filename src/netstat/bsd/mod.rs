@@ -76,7 +76,8 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
         snapshot: snapshot.is_some(),
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Names print as the raw bytes they are, as netstat prints them.
+    let mut out = std::io::BufWriter::new(crate::model::rawtext::RawWriter::new(stdout.lock()));
     let result =
         dispatch(&ctx, &mut out).and_then(|c| out.flush().map(|_| c).map_err(Error::Output));
     for n in cat.notes().take() {

@@ -36,7 +36,7 @@ pub fn print(
 ) -> std::io::Result<()> {
     out.write_all(HEADER.as_bytes())?;
     let req = Request::columns(&["family", "ifname", "group", "users"]);
-    let Ok(t) = cat.collect("multicast", &req) else {
+    let Ok(t) = cat.collect("multicast", &req).map(crate::netstat::bytewise) else {
         return Ok(());
     };
     let (fi, ii, gi, ui) = (

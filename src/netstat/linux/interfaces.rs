@@ -433,8 +433,8 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
         "tx_heartbeat_errors",
         "tx_window_errors",
     ]);
-    let links = cat.collect("interfaces", &Request::columns(&cols))?;
-    let addrs = cat.collect("addresses", &Request::default())?;
+    let links = crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(&cols))?);
+    let addrs = crate::netstat::bytewise(cat.collect("addresses", &Request::default())?);
     Ok(build(&links, &addrs))
 }
 
@@ -475,7 +475,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
         let Some(name) = l.text(row, "name") else {
             continue;
         };
-        let stats = if name.len() >= NAME_WITHOUT_COUNTERS {
+        let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
             Counters::default()
         } else {
             stats

@@ -25,6 +25,7 @@ use args::{Family, Opts, Parsed};
 use sockets::{InetRow, Layout, Names, Proto};
 
 use crate::catalog::Catalog;
+use crate::model::rawtext::RawWriter;
 use crate::model::Table;
 use crate::tables::Request;
 
@@ -42,7 +43,8 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
         program
     };
     let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Names print as the raw bytes they are, as net-tools prints them.
+    let mut out = BufWriter::with_capacity(1 << 16, RawWriter::new(stdout.lock()));
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let code = match run(program, &args, snapshot, &mut out, &mut err) {
@@ -334,7 +336,7 @@ fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     let mut got = Collected::default();
     let mut req = socket_request(plan);
     req.sockets = crate::tables::SocketSelect::default();
-    let Ok(table) = cat.collect("sockets", &req) else {
+    let Ok(table) = cat.collect("sockets", &req).map(super::bytewise) else {
         return got;
     };
     read_table(&table, &mut got);
@@ -469,7 +471,7 @@ fn read_table(table: &Table, got: &mut Collected) {
 fn program_names(cat: &Catalog) -> HashMap<u32, String> {
     let req = Request::columns(&["pid", "argv0"]);
     let mut map = HashMap::new();
-    if let Ok(t) = cat.collect("processes", &req) {
+    if let Ok(t) = cat.collect("processes", &req).map(super::bytewise) {
         let (pi, ai) = (t.column_index("pid"), t.column_index("argv0"));
         for row in t.rows() {
             if let Some(pid) = sockets::cell(row, pi)

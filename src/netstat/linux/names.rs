@@ -202,14 +202,8 @@ pub fn push_num(out: &mut String, mut n: u64) {
 /// The first `n` bytes of `s` (fewer if that would split a character): C's `%.Ns` on the
 /// byte strings netstat prints. Compare [`super::routes`]' `cut_chars`, which counts characters.
 pub fn cut_bytes(s: &str, n: usize) -> &str {
-    if s.len() <= n {
-        return s;
-    }
-    let mut n = n;
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    &s[..n]
+    // Names are raw text (`model::rawtext`): count the bytes they carry.
+    crate::model::rawtext::cut_raw(s, n)
 }
 
 /// Reverse lookups with a per-address cache and a total time budget.

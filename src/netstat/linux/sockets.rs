@@ -7,6 +7,7 @@
 //! `/proc` (sock_diag reports the backlog limit), and timer expiries are printed in clock ticks
 //! of 1/100 s, derived from the milliseconds sock_diag reports.
 
+use crate::model::rawtext::raw_len;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -225,14 +226,14 @@ pub fn header(layout: &Layout) -> String {
 /// Appends `s` left-justified to `width` bytes (never truncated).
 pub fn pad_left(buf: &mut String, s: &str, width: usize) {
     buf.push_str(s);
-    for _ in s.len()..width {
+    for _ in raw_len(s)..width {
         buf.push(' ');
     }
 }
 
 /// Appends `s` right-justified to `width` bytes.
 pub fn pad_right(buf: &mut String, s: &str, width: usize) {
-    for _ in s.len()..width {
+    for _ in raw_len(s)..width {
         buf.push(' ');
     }
     buf.push_str(s);
@@ -249,7 +250,7 @@ fn pad_num_right(buf: &mut String, n: u64, width: usize) {
 
 /// Pads what was appended to `buf` since `start` with spaces to `width` bytes.
 fn pad_from(buf: &mut String, start: usize, width: usize) {
-    for _ in buf.len() - start..width {
+    for _ in raw_len(&buf[start..])..width {
         buf.push(' ');
     }
 }

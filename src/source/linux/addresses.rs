@@ -14,10 +14,15 @@ use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::links::resolve_names;
-use super::netlink::Netlink;
+use super::netlink::{Netlink, take_raw_strings};
 use super::rtnames::scope_name;
 use crate::error::{Error, Result};
 use crate::source::records::AddressRecord;
+
+/// Size of `struct ifaddrmsg`, before an address's attributes.
+const IFADDRMSG_LEN: usize = 8;
+/// The address label attribute (an interface name or alias: bytes).
+const IFA_LABEL: u16 = 3;
 
 /// Lifetime value meaning "forever" (INFINITY_LIFE_TIME).
 const FOREVER: u32 = u32::MAX;
@@ -29,12 +34,20 @@ pub fn addresses(names: bool) -> Result<Vec<AddressRecord>> {
     let what = "netlink route dump (addresses)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
     let (msgs, _) = nl
-        .dump_all(|| RouteNetlinkMessage::GetAddress(AddressMessage::default()))
+        .dump_all_with(
+            || RouteNetlinkMessage::GetAddress(AddressMessage::default()),
+            |payload| take_raw_strings(payload, IFADDRMSG_LEN, &[IFA_LABEL]),
+        )
         .map_err(|e| Error::kernel(what, e))?;
     let mut out: Vec<AddressRecord> = msgs
         .into_iter()
-        .filter_map(|m| match m {
-            RouteNetlinkMessage::NewAddress(a) => decode(a),
+        .filter_map(|(m, raw)| match m {
+            RouteNetlinkMessage::NewAddress(a) => decode(a).map(|mut rec| {
+                if let Some(label) = raw.get(IFA_LABEL) {
+                    rec.label = Some(label);
+                }
+                rec
+            }),
             _ => None,
         })
         .collect();

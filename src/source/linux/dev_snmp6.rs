@@ -8,9 +8,11 @@ pub fn counters(ifname: &str) -> Result<Vec<(String, u64)>> {
     if ifname.is_empty() || ifname.contains('/') || ifname.starts_with('.') {
         return Err(Error::Usage(format!("{ifname}: not an interface name")));
     }
-    let path = format!("/proc/net/dev_snmp6/{ifname}");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| Error::kernel(format!("reading {path}"), e))?;
+    let path = super::raw_path("/proc/net/dev_snmp6", ifname);
+    let text = super::read_raw(&path).map_err(|e| {
+        let shown = crate::model::escape_bytes(path.as_os_str().as_encoded_bytes()).into_owned();
+        Error::kernel(format!("reading {shown}"), e)
+    })?;
     Ok(parse(&text))
 }
 

@@ -22,7 +22,7 @@ pub struct IfInet6 {
 
 /// The entries of `/proc/net/if_inet6` in file order (empty when IPv6 is off or unreadable).
 pub fn if_inet6() -> Vec<IfInet6> {
-    parse(&std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default())
+    parse(&super::read_raw("/proc/net/if_inet6").unwrap_or_default())
 }
 
 /// Parses the file's text; malformed lines are skipped.

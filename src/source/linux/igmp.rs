@@ -27,16 +27,16 @@ pub struct GroupRecord {
 /// missing `igmp6` or `dev_mcast` silently: IPv6 or multicast support is off).
 pub fn groups(notes: &mut Vec<String>) -> Vec<GroupRecord> {
     let mut out = Vec::new();
-    match std::fs::read_to_string("/proc/net/igmp") {
+    match super::read_raw("/proc/net/igmp") {
         Ok(text) => out.extend(parse_igmp(&text)),
         Err(e) => notes.push(format!("/proc/net/igmp: {e}")),
     }
-    match std::fs::read_to_string("/proc/net/igmp6") {
+    match super::read_raw("/proc/net/igmp6") {
         Ok(text) => out.extend(parse_igmp6(&text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => notes.push(format!("/proc/net/igmp6: {e}")),
     }
-    match std::fs::read_to_string("/proc/net/dev_mcast") {
+    match super::read_raw("/proc/net/dev_mcast") {
         Ok(text) => out.extend(parse_dev_mcast(&text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => notes.push(format!("/proc/net/dev_mcast: {e}")),

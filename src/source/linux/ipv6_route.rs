@@ -68,7 +68,7 @@ impl Ipv6RouteEntry {
 
 /// Reads `/proc/net/ipv6_route`; a kernel without IPv6 (no such file) has no entries.
 pub fn read() -> Result<Vec<Ipv6RouteEntry>> {
-    match std::fs::read_to_string("/proc/net/ipv6_route") {
+    match super::read_raw("/proc/net/ipv6_route") {
         Ok(text) => Ok(parse(&text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(Error::kernel("reading /proc/net/ipv6_route", e)),

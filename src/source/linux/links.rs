@@ -6,21 +6,41 @@ use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::netlink::Netlink;
+use super::netlink::{Netlink, take_raw_strings};
 use crate::error::{Error, Result};
 use crate::source::records::{LinkRecord, LinkStats};
 
-/// Dumps every link of the current network namespace.
+/// Size of `struct ifinfomsg`, before a link's attributes.
+const IFINFOMSG_LEN: usize = 16;
+/// The interface name attribute (bytes chosen by whoever named the link).
+const IFLA_IFNAME: u16 = 3;
+/// The queueing discipline name attribute.
+const IFLA_QDISC: u16 = 6;
+
+/// Dumps every link of the current network namespace (names kept as raw text, see
+/// `model::rawtext`, so a name that is not UTF-8 loses no link).
 pub fn links() -> Result<Vec<LinkRecord>> {
     let what = "netlink route dump (links)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
     let (msgs, _) = nl
-        .dump_all(|| RouteNetlinkMessage::GetLink(LinkMessage::default()))
+        .dump_all_with(
+            || RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            |payload| take_raw_strings(payload, IFINFOMSG_LEN, &[IFLA_IFNAME, IFLA_QDISC]),
+        )
         .map_err(|e| Error::kernel(what, e))?;
     let mut out: Vec<LinkRecord> = msgs
         .into_iter()
-        .filter_map(|m| match m {
-            RouteNetlinkMessage::NewLink(link) => Some(decode(link)),
+        .filter_map(|(m, raw)| match m {
+            RouteNetlinkMessage::NewLink(link) => {
+                let mut rec = decode(link);
+                if let Some(name) = raw.get(IFLA_IFNAME) {
+                    rec.name = name;
+                }
+                if let Some(q) = raw.get(IFLA_QDISC) {
+                    rec.qdisc = Some(q);
+                }
+                Some(rec)
+            }
             _ => None,
         })
         .collect();

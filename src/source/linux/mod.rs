@@ -39,3 +39,23 @@ pub use rules::rules;
 pub use snmp::protocol_stats;
 pub use sock_diag::sockets;
 pub use sysctl::{net_sysctls, read_sysctl};
+
+use std::path::{Path, PathBuf};
+
+/// Reads a /proc or /etc file whole as raw text (`model::rawtext`): names in it that are not
+/// UTF-8 (interface names, socket paths) are kept, and one such name never costs the file.
+pub fn read_raw(path: impl AsRef<Path>) -> std::io::Result<String> {
+    std::fs::read(path).map(crate::model::rawtext::encode_owned)
+}
+
+/// The path `base/name` for a name carried as raw text (its real bytes, not its encoding).
+pub fn raw_path(base: &str, name: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(base).join(std::ffi::OsStr::from_bytes(&crate::model::rawtext::decode(name)))
+}
+
+/// A file name from the system as raw text.
+pub fn raw_name(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    crate::model::rawtext::encode(name.as_bytes()).into_owned()
+}

@@ -116,9 +116,10 @@ fn fill_reachable(recs: &mut [NeighbourRecord]) {
             } else {
                 "ipv4"
             };
-            std::fs::read_to_string(format!(
-                "/proc/sys/net/{dir}/neigh/{name}/base_reachable_time_ms"
-            ))
+            super::read_raw(
+                super::raw_path(&format!("/proc/sys/net/{dir}/neigh"), name)
+                    .join("base_reachable_time_ms"),
+            )
             .ok()
             .and_then(|t| t.trim().parse().ok())
         });

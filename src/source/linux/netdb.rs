@@ -74,7 +74,7 @@ pub fn protocols_at(path: &str) -> Vec<ProtocolEntry> {
 }
 
 fn read(path: &str) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
+    super::read_raw(path).unwrap_or_default()
 }
 
 /// The words of each line before its comment, for lines with at least two words.

@@ -71,6 +71,22 @@ impl Netlink {
         T: NetlinkSerializable + NetlinkDeserializable,
         F: FnMut(T),
     {
+        self.dump_once_with(req, |_| (), |m, ()| each(m))
+    }
+
+    /// [`Netlink::dump_once`], letting `prepare` see (and mend) each message's payload bytes
+    /// before they are decoded; what it returns is given to `each` with the message.
+    pub fn dump_once_with<T, X, P, F>(
+        &mut self,
+        req: T,
+        mut prepare: P,
+        mut each: F,
+    ) -> io::Result<DumpStatus>
+    where
+        T: NetlinkSerializable + NetlinkDeserializable,
+        P: FnMut(&mut [u8]) -> X,
+        F: FnMut(T, X),
+    {
         let seq = self.send(req, NLM_F_DUMP)?;
         let mut status = DumpStatus::default();
         loop {
@@ -83,7 +99,7 @@ impl Netlink {
             }
             let mut off = 0;
             while off + 16 <= n {
-                let chunk = &self.buf[off..n];
+                let chunk = &mut self.buf[off..n];
                 let len = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) as usize;
                 if len < 16 || len > chunk.len() {
                     status.skipped += 1;
@@ -98,6 +114,7 @@ impl Netlink {
                 if flags & NLM_F_DUMP_INTR != 0 {
                     status.interrupted = true;
                 }
+                let extra = prepare(&mut chunk[16..len]);
                 match NetlinkMessage::<T>::deserialize(&chunk[..len]) {
                     Ok(m) => match m.payload {
                         NetlinkPayload::Done(_) => return Ok(status),
@@ -107,7 +124,7 @@ impl Netlink {
                             }
                             return Err(e.to_io());
                         }
-                        NetlinkPayload::InnerMessage(inner) => each(inner),
+                        NetlinkPayload::InnerMessage(inner) => each(inner, extra),
                         _ => {}
                     },
                     Err(_) => status.skipped += 1,
@@ -126,6 +143,27 @@ impl Netlink {
         for _ in 0..DUMP_RETRIES {
             let mut out = Vec::new();
             let status = self.dump_once(make_req(), |m| out.push(m))?;
+            last = (out, status);
+            if !status.interrupted {
+                break;
+            }
+        }
+        Ok(last)
+    }
+
+    /// [`Netlink::dump_all`] with a `prepare` step per message, as [`Netlink::dump_once_with`].
+    pub fn dump_all_with<T, X>(
+        &mut self,
+        make_req: impl Fn() -> T,
+        mut prepare: impl FnMut(&mut [u8]) -> X,
+    ) -> io::Result<(Vec<(T, X)>, DumpStatus)>
+    where
+        T: NetlinkSerializable + NetlinkDeserializable,
+    {
+        let mut last = (Vec::new(), DumpStatus::default());
+        for _ in 0..DUMP_RETRIES {
+            let mut out = Vec::new();
+            let status = self.dump_once_with(make_req(), &mut prepare, |m, x| out.push((m, x)))?;
             last = (out, status);
             if !status.interrupted {
                 break;
@@ -166,5 +204,48 @@ impl Netlink {
                 }
             }
         }
+    }
+}
+
+/// String attributes the decoders take as UTF-8 but the kernel fills with bytes (interface
+/// names and aliases, rule device names), kept losslessly: each attribute of a kind in `kinds`
+/// that follows a fixed header of `header_len` bytes and is not UTF-8 is returned with its raw
+/// bytes (without the trailing NUL), and its bytes at or above 0x80 are replaced by `?` in
+/// `payload` so the message still decodes. Nested attributes are not visited.
+pub fn take_raw_strings(payload: &mut [u8], header_len: usize, kinds: &[u16]) -> RawStrings {
+    let mut out = Vec::new();
+    let mut off = header_len;
+    while off + 4 <= payload.len() {
+        let len = usize::from(u16::from_ne_bytes([payload[off], payload[off + 1]]));
+        let kind = u16::from_ne_bytes([payload[off + 2], payload[off + 3]]) & 0x3fff;
+        if len < 4 || off + len > payload.len() {
+            break;
+        }
+        if kinds.contains(&kind) {
+            let value = &mut payload[off + 4..off + len];
+            let text = value.strip_suffix(&[0]).unwrap_or(value);
+            if std::str::from_utf8(text).is_err() {
+                out.push((kind, text.to_vec()));
+                for b in value.iter_mut().filter(|b| **b >= 0x80) {
+                    *b = b'?';
+                }
+            }
+        }
+        off += (len + 3) & !3;
+    }
+    RawStrings(out)
+}
+
+/// The raw string attributes [`take_raw_strings`] took from one message.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RawStrings(Vec<(u16, Vec<u8>)>);
+
+impl RawStrings {
+    /// The raw text (see `model::rawtext`) of attribute `kind`, if it was not UTF-8.
+    pub fn get(&self, kind: u16) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, v)| crate::model::rawtext::encode(v).into_owned())
     }
 }

@@ -45,14 +45,14 @@ pub fn read_inet(
     family: Family,
     each: impl FnMut(SocketRecord),
 ) -> std::io::Result<()> {
-    let text = std::fs::read_to_string(format!("/proc/net/{}", file_name(proto, family)))?;
+    let text = super::read_raw(format!("/proc/net/{}", file_name(proto, family)))?;
     parse_inet(&text, proto, family, each);
     Ok(())
 }
 
 /// Reads `/proc/net/unix` and calls `each` per socket.
 pub fn read_unix(each: impl FnMut(SocketRecord)) -> std::io::Result<()> {
-    let text = std::fs::read_to_string("/proc/net/unix")?;
+    let text = super::read_raw("/proc/net/unix")?;
     parse_unix(&text, each);
     Ok(())
 }
@@ -201,7 +201,7 @@ fn parse_unix_line(line: &str) -> Option<(SocketRecord, u32)> {
 
 /// UNIX socket inode → reference count, from /proc/net/unix (empty when unreadable).
 pub fn unix_refcounts() -> HashMap<u64, u32> {
-    let text = std::fs::read_to_string("/proc/net/unix").unwrap_or_default();
+    let text = super::read_raw("/proc/net/unix").unwrap_or_default();
     parse_unix_refcounts(&text)
 }
 

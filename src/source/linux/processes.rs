@@ -232,7 +232,7 @@ mod sys {
 
 /// The comm of `pid` (empty when it vanished).
 fn read_comm(pid: u32) -> Arc<str> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let text = super::read_raw(format!("/proc/{pid}/comm")).unwrap_or_default();
     Arc::from(text.trim_end_matches('\n'))
 }
 
@@ -269,7 +269,8 @@ fn read_process(pid: u32, want: ProcWant, netns_denied: &mut usize) -> Option<Pr
     let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
     let mut rec = parse_stat(&stat)?;
     if want.uid || want.user {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        // Raw: the Name: line holds the comm, which need not be UTF-8.
+        let status = super::read_raw(format!("/proc/{pid}/status")).ok()?;
         rec.uid = status_uid(&status)?;
         if want.user {
             rec.user = super::users::user_name(rec.uid);
@@ -293,7 +294,7 @@ fn read_process(pid: u32, want: ProcWant, netns_denied: &mut usize) -> Option<Pr
 /// Parses `/proc/PID/stat`: pid, comm (which may hold spaces and parentheses), state, ppid
 /// and thread count.
 pub(crate) fn parse_stat(raw: &[u8]) -> Option<ProcessRecord> {
-    let text = String::from_utf8_lossy(raw);
+    let text = crate::model::rawtext::encode(raw);
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let pid = text[..open].trim().parse().ok()?;
@@ -334,8 +335,8 @@ pub(crate) fn parse_cmdline(raw: &[u8]) -> (String, String) {
         .map(|&b| if b == 0 { b' ' } else { b })
         .collect();
     (
-        String::from_utf8_lossy(&joined).into_owned(),
-        String::from_utf8_lossy(argv0).into_owned(),
+        crate::model::rawtext::encode_owned(joined),
+        crate::model::rawtext::encode(argv0).into_owned(),
     )
 }
 

@@ -9,10 +9,17 @@ use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::netlink::Netlink;
+use super::netlink::{Netlink, take_raw_strings};
 use super::rtnames::protocol_name;
 use crate::error::{Error, Result};
 use crate::source::records::{Family, RuleRecord};
+
+/// Size of `struct fib_rule_hdr`, before a rule's attributes.
+const FIB_RULE_HDR_LEN: usize = 12;
+/// The input device name attribute.
+const FRA_IIFNAME: u16 = 3;
+/// The output device name attribute.
+const FRA_OIFNAME: u16 = 17;
 
 /// Dumps the policy rules of IPv4, then IPv6, each in priority order. One dump of every
 /// family: asking for IPv6 alone fails (EAFNOSUPPORT) where IPv6 is disabled, which must not
@@ -21,12 +28,19 @@ pub fn rules() -> Result<Vec<RuleRecord>> {
     let what = "netlink route dump (rules)";
     let mut nl = Netlink::open(NETLINK_ROUTE).map_err(|e| Error::kernel(what, e))?;
     let (msgs, _) = nl
-        .dump_all(|| RouteNetlinkMessage::GetRule(RuleMessage::default()))
+        .dump_all_with(
+            || RouteNetlinkMessage::GetRule(RuleMessage::default()),
+            |payload| take_raw_strings(payload, FIB_RULE_HDR_LEN, &[FRA_IIFNAME, FRA_OIFNAME]),
+        )
         .map_err(|e| Error::kernel(what, e))?;
     let mut out: Vec<RuleRecord> = msgs
         .into_iter()
-        .filter_map(|m| match m {
-            RouteNetlinkMessage::NewRule(r) => decode(r),
+        .filter_map(|(m, raw)| match m {
+            RouteNetlinkMessage::NewRule(r) => decode(r).map(|mut rec| {
+                rec.iif = raw.get(FRA_IIFNAME).or(rec.iif);
+                rec.oif = raw.get(FRA_OIFNAME).or(rec.oif);
+                rec
+            }),
             _ => None,
         })
         .collect();

@@ -275,7 +275,8 @@ pub fn unix_path(v: &[u8]) -> Option<Arc<str>> {
     if v.is_empty() {
         return None;
     }
-    let text: String = String::from_utf8_lossy(v)
+    // Raw text: a path or abstract name that is not UTF-8 is kept (see `model::rawtext`).
+    let text: String = crate::model::rawtext::encode(v)
         .chars()
         .map(|c| if c == '\0' { '@' } else { c })
         .collect();

@@ -61,7 +61,7 @@ fn component_name(component: &str) -> String {
 fn visit(entries: Vec<std::fs::DirEntry>, name: &mut String, out: &mut Vec<SysctlRecord>) {
     for entry in entries {
         let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
+        let file_name = super::raw_name(&file_name);
         let Ok(kind) = entry.file_type() else {
             continue;
         };
@@ -91,7 +91,7 @@ fn visit(entries: Vec<std::fs::DirEntry>, name: &mut String, out: &mut Vec<Sysct
 /// A sysctl file's text, without the final newline.
 fn read_value(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = crate::model::rawtext::encode_owned(bytes);
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
@@ -110,7 +110,13 @@ pub fn sysctl_path(name: &str) -> Option<PathBuf> {
     if components.iter().any(bad) {
         return None;
     }
-    Some(components.iter().collect())
+    // Components are raw text (an interface directory need not be UTF-8): their real bytes.
+    Some(
+        components
+            .iter()
+            .map(|c| super::raw_path("", c))
+            .collect(),
+    )
 }
 
 /// Reads one sysctl by name (`net.ipv4.ip_forward`, `net.ipv4.conf.vx/1.forwarding`, or the

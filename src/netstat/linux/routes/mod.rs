@@ -446,7 +446,7 @@ fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
             .collect();
         Request::columns(&cols)
     };
-    let t = cat.collect("routes", &req)?;
+    let t = crate::netstat::bytewise(cat.collect("routes", &req)?);
     Ok(routes_of(&t))
 }
 
