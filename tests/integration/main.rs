@@ -6,6 +6,7 @@ mod bench_smoke;
 mod book;
 mod cli;
 mod diag_scripts;
+mod hostile_names;
 mod netstat_bsd;
 mod netstat_linux;
 mod netstat_modes;
