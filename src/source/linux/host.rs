@@ -4,8 +4,9 @@ use crate::snapshot::{SnapshotInfo, rfc3339};
 
 /// Host name, kernel release and the current UTC time.
 pub fn host_info() -> SnapshotInfo {
+    // Raw text: a host name (sethostname in a UTS namespace) is bytes, kept losslessly.
     let read = |p: &str| {
-        std::fs::read_to_string(p)
+        super::read_raw(p)
             .map(|s| s.trim().to_string())
             .unwrap_or_default()
     };
