@@ -55,7 +55,11 @@ fn encode_slow(mut bytes: &[u8]) -> String {
                 let (good, tail) = bytes.split_at(e.valid_up_to());
                 let n = e.error_len().unwrap_or(tail.len());
                 // Valid by construction: the prefix up to `valid_up_to`.
-                (std::str::from_utf8(good).unwrap_or_default(), &tail[..n], &tail[n..])
+                (
+                    std::str::from_utf8(good).unwrap_or_default(),
+                    &tail[..n],
+                    &tail[n..],
+                )
             }
         };
         for c in good.chars() {

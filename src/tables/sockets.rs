@@ -256,7 +256,8 @@ fn ms(us: u32) -> Value {
 
 /// A shared name (path, process, device) as a cell: shared when UTF-8, bytes otherwise.
 fn shared(s: &Option<std::sync::Arc<str>>) -> Value {
-    s.as_ref().map_or(Value::Null, crate::tables::field::shared_name)
+    s.as_ref()
+        .map_or(Value::Null, crate::tables::field::shared_name)
 }
 
 static STATE_VALUES: LazyLock<Vec<Value>> =

@@ -35,7 +35,12 @@ time.sleep(600)
 /// Runs `program args` in `ns` and returns (status, raw stdout, raw stderr).
 fn raw(ns: &Netns, program: &OsStr, args: &[&OsStr]) -> (i32, Vec<u8>, Vec<u8>) {
     let out = Command::new("ip")
-        .args([OsStr::new("netns"), OsStr::new("exec"), OsStr::new(&ns.name), program])
+        .args([
+            OsStr::new("netns"),
+            OsStr::new("exec"),
+            OsStr::new(&ns.name),
+            program,
+        ])
         .args(args)
         .env("LC_ALL", "C")
         .env("XDG_CONFIG_HOME", "/nonexistent-netpry-test")
@@ -72,14 +77,31 @@ fn hostile_lab(dir: &std::path::Path) -> (Netns, u32) {
         assert!(st.success(), "ip {args:?}");
     };
     let s = OsStr::new;
-    ip(&[s("link"), s("add"), name, s("type"), s("veth"), s("peer"), s("name"), s("pb0")]);
+    ip(&[
+        s("link"),
+        s("add"),
+        name,
+        s("type"),
+        s("veth"),
+        s("peer"),
+        s("name"),
+        s("pb0"),
+    ]);
     // No link-local addresses: nothing appears later (DAD) to change the routes compared.
     ip(&[s("link"), s("set"), name, s("addrgenmode"), s("none")]);
     ip(&[s("link"), s("set"), s("pb0"), s("addrgenmode"), s("none")]);
     ip(&[s("link"), s("set"), name, s("up")]);
     ip(&[s("link"), s("set"), s("pb0"), s("up")]);
     ip(&[s("addr"), s("add"), s("10.9.0.1/24"), s("dev"), name]);
-    ip(&[s("-6"), s("addr"), s("add"), s("fd00::1/64"), s("dev"), name, s("nodad")]);
+    ip(&[
+        s("-6"),
+        s("addr"),
+        s("add"),
+        s("fd00::1/64"),
+        s("dev"),
+        name,
+        s("nodad"),
+    ]);
     let pid = ns.spawn_python(HOSTILE, &[dir.to_str().expect("utf-8 temp dir")]);
     (ns, pid)
 }
@@ -139,18 +161,35 @@ fn hostile_names_never_drop_rows_and_print_as_net_tools_does() {
 
     // Tables: every row is there, names escaped visibly, no control byte reaches the terminal.
     for (args, want) in [
-        (&["table", "interfaces", "-c", "name"][..], &b"b\\xff\\xfe"[..]),
-        (&["table", "multicast", "-c", "ifname", "--format", "csv"], b"b\\xff\\xfe"),
-        (&["table", "addresses", "-c", "ifname", "--format", "plain"], b"b\\xff\\xfe"),
         (
-            &["-e", "sockets().select([\"path\", \"process\"])", "--format", "csv"],
+            &["table", "interfaces", "-c", "name"][..],
+            &b"b\\xff\\xfe"[..],
+        ),
+        (
+            &["table", "multicast", "-c", "ifname", "--format", "csv"],
+            b"b\\xff\\xfe",
+        ),
+        (
+            &["table", "addresses", "-c", "ifname", "--format", "plain"],
+            b"b\\xff\\xfe",
+        ),
+        (
+            &[
+                "-e",
+                "sockets().select([\"path\", \"process\"])",
+                "--format",
+                "csv",
+            ],
             b"@ab\\xff\\x1b]0;pwn\\x07,p\\xff\\x1b[31m",
         ),
         (
             &["-e", "sockets().select([\"path\"])", "--format", "plain"],
             b"/np\\xfe\\x1b[2Jsock",
         ),
-        (&["-e", "processes().select([\"name\"])"], b"p\\xff\\x1b[31m"),
+        (
+            &["-e", "processes().select([\"name\"])"],
+            b"p\\xff\\x1b[31m",
+        ),
     ] {
         let (code, out, err) = netpry(&ns, args);
         assert_eq!(code, 0, "{args:?}: {}", show(&err));
@@ -168,17 +207,28 @@ fn hostile_names_never_drop_rows_and_print_as_net_tools_does() {
         assert_eq!(code, 0, "{script}: {}", show(&err));
         show(&out).trim().to_string()
     };
-    assert_eq!(count(&format!("processes().where(|p| p.pid == {pid}).count()")), "1");
-    assert_eq!(count(&format!("sockets().where(|s| s.pid == {pid}).count()")), "5");
+    assert_eq!(
+        count(&format!("processes().where(|p| p.pid == {pid}).count()")),
+        "1"
+    );
+    assert_eq!(
+        count(&format!("sockets().where(|s| s.pid == {pid}).count()")),
+        "5"
+    );
     assert_eq!(count("interfaces().count()"), "3");
     // Joins compare the bytes: the interface joins its addresses by name.
     assert_eq!(
-        count(r#"interfaces().join(addresses(), "name", "ifname").where(|r| r.family == "inet").count()"#),
+        count(
+            r#"interfaces().join(addresses(), "name", "ifname").where(|r| r.family == "inet").count()"#
+        ),
         "2"
     );
 
     // JSON keeps the bytes (documented form), and a snapshot replays them exactly.
-    let (_, out, _) = netpry(&ns, &["table", "interfaces", "-c", "name", "--format", "json"]);
+    let (_, out, _) = netpry(
+        &ns,
+        &["table", "interfaces", "-c", "name", "--format", "json"],
+    );
     let rows: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     assert!(
         rows.as_array()
@@ -195,13 +245,26 @@ fn hostile_names_never_drop_rows_and_print_as_net_tools_does() {
         let live = netpry(&ns, &[&["netstat"][..], args].concat());
         if args == ["-ie"] {
             // Counters may have moved since the snapshot; the names are what is checked here.
-            let replay = netpry(&ns, &[&["--snapshot", snap_s, "netstat"][..], args].concat());
+            let replay = netpry(
+                &ns,
+                &[&["--snapshot", snap_s, "netstat"][..], args].concat(),
+            );
             assert!(contains(&replay.1, NAME), "{}", show(&replay.1));
             continue;
         }
-        let replay = netpry(&ns, &[&["--snapshot", snap_s, "netstat"][..], args].concat());
+        let replay = netpry(
+            &ns,
+            &[&["--snapshot", snap_s, "netstat"][..], args].concat(),
+        );
         assert_eq!(live.1, replay.1, "snapshot netstat {args:?}");
     }
-    let replay = netpry(&ns, &["--snapshot", snap_s, "-e", "processes().select([\"name\"])"]);
-    assert!(contains(&replay.1, b"p\\xff\\x1b[31m"), "{}", show(&replay.1));
+    let replay = netpry(
+        &ns,
+        &["--snapshot", snap_s, "-e", "processes().select([\"name\"])"],
+    );
+    assert!(
+        contains(&replay.1, b"p\\xff\\x1b[31m"),
+        "{}",
+        show(&replay.1)
+    );
 }

@@ -25,8 +25,8 @@ use args::{Family, Opts, Parsed};
 use sockets::{InetRow, Layout, Names, Proto};
 
 use crate::catalog::Catalog;
-use crate::model::rawtext::RawWriter;
 use crate::model::Table;
+use crate::model::rawtext::RawWriter;
 use crate::tables::Request;
 
 /// Runs net-tools-style netstat with `args` (without the program name); `program` is the name

@@ -92,11 +92,12 @@ pub struct StatRow {
 }
 
 fn load(cat: &Catalog) -> crate::Result<Vec<StatRow>> {
-    let t = cat.collect(
-        "stats",
-        &Request::columns(&["source", "proto", "name", "value"]),
-    )
-    .map(crate::netstat::bytewise)?;
+    let t = cat
+        .collect(
+            "stats",
+            &Request::columns(&["source", "proto", "name", "value"]),
+        )
+        .map(crate::netstat::bytewise)?;
     let c = Cols::of(&t);
     Ok(t.rows()
         .filter_map(|r| {

@@ -51,7 +51,9 @@ pub fn read_raw(path: impl AsRef<Path>) -> std::io::Result<String> {
 /// The path `base/name` for a name carried as raw text (its real bytes, not its encoding).
 pub fn raw_path(base: &str, name: &str) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
-    Path::new(base).join(std::ffi::OsStr::from_bytes(&crate::model::rawtext::decode(name)))
+    Path::new(base).join(std::ffi::OsStr::from_bytes(&crate::model::rawtext::decode(
+        name,
+    )))
 }
 
 /// A file name from the system as raw text.

@@ -111,12 +111,7 @@ pub fn sysctl_path(name: &str) -> Option<PathBuf> {
         return None;
     }
     // Components are raw text (an interface directory need not be UTF-8): their real bytes.
-    Some(
-        components
-            .iter()
-            .map(|c| super::raw_path("", c))
-            .collect(),
-    )
+    Some(components.iter().map(|c| super::raw_path("", c)).collect())
 }
 
 /// Reads one sysctl by name (`net.ipv4.ip_forward`, `net.ipv4.conf.vx/1.forwarding`, or the
