@@ -5,6 +5,7 @@
 //! "no column 'stat' in sockets; did you mean 'state'?" error.
 
 mod build;
+mod conntrack_match;
 mod filter;
 mod group;
 mod join;
@@ -14,6 +15,7 @@ mod sort;
 mod source_addr;
 
 pub use build::from_rows;
+pub use conntrack_match::join_conntrack;
 pub use filter::{filter, limit, take_rows};
 pub use group::{Aggregate, distinct, group_by};
 pub use join::{JoinKind, join};

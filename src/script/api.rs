@@ -261,6 +261,9 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
             },
         );
     }
+    engine.register_fn("join_conntrack", |t: &mut TableRef, ct: TableRef| {
+        wrap(query::join_conntrack(&t.0, &ct.0))
+    });
     let c = Rc::clone(ctx);
     engine.register_fn(
         "map",

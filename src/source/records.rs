@@ -556,3 +556,66 @@ pub struct SysctlRecord {
     /// Value as the kernel prints it, trailing newline removed.
     pub value: String,
 }
+
+/// One side of a tracked connection (`struct nf_conntrack_tuple` as ctnetlink reports it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CtTuple {
+    /// Source address.
+    pub src: Option<IpAddr>,
+    /// Destination address.
+    pub dst: Option<IpAddr>,
+    /// Source port (TCP, UDP, UDP-Lite, SCTP, DCCP).
+    pub sport: Option<u16>,
+    /// Destination port.
+    pub dport: Option<u16>,
+    /// ICMP/ICMPv6 type.
+    pub icmp_type: Option<u8>,
+    /// ICMP/ICMPv6 code.
+    pub icmp_code: Option<u8>,
+    /// ICMP/ICMPv6 identifier.
+    pub icmp_id: Option<u16>,
+}
+
+/// Packet and byte counters of one direction (present when `nf_conntrack_acct` is on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CtCounters {
+    /// Packets.
+    pub packets: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// One connection tracking entry from a ctnetlink dump.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConntrackRecord {
+    /// Address family (IPv4 or IPv6).
+    pub family: Option<Family>,
+    /// Layer-4 protocol number.
+    pub proto: u8,
+    /// TCP conntrack state number (`TCP_CONNTRACK_*`), for TCP entries.
+    pub tcp_state: Option<u8>,
+    /// The original direction.
+    pub orig: CtTuple,
+    /// The reply direction.
+    pub reply: CtTuple,
+    /// `IPS_*` status bits.
+    pub status: u32,
+    /// Seconds until the entry expires.
+    pub timeout: Option<u32>,
+    /// Connection mark.
+    pub mark: Option<u32>,
+    /// Conntrack zone.
+    pub zone: Option<u16>,
+    /// Reference count.
+    pub use_count: Option<u32>,
+    /// The kernel's id of the entry.
+    pub id: Option<u32>,
+    /// Original-direction counters.
+    pub orig_counters: Option<CtCounters>,
+    /// Reply-direction counters.
+    pub reply_counters: Option<CtCounters>,
+    /// Start time, nanoseconds since the epoch (present when `nf_conntrack_timestamp` is on).
+    pub start_ns: Option<u64>,
+    /// Helper name.
+    pub helper: Option<String>,
+}

@@ -6,6 +6,8 @@
 //! book all read this one list.
 
 pub mod addresses;
+pub mod conntrack;
+pub mod conntrack_stats;
 mod field;
 pub mod interfaces;
 pub mod multicast;
@@ -134,6 +136,8 @@ pub static TABLES: &[TableDef] = &[
     multicast::DEF,
     stats::DEF,
     sysctls::DEF,
+    conntrack::DEF,
+    conntrack_stats::DEF,
 ];
 
 /// The table named `name`, or an error listing the valid names.

@@ -5,6 +5,7 @@ mod support;
 mod bench_smoke;
 mod book;
 mod cli;
+mod conntrack;
 mod diag_scripts;
 mod hostile_names;
 mod netstat_bsd;

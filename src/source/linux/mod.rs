@@ -2,6 +2,7 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod addresses;
+pub mod conntrack;
 pub mod dev_snmp6;
 mod host;
 pub mod if_inet6;
@@ -29,6 +30,7 @@ pub mod sysctl;
 pub mod users;
 
 pub use addresses::addresses;
+pub use conntrack::conntrack;
 pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;

@@ -249,3 +249,94 @@ impl RawStrings {
             .map(|(_, v)| crate::model::rawtext::encode(v).into_owned())
     }
 }
+
+impl Netlink {
+    /// Sends a dump request of `message_type` with a raw `payload` (the message after the
+    /// netlink header) and calls `each` with every reply's type and payload until the dump ends.
+    /// For families whose messages netlink-packet-* does not model (ctnetlink). An
+    /// `NLMSG_ERROR` or a negative `NLMSG_DONE` status is returned as the error it carries.
+    pub fn dump_raw(
+        &mut self,
+        message_type: u16,
+        payload: &[u8],
+        mut each: impl FnMut(u16, &[u8]),
+    ) -> io::Result<()> {
+        const NLMSG_ERROR: u16 = 2;
+        const NLMSG_DONE: u16 = 3;
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let len = u32::try_from(16 + payload.len()).unwrap_or(u32::MAX);
+        let mut msg = Vec::with_capacity(16 + payload.len());
+        msg.extend_from_slice(&len.to_ne_bytes());
+        msg.extend_from_slice(&message_type.to_ne_bytes());
+        msg.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        msg.extend_from_slice(&seq.to_ne_bytes());
+        msg.extend_from_slice(&0u32.to_ne_bytes());
+        msg.extend_from_slice(payload);
+        self.socket.send(&msg, 0)?;
+        loop {
+            let n = self.socket.recv(&mut &mut self.buf[..], 0)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "netlink socket closed",
+                ));
+            }
+            let mut off = 0;
+            while off + 16 <= n {
+                let m = &self.buf[off..n];
+                let len = u32::from_ne_bytes([m[0], m[1], m[2], m[3]]) as usize;
+                if len < 16 || len > m.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "truncated netlink message",
+                    ));
+                }
+                let kind = u16::from_ne_bytes([m[4], m[5]]);
+                let msg_seq = u32::from_ne_bytes([m[8], m[9], m[10], m[11]]);
+                off += (len + 3) & !3;
+                if msg_seq != seq {
+                    continue;
+                }
+                let body = &m[16..len];
+                let status = || {
+                    body.get(..4)
+                        .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+                };
+                match kind {
+                    NLMSG_DONE => {
+                        return match status() {
+                            s if s < 0 => Err(io::Error::from_raw_os_error(s.saturating_neg())),
+                            _ => Ok(()),
+                        };
+                    }
+                    NLMSG_ERROR => {
+                        let s = status();
+                        if s < 0 {
+                            return Err(io::Error::from_raw_os_error(s.saturating_neg()));
+                        }
+                    }
+                    _ => each(kind, body),
+                }
+            }
+        }
+    }
+}
+
+/// The attributes (`struct nlattr`: length, type, value) in `b`, the type without its
+/// nested/byte-order flag bits; stops at the first malformed one.
+pub fn attrs(mut b: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        if b.len() < 4 {
+            return None;
+        }
+        let len = usize::from(u16::from_ne_bytes([b[0], b[1]]));
+        let kind = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
+        if len < 4 || len > b.len() {
+            return None;
+        }
+        let value = &b[4..len];
+        b = &b[((len + 3) & !3).min(b.len())..];
+        Some((kind, value))
+    })
+}
