@@ -382,6 +382,14 @@ pub struct RouteRecord {
     /// over its next hops, which the kernel keeps as separate entries), read from
     /// `/proc/net/ipv6_route` when asked for; `None` otherwise.
     pub refcnt: Option<u32>,
+    /// IPv6 only: the kernel's RTF_* flag bits of the route (`/proc/net/ipv6_route`; a
+    /// multipath route's are those of its next hops together), read with `refcnt`; `None`
+    /// otherwise.
+    pub rtf_flags: Option<u32>,
+    /// Seconds until the route expires, as `ip` shows them (RTA_CACHEINFO `rta_expires` in
+    /// clock ticks, whole seconds: routes learned from router advertisements, routes added
+    /// with `expires`); `None` when it does not.
+    pub expires: Option<i64>,
 }
 
 /// One next hop of a multipath route.
