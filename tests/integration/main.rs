@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod diag_scripts;
 mod netstat_bsd;
+mod netstat_lab;
 mod netstat_linux;
 mod netstat_modes;
 mod procstats;

@@ -73,7 +73,11 @@ pub fn hardware(link_type: &str) -> Hardware {
         "ipip" | "[768]" => hw("tunnel", Addr::Empty, "IPIP Tunnel"),
         "frad" | "[770]" => hw("frad", Addr::None, "Frame Relay Access Device"),
         "loopback" | "[772]" => hw("loop", Addr::None, "Local Loopback"),
-        "fddi" | "[774]" => hw("fddi", hex(6, "-", true), "Fiber Distributed Data Interface"),
+        "fddi" | "[774]" => hw(
+            "fddi",
+            hex(6, "-", true),
+            "Fiber Distributed Data Interface",
+        ),
         "sit" | "[776]" => hw("sit", Addr::None, "IPv6-in-IPv4"),
         "hippi" | "[780]" => hw("hippi", hex(6, ":", true), "HIPPI"),
         "econet" | "[782]" => hw("ec", Addr::None, "Econet"),
@@ -216,10 +220,7 @@ mod tests {
             line("hippi", Some("02:ab:cd:ef:01:9a")),
             "        hippi 02:AB:CD:EF:01:9A  txqueuelen 500  (HIPPI)"
         );
-        assert_eq!(
-            line("econet", None),
-            "        ec  txqueuelen 500  (Econet)"
-        );
+        assert_eq!(line("econet", None), "        ec  txqueuelen 500  (Econet)");
         assert_eq!(
             line("irda", None),
             "        irda 00:00:00:00  txqueuelen 500  (IrLAP)"
