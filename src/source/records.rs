@@ -101,6 +101,10 @@ pub struct TcpInfo {
     pub last_data_sent_ms: u32,
     /// Milliseconds since the last data was received.
     pub last_data_recv_ms: u32,
+    /// Retransmissions of the current data (`tcpi_retransmits`, `icsk_retransmits`).
+    pub retransmits: u8,
+    /// Unanswered zero-window or keepalive probes (`tcpi_probes`, `icsk_probes_out`).
+    pub probes: u8,
     /// Congestion control algorithm (INET_DIAG_CONG), when reported.
     pub congestion: Option<Arc<str>>,
 }
@@ -146,8 +150,13 @@ pub struct SocketRecord {
     pub timer: u8,
     /// Milliseconds until the timer fires.
     pub timer_expires_ms: u32,
-    /// Retransmissions (or probes) done by the running timer.
+    /// Retransmissions of the connection's current data (`icsk_retransmits`, the `retrnsmt`
+    /// field of /proc/net/tcp); for a UDP or raw socket, 0.
     pub retransmits: u8,
+    /// Unanswered probes of the running timer: zero-window probes while it is `probe`,
+    /// keepalive probes while it is `keepalive` (`icsk_probes_out`, the `timeout` field of
+    /// /proc/net/tcp); 0 otherwise.
+    pub probes: u8,
     /// TCP internals (TCP sockets only, when asked for).
     pub tcp: Option<TcpInfo>,
     /// Socket type: 1 stream, 2 dgram, 3 raw, 5 seqpacket.
@@ -185,6 +194,7 @@ impl Default for SocketRecord {
             timer: 0,
             timer_expires_ms: 0,
             retransmits: 0,
+            probes: 0,
             tcp: None,
             sock_type: 0,
             path: None,
@@ -372,6 +382,14 @@ pub struct RouteRecord {
     /// over its next hops, which the kernel keeps as separate entries), read from
     /// `/proc/net/ipv6_route` when asked for; `None` otherwise.
     pub refcnt: Option<u32>,
+    /// IPv6 only: the kernel's RTF_* flag bits of the route (`/proc/net/ipv6_route`; a
+    /// multipath route's are those of its next hops together), read with `refcnt`; `None`
+    /// otherwise.
+    pub rtf_flags: Option<u32>,
+    /// Seconds until the route expires, as `ip` shows them (RTA_CACHEINFO `rta_expires` in
+    /// clock ticks, whole seconds: routes learned from router advertisements, routes added
+    /// with `expires`); `None` when it does not.
+    pub expires: Option<i64>,
 }
 
 /// One next hop of a multipath route.

@@ -22,7 +22,7 @@ fn zero_null(n: u32) -> Value {
     if n == 0 { Value::Null } else { n.into() }
 }
 
-static FIELDS: [Field<RouteRecord>; 24] = [
+static FIELDS: [Field<RouteRecord>; 26] = [
     Field::new(
         Column::new("table", Type::Int, "Routing table id (254 main, 255 local)"),
         |r| r.table.into(),
@@ -201,13 +201,30 @@ static FIELDS: [Field<RouteRecord>; 24] = [
         ),
         |r| r.refcnt.map_or(Value::Null, Value::from),
     ),
+    Field::new(
+        Column::new(
+            "rtf_flags",
+            Type::Int,
+            "IPv6 only: the kernel's RTF_* flag bits (/proc/net/ipv6_route): 0x1 up, 0x2 gateway, 0x200 reject, 0x10000 default router (RA), 0x40000 addrconf (RA/autoconfiguration), 0x400000 expires, 0x200000 no next hop, 0x80000000 local, ...; null for IPv4",
+        ),
+        |r| r.rtf_flags.map_or(Value::Null, Value::from),
+    ),
+    Field::new(
+        Column::new(
+            "expires",
+            Type::Int,
+            "Seconds until the route expires, as `ip` shows them (learned from router advertisements, or added with `expires`); null if it does not",
+        ),
+        |r| r.expires.map_or(Value::Null, Value::Int),
+    ),
 ];
 
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let names = req.wants("dev") || req.wants("nexthops");
-    let recs = crate::source::linux::routes(names, req.wants("refcnt"))?;
+    let kernel = req.wants("refcnt") || req.wants("rtf_flags");
+    let recs = crate::source::linux::routes(names, kernel)?;
     Ok(build(&recs, req))
 }
 

@@ -203,7 +203,9 @@ impl Want {
 
     /// The extras the columns of `req` need.
     pub fn for_request(req: &Request) -> Want {
-        const INFO: [&str; 11] = [
+        // `probes` and `retransmits` are exact only with tcp_info: the dump's own counter is
+        // the one or the other depending on the timer.
+        const INFO: [&str; 13] = [
             "rtt_ms",
             "rttvar_ms",
             "rto_ms",
@@ -215,6 +217,8 @@ impl Want {
             "bytes_received",
             "segs_out",
             "segs_in",
+            "retransmits",
+            "probes",
         ];
         Want {
             tcp_info: INFO.iter().any(|c| req.wants(c)),
@@ -382,7 +386,8 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
         f(
             "inode",
             Int,
-            "Socket inode (0 for TIME_WAIT and SYN_RECV)",
+            "Socket inode (0 for TIME_WAIT, SYN_RECV and the server side of a UNIX connection \
+             not yet accepted)",
             |r| Value::int(r.inode),
         ),
         f(
@@ -436,8 +441,15 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
         f(
             "retransmits",
             Int,
-            "Retransmissions (or probes) done by the running timer",
+            "Retransmissions of the current data (TCP; the retrnsmt field of /proc/net/tcp)",
             |r| inet(r, || r.retransmits),
+        ),
+        f(
+            "probes",
+            Int,
+            "Unanswered probes of the running timer: zero-window probes (timer probe) or \
+             keepalive probes (timer keepalive); 0 otherwise (TCP; /proc/net/tcp's timeout field)",
+            |r| inet(r, || r.probes),
         ),
         f("rtt_ms", Float, "Smoothed round-trip time, ms (TCP)", |r| {
             tcp(r, |t| ms(t.rtt_us))

@@ -9,6 +9,7 @@ mod conntrack;
 mod diag_scripts;
 mod hostile_names;
 mod netstat_bsd;
+mod netstat_lab;
 mod netstat_linux;
 mod netstat_modes;
 mod procstats;

@@ -23,12 +23,12 @@ use crate::support::{Netns, decode, netpry, netpry_bin, root_or_skip};
 const NETSTAT: &str = "/usr/bin/netstat";
 
 /// A directory holding a `netstat` symlink to the netpry binary (removed on drop).
-struct Link {
+pub(crate) struct Link {
     dir: PathBuf,
 }
 
 impl Link {
-    fn new(tag: &str) -> Link {
+    pub(crate) fn new(tag: &str) -> Link {
         let dir = std::env::temp_dir().join(format!("netpry-nslink-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create link dir");
@@ -47,7 +47,7 @@ impl Drop for Link {
     }
 }
 
-fn have_netstat() -> bool {
+pub(crate) fn have_netstat() -> bool {
     if Path::new(NETSTAT).exists() {
         return true;
     }
@@ -179,7 +179,7 @@ fn run_in(ns: &Netns, program: &Path, args: &[&str]) -> Run {
 }
 
 /// Compares every argument list in the namespace, collecting failures.
-fn compare_all(ns: &Netns, link: &Link, cases: &[&str]) -> (Vec<String>, usize) {
+pub(crate) fn compare_all(ns: &Netns, link: &Link, cases: &[&str]) -> (Vec<String>, usize) {
     let mut failures = Vec::new();
     let mut reordered = 0;
     for case in cases {

@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::hardware::hardware;
 use super::routes::{Cols, family_is_v6, ntop6};
 use crate::catalog::Catalog;
 use crate::model::Table;
@@ -134,6 +135,10 @@ pub struct Counters {
     pub collisions: u64,
     /// tx_carrier + tx_aborted + tx_window + tx_heartbeat errors.
     pub tx_carrier: u64,
+    /// Compressed packets received (shown for VJ-compressed SLIP).
+    pub rx_compressed: u64,
+    /// Compressed packets sent (shown for VJ-compressed SLIP).
+    pub tx_compressed: u64,
 }
 
 /// The IPv4 address ioctls report for an interface name.
@@ -304,36 +309,8 @@ fn write_long(i: &Iface, out: &mut dyn Write) -> std::io::Result<()> {
             ntop6(*a)
         )?;
     }
-    match i.link_type.as_str() {
-        "loopback" => writeln!(
-            out,
-            "        loop  txqueuelen {}  (Local Loopback)",
-            i.txqlen
-        )?,
-        "ether" => writeln!(
-            out,
-            "        ether {}  txqueuelen {}  (Ethernet)",
-            i.mac.as_deref().unwrap_or("00:00:00:00:00:00"),
-            i.txqlen
-        )?,
-        _ => {
-            let mut bytes: Vec<String> = i
-                .mac
-                .as_deref()
-                .unwrap_or("")
-                .split(':')
-                .filter(|b| !b.is_empty())
-                .map(|b| b.to_ascii_uppercase())
-                .collect();
-            bytes.resize(16, "00".into());
-            writeln!(
-                out,
-                "        unspec {}  txqueuelen {}  (UNSPEC)",
-                bytes.join("-"),
-                i.txqlen
-            )?;
-        }
-    }
+    let hw = hardware(&i.link_type);
+    writeln!(out, "{}", hw.line(i.mac.as_deref(), i.txqlen))?;
     if let Some(s) = &i.stats {
         writeln!(
             out,
@@ -342,6 +319,9 @@ fn write_long(i: &Iface, out: &mut dyn Write) -> std::io::Result<()> {
             s.rx_bytes,
             human_bytes(s.rx_bytes)
         )?;
+        if hw.compressed {
+            writeln!(out, "        RX compressed:{}", s.rx_compressed)?;
+        }
         writeln!(
             out,
             "        RX errors {}  dropped {}  overruns {}  frame {}",
@@ -354,6 +334,9 @@ fn write_long(i: &Iface, out: &mut dyn Write) -> std::io::Result<()> {
             s.tx_bytes,
             human_bytes(s.tx_bytes)
         )?;
+        if hw.compressed {
+            writeln!(out, "        TX compressed {}", s.tx_compressed)?;
+        }
         writeln!(
             out,
             "        TX errors {}  dropped {} overruns {}  carrier {}  collisions {}",
@@ -432,6 +415,8 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
         "tx_aborted_errors",
         "tx_heartbeat_errors",
         "tx_window_errors",
+        "rx_compressed",
+        "tx_compressed",
     ]);
     let links = crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(&cols))?);
     let addrs = crate::netstat::bytewise(cat.collect("addresses", &Request::default())?);
@@ -471,6 +456,8 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
                 .wrapping_add(n("tx_aborted_errors"))
                 .wrapping_add(n("tx_window_errors"))
                 .wrapping_add(n("tx_heartbeat_errors")),
+            rx_compressed: n("rx_compressed"),
+            tx_compressed: n("tx_compressed"),
         };
         let Some(name) = l.text(row, "name") else {
             continue;

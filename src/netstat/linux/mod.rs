@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod groups;
+pub mod hardware;
 pub mod interfaces;
 pub mod names;
 pub mod routes;

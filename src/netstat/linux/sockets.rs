@@ -381,7 +381,7 @@ impl InetRow {
             timer: if r.timer <= 4 { r.timer } else { 0 },
             expires_ms: u64::from(r.timer_expires_ms),
             retransmits: u64::from(r.retransmits),
-            probes: 0,
+            probes: u64::from(r.probes),
             pid: r.pid,
         })
     }

@@ -184,32 +184,37 @@ impl Key {
     }
 }
 
-/// Sets the `refcnt` of every IPv6 record from `entries`.
+/// Sets the `refcnt` and `rtf_flags` of every IPv6 record from `entries`.
 ///
 /// A record matches the entries with the same destination and prefix length, source and
 /// prefix length, next hop, metric, device and the flag bits rtnetlink also reports
 /// (RTF_GATEWAY for a next hop, RTF_LOCAL and RTF_ANYCAST for the `local` and `anycast` route
 /// types, RTF_PREF for the router preference). A multipath route matches one entry per next
-/// hop (its gateway and device) and gets the sum of their counts. The same route can exist in
+/// hop (its gateway and device) and gets the sum of their counts and all their flag bits
+/// together. The same route can exist in
 /// several tables, and the file does not say which table an entry belongs to; both the file
 /// and the rtnetlink dump walk the tables in the same order, so the n-th record with a given
 /// key takes the n-th entry with that key. A record left without a match (the route changed
-/// between the two reads, or the device vanished) keeps `refcnt` `None`; IPv4 records always
-/// do. The null entries match no record.
+/// between the two reads, or the device vanished) keeps `refcnt` and `rtf_flags` `None`;
+/// IPv4 records always do. The null entries match no record.
 pub fn attach_refcnts(recs: &mut [RouteRecord], entries: &[Ipv6RouteEntry]) {
-    let mut counts: HashMap<Key, VecDeque<u32>> = HashMap::new();
+    let mut counts: HashMap<Key, VecDeque<(u32, u32)>> = HashMap::new();
     for e in entries {
         counts
             .entry(Key::of_entry(e))
             .or_default()
-            .push_back(e.refcnt);
+            .push_back((e.refcnt, e.flags));
     }
     for r in recs.iter_mut() {
-        r.refcnt = Key::of_record(r).and_then(|keys| {
+        let found = Key::of_record(r).and_then(|keys| {
             keys.into_iter()
                 .map(|k| counts.get_mut(&k).and_then(VecDeque::pop_front))
-                .sum::<Option<u32>>()
+                .try_fold((0u32, 0u32), |(n, f), e| {
+                    e.map(|(en, ef)| (n.saturating_add(en), f | ef))
+                })
         });
+        r.refcnt = found.map(|(n, _)| n);
+        r.rtf_flags = found.map(|(_, f)| f);
     }
 }
 
@@ -341,6 +346,23 @@ ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000
             v4,
         ];
         attach_refcnts(&mut recs, &entries);
+        let flags: Vec<Option<u32>> = recs.iter().map(|r| r.rtf_flags).collect();
+        assert_eq!(
+            flags,
+            [
+                Some(3),
+                Some(1),
+                Some(3),
+                Some(3),
+                Some(0x0020_0200),
+                Some(0x0800_0003),
+                Some(3),
+                Some(0x0020_0200),
+                Some(3),
+                Some(0x8020_0001),
+                None
+            ]
+        );
         let got: Vec<Option<u32>> = recs.iter().map(|r| r.refcnt).collect();
         assert_eq!(
             got,

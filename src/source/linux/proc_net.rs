@@ -1,5 +1,8 @@
 //! The /proc/net socket files (tcp, tcp6, udp, udp6, udplite, udplite6, raw, raw6, unix): the
-//! fallback when a sock_diag dump is not available, and the source of UNIX reference counts.
+//! fallback when a sock_diag dump is not available, the source of UNIX reference counts, and of
+//! the UNIX sockets unix_diag never reports: connections not yet accepted (the server's half,
+//! queued on the listener, has no inode yet; the file lists it as `St 02`, connecting, with
+//! inode 0).
 //!
 //! Layouts (one header line, then one socket a line):
 //! - inet: `sl local rem st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...`, where
@@ -76,7 +79,7 @@ fn parse_inet_line(line: &str, proto: Proto, family: Family) -> Option<SocketRec
     let (tr, when) = f.next()?.split_once(':')?;
     let retrnsmt = u32::from_str_radix(f.next()?, 16).ok()?;
     let uid = f.next()?.parse().ok()?;
-    let _timeout = f.next()?;
+    let probes = f.next()?.parse::<u32>().ok()?;
     let inode = f.next()?.parse().ok()?;
     let timer = u8::from_str_radix(tr, 16).ok()?;
     let when = u64::from_str_radix(when, 16).ok()?;
@@ -106,6 +109,7 @@ fn parse_inet_line(line: &str, proto: Proto, family: Family) -> Option<SocketRec
             u32::try_from(when * 1000 / USER_HZ).unwrap_or(u32::MAX)
         },
         retransmits: u8::try_from(retrnsmt).unwrap_or(u8::MAX),
+        probes: u8::try_from(probes).unwrap_or(u8::MAX),
         sock_type: sock_type_of(proto),
         ..SocketRecord::default()
     })
@@ -147,13 +151,31 @@ fn endpoint(s: &str) -> Option<(IpAddr, u16)> {
 }
 
 /// Parses /proc/net/unix; malformed lines are skipped. Peer inodes, queues and uids are not
-/// in this file and stay unknown.
+/// in this file and stay unknown; reference counts are set.
 pub fn parse_unix(text: &str, mut each: impl FnMut(SocketRecord)) {
     for line in text.lines().skip(1) {
-        if let Some((rec, _)) = parse_unix_line(line) {
+        if let Some((mut rec, refcnt)) = parse_unix_line(line) {
+            rec.refcnt = Some(refcnt);
             each(rec);
         }
     }
+}
+
+/// The text of /proc/net/unix (empty when unreadable: then nothing is added to a dump).
+pub fn unix_text() -> String {
+    // Raw text: a path or abstract name that is not UTF-8 must not cost the whole file.
+    super::read_raw("/proc/net/unix").unwrap_or_default()
+}
+
+/// Calls `each` for the sockets of /proc/net/unix that have no inode: the server halves of
+/// connections not yet accepted, which unix_diag leaves out (it skips inode-0 sockets) while
+/// the file lists them (connecting, with the listener's path). Reference counts are set.
+pub fn parse_unix_embryos(text: &str, mut each: impl FnMut(SocketRecord)) {
+    parse_unix(text, |r| {
+        if r.inode == 0 {
+            each(r);
+        }
+    });
 }
 
 /// One /proc/net/unix line: the record and the reference count.
@@ -199,16 +221,13 @@ fn parse_unix_line(line: &str) -> Option<(SocketRecord, u32)> {
     Some((rec, refcnt))
 }
 
-/// UNIX socket inode → reference count, from /proc/net/unix (empty when unreadable).
-pub fn unix_refcounts() -> HashMap<u64, u32> {
-    let text = super::read_raw("/proc/net/unix").unwrap_or_default();
-    parse_unix_refcounts(&text)
-}
-
-fn parse_unix_refcounts(text: &str) -> HashMap<u64, u32> {
+/// UNIX socket inode → reference count, from the text of /proc/net/unix ([`unix_text`]).
+/// Sockets without an inode are left out (they do not share one count).
+pub fn parse_unix_refcounts(text: &str) -> HashMap<u64, u32> {
     text.lines()
         .skip(1)
         .filter_map(parse_unix_line)
+        .filter(|(r, _)| r.inode != 0)
         .map(|(r, n)| (r.inode, n))
         .collect()
 }
@@ -349,5 +368,33 @@ mod tests {
             |r| w.push(r),
         );
         assert_eq!(w[0].path.as_deref(), Some("/tmp/a b c"));
+    }
+
+    #[test]
+    fn unaccepted_connections_are_the_inode_0_lines() {
+        // Captured: a listener, two connections it has not accepted (the second client
+        // already closed), and a seqpacket one on an abstract name.
+        let text = "Num       RefCount Protocol Flags    Type St Inode Path\n\
+            00000000531175ee: 00000003 00000000 00000000 0005 02     0 @fid-seq\n\
+            00000000bf77ed4c: 00000003 00000000 00000000 0001 02     0 /tmp/fid/l.sock\n\
+            000000007cee1a52: 00000002 00000000 00000000 0001 02     0 /tmp/fid/l.sock\n\
+            000000004f9c5778: 00000002 00000000 00010000 0001 01 11492 /tmp/fid/l.sock\n";
+        let mut v = Vec::new();
+        parse_unix_embryos(text, |r| v.push(r));
+        let got: Vec<_> = v
+            .iter()
+            .map(|r| (r.state, r.sock_type, r.refcnt, r.path.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (SYN_SENT, 5, Some(3), Some("@fid-seq")),
+                (SYN_SENT, 1, Some(3), Some("/tmp/fid/l.sock")),
+                (SYN_SENT, 1, Some(2), Some("/tmp/fid/l.sock")),
+            ]
+        );
+        let refs = parse_unix_refcounts(text);
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[&11492], 2);
     }
 }

@@ -26,7 +26,7 @@ use crate::source::records::{Family, RouteHop, RouteQuery, RouteRecord};
 /// Dumps the routes of every table, IPv4 then IPv6, in the kernel's order. With `names`,
 /// output devices are resolved to names from a link dump (a route whose device vanished keeps
 /// its index and gets no name; its next hops then say `dev ifN`). With `refcnt`, IPv6 routes
-/// get their reference counts from `/proc/net/ipv6_route` (see
+/// get their reference counts and RTF_* flags from `/proc/net/ipv6_route` (see
 /// [`super::ipv6_route::attach_refcnts`]; device names are then resolved too, to match).
 pub fn routes(names: bool, refcnt: bool) -> Result<Vec<RouteRecord>> {
     let what = "netlink route dump (routes)";
@@ -183,6 +183,10 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
                 }
             }
             RouteAttribute::MultiPath(nh) => hops = nh,
+            // Clock ticks (USER_HZ, 100 a second), signed; 0 for a route that does not expire.
+            RouteAttribute::CacheInfo(ci) if ci.expires != 0 => {
+                rec.expires = Some(i64::from(ci.expires as i32) / 100);
+            }
             _ => {}
         }
     }

@@ -8,6 +8,10 @@
 //! expensive extras (tcp_info, congestion, owning processes, user names, bound device names,
 //! UNIX reference counts) are fetched only when [`Want`] asks for them.
 //!
+//! unix_diag never reports a socket without an inode, so the server halves of connections not
+//! yet accepted (which `/proc/net/unix` lists as connecting, with inode 0) are added from that
+//! file after the UNIX dump.
+//!
 //! A dump that fails (a diag module missing, EPERM, ...) falls back to the /proc/net text files
 //! for that protocol, and one note names the protocols read that way; except that raw sockets
 //! read from /proc because `raw_diag` is simply not loaded (ENOENT, EOPNOTSUPP) are read
@@ -70,7 +74,13 @@ pub fn sockets(
     mut each: impl FnMut(SocketRecord),
 ) -> Result<()> {
     let owners = want.owners.then(socket_owners);
-    let refcnt = (want.refcnt && select.unix).then(proc_net::unix_refcounts);
+    // /proc/net/unix gives the UNIX reference counts and the sockets unix_diag leaves out.
+    let unix_text = if select.unix {
+        proc_net::unix_text()
+    } else {
+        String::new()
+    };
+    let refcnt = (want.refcnt && select.unix).then(|| proc_net::parse_unix_refcounts(&unix_text));
     let mut ctx = Enrich {
         want,
         owners: owners.as_ref(),
@@ -126,11 +136,17 @@ pub fn sockets(
         let e = match run_dump(&mut dumper, &req, kind, &mut emit) {
             Ok(()) => {
                 read_any = true;
+                if proto == Proto::Unix {
+                    proc_net::parse_unix_embryos(&unix_text, &mut emit);
+                }
                 continue;
             }
             Err((e, true)) => {
                 read_any = true;
                 partial.push(format!("{file}: {e}"));
+                if proto == Proto::Unix {
+                    proc_net::parse_unix_embryos(&unix_text, &mut emit);
+                }
                 continue;
             }
             Err((e, false)) => e,
@@ -284,7 +300,8 @@ impl Enrich<'_> {
             });
             rec.bound_dev = devs.get(&rec.bound_ifindex).cloned();
         }
-        if let (Some(map), Proto::Unix) = (self.refcnt, rec.proto) {
+        // Sockets read from /proc/net/unix (fallback, un-accepted connections) have theirs.
+        if let (Some(map), Proto::Unix, None) = (self.refcnt, rec.proto, rec.refcnt) {
             rec.refcnt = map.get(&rec.inode).copied();
         }
         rec.netns = self.netns;

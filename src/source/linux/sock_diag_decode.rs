@@ -189,10 +189,12 @@ pub fn decode_inet(p: &[u8], proto: Proto, dec: &mut Decoder) -> Option<SocketRe
         sock_type: super::proc_net::sock_type_of(proto),
         ..SocketRecord::default()
     };
+    let mut info = false;
     if proto == Proto::Tcp {
         for (ty, v) in attrs(&p[INET_DIAG_MSG..]) {
             match ty {
                 INET_DIAG_INFO => {
+                    info = true;
                     let cong = rec.tcp.take().and_then(|t| t.congestion);
                     rec.tcp = Some(TcpInfo {
                         congestion: cong,
@@ -208,7 +210,29 @@ pub fn decode_inet(p: &[u8], proto: Proto, dec: &mut Decoder) -> Option<SocketRe
             }
         }
     }
+    split_timer_counts(&mut rec, p[3], info);
     Some(rec)
+}
+
+/// Sets `retransmits` and `probes` the way /proc/net/tcp shows them. `idiag_retrans` is the
+/// retransmission count while the retransmit timer runs, but the probe count while the
+/// keepalive or zero-window probe timer runs; tcp_info, when present, has both counts.
+fn split_timer_counts(rec: &mut SocketRecord, idiag_retrans: u8, info: bool) {
+    if let Some(t) = rec.tcp.as_ref().filter(|_| info) {
+        rec.retransmits = t.retransmits;
+        rec.probes = t.probes;
+        return;
+    }
+    match rec.timer {
+        2 | 4 => {
+            rec.retransmits = 0;
+            rec.probes = idiag_retrans;
+        }
+        _ => {
+            rec.retransmits = idiag_retrans;
+            rec.probes = 0;
+        }
+    }
 }
 
 /// Decodes `struct tcp_info`, zero-padding fields the kernel did not send.
@@ -228,6 +252,8 @@ pub fn decode_tcp_info(b: &[u8]) -> TcpInfo {
         bytes_received: u64_ne(b, 128),
         segs_out: u32_ne(b, 136),
         segs_in: u32_ne(b, 140),
+        retransmits: b.get(2).copied().unwrap_or(0),
+        probes: b.get(3).copied().unwrap_or(0),
         congestion: None,
     }
 }
@@ -414,6 +440,38 @@ mod tests {
             }
         }
         assert_eq!(checked, 3);
+    }
+
+    #[test]
+    fn timer_counts_land_where_proc_net_tcp_shows_them() {
+        let rec = |timer: u8, info: Option<(u8, u8)>| {
+            let mut r = SocketRecord {
+                timer,
+                tcp: info.map(|(retransmits, probes)| TcpInfo {
+                    retransmits,
+                    probes,
+                    ..TcpInfo::default()
+                }),
+                ..SocketRecord::default()
+            };
+            split_timer_counts(&mut r, 3, info.is_some());
+            (r.retransmits, r.probes)
+        };
+        // Without tcp_info, idiag_retrans is the retransmit count of the retransmit timer and
+        // the probe count of the keepalive and zero-window probe timers.
+        assert_eq!(rec(1, None), (3, 0));
+        assert_eq!(rec(4, None), (0, 3));
+        assert_eq!(rec(2, None), (0, 3));
+        assert_eq!(rec(0, None), (3, 0));
+        // tcp_info has both.
+        assert_eq!(rec(4, Some((1, 5))), (1, 5));
+        assert_eq!(rec(1, Some((2, 0))), (2, 0));
+        let mut b = vec![0u8; 104];
+        b[2] = 4;
+        b[3] = 6;
+        let t = decode_tcp_info(&b);
+        assert_eq!((t.retransmits, t.probes), (4, 6));
+        assert_eq!(decode_tcp_info(&[]).probes, 0);
     }
 
     #[test]

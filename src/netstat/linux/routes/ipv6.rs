@@ -140,7 +140,7 @@ pub(super) fn push_ipv6(r: &Route, out: &mut Vec<RefRow>) {
         let via_lo = dev == "lo"
             && !dst.is_loopback()
             && !matches!(r.kind, RouteType::Local | RouteType::Anycast);
-        let flags = if reject_type || via_lo {
+        let rebuilt = if reject_type || via_lo {
             RTF_REJECT | RTF_NONEXTHOP
         } else {
             let mut f = RTF_UP;
@@ -151,6 +151,14 @@ pub(super) fn push_ipv6(r: &Route, out: &mut Vec<RefRow>) {
                 f |= RTF_NONEXTHOP;
             }
             f
+        };
+        // The kernel's own flags, when the table has them, carry what the route model cannot
+        // (addrconf, default router, expires, ...); each hop of a multipath route keeps its
+        // own gateway bit.
+        let flags = match r.rtf_flags {
+            Some(k) if r.hops.len() > 1 => (k & !RTF_GATEWAY) | (rebuilt & RTF_GATEWAY),
+            Some(k) => k,
+            None => rebuilt,
         };
         out.push(RefRow {
             row: Ipv6Row {

@@ -327,6 +327,8 @@ pub struct Route {
     pub rtt_ms: u32,
     /// The kernel's reference count of an IPv6 route, when the table has one.
     pub refcnt: Option<u32>,
+    /// The kernel's RTF_* flags of an IPv6 route, when the table has them (`rtf_flags`).
+    pub rtf_flags: Option<u32>,
 }
 
 fn table_id(c: &Cols, row: &[Value]) -> u32 {
@@ -428,12 +430,14 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
             window: c.u64(row, "window").unwrap_or(0) as u32,
             rtt_ms,
             refcnt: c.u64(row, "refcnt").map(|n| n as u32),
+            rtf_flags: c.u64(row, "rtf_flags").map(|n| n as u32),
         });
     }
     out
 }
 
-/// Reads the routes table; the IPv6 reference counts (a /proc read) only when IPv6 is shown.
+/// Reads the routes table; the IPv6 reference counts and flags (a /proc read) only when IPv6
+/// is shown.
 fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
     let req = if with_refcnt {
         Request::default()
@@ -442,7 +446,7 @@ fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
         let cols: Vec<&str> = (def.columns)()
             .iter()
             .map(|c| c.name.as_ref())
-            .filter(|n| *n != "refcnt")
+            .filter(|n| *n != "refcnt" && *n != "rtf_flags")
             .collect();
         Request::columns(&cols)
     };
@@ -502,6 +506,7 @@ mod tests {
             window: 0,
             rtt_ms: 0,
             refcnt: None,
+            rtf_flags: None,
         }
     }
 
