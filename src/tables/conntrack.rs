@@ -211,9 +211,12 @@ static FIELDS: [F; 31] = [
         "Conntrack zone; null for the default zone",
         |r| Value::opt_int(r.zone),
     ),
-    f("use", Int, "Reference count", |r| {
-        Value::opt_int(r.use_count)
-    }),
+    f(
+        "use_count",
+        Int,
+        "Reference count (conntrack -L: use=)",
+        |r| Value::opt_int(r.use_count),
+    ),
     f(
         "id",
         Int,

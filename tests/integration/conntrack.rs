@@ -240,7 +240,7 @@ fn conntrack_rows_equal_conntrack_tools_with_nat_and_counters() {
                 Some(!flags.iter().any(|f| f == "UNREPLIED"))
             );
             assert_eq!(row["mark"].as_i64(), Some(*mark));
-            assert_eq!(row["use"].as_i64(), Some(*usage));
+            assert_eq!(row["use_count"].as_i64(), Some(*usage));
         }
     }
 
