@@ -161,14 +161,25 @@ impl Catalog {
                 }
             }
         }
-        let info = match &self.origin {
-            Origin::Snapshot(s) => s.info.clone(),
-            Origin::Live => crate::source::linux::host_info(),
-        };
         Snapshot {
-            info,
+            info: self.host_info(),
             tables,
             errors,
+        }
+    }
+
+    /// Who and when: the snapshot's header, or this host now.
+    pub fn host_info(&self) -> SnapshotInfo {
+        match &self.origin {
+            Origin::Snapshot(s) => s.info.clone(),
+            Origin::Live => {
+                let h = crate::source::linux::host_info();
+                SnapshotInfo {
+                    host: h.host,
+                    kernel: h.kernel,
+                    time: crate::snapshot::rfc3339(h.secs),
+                }
+            }
         }
     }
 
