@@ -58,7 +58,7 @@ impl Snapshot {
             path: path.to_path_buf(),
             problem,
         };
-        let text = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let text = crate::input::read_path(path, crate::input::Kind::Snapshot).map_err(bad)?;
         Snapshot::parse(&text).map_err(bad)
     }
 
@@ -79,14 +79,18 @@ impl Snapshot {
     }
 }
 
-/// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`.
+/// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`, in the
+/// current directory. Host and time may come from another host's snapshot: both are made safe
+/// for a file name ([`crate::outfile::file_name_part`]), so `x/../../TRAV` stays here.
 pub fn default_path(info: &SnapshotInfo) -> PathBuf {
     let stamp: String = info
         .time
         .chars()
         .filter(|c| *c != '-' && *c != ':')
         .collect();
-    PathBuf::from(format!("netpry-{}-{stamp}.json", info.host))
+    let host = crate::outfile::file_name_part(&info.host);
+    let stamp = crate::outfile::file_name_part(&stamp);
+    PathBuf::from(format!("netpry-{host}-{stamp}.json"))
 }
 
 /// Seconds since the epoch as RFC 3339 UTC (`2026-11-28T16:32:29Z`).
