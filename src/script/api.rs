@@ -252,12 +252,12 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     );
     for (name, kind) in [("join", JoinKind::Inner), ("left_join", JoinKind::Left)] {
         engine.register_fn(name, move |t: &mut TableRef, other: TableRef, col: &str| {
-            wrap(query::join(&t.0, &other.0, col, col, kind))
+            join(name, t, &other, col, col, kind)
         });
         engine.register_fn(
             name,
             move |t: &mut TableRef, other: TableRef, left: &str, right: &str| {
-                wrap(query::join(&t.0, &other.0, left, right, kind))
+                join(name, t, &other, left, right, kind)
             },
         );
     }
@@ -326,6 +326,25 @@ fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
             Err(e) => rt_err(e.to_string()),
         }
     });
+}
+
+/// `join`/`left_join`: the result's size is known before any row is made, and a join that would
+/// not fit in the memory limit (a self-join on a column with few values: rows × rows) stops
+/// the script at once instead of asking for gigabytes.
+fn join(
+    name: &str,
+    t: &TableRef,
+    other: &TableRef,
+    left: &str,
+    right: &str,
+    kind: JoinKind,
+) -> RhaiResultOf<TableRef> {
+    let plan = rt(query::JoinPlan::new(&t.0, &other.0, left, right, kind))?;
+    super::engine::ensure_fits(
+        &format!("this {name} ({} rows)", plan.rows()),
+        plan.estimated_bytes(),
+    )?;
+    Ok(TableRef::new(plan.build()))
 }
 
 /// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.
