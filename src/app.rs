@@ -133,6 +133,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(c) => c,
     };
+    // Commands that read no table still refuse a snapshot they cannot read: the same status
+    // as every other command given it.
+    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man) =
+        (cli.snapshot.as_deref(), &command)
+    {
+        catalog(Some(path))?;
+    }
     let opts = stdout_render_opts(cli.format);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

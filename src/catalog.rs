@@ -25,6 +25,8 @@ enum Origin {
 #[derive(Debug)]
 pub struct Catalog {
     origin: Origin,
+    /// The snapshot file, when read from one (for messages).
+    source: Option<std::path::PathBuf>,
     cache: Mutex<HashMap<&'static str, Arc<Table>>>,
     notes: Notes,
 }
@@ -34,6 +36,7 @@ impl Catalog {
     pub fn live() -> Catalog {
         Catalog {
             origin: Origin::Live,
+            source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
         }
@@ -41,13 +44,16 @@ impl Catalog {
 
     /// A catalog reading the snapshot file at `path`.
     pub fn open_snapshot(path: &Path) -> Result<Catalog> {
-        Ok(Catalog::from_snapshot(Snapshot::load(path)?))
+        let mut cat = Catalog::from_snapshot(Snapshot::load(path)?);
+        cat.source = Some(path.to_path_buf());
+        Ok(cat)
     }
 
     /// A catalog over an already loaded snapshot.
     pub fn from_snapshot(snap: Snapshot) -> Catalog {
         Catalog {
             origin: Origin::Snapshot(snap),
+            source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
         }
@@ -80,6 +86,36 @@ impl Catalog {
                 .map(|why| format!("the snapshot has no {name} table ({why})")),
             _ => None,
         }
+    }
+
+    /// "the snapshot FILE" (or "the snapshot" when it was not read from a file), for messages.
+    fn snapshot_name(&self) -> String {
+        match &self.source {
+            Some(p) => format!(
+                "the snapshot {}",
+                crate::model::escape_bounded(p.as_os_str().as_encoded_bytes(), 200)
+            ),
+            None => "the snapshot".to_string(),
+        }
+    }
+
+    /// When reading a snapshot whose table `table` holds rows but lacks `col`, a column the
+    /// registry has (the snapshot was saved by an older netpry, or edited): a sentence saying
+    /// so, for error messages. `None` when live, or when the column is there or unknown.
+    pub fn missing_column(&self, table: &str, col: &str) -> Option<String> {
+        let Origin::Snapshot(s) = &self.origin else {
+            return None;
+        };
+        let def = tables::lookup(table).ok()?;
+        let stored = s.tables.get(def.name)?;
+        let known = (def.columns)().iter().any(|c| c.name == col);
+        (known && stored.column_index(col).is_none()).then(|| {
+            format!(
+                "column '{col}' is missing from {}: its {} table was saved without it (by an older netpry, or edited)",
+                self.snapshot_name(),
+                def.name
+            )
+        })
     }
 
     /// Notes gathered while collecting (print them with [`Notes::take`]).
@@ -124,7 +160,22 @@ impl Catalog {
                 let mut t = (**stored).clone();
                 (def.restrict)(req, &mut t);
                 Ok(match &req.columns {
-                    Some(cols) => project_stored(&t, def, cols),
+                    Some(cols) => {
+                        let missing: Vec<&str> = cols
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|c| t.column_index(c).is_none())
+                            .collect();
+                        if !missing.is_empty() {
+                            self.notes.add(format!(
+                                "{} has no column {} in its {} table (saved by an older netpry, or edited): shown as null",
+                                self.snapshot_name(),
+                                missing.join(", "),
+                                def.name
+                            ));
+                        }
+                        project_stored(&t, def, cols)
+                    }
                     None => t,
                 })
             }

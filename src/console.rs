@@ -36,7 +36,10 @@ pub fn out(args: fmt::Arguments<'_>) -> std::io::Result<()> {
 pub fn visible(text: &str) -> Cow<'_, str> {
     let plain = |c: char| {
         matches!(c, '\\' | '\n' | '\t')
-            || matches!(crate::model::escape_str(c.encode_utf8(&mut [0; 4])), Cow::Borrowed(_))
+            || matches!(
+                crate::model::escape_str(c.encode_utf8(&mut [0; 4])),
+                Cow::Borrowed(_)
+            )
     };
     if text.chars().all(plain) {
         return Cow::Borrowed(text);
@@ -66,6 +69,9 @@ mod tests {
     #[test]
     fn visible_escapes_controls_but_keeps_layout_and_backslashes() {
         assert_eq!(super::visible("a\tb\nc \\x41"), "a\tb\nc \\x41");
-        assert_eq!(super::visible("bad\x1b[2J\0\u{202e}"), "bad\\x1b[2J\\x00\\xe2\\x80\\xae");
+        assert_eq!(
+            super::visible("bad\x1b[2J\0\u{202e}"),
+            "bad\\x1b[2J\\x00\\xe2\\x80\\xae"
+        );
     }
 }

@@ -121,7 +121,11 @@ pub fn read_path(path: &Path, kind: Kind) -> Result<Vec<u8>, String> {
         ));
     }
     if meta.len() > limit {
-        return Err(format!("is {}: {}", human(meta.len()), too_big(kind, limit)));
+        return Err(format!(
+            "is {}: {}",
+            human(meta.len()),
+            too_big(kind, limit)
+        ));
     }
     read_bounded(file, limit, kind)
 }
@@ -179,8 +183,10 @@ pub fn what_file(t: &std::fs::FileType) -> &'static str {
 /// The script file at `path` as text: [`read_path`] with the script bound, then UTF-8. The
 /// problem reads after "cannot read script PATH: ".
 pub fn read_script(path: &Path) -> Result<String, String> {
-    let bytes = read_path(path, Kind::Script)
-        .map_err(|p| p.strip_prefix("cannot read: ").map_or(p.clone(), str::to_string))?;
+    let bytes = read_path(path, Kind::Script).map_err(|p| {
+        p.strip_prefix("cannot read: ")
+            .map_or(p.clone(), str::to_string)
+    })?;
     script_text(bytes)
 }
 
@@ -231,6 +237,9 @@ mod tests {
         assert_eq!(read_path(f.path(), Kind::Script).unwrap(), b"hello");
         let e = read_bounded(&b"hello"[..], 4, Kind::Script).unwrap_err();
         assert!(e.contains("4 bytes limit for scripts"), "{e}");
-        assert_eq!(read_bounded(&b"hell"[..], 4, Kind::Script).unwrap(), b"hell");
+        assert_eq!(
+            read_bounded(&b"hell"[..], 4, Kind::Script).unwrap(),
+            b"hell"
+        );
     }
 }

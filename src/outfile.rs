@@ -133,7 +133,9 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let e = write_atomically(&link, |_| Ok(())).unwrap_err().to_string();
         assert!(e.contains("symbolic link") && e.contains("-o -"), "{e}");
-        let e = write_atomically(dir.path(), |_| Ok(())).unwrap_err().to_string();
+        let e = write_atomically(dir.path(), |_| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("directory"), "{e}");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "{left:?}");

@@ -57,18 +57,24 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones.
-fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
-    match row.table.column_index(col) {
-        Some(i) => Ok(to_dynamic(&row.cells()[i])),
-        None if registry_column(row.table.name(), col) => rt_err(format!(
+/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones, a column
+/// the snapshot being read lacks says so.
+fn cell(ctx: &Ctx, row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
+    if let Some(i) = row.table.column_index(col) {
+        return Ok(to_dynamic(&row.cells()[i]));
+    }
+    if let Some(why) = ctx.catalog.missing_column(row.table.name(), col) {
+        return rt_err(why);
+    }
+    if registry_column(row.table.name(), col) {
+        return rt_err(format!(
             "column '{col}' is not in this {} table: it was left out by a select, or not \
              collected because the script names it only at run time (netpry collects the \
              columns it sees named); name it directly, e.g. row.{col}",
             row.table.name()
-        )),
-        None => rt(Err(query::unknown_column(&row.table, col))),
+        ));
     }
+    rt(Err(query::unknown_column(&row.table, col)))
 }
 
 /// Whether `col` is a column of the registry table `table` (so missing only because the
@@ -84,7 +90,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_type_with_name::<Grouping>("Grouping");
     engine.register_iterator::<TableRef>();
     register_tables(engine, ctx);
-    register_rows(engine);
+    register_rows(engine, ctx);
     register_methods(engine, ctx);
     register_grouping(engine);
     register_output(engine, ctx);
@@ -103,7 +109,7 @@ fn register_tables(engine: &mut Engine, ctx: &Rc<Ctx>) {
     });
 }
 
-fn register_rows(engine: &mut Engine) {
+fn register_rows(engine: &mut Engine, ctx: &Rc<Ctx>) {
     // A getter per registered column name: `row.state` looks the name up in the row's table.
     let mut seen = std::collections::HashSet::new();
     for def in TABLES {
@@ -113,13 +119,15 @@ fn register_rows(engine: &mut Engine) {
                     std::borrow::Cow::Borrowed(s) => s,
                     std::borrow::Cow::Owned(_) => continue,
                 };
-                engine.register_get(name, move |r: &mut Row| cell(r, name));
+                let c = Rc::clone(ctx);
+                engine.register_get(name, move |r: &mut Row| cell(&c, r, name));
             }
         }
     }
     // Any other column (computed ones too), and `row["col"]`; Rhai also falls back to this
     // indexer for `row.col` when no getter has that name.
-    engine.register_indexer_get(|r: &mut Row, col: &str| cell(r, col));
+    let c = Rc::clone(ctx);
+    engine.register_indexer_get(move |r: &mut Row, col: &str| cell(&c, r, col));
     engine.register_fn("to_map", |r: &mut Row| -> Map {
         r.table
             .columns()

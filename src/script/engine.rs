@@ -156,9 +156,7 @@ fn deep_size(d: &Dynamic, depth: usize) -> usize {
         b.len()
     } else if let Some(m) = d.read_lock::<rhai::Map>() {
         m.iter()
-            .map(|(k, v)| {
-                (k.len() + 2 * slot).saturating_add(deep_size(v, depth + 1))
-            })
+            .map(|(k, v)| (k.len() + 2 * slot).saturating_add(deep_size(v, depth + 1)))
             .fold(0, usize::saturating_add)
     } else {
         0
@@ -262,7 +260,11 @@ pub fn register_bounded_fills(engine: &mut Engine) {
     engine.register_fn(
         "replace",
         |s: &mut ImmutableString, find: char, with: char| {
-            replace(s, find.encode_utf8(&mut [0; 4]), with.encode_utf8(&mut [0; 4]))
+            replace(
+                s,
+                find.encode_utf8(&mut [0; 4]),
+                with.encode_utf8(&mut [0; 4]),
+            )
         },
     );
 }
