@@ -6,6 +6,8 @@ mod bench_smoke;
 mod book;
 mod cli;
 mod diag_scripts;
+mod hardening_files;
+mod hardening_scripts;
 mod netstat_bsd;
 mod netstat_linux;
 mod netstat_modes;
