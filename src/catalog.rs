@@ -168,10 +168,10 @@ impl Catalog {
                             .collect();
                         if !missing.is_empty() {
                             self.notes.add(format!(
-                                "{} has no column {} in its {} table (saved by an older netpry, or edited): shown as null",
+                                "{}: its {} table was saved without {} (by an older netpry, or edited): shown as null",
                                 self.snapshot_name(),
-                                missing.join(", "),
-                                def.name
+                                def.name,
+                                missing.join(", ")
                             ));
                         }
                         project_stored(&t, def, cols)

@@ -63,7 +63,7 @@ pub fn write_atomically(
         .suffix(".tmp")
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
-        .map_err(|e| io_err("creating a temporary file for", e))?;
+        .map_err(|e| io_err("creating", e))?;
     let mut w = std::io::BufWriter::new(tmp);
     let written = write(&mut w).map_err(|e| match e {
         Error::Output(source) => io_err("writing", source),

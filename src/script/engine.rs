@@ -66,6 +66,8 @@ thread_local! {
     /// stopped at its next operation.
     static WRITE_FAILED: std::cell::RefCell<Option<std::io::Error>> =
         const { std::cell::RefCell::new(None) };
+    /// Whether [`WRITE_FAILED`] holds an error (the cheap test made at every operation).
+    static WRITE_FAILED_FLAG: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Records a failed write of `print` or `debug` (the first one is kept).
@@ -74,12 +76,17 @@ fn write_failed(result: std::io::Result<()>) {
         WRITE_FAILED.with(|w| {
             w.borrow_mut().get_or_insert(e);
         });
+        WRITE_FAILED_FLAG.with(|f| f.set(true));
     }
 }
 
 /// The token that stops a script whose `print` or `debug` could not write: a closed pipe stops
 /// it quietly (like `head` closing the pipe of any netpry command), another failure is an error.
 fn write_failure_token() -> Option<Dynamic> {
+    if !WRITE_FAILED_FLAG.with(std::cell::Cell::get) {
+        return None;
+    }
+    WRITE_FAILED_FLAG.with(|f| f.set(false));
     let e = WRITE_FAILED.with(|w| w.borrow_mut().take())?;
     Some(if e.kind() == std::io::ErrorKind::BrokenPipe {
         Dynamic::from(super::BROKEN_PIPE)
@@ -101,6 +108,7 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     let ceiling = super::memory::live().saturating_add(l.memory);
     super::memory::set_ceiling(ceiling);
     WRITE_FAILED.with(|w| w.borrow_mut().take());
+    WRITE_FAILED_FLAG.with(|f| f.set(false));
     engine.on_progress(move |_| {
         if super::interrupt::requested() {
             Some(Dynamic::from(super::INTERRUPTED))

@@ -366,7 +366,7 @@ fn snapshot_missing_columns_are_noted_and_named() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("note:") && err.contains("no column timer in its sockets table"),
+        err.contains("note:") && err.contains("its sockets table was saved without timer"),
         "{err}"
     );
     let (code, _, err) = run_within(&["--snapshot", f, "-e", "sockets()[0].timer"], 20);

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use super::hardening_files::{fixture, wait_at_most, write_file};
+use super::hardening_files::{wait_at_most, write_file};
 use crate::support::netpry;
 
 /// Runs `netpry [--snapshot SNAP] -e SCRIPT` with a 3 GB address-space cap (a request for more
