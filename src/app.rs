@@ -159,6 +159,13 @@ fn run(cli: Cli) -> Result<u8> {
                 ..Request::default()
             };
             let result = cat.collect(&name, &req);
+            if let Some(note) = req
+                .columns
+                .as_deref()
+                .and_then(|cols| cat.missing_columns_note(&name, cols))
+            {
+                cat.notes().add(note);
+            }
             print_notes(&cat);
             render::render(&result?, &opts, &mut out)?;
         }

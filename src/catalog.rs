@@ -118,6 +118,29 @@ impl Catalog {
         })
     }
 
+    /// When reading a snapshot whose table `table` holds rows but lacks some of `cols` (they
+    /// show as null in a projection): a note naming the table and those columns.
+    pub fn missing_columns_note(&self, table: &str, cols: &[String]) -> Option<String> {
+        let Origin::Snapshot(s) = &self.origin else {
+            return None;
+        };
+        let def = tables::lookup(table).ok()?;
+        let stored = s.tables.get(def.name)?;
+        let missing: Vec<&str> = cols
+            .iter()
+            .map(String::as_str)
+            .filter(|c| stored.column_index(c).is_none())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "{}: its {} table was saved without {} (by an older netpry, or edited): shown as null",
+                self.snapshot_name(),
+                def.name,
+                missing.join(", ")
+            )
+        })
+    }
+
     /// Notes gathered while collecting (print them with [`Notes::take`]).
     pub fn notes(&self) -> &Notes {
         &self.notes
@@ -160,22 +183,7 @@ impl Catalog {
                 let mut t = (**stored).clone();
                 (def.restrict)(req, &mut t);
                 Ok(match &req.columns {
-                    Some(cols) => {
-                        let missing: Vec<&str> = cols
-                            .iter()
-                            .map(String::as_str)
-                            .filter(|c| t.column_index(c).is_none())
-                            .collect();
-                        if !missing.is_empty() {
-                            self.notes.add(format!(
-                                "{}: its {} table was saved without {} (by an older netpry, or edited): shown as null",
-                                self.snapshot_name(),
-                                def.name,
-                                missing.join(", ")
-                            ));
-                        }
-                        project_stored(&t, def, cols)
-                    }
+                    Some(cols) => project_stored(&t, def, cols),
                     None => t,
                 })
             }
