@@ -318,6 +318,19 @@ pub fn history_path() -> Option<PathBuf> {
     Some(base.join("netpry").join("history"))
 }
 
+/// Why the history file at `path` must not be used, if it must not: it exists and is not a
+/// regular file owned by the user netpry runs as (a symbolic link planted there could make root
+/// append to any file).
+fn history_refusal(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return Some(format!("is {}", crate::input::what_file(&meta.file_type())));
+    }
+    let me = crate::source::linux::euid();
+    (meta.uid() != me).then(|| format!("belongs to uid {}, not to uid {me}", meta.uid()))
+}
+
 fn interactive(opts: Options) -> Result<u8> {
     let mut session = Session::new(&opts)?;
     let config = Config::builder()
@@ -332,7 +345,16 @@ fn interactive(opts: Options) -> Result<u8> {
     let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)
         .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
     rl.set_helper(Some(ReplHelper::new(session.vocabulary())));
-    let history = history_path();
+    let history = history_path().filter(|path| match history_refusal(path) {
+        None => true,
+        Some(why) => {
+            crate::errln!(
+                "netpry: {} {why}; history will not be saved",
+                path.display()
+            );
+            false
+        }
+    });
     if let Some(path) = &history {
         if let Some(dir) = path.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
@@ -407,5 +429,21 @@ fn guarded(f: impl FnOnce() -> commands::Next) -> commands::Next {
             crate::errln!("error: internal error ({what}); the shell goes on, please report it");
             commands::Next::Continue
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    #[test]
+    fn a_planted_link_is_not_a_history_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("history");
+        assert_eq!(super::history_refusal(&file), None);
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(super::history_refusal(&file), None);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let why = super::history_refusal(&link).unwrap();
+        assert!(why.contains("symbolic link"), "{why}");
     }
 }
