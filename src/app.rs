@@ -159,11 +159,11 @@ fn run(cli: Cli) -> Result<u8> {
                 ..Request::default()
             };
             let result = cat.collect(&name, &req);
-            if let Some(note) = req
-                .columns
-                .as_deref()
-                .and_then(|cols| cat.missing_columns_note(&name, cols))
-            {
+            let missing = match (&result, req.columns.as_deref()) {
+                (Ok(_), Some(cols)) => cat.missing_columns_note(&name, cols),
+                _ => None,
+            };
+            if let Some(note) = missing {
                 cat.notes().add(note);
             }
             print_notes(&cat);

@@ -118,18 +118,20 @@ impl Catalog {
         })
     }
 
-    /// When reading a snapshot whose table `table` holds rows but lacks some of `cols` (they
-    /// show as null in a projection): a note naming the table and those columns.
+    /// When reading a snapshot whose table `table` holds rows but lacks some of `cols`, columns
+    /// of the registry (they show as null in a projection): a note naming the table and those
+    /// columns.
     pub fn missing_columns_note(&self, table: &str, cols: &[String]) -> Option<String> {
         let Origin::Snapshot(s) = &self.origin else {
             return None;
         };
         let def = tables::lookup(table).ok()?;
         let stored = s.tables.get(def.name)?;
+        let schema = (def.columns)();
         let missing: Vec<&str> = cols
             .iter()
             .map(String::as_str)
-            .filter(|c| stored.column_index(c).is_none())
+            .filter(|c| stored.column_index(c).is_none() && schema.iter().any(|k| k.name == *c))
             .collect();
         (!missing.is_empty()).then(|| {
             format!(
