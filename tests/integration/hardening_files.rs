@@ -357,6 +357,25 @@ fn saved_scripts_work_with_an_unreadable_home() {
 }
 
 #[test]
+fn a_fifo_among_saved_scripts_is_refused_not_waited_on() {
+    let config = tempfile::tempdir().unwrap();
+    let scripts = config.path().join("netpry/scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    crate::support::sh_ok(&["mkfifo", scripts.join("trap.rhai").to_str().unwrap()]);
+    let child = netpry()
+        .args(["--format", "plain", "run", "--list"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (code, out, err) = wait_at_most(child, 10, "run --list with a FIFO script");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("listening"), "{out}");
+    assert!(err.contains("trap.rhai") && err.contains("FIFO"), "{err}");
+}
+
+#[test]
 fn snapshot_missing_columns_are_noted_and_named() {
     let fix = fixture();
     let f = fix.to_str().unwrap();

@@ -102,6 +102,20 @@ fn print_stops_the_script_when_the_pipe_closes() {
 }
 
 #[test]
+fn debug_stops_the_script_when_stderr_closes() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = netpry()
+        .args(["-e", r#"loop { debug("tick"); sleep(0.1) }"#])
+        .stdout(Stdio::piped())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let (code, _, _) = wait_at_most(child, 10, "debug into a closed pipe");
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn a_syntax_error_on_a_huge_line_quotes_a_short_escaped_excerpt() {
     let dir = tempfile::tempdir().unwrap();
     let mut line = b"let x = [".to_vec();
