@@ -29,9 +29,25 @@ pub fn rt_err<T>(msg: impl Into<String>) -> RhaiResultOf<T> {
     )))
 }
 
-/// Turns a library result into a Rhai result.
+thread_local! {
+    /// The catalog of the evaluation running on this thread (set by [`register`]), so that an
+    /// unknown column can be explained as one the snapshot being read lacks.
+    static CATALOG: std::cell::RefCell<std::rc::Weak<crate::catalog::Catalog>> =
+        std::cell::RefCell::new(std::rc::Weak::new());
+}
+
+/// Turns a library result into a Rhai result. A column the snapshot being read lacks (but
+/// this netpry's table has) is said to be missing from the snapshot, naming the file.
 pub fn rt<T>(r: crate::error::Result<T>) -> RhaiResultOf<T> {
-    r.or_else(|e| rt_err(e.to_string()))
+    r.or_else(|e| {
+        let missing = match &e {
+            Error::UnknownColumn { table, column, .. } => CATALOG
+                .with(|c| c.borrow().upgrade())
+                .and_then(|cat| cat.missing_column(table, column)),
+            _ => None,
+        };
+        rt_err(missing.unwrap_or_else(|| e.to_string()))
+    })
 }
 
 fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
@@ -85,6 +101,7 @@ fn registry_column(table: &str, col: &str) -> bool {
 
 /// Registers the table functions and every method.
 pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    CATALOG.with(|c| *c.borrow_mut() = Rc::downgrade(&ctx.catalog));
     engine.register_type_with_name::<TableRef>("Table");
     engine.register_type_with_name::<Row>("Row");
     engine.register_type_with_name::<Grouping>("Grouping");

@@ -395,6 +395,15 @@ fn snapshot_missing_columns_are_noted_and_named() {
         "{err}"
     );
     assert!(!err.contains("left out by a select"), "{err}");
+    let (code, _, err) = run_within(
+        &["--snapshot", f, "-e", r#"sockets().select(["timer"])"#],
+        20,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("column 'timer' is missing from the snapshot"),
+        "{err}"
+    );
 }
 
 #[test]
