@@ -33,7 +33,7 @@ thread_local! {
     /// The catalog of the evaluation running on this thread (set by [`register`]), so that an
     /// unknown column can be explained as one the snapshot being read lacks.
     static CATALOG: std::cell::RefCell<std::rc::Weak<crate::catalog::Catalog>> =
-        std::cell::RefCell::new(std::rc::Weak::new());
+        const { std::cell::RefCell::new(std::rc::Weak::new()) };
 }
 
 /// Turns a library result into a Rhai result. A column the snapshot being read lacks (but
