@@ -18,7 +18,7 @@ pub use build::from_rows;
 pub use conntrack_match::join_conntrack;
 pub use filter::{filter, limit, take_rows};
 pub use group::{Aggregate, distinct, group_by};
-pub use join::{JoinKind, join};
+pub use join::{JoinKind, JoinPlan, join};
 pub use route_lookup::{Decision, RouteIndex, first_hop_dev};
 pub use select::select;
 pub use sort::sort;

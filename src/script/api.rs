@@ -29,9 +29,25 @@ pub fn rt_err<T>(msg: impl Into<String>) -> RhaiResultOf<T> {
     )))
 }
 
-/// Turns a library result into a Rhai result.
+thread_local! {
+    /// The catalog of the evaluation running on this thread (set by [`register`]), so that an
+    /// unknown column can be explained as one the snapshot being read lacks.
+    static CATALOG: std::cell::RefCell<std::rc::Weak<crate::catalog::Catalog>> =
+        const { std::cell::RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Turns a library result into a Rhai result. A column the snapshot being read lacks (but
+/// this netpry's table has) is said to be missing from the snapshot, naming the file.
 pub fn rt<T>(r: crate::error::Result<T>) -> RhaiResultOf<T> {
-    r.or_else(|e| rt_err(e.to_string()))
+    r.or_else(|e| {
+        let missing = match &e {
+            Error::UnknownColumn { table, column, .. } => CATALOG
+                .with(|c| c.borrow().upgrade())
+                .and_then(|cat| cat.missing_column(table, column)),
+            _ => None,
+        };
+        rt_err(missing.unwrap_or_else(|| e.to_string()))
+    })
 }
 
 fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
@@ -57,18 +73,24 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones.
-fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
-    match row.table.column_index(col) {
-        Some(i) => Ok(to_dynamic(&row.cells()[i])),
-        None if registry_column(row.table.name(), col) => rt_err(format!(
+/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones, a column
+/// the snapshot being read lacks says so.
+fn cell(ctx: &Ctx, row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
+    if let Some(i) = row.table.column_index(col) {
+        return Ok(to_dynamic(&row.cells()[i]));
+    }
+    if let Some(why) = ctx.catalog.missing_column(row.table.name(), col) {
+        return rt_err(why);
+    }
+    if registry_column(row.table.name(), col) {
+        return rt_err(format!(
             "column '{col}' is not in this {} table: it was left out by a select, or not \
              collected because the script names it only at run time (netpry collects the \
              columns it sees named); name it directly, e.g. row.{col}",
             row.table.name()
-        )),
-        None => rt(Err(query::unknown_column(&row.table, col))),
+        ));
     }
+    rt(Err(query::unknown_column(&row.table, col)))
 }
 
 /// Whether `col` is a column of the registry table `table` (so missing only because the
@@ -79,12 +101,13 @@ fn registry_column(table: &str, col: &str) -> bool {
 
 /// Registers the table functions and every method.
 pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    CATALOG.with(|c| *c.borrow_mut() = Rc::downgrade(&ctx.catalog));
     engine.register_type_with_name::<TableRef>("Table");
     engine.register_type_with_name::<Row>("Row");
     engine.register_type_with_name::<Grouping>("Grouping");
     engine.register_iterator::<TableRef>();
     register_tables(engine, ctx);
-    register_rows(engine);
+    register_rows(engine, ctx);
     register_methods(engine, ctx);
     register_grouping(engine);
     register_output(engine, ctx);
@@ -103,7 +126,7 @@ fn register_tables(engine: &mut Engine, ctx: &Rc<Ctx>) {
     });
 }
 
-fn register_rows(engine: &mut Engine) {
+fn register_rows(engine: &mut Engine, ctx: &Rc<Ctx>) {
     // A getter per registered column name: `row.state` looks the name up in the row's table.
     let mut seen = std::collections::HashSet::new();
     for def in TABLES {
@@ -113,13 +136,15 @@ fn register_rows(engine: &mut Engine) {
                     std::borrow::Cow::Borrowed(s) => s,
                     std::borrow::Cow::Owned(_) => continue,
                 };
-                engine.register_get(name, move |r: &mut Row| cell(r, name));
+                let c = Rc::clone(ctx);
+                engine.register_get(name, move |r: &mut Row| cell(&c, r, name));
             }
         }
     }
     // Any other column (computed ones too), and `row["col"]`; Rhai also falls back to this
     // indexer for `row.col` when no getter has that name.
-    engine.register_indexer_get(|r: &mut Row, col: &str| cell(r, col));
+    let c = Rc::clone(ctx);
+    engine.register_indexer_get(move |r: &mut Row, col: &str| cell(&c, r, col));
     engine.register_fn("to_map", |r: &mut Row| -> Map {
         r.table
             .columns()
@@ -252,12 +277,12 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     );
     for (name, kind) in [("join", JoinKind::Inner), ("left_join", JoinKind::Left)] {
         engine.register_fn(name, move |t: &mut TableRef, other: TableRef, col: &str| {
-            wrap(query::join(&t.0, &other.0, col, col, kind))
+            join(name, t, &other, col, col, kind)
         });
         engine.register_fn(
             name,
             move |t: &mut TableRef, other: TableRef, left: &str, right: &str| {
-                wrap(query::join(&t.0, &other.0, left, right, kind))
+                join(name, t, &other, left, right, kind)
             },
         );
     }
@@ -329,6 +354,25 @@ fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
             Err(e) => rt_err(e.to_string()),
         }
     });
+}
+
+/// `join`/`left_join`: the result's size is known before any row is made, and a join that would
+/// not fit in the memory limit (a self-join on a column with few values: rows × rows) stops
+/// the script at once instead of asking for gigabytes.
+fn join(
+    name: &str,
+    t: &TableRef,
+    other: &TableRef,
+    left: &str,
+    right: &str,
+    kind: JoinKind,
+) -> RhaiResultOf<TableRef> {
+    let plan = rt(query::JoinPlan::new(&t.0, &other.0, left, right, kind))?;
+    super::engine::ensure_fits(
+        &format!("this {name} ({} rows)", plan.rows()),
+        plan.estimated_bytes(),
+    )?;
+    Ok(TableRef::new(plan.build()))
 }
 
 /// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.

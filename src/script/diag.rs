@@ -131,7 +131,9 @@ fn closest_function(name: &str) -> String {
 /// An error at the end of the input (Rhai gives a line past the last one, or no column) is
 /// shown on the last line, with the caret just after its last character.
 pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
-    let msg = message(e);
+    // The message may quote the script or a value: escaped, and bounded.
+    let msg =
+        crate::model::escape_bounded(message(e).as_bytes(), MAX_MESSAGE).replace("\\x0a", "\n");
     let (_, pos) = innermost(e);
     let Some(mut line) = pos.line() else {
         return format!("{name}: {msg}");
@@ -152,14 +154,51 @@ pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
     let col = col.unwrap_or(text.chars().count() + 1);
     let num = line.to_string();
     let pad = " ".repeat(num.len());
-    // Keep tabs so the caret lines up under tab-indented text.
-    let lead: String = text
-        .chars()
-        .chain(std::iter::repeat(' '))
-        .take(col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {text}\n{pad} | {lead}^")
+    let (shown, lead) = excerpt(text, col);
+    format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {shown}\n{pad} | {lead}^")
+}
+
+/// The longest message quoted in a report, in characters.
+const MAX_MESSAGE: usize = 400;
+/// The most characters of the offending line shown on each side of the column.
+const EXCERPT_SIDE: usize = 60;
+
+/// The part of `text` shown under a report, and the lead that puts a caret under column `col`
+/// (from 1). A long line is cut to [`EXCERPT_SIDE`] characters each side of the column, a cut
+/// marked `...`; control characters and invalid text are escaped (`\x00`) as everywhere else,
+/// except tabs, kept so the caret lines up under tab-indented text.
+fn excerpt(text: &str, col: usize) -> (String, String) {
+    let at = col.saturating_sub(1);
+    let len = text.chars().count();
+    let start = at.saturating_sub(EXCERPT_SIDE);
+    let end = at.saturating_add(EXCERPT_SIDE).min(len);
+    let mut shown = String::new();
+    let mut lead = String::new();
+    if start > 0 {
+        shown.push_str("...");
+        lead.push_str("   ");
+    }
+    for (i, c) in text.chars().enumerate().skip(start).take(end - start) {
+        let piece = if c == '\t' {
+            "\t".into()
+        } else {
+            crate::model::escape_str(c.encode_utf8(&mut [0; 4])).into_owned()
+        };
+        if i < at {
+            if c == '\t' {
+                lead.push('\t');
+            } else {
+                lead.extend(std::iter::repeat_n(' ', piece.chars().count()));
+            }
+        }
+        shown.push_str(&piece);
+    }
+    if end < len {
+        shown.push_str("...");
+    }
+    // A column past the end of the line (an error at its end).
+    lead.extend(std::iter::repeat_n(' ', at.saturating_sub(len.max(start))));
+    (shown, lead)
 }
 
 #[cfg(test)]
@@ -182,5 +221,26 @@ mod tests {
         assert!(r.ends_with("1 | \tf(\n  | \t  ^"), "{r}");
         let r = at_end("x(", Position::new(1, 0));
         assert!(r.ends_with("1 | x(\n  |   ^"), "{r}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column_and_escaped() {
+        let mut line = "a".repeat(1_000_000);
+        line.replace_range(500_000..500_001, "\0");
+        let (shown, lead) = super::excerpt(&line, 500_001);
+        assert!(
+            shown.starts_with("...") && shown.ends_with("..."),
+            "{shown}"
+        );
+        assert!(shown.contains("\\x00") && !shown.contains('\0'), "{shown}");
+        assert!(shown.len() < 200, "{}", shown.len());
+        assert_eq!(&shown[lead.len()..lead.len() + 4], "\\x00");
+        let (shown, lead) = super::excerpt("\tab\x07c", 5);
+        assert_eq!(shown, "\tab\\x07c");
+        assert_eq!(lead, "\t      ");
+        let (_, lead) = super::excerpt("\x07", 1);
+        assert_eq!(format!("{lead}^"), "^");
+        let (_, lead) = super::excerpt("\x07", 2);
+        assert_eq!(lead, "    ");
     }
 }
