@@ -65,6 +65,17 @@ fn names(what: &str, cols: &Array) -> RhaiResultOf<Vec<String>> {
         .collect()
 }
 
+/// Column names given as strings, each of which may list several separated by commas
+/// (`"local_port, process"`): a column name never holds a comma.
+fn split_names<'a>(given: &[&'a str]) -> Vec<&'a str> {
+    given
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// Renders `t` to text with `opts`.
 pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
     let mut buf = Vec::new();
@@ -186,9 +197,28 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
             wrap(query::select(&t.0, &names("select", &cols)?))
         },
     );
-    engine.register_fn("select", |t: &mut TableRef, col: &str| {
-        wrap(query::select(&t.0, &[col]))
+    // `select("a")`, `select("a, b")` and `select("a", "b", ...)` as well as the array form.
+    engine.register_fn("select", |t: &mut TableRef, a: &str| {
+        wrap(query::select(&t.0, &split_names(&[a])))
     });
+    engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str| {
+        wrap(query::select(&t.0, &split_names(&[a, b])))
+    });
+    engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str, c: &str| {
+        wrap(query::select(&t.0, &split_names(&[a, b, c])))
+    });
+    engine.register_fn(
+        "select",
+        |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str| {
+            wrap(query::select(&t.0, &split_names(&[a, b, c, d])))
+        },
+    );
+    engine.register_fn(
+        "select",
+        |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str, e: &str| {
+            wrap(query::select(&t.0, &split_names(&[a, b, c, d, e])))
+        },
+    );
     for (name, desc) in [("sort", false), ("sort_desc", true)] {
         engine.register_fn(name, move |t: &mut TableRef, col: &str| {
             wrap(query::sort(&t.0, &[col], desc))

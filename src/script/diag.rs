@@ -69,6 +69,7 @@ fn parse_message(p: &ParseErrorType) -> String {
 
 /// "unknown function" wording, naming a close table or helper when there is one.
 fn function_not_found(sig: &str) -> String {
+    let sig = &user_types(sig);
     let name = sig.split([' ', '(']).next().unwrap_or(sig);
     let tables: Vec<&str> = crate::tables::TABLES.iter().map(|t| t.name).collect();
     if sig.ends_with("()") || sig.ends_with("( )") {
@@ -89,7 +90,60 @@ fn function_not_found(sig: &str) -> String {
     if banned.contains(&name) {
         return format!("no function '{name}': scripts cannot read files or run programs");
     }
+    if let Some(hint) = familiar_name(name) {
+        return format!("no function {sig}: {hint}");
+    }
     format!("no function {sig}{}", closest_function(name))
+}
+
+/// A Rhai signature with the types as scripts know them: `string` for Rust's string types,
+/// `int`, `float`, `bool`, `null` for `()`, `closure` for a function pointer, `array`, `map`.
+fn user_types(sig: &str) -> String {
+    let Some((name, args)) = sig.split_once(" (") else {
+        return sig.to_string();
+    };
+    let args = args.strip_suffix(')').unwrap_or(args);
+    if args.trim().is_empty() {
+        return sig.to_string();
+    }
+    let shown: Vec<&str> = args
+        .split(", ")
+        .map(|a| match a.trim() {
+            t if t.contains("ImmutableString") || t == "&str" || t == "String" => "string",
+            "i64" | "i32" | "u64" | "INT" => "int",
+            "f64" | "f32" | "FLOAT" => "float",
+            "bool" => "bool",
+            "()" => "null",
+            "Fn" | "FnPtr" => "closure",
+            "Array" | "Vec<Dynamic>" => "array",
+            "Map" => "map",
+            "Blob" | "Vec<u8>" => "blob",
+            other => other,
+        })
+        .collect();
+    format!("{name} ({})", shown.join(", "))
+}
+
+/// What netpry calls the operation that `name` means in SQL, pandas, jq, nushell or LINQ.
+fn familiar_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "filter" | "filter_by" | "select_where" => {
+            "to keep the rows a closure accepts, use where(|r| ...)"
+        }
+        "head" | "take" | "top" | "first_n" => "to keep the first rows, use limit(n)",
+        "tail" | "last_n" => {
+            "to keep the last rows, sort the other way (sort_desc) and use limit(n)"
+        }
+        "order_by" | "orderby" | "sort_by" | "order" => {
+            "to order rows use sort(\"col\") or sort_desc(\"col\") (or an array of columns)"
+        }
+        "group" | "groupby" | "group_by_count" => "to group rows use group_by(\"col\").count()",
+        "size" | "length" | "nrows" | "row_count" => "to count rows use count()",
+        "uniq" | "unique" | "dedup" => "to keep distinct rows use distinct()",
+        "project" | "pick" | "columns" => "to keep some columns use select([\"a\", \"b\"])",
+        "inner_join" | "merge" => "to join tables use join(other, \"col\") or left_join(...)",
+        _ => return None,
+    })
 }
 
 thread_local! {

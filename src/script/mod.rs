@@ -17,6 +17,7 @@ mod helpers;
 mod interrupt;
 mod ip;
 mod memory;
+mod nulls;
 mod plan;
 mod predicate;
 mod route_get;

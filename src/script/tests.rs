@@ -585,7 +585,7 @@ fn sandbox_refuses_files_eval_import_and_runaways() {
 fn unknown_functions_and_methods_suggest_the_closest_name() {
     let e = error(r#"sockets().wher(|s| s.state == "LISTEN")"#);
     assert!(
-        e.contains("no function wher (Table, Fn); did you mean 'where'?"),
+        e.contains("no function wher (Table, closure); did you mean 'where'?"),
         "{e}"
     );
     let e = error("sockets().cuont()");
@@ -703,4 +703,72 @@ fn damaged_scripts_compile_or_fail_with_a_clean_report() {
         failures > 100,
         "the damage should break some scripts: {failures}"
     );
+}
+
+#[test]
+fn names_people_try_first_get_the_netpry_word() {
+    for (src, want) in [
+        (
+            "sockets().head(3)",
+            "no function head (Table, int): to keep the first rows, use limit(n)",
+        ),
+        ("sockets().take(3)", "use limit(n)"),
+        (
+            "sockets().filter(|s| s.pid == 1)",
+            "no function filter (Table, closure): to keep the rows a closure accepts, use where(|r| ...)",
+        ),
+        (
+            "sockets().order_by(\"pid\")",
+            "no function order_by (Table, string): to order rows use sort(\"col\")",
+        ),
+        (
+            "sockets().groupby(\"pid\")",
+            "use group_by(\"col\").count()",
+        ),
+        (
+            "let x = (); x.foo(1.5, true)",
+            "no function foo (null, float, bool)",
+        ),
+    ] {
+        let e = error(src);
+        assert!(e.contains(want), "{src}: {e}");
+    }
+}
+
+#[test]
+fn select_takes_several_names_and_comma_separated_lists() {
+    for src in [
+        r#"sockets().select(["proto", "local_port"])"#,
+        r#"sockets().select("proto", "local_port")"#,
+        r#"sockets().select("proto, local_port")"#,
+        r#"sockets().select("proto,local_port,")"#,
+    ] {
+        let t = table(src);
+        let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(names, ["proto", "local_port"], "{src}");
+    }
+    let t = table(r#"sockets().select("proto", "state", "local_port", "pid", "process")"#);
+    assert_eq!(t.width(), 5);
+}
+
+#[test]
+fn string_and_address_methods_on_null_are_false_or_null_not_errors() {
+    // Block bodies run through Rhai, not the compiled predicates: both paths must agree.
+    let owned = text(r#"sockets().where(|s| s.process != ()).count()"#);
+    for src in [
+        r#"sockets().where(|s| { let p = s.process; p.contains("") }).count()"#,
+        r#"sockets().where(|s| { let p = s.process; p.starts_with("") }).count()"#,
+        r#"sockets().where(|s| { let p = s.process; p.to_upper() != () }).count()"#,
+        r#"sockets().where(|s| s.process.len() > 0).count()"#,
+    ] {
+        assert_eq!(text(src), owned, "{src}");
+    }
+    let with_remote = text(r#"sockets().where(|s| s.remote_addr != ()).count()"#);
+    let src =
+        r#"sockets().where(|s| { let a = s.remote_addr; !a.is_loopback() && a != () }).count()"#;
+    assert!(text(src).parse::<i64>().unwrap() <= with_remote.parse::<i64>().unwrap());
+    assert!(matches!(
+        eval_with("let x = (); x.trim()", &[], true),
+        Ok(Output::Nothing)
+    ));
 }
