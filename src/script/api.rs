@@ -121,6 +121,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     register_rows(engine, ctx);
     register_methods(engine, ctx);
     register_grouping(engine);
+    register_aggregates(engine);
     register_output(engine, ctx);
 }
 
@@ -335,6 +336,58 @@ fn grouping(t: &TableRef, keys: Vec<String>) -> RhaiResultOf<Grouping> {
         table: Arc::clone(&t.0),
         keys,
     })
+}
+
+fn register_aggregates(engine: &mut Engine) {
+    let value = |v: crate::error::Result<crate::model::Value>| rt(v).map(|v| to_dynamic(&v));
+    engine.register_fn("sum", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Sum(col)))
+    });
+    engine.register_fn("min", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Min(col)))
+    });
+    engine.register_fn("max", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Max(col)))
+    });
+    engine.register_fn("avg", move |t: &mut TableRef, col: &str| {
+        value(query::average(&t.0, col))
+    });
+    // The same over an array (`t.column("recv_q").sum()`): nulls skipped, null when empty.
+    let cells = |a: &Array| -> Vec<crate::model::Value> {
+        a.iter()
+            .map(from_dynamic)
+            .filter(|v| !v.is_null())
+            .collect()
+    };
+    engine.register_fn("sum", move |a: &mut Array| -> RhaiResultOf<Dynamic> {
+        let mut acc: Option<crate::model::Value> = None;
+        for v in cells(a) {
+            acc = Some(match (acc, &v) {
+                (None, crate::model::Value::Int(_) | crate::model::Value::Float(_)) => v,
+                (Some(crate::model::Value::Int(x)), crate::model::Value::Int(y)) => {
+                    crate::model::Value::Int(x.saturating_add(*y))
+                }
+                (Some(x), y) => match (x.as_float(), y.as_float()) {
+                    (Some(x), Some(y)) => crate::model::Value::Float(x + y),
+                    _ => return rt_err(format!("sum: {y} is not a number")),
+                },
+                (None, y) => return rt_err(format!("sum: {y} is not a number")),
+            });
+        }
+        Ok(acc.map_or(Dynamic::UNIT, |v| to_dynamic(&v)))
+    });
+    engine.register_fn("min", move |a: &mut Array| {
+        cells(a)
+            .into_iter()
+            .min()
+            .map_or(Dynamic::UNIT, |v| to_dynamic(&v))
+    });
+    engine.register_fn("max", move |a: &mut Array| {
+        cells(a)
+            .into_iter()
+            .max()
+            .map_or(Dynamic::UNIT, |v| to_dynamic(&v))
+    });
 }
 
 fn register_grouping(engine: &mut Engine) {

@@ -772,3 +772,32 @@ fn string_and_address_methods_on_null_are_false_or_null_not_errors() {
         Ok(Output::Nothing)
     ));
 }
+
+#[test]
+fn whole_table_and_array_aggregates() {
+    assert_eq!(
+        text(r#"sockets().sum("local_port")"#),
+        text(r#"sockets().column("local_port").sum()"#)
+    );
+    assert_eq!(
+        text(r#"sockets().max("local_port")"#),
+        text(r#"sockets().column("local_port").max()"#)
+    );
+    assert_eq!(
+        text(r#"sockets().min("pid")"#),
+        text(r#"sockets().column("pid").min()"#)
+    );
+    let n: f64 = text(r#"sockets().where(|s| s.pid != ()).count()"#)
+        .parse()
+        .unwrap();
+    let sum: f64 = text(r#"sockets().sum("pid")"#).parse().unwrap();
+    let avg: f64 = text(r#"sockets().avg("pid")"#).parse().unwrap();
+    assert!((avg - sum / n).abs() < 0.001, "{avg} vs {sum}/{n}");
+    assert_eq!(text("[1, 2.5, ()].sum()"), "3.5");
+    assert!(matches!(
+        eval_with(r#"sockets().where(|s| false).sum("pid")"#, &[], true),
+        Ok(Output::Nothing)
+    ));
+    assert!(error(r#"sockets().sum("state")"#).contains("holds str values, not numbers"));
+    assert!(error(r#"["x"].sum()"#).contains("sum: x is not a number"));
+}
