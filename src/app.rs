@@ -199,9 +199,15 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Run { name, args, .. } => {
             let name = name.as_deref().unwrap_or_default();
-            let saved = crate::script::catalogue::find(name)?;
+            // A path (with a `/` or ending in .rhai) is a script file, as for the REPL's .run.
+            let source = if name.contains('/') || name.ends_with(".rhai") {
+                crate::input::read_script(std::path::Path::new(name))
+                    .map_err(|p| Error::Usage(format!("cannot read script {name}: {p}")))?
+            } else {
+                crate::script::catalogue::find(name)?.source
+            };
             drop(out);
-            return run_script(name, &saved.source, &args, &cli.snapshot, cli.format);
+            return run_script(name, &source, &args, &cli.snapshot, cli.format);
         }
         Command::File(argv) => {
             let (path, args) = argv

@@ -81,9 +81,7 @@ pub fn check_filter(
         .iter()
         .zip(curry)
         .map(|(n, d)| (n.as_str(), d.flatten_clone()))
-        .filter(|(_, d)| {
-            d.is_unit() || d.is_bool() || d.is_int() || d.is_float() || d.is_string()
-        })
+        .filter(|(_, d)| d.is_unit() || d.is_bool() || d.is_int() || d.is_float() || d.is_string())
         .map(|(n, d)| (n, super::types::from_dynamic(&d)))
         .collect();
     let cx = Cx {
