@@ -129,6 +129,7 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     register_bounded_fills(&mut engine);
     super::ip::register(&mut engine);
     super::nulls::register(&mut engine);
+    super::regexp::register(&mut engine);
     super::api::register(&mut engine, ctx);
     super::helpers::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);

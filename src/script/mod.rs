@@ -21,6 +21,7 @@ mod memory;
 mod nulls;
 mod plan;
 mod predicate;
+mod regexp;
 mod route_get;
 mod session;
 #[cfg(test)]
