@@ -18,6 +18,9 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod manual;
 pub mod model;
 #[cfg(test)]

@@ -42,7 +42,11 @@ pub fn escape_bounded(bytes: &[u8], max: usize) -> String {
     while let Some(c) = chars.next() {
         let unit: String = match c {
             '\\' => {
-                let len = if chars.as_str().starts_with('x') { 3 } else { 1 };
+                let len = if chars.as_str().starts_with('x') {
+                    3
+                } else {
+                    1
+                };
                 std::iter::once(c).chain(chars.by_ref().take(len)).collect()
             }
             _ => c.to_string(),

@@ -419,7 +419,10 @@ mod tests {
             s.finish()
         };
         assert_eq!(h(&Value::str("x")), h(&Value::Bytes(Arc::from(&b"x"[..]))));
-        assert_eq!(Value::from_json(&serde_json::json!({"bytes": "6"}), Type::Str), None);
+        assert_eq!(
+            Value::from_json(&serde_json::json!({"bytes": "6"}), Type::Str),
+            None
+        );
     }
 
     #[test]

@@ -1,18 +1,34 @@
-//! CSV output (RFC 4180): a header row, then one line per row; null is an empty field.
+//! CSV output (RFC 4180): a header row, then one line per row; null is an empty field. Text is
+//! escaped as for people ([`crate::model::escape_str`]: control characters as `\xNN`, the
+//! backslash doubled), so no control character of a value reaches the output and a row is
+//! always one line.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use crate::model::Table;
+use crate::model::{Table, Value, escape_str};
 
 /// Writes `table` as CSV.
 pub fn write_csv(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let header: Vec<String> = table.columns().iter().map(|c| field(&c.name)).collect();
+    let header: Vec<String> = table
+        .columns()
+        .iter()
+        .map(|c| field(&escape_str(&c.name)))
+        .collect();
     writeln!(out, "{}", header.join(","))?;
     for row in table.rows() {
-        let cells: Vec<String> = row.iter().map(|v| field(&v.to_string())).collect();
+        let cells: Vec<String> = row.iter().map(|v| field(&text(v))).collect();
         writeln!(out, "{}", cells.join(","))?;
     }
     Ok(())
+}
+
+/// A value's text, escaped (a [`Value::Bytes`] shows escaped already).
+fn text(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::Str(s) => escape_str(s),
+        v => Cow::Owned(v.to_string()),
+    }
 }
 
 /// Quotes a field when it contains a comma, quote, or line break.
@@ -42,5 +58,20 @@ mod tests {
         let mut buf = Vec::new();
         write_csv(&t, &mut buf).unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), "a,b\n\"x,\"\"y\"\"\",\n");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        // Found by the `render` fuzz target: a tab in a sysctl value (net.ipv4.tcp_mem) or an
+        // ESC in a socket path went raw into CSV output.
+        let mut t = Table::new("t", vec![Column::new("a\x1b", Type::Str, "")]);
+        t.push([Value::str("18432\t24576\n\x1b[31m\\")]);
+        t.push([Value::name(b"b\xff\x07")]);
+        let mut buf = Vec::new();
+        write_csv(&t, &mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a\\x1b\n18432\\x0924576\\x0a\\x1b[31m\\\\\nb\\xff\\x07\n"
+        );
     }
 }

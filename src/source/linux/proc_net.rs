@@ -205,7 +205,7 @@ pub fn unix_refcounts() -> HashMap<u64, u32> {
     parse_unix_refcounts(&text)
 }
 
-fn parse_unix_refcounts(text: &str) -> HashMap<u64, u32> {
+pub(crate) fn parse_unix_refcounts(text: &str) -> HashMap<u64, u32> {
     text.lines()
         .skip(1)
         .filter_map(parse_unix_line)
