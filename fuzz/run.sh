@@ -7,7 +7,8 @@
 # committed seeds (fuzz/corpus/TARGET, read only) and its own working corpus (fuzz/work/TARGET,
 # kept between runs, not committed); crashes go to fuzz/artifacts/TARGET/, logs to
 # fuzz/logs/TARGET.log. A target is stopped once it has used SECONDS of CPU (user + system),
-# whatever the wall time, so a busy machine does not shorten the run. The last lines print
+# whatever the wall time, so a busy machine does not shorten the run; FUZZ_MAX_WALL=N also
+# stops it after N seconds of wall time (libFuzzer's -max_total_time). The last lines print
 # per target: CPU seconds, wall seconds, executions, corpus size and coverage (cov/ft), and
 # whether it crashed. Exit status 1 if any target crashed.
 set -u
@@ -28,7 +29,7 @@ for t in "${targets[@]}"; do
     mkdir -p "fuzz/work/$t" "fuzz/artifacts/$t"
     start=$(date +%s)
     nice -n 19 "$bin/$t" "fuzz/work/$t" "fuzz/corpus/$t" \
-        -rss_limit_mb=2048 -max_total_time=$((secs * 50)) -print_final_stats=1 \
+        -rss_limit_mb=2048 -max_total_time="${FUZZ_MAX_WALL:-$((secs * 50))}" -print_final_stats=1 \
         -artifact_prefix="fuzz/artifacts/$t/" >"fuzz/logs/$t.log" 2>&1 &
     pid=$!
     cpu=0
