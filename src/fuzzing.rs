@@ -286,14 +286,12 @@ fn check_renderers(table: &Table, width: Option<usize>) {
     }
 }
 
-/// Whether `back` is `v` after a JSON round trip: floats within JSON's text precision, floats
-/// that JSON cannot hold (NaN, infinities) as null.
+/// Whether `back` is `v` after a JSON round trip: floats to the bit, floats that JSON cannot
+/// hold (NaN, infinities) as null.
 fn same(v: &Value, back: Option<&Value>) -> bool {
     match (v, back) {
         (Value::Float(f), Some(Value::Null)) => !f.is_finite(),
-        (Value::Float(a), Some(Value::Float(b))) => {
-            a == b || (a - b).abs() <= f64::EPSILON * 4.0 * a.abs().max(b.abs())
-        }
+        (Value::Float(a), Some(Value::Float(b))) => a.to_bits() == b.to_bits(),
         (v, Some(b)) => v == b && v.type_of() == b.type_of(),
         (_, None) => false,
     }
