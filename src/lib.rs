@@ -20,6 +20,9 @@ pub mod cli;
 pub mod console;
 pub mod error;
 pub mod input;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod manual;
 pub mod model;
 #[cfg(test)]

@@ -14,6 +14,8 @@ mod closure;
 mod context;
 mod diag;
 mod engine;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz;
 mod helpers;
 mod interrupt;
 mod ip;

@@ -4,6 +4,8 @@
 mod addresses;
 pub mod conntrack;
 pub mod dev_snmp6;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz;
 mod host;
 pub mod if_inet6;
 pub mod igmp;
