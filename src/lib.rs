@@ -22,6 +22,7 @@ pub mod manual;
 pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
+pub mod namespaces;
 pub mod netstat;
 pub mod query;
 pub mod render;

@@ -63,7 +63,7 @@ impl ProcWant {
 }
 
 /// The numeric entries of /proc, ascending.
-fn pids() -> Vec<u32> {
+pub(crate) fn pids() -> Vec<u32> {
     let mut out: Vec<u32> = match std::fs::read_dir("/proc") {
         Ok(dir) => dir
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -345,9 +345,9 @@ pub(crate) fn ns_inode(link: &str) -> Option<u64> {
     link.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
 }
 
-/// The inode of the network namespace this process reads (`/proc/self/ns/net`).
+/// The inode of the network namespace the calling thread reads (`/proc/thread-self/ns/net`).
 pub fn current_netns() -> Option<u64> {
-    std::fs::read_link("/proc/self/ns/net")
+    std::fs::read_link("/proc/thread-self/ns/net")
         .ok()
         .and_then(|l| ns_inode(&l.to_string_lossy()))
 }
