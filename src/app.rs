@@ -9,8 +9,8 @@ use clap::Parser;
 use crate::catalog::Catalog;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
-use crate::namespaces::{self, Choice};
 use crate::model::{Column, Table, Type, Value};
+use crate::namespaces::{self, Choice};
 use crate::render::{self, Format, RenderOpts};
 use crate::snapshot;
 use crate::tables::{self, Request};
@@ -87,7 +87,7 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
 /// header `ip -all netns exec` prints (`netns: NAME`, the inode where there is no name). Each
 /// runs whole on a thread that entered its namespace, so every read it makes sees that one.
 /// The exit status is the highest of them.
-fn netstat_every(program: &str, args: &[String]) -> u8 {
+pub fn netstat_every(program: &str, args: &[String]) -> u8 {
     let mut code = 0;
     for t in namespaces::all() {
         let stdout = std::io::stdout();
@@ -123,8 +123,17 @@ fn choose_netns(args: Vec<OsString>) -> Result<Vec<OsString>> {
     let mut it = args.into_iter();
     out.extend(it.next());
     // Options of ours that take a value: their value is never one of ours.
-    const VALUED: &[&str] = &["--snapshot", "--format", "--width", "-e", "--eval", "-c",
-        "--columns", "-o", "--output"];
+    const VALUED: &[&str] = &[
+        "--snapshot",
+        "--format",
+        "--width",
+        "-e",
+        "--eval",
+        "-c",
+        "--columns",
+        "-o",
+        "--output",
+    ];
     let mut passing = false;
     while let Some(a) = it.next() {
         let s = a.to_string_lossy().into_owned();
@@ -136,7 +145,9 @@ fn choose_netns(args: Vec<OsString>) -> Result<Vec<OsString>> {
         if s == "--all-netns" {
             every = true;
         } else if s == "--netns" {
-            let v = it.next().ok_or_else(|| Error::Usage("--netns needs a namespace".into()))?;
+            let v = it
+                .next()
+                .ok_or_else(|| Error::Usage("--netns needs a namespace".into()))?;
             spec = Some(v.to_string_lossy().into_owned());
         } else if let Some(v) = s.strip_prefix("--netns=") {
             spec = Some(v.to_string());
@@ -151,7 +162,9 @@ fn choose_netns(args: Vec<OsString>) -> Result<Vec<OsString>> {
     }
     let choice = match (spec, every) {
         (Some(_), true) => {
-            return Err(Error::Usage("--netns and --all-netns exclude each other".into()));
+            return Err(Error::Usage(
+                "--netns and --all-netns exclude each other".into(),
+            ));
         }
         (None, false) => return Ok(out),
         (None, true) => Choice::All,

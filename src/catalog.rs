@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
-use crate::namespaces::{self, Target};
 use crate::model::{Column, Table, Type, Value};
+use crate::namespaces::{self, Target};
 use crate::snapshot::{Snapshot, SnapshotInfo};
 use crate::tables::{self, Notes, Request, TABLES};
 
@@ -164,7 +164,11 @@ impl Catalog {
                 let mut t = (**stored).clone();
                 (def.restrict)(req, &mut t);
                 if let Some(inode) = self.only {
-                    let key = if def.name == "netns" { "inode" } else { "netns" };
+                    let key = if def.name == "netns" {
+                        "inode"
+                    } else {
+                        "netns"
+                    };
                     if let Some(i) = t.column_index(key) {
                         let want = Value::int(inode);
                         t.retain(|r| r[i] == want);
@@ -188,9 +192,8 @@ impl Catalog {
         inner: &Request,
         targets: &[Target],
     ) -> Result<Table> {
-        let parts = namespaces::in_each(targets, &self.notes, |_| {
-            (def.collect)(inner, &self.notes)
-        });
+        let parts =
+            namespaces::in_each(targets, &self.notes, |_| (def.collect)(inner, &self.notes));
         let add = inner.columns.is_none() || inner.columns.as_ref() != req.columns.as_ref();
         let mut out: Option<Table> = None;
         let mut first_err = None;

@@ -237,7 +237,10 @@ mod tests {
         let e = resolve("no-such-netns-here").unwrap_err();
         assert_eq!(e.exit_code(), 2);
         let m = e.to_string();
-        assert!(m.contains("/run/netns/no-such-netns-here") && m.contains("mountinfo"), "{m}");
+        assert!(
+            m.contains("/run/netns/no-such-netns-here") && m.contains("mountinfo"),
+            "{m}"
+        );
         assert!(resolve("pid:999999999").is_err());
     }
 

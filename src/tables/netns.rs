@@ -40,9 +40,8 @@ fn opt_str(s: &Option<String>) -> Value {
 
 static FIELDS: LazyLock<Vec<Field<NetnsRow>>> = LazyLock::new(|| {
     use Type::*;
-    let f = |name, ty, doc, get: fn(&NetnsRow) -> Value| {
-        Field::new(Column::new(name, ty, doc), get)
-    };
+    let f =
+        |name, ty, doc, get: fn(&NetnsRow) -> Value| Field::new(Column::new(name, ty, doc), get);
     vec![
         f(
             "inode",
@@ -131,9 +130,7 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
         .into_iter()
         .map(|ns| {
             let nsid = match (&mut nl, ns.path()) {
-                (Some(nl), Some(p)) => std::fs::File::open(p)
-                    .ok()
-                    .and_then(|f| src::nsid(nl, &f)),
+                (Some(nl), Some(p)) => std::fs::File::open(p).ok().and_then(|f| src::nsid(nl, &f)),
                 _ => None,
             };
             let member = ns.pids.first().copied().or(ns.tid.map(|(p, _)| p));

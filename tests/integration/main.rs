@@ -8,6 +8,7 @@ mod cli;
 mod conntrack;
 mod diag_scripts;
 mod hostile_names;
+mod netns;
 mod netstat_bsd;
 mod netstat_lab;
 mod netstat_linux;

@@ -159,8 +159,7 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
-        {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
             let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
             out.push(v);
             i += 4;
@@ -240,14 +239,17 @@ fn pod_uid(part: &str) -> Option<String> {
     let stem = part.strip_suffix(".slice").unwrap_or(part);
     let at = stem.rfind("pod")?;
     let uid = &stem[at + 3..];
-    let ok = uid.len() == 36 && uid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_');
+    let ok = uid.len() == 36
+        && uid
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_');
     ok.then(|| uid.replace('_', "-"))
 }
 
 /// The container's name from Docker's `config.v2.json` (`"Name":"/web"`), where readable.
 pub fn docker_name(id: &str) -> Option<String> {
-    let text = std::fs::read_to_string(format!("/var/lib/docker/containers/{id}/config.v2.json"))
-        .ok()?;
+    let text =
+        std::fs::read_to_string(format!("/var/lib/docker/containers/{id}/config.v2.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let name = v.get("Name")?.as_str()?;
     Some(name.trim_start_matches('/').to_string())
@@ -310,7 +312,10 @@ mod tests {
 ";
         assert_eq!(
             nsfs_mounts(text),
-            vec!["/run/netns/blue".to_string(), "/run/docker/netns/a b".into()]
+            vec![
+                "/run/netns/blue".to_string(),
+                "/run/docker/netns/a b".into()
+            ]
         );
     }
 
@@ -341,7 +346,10 @@ mod tests {
         let c = container(&format!("0::/kubepods/besteffort/pod{uid}/{id}\n"));
         assert_eq!(c.runtime.as_deref(), Some("kubepods"));
         assert_eq!(c.id.as_deref(), Some(id.as_str()));
-        assert_eq!(container("0::/user.slice/session-1.scope\n"), Container::default());
+        assert_eq!(
+            container("0::/user.slice/session-1.scope\n"),
+            Container::default()
+        );
     }
 
     #[test]
