@@ -221,15 +221,24 @@ fn snapshot_netns(cat: &Catalog, spec: &str) -> Result<u64> {
         lookup("processes", "pid", &|v| v.as_int() == Some(pid), "netns")
     } else {
         lookup("netns", "name", &|v| v.as_str() == Some(spec), "inode").or_else(|| {
-            let has = |v: &Value| v.as_str().is_some_and(|p| p.split(' ').any(|p| p == spec));
-            lookup("netns", "paths", &has, "inode")
+            // A mount path, or its last component (Docker's sandbox id).
+            let has = |v: &Value| {
+                v.as_str().is_some_and(|p| {
+                    p.split(' ')
+                        .any(|p| p == spec || p.rsplit('/').next() == Some(spec))
+                })
+            };
+            lookup("netns", "paths", &has, "inode").or_else(|| {
+                let named = |v: &Value| v.as_str() == Some(spec);
+                lookup("netns", "container_name", &named, "inode")
+            })
         })
     };
     cat.notes().take();
     hit.ok_or_else(|| {
         Error::Usage(format!(
-            "--netns {spec}: the snapshot has no such namespace; looked at the inode, name and \
-             paths columns of its netns table and the netns of its processes (pid:PID)"
+            "--netns {spec}: the snapshot has no such namespace; looked at the inode, name, \
+             paths and container_name columns of its netns table and the netns of its processes (pid:PID)"
         ))
     })
 }
