@@ -20,7 +20,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
     let args = match choose_netns(args) {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("netpry: {e}");
+            let _ = writeln!(std::io::stderr().lock(), "netpry: {e}");
             return e.exit_code();
         }
     };
@@ -88,27 +88,30 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
 /// runs whole on a thread that entered its namespace, so every read it makes sees that one.
 /// The exit status is the highest of them.
 pub fn netstat_every(program: &str, args: &[String]) -> u8 {
-    let mut code = 0;
-    for t in namespaces::all() {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        if writeln!(out, "\nnetns: {}", t.label)
-            .and_then(|()| out.flush())
-            .is_err()
-        {
-            return code;
+    namespaces::sharing_owners(|| {
+        let mut code = 0;
+        for t in namespaces::all() {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if writeln!(out, "\nnetns: {}", t.label)
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return code;
+            }
+            drop(out);
+            let notes = crate::model::Notes::default();
+            let one = namespaces::in_each(std::slice::from_ref(&t), &notes, |_| {
+                crate::netstat::main(program, args.to_vec(), None)
+            });
+            let mut err = std::io::stderr().lock();
+            for n in notes.take() {
+                let _ = writeln!(err, "netpry: note: {n}");
+            }
+            code = code.max(one.into_iter().flatten().next().unwrap_or(0));
         }
-        drop(out);
-        let notes = crate::model::Notes::default();
-        let one = namespaces::in_each(std::slice::from_ref(&t), &notes, |_| {
-            crate::netstat::main(program, args.to_vec(), None)
-        });
-        for n in notes.take() {
-            eprintln!("netpry: note: {n}");
-        }
-        code = code.max(one.into_iter().flatten().next().unwrap_or(0));
-    }
-    code
+        code
+    })
 }
 
 /// Takes `--netns X` / `--netns=X` / `--all-netns` out of the options before the command word

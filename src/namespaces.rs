@@ -185,6 +185,20 @@ pub fn leave() -> Result<()> {
     }
 }
 
+/// Runs `f` with one scan of /proc/*/fd serving every socket-owner lookup made meanwhile, in
+/// any namespace (`--all-netns`: one scan for all namespaces, not one each).
+pub fn sharing_owners<T>(f: impl FnOnce() -> T) -> T {
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            crate::source::linux::processes::share_owners(false);
+        }
+    }
+    crate::source::linux::processes::share_owners(true);
+    let _stop = Stop;
+    f()
+}
+
 /// Runs `work` inside each target on worker threads (at most one per core) and returns the
 /// results in target order. A namespace that cannot be entered (it vanished) is skipped with a
 /// note and gives `None`.
@@ -197,22 +211,24 @@ pub fn in_each<T: Send>(
     let workers = cores.min(targets.len()).max(1);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<T>>> = Mutex::new((0..targets.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                IN_WORKER.with(|w| w.set(true));
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(t) = targets.get(i) else { break };
-                    if let Err(why) = enter_checked(t) {
-                        notes.add(format!("netns {}: skipped: {why}", t.label));
-                        continue;
+    sharing_owners(|| {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    IN_WORKER.with(|w| w.set(true));
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(t) = targets.get(i) else { break };
+                        if let Err(why) = enter_checked(t) {
+                            notes.add(format!("netns {}: skipped: {why}", t.label));
+                            continue;
+                        }
+                        let r = work(t);
+                        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
                     }
-                    let r = work(t);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-                }
-            });
-        }
+                });
+            }
+        })
     });
     results.into_inner().unwrap_or_else(|e| e.into_inner())
 }

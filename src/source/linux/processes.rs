@@ -113,8 +113,36 @@ fn socket_inode(link: &[u8]) -> Option<u64> {
     std::str::from_utf8(rest).ok()?.parse().ok()
 }
 
+/// Whether [`socket_owners`] shares one scan between callers (see [`share_owners`]).
+static SHARING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// The scan shared while [`SHARING`] is non-zero.
+static SHARED: std::sync::Mutex<Option<Arc<OwnerMap>>> = std::sync::Mutex::new(None);
+
+/// While `on` calls outnumber `off` ones, every [`socket_owners`] call returns the result of
+/// one scan of /proc/*/fd: reading many network namespaces, one scan serves them all (socket
+/// inodes live on the one sockfs, so they are unique across namespaces). The last `off` drops
+/// the shared scan.
+pub fn share_owners(on: bool) {
+    use std::sync::atomic::Ordering;
+    if on {
+        SHARING.fetch_add(1, Ordering::SeqCst);
+    } else if SHARING.fetch_sub(1, Ordering::SeqCst) == 1 {
+        *SHARED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// The socket-inode → owner map from /proc/*/fd (shared between callers while
+/// [`share_owners`] says so).
+pub fn socket_owners() -> Arc<OwnerMap> {
+    if SHARING.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        return Arc::new(scan_owners());
+    }
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(shared.get_or_insert_with(|| Arc::new(scan_owners())))
+}
+
 /// Builds the socket-inode → owner map from /proc/*/fd.
-pub fn socket_owners() -> OwnerMap {
+fn scan_owners() -> OwnerMap {
     let pids = pids();
     let sockfs = sockfs_dev();
     let parts = par_scan(&pids, |it| {
