@@ -88,6 +88,9 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
 /// runs whole on a thread that entered its namespace, so every read it makes sees that one.
 /// The exit status is the highest of them.
 pub fn netstat_every(program: &str, args: &[String]) -> u8 {
+    if let Some(code) = netstat_every_parallel(program, args) {
+        return code;
+    }
     namespaces::sharing_owners(|| {
         let mut code = 0;
         for t in namespaces::all() {
@@ -112,6 +115,40 @@ pub fn netstat_every(program: &str, args: &[String]) -> u8 {
         }
         code
     })
+}
+
+/// `--all-netns netstat` with the namespaces read in parallel, each one's output captured and
+/// printed in order; `None` (nothing done) when netstat's output cannot be captured (BSD style,
+/// continuous mode), which then runs one namespace after the other.
+fn netstat_every_parallel(program: &str, args: &[String]) -> Option<u8> {
+    if !crate::netstat::capturable(program, args) {
+        return None;
+    }
+    let targets = namespaces::all();
+    let notes = crate::model::Notes::default();
+    let runs = namespaces::in_each(&targets, &notes, |_| {
+        crate::netstat::captured(program, args.to_vec())
+    });
+    let mut code = 0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut err = std::io::stderr().lock();
+    for (t, run) in targets.iter().zip(runs) {
+        let Some(run) = run else { continue };
+        let (c, o, e) = run?;
+        let written = writeln!(out, "\nnetns: {}", t.label)
+            .and_then(|()| out.write_all(&o))
+            .and_then(|()| out.flush());
+        let _ = err.write_all(&e);
+        if written.is_err() {
+            return Some(code);
+        }
+        code = code.max(c);
+    }
+    for n in notes.take() {
+        let _ = writeln!(err, "netpry: note: {n}");
+    }
+    Some(code)
 }
 
 /// Takes `--netns X` / `--netns=X` / `--all-netns` out of the options before the command word
