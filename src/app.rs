@@ -73,8 +73,11 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
         return None;
     }
     let snapshot = snapshot.map(std::path::Path::new);
-    if snapshot.is_none() && namespaces::choice() == Choice::All {
-        return Some(netstat_every("netstat", &rest[1..]));
+    if namespaces::choice() == Choice::All {
+        return Some(match snapshot {
+            None => netstat_every("netstat", &rest[1..]),
+            Some(p) => netstat_every_stored(p, &rest[1..]),
+        });
     }
     Some(crate::netstat::main(
         "netstat",
@@ -115,6 +118,54 @@ pub fn netstat_every(program: &str, args: &[String]) -> u8 {
         }
         code
     })
+}
+
+/// `--snapshot FILE --all-netns netstat ARGS`: netstat over each namespace of a snapshot taken
+/// with `--all-netns` (the rows of its `netns` table, the host's first), after the same
+/// `netns: NAME` headers as live.
+fn netstat_every_stored(path: &std::path::Path, args: &[String]) -> u8 {
+    let mut err = std::io::stderr().lock();
+    let cat = match Catalog::open_snapshot(path) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "netpry: {e}");
+            return e.exit_code();
+        }
+    };
+    let mut spaces: Vec<(bool, i64, String)> = Vec::new();
+    if let Ok(t) = cat.table("netns") {
+        let col = |n: &str| t.column_index(n);
+        if let (Some(i), Some(n), Some(h)) = (col("inode"), col("name"), col("is_host")) {
+            for r in t.rows() {
+                let Some(inode) = r[i].as_int() else { continue };
+                let label = r[n]
+                    .as_str()
+                    .map_or_else(|| inode.to_string(), str::to_string);
+                spaces.push((r[h] != Value::Bool(true), inode, label));
+            }
+        }
+    }
+    drop(err);
+    spaces.sort();
+    let mut code = 0;
+    for (_, inode, label) in spaces {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        if writeln!(out, "\nnetns: {label}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            return code;
+        }
+        drop(out);
+        namespaces::set_choice(Choice::One {
+            spec: inode.to_string(),
+            inode: u64::try_from(inode).ok(),
+        });
+        code = code.max(crate::netstat::main("netstat", args.to_vec(), Some(path)));
+    }
+    namespaces::set_choice(Choice::All);
+    code
 }
 
 /// `--all-netns netstat` with the namespaces read in parallel, each one's output captured and

@@ -452,6 +452,25 @@ fn every_kind_of_namespace_is_found_and_read() {
         "-c",
         "proto,local_port,remote_port,netns",
     ]);
+    // netstat over every namespace of the snapshot: the same sections as live.
+    let (code, stored, err) = decode(
+        netpry()
+            .args(["--snapshot", s, "--all-netns", "netstat", "-tan"])
+            .output()
+            .expect("stored netstat"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let live_a = decode(
+        netpry()
+            .args(["--netns", &lab.a.name, "netstat", "-tan"])
+            .output()
+            .expect("live netstat"),
+    )
+    .1;
+    assert!(
+        stored.contains(&format!("\nnetns: {}\n{live_a}", lab.a.name)),
+        "{stored}"
+    );
     let _ = std::fs::remove_file(&snap);
     let ino_a = inode(&files[0].0);
     assert!(!from_snap.is_empty());
