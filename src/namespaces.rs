@@ -261,6 +261,19 @@ mod tests {
     }
 
     #[test]
+    fn a_namespace_that_vanished_is_skipped_with_a_note() {
+        let gone = Target {
+            inode: 1,
+            label: "gone".into(),
+            path: "/proc/999999999/ns/net".into(),
+        };
+        let notes = Notes::default();
+        let got = in_each(&[gone], &notes, |_| 1);
+        assert_eq!(got, vec![None]);
+        assert_eq!(notes.take(), vec!["netns gone: skipped: it vanished".to_string()]);
+    }
+
+    #[test]
     fn workers_read_where_they_are() {
         assert_eq!(Choice::All.label(), "all");
         let me = crate::source::linux::processes::current_netns().unwrap();
