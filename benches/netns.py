@@ -11,7 +11,9 @@ each (plus one listener). Also builds one namespace holding the same number of s
   * the shell loop `for ns in $(ip netns list); do ip netns exec $ns ss -tan; done`
   * ss -tan inside the single big namespace  (the same number of sockets in one namespace)
 
-and reports the median wall time and the peak RSS (GNU time's %M, else wait4's ru_maxrss) of
+Phase 1 holds the pairs spread over the namespaces, phase 2 the same number in the big one
+(never both at once: every namespace's socket dump walks the one host-wide TCP hash). It reports
+the median wall time and the peak RSS (GNU time's %M, else wait4's ru_maxrss) of
 each, and the ratios the issue asks about. Everything it made (namespaces, the holder) is
 removed on exit, also on failure or Ctrl-C. Needs root.
 
@@ -103,23 +105,12 @@ def main():
     made = []
     holders = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        t0 = time.perf_counter()
-        for n in names + [big]:
-            sh("ip", "netns", "add", n)
-            made.append(n)
-            sh("ip", "-n", n, "link", "set", "lo", "up")
-        # Holders of at most PER pairs each (the fd limit may not be raisable without
-        # CAP_SYS_RESOURCE); the big namespace's pairs are split over listeners on 5000, 5001...
+
+    def hold(spec):
+        """Starts holders of at most `per` pairs each (the fd limit may not be raisable
+        without CAP_SYS_RESOURCE)."""
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         per = max(a.pairs, min(20000, (hard - 200) // 2))
-        spec = [f"{n}={a.pairs}=5000" for n in names]
-        left, port = a.pairs * a.namespaces, 5000
-        while left > 0:
-            k = min(per, left)
-            spec.append(f"{big}={k}={port}")
-            left -= k
-            port += 1
         chunks, cur, size = [], [], 0
         for s_ in spec:
             k = int(s_.split("=")[1])
@@ -135,20 +126,15 @@ def main():
             holders.append(h)
             if h.stdout.readline().strip() != "ready":
                 sys.exit("holder failed")
-        total = a.pairs * a.namespaces * 2
-        print(f"setup: {a.namespaces} namespaces x {a.pairs} pairs ({total} sockets) and one "
-              f"namespace with {total} sockets, in {time.perf_counter() - t0:.1f} s", flush=True)
-        loop = "for ns in $(ip netns list | cut -d' ' -f1); do ip netns exec $ns ss -tan; done"
-        big_ss = f"ip netns exec {big} ss -tan"
-        cmds = [
-            ("netpry --all-netns netstat -tan", [a.netpry, "--all-netns", "netstat", "-tan"], False),
-            ("netpry --all-netns netstat -tanp", [a.netpry, "--all-netns", "netstat", "-tanp"], False),
-            ("shell loop: ip netns exec NS ss -tan", loop, True),
-            ("ss -tan, one namespace, same sockets", ["nsenter", f"--net=/run/netns/{big}", "ss", "-tan"], False),
-            ("netpry --netns BIG netstat -tan", [a.netpry, "--netns", big, "netstat", "-tan"], False),
-        ]
-        # Excluded from the loop's namespaces: none; the loop also reads the big namespace and
-        # whatever other namespaces exist (so does netpry --all-netns).
+        return per
+
+    def release():
+        while holders:
+            h = holders.pop()
+            h.kill()
+            h.wait()
+
+    def measure(cmds):
         wall = {label: [] for label, _, _ in cmds}
         for r in range(a.runs + 1):
             for label, argv, shell in cmds:
@@ -159,18 +145,53 @@ def main():
                     wall[label].append(w)
         rss = {label: peak_rss_kib(argv, shell) for label, argv, shell in cmds}
         med = {k: statistics.median(v) for k, v in wall.items()}
-        print(f"{'command':42} {'median wall s':>14} {'peak RSS MiB':>13}")
         for label, _, _ in cmds:
             r = rss[label]
             rs = f"{r / 1024:.1f}" if r else "?"
-            print(f"{label:42} {med[label]:14.3f} {rs:>13}")
-        ours = med["netpry --all-netns netstat -tan"]
-        print(f"ratio vs shell loop: {ours / med['shell loop: ip netns exec NS ss -tan']:.3f} (goal <= 0.2)")
-        print(f"ratio vs one ss -tan: {ours / med['ss -tan, one namespace, same sockets']:.2f} (goal <= 3)")
+            print(f"{label:44} {med[label]:14.3f} {rs:>13}", flush=True)
+        return med
+
+    try:
+        t0 = time.perf_counter()
+        for n in names + [big]:
+            sh("ip", "netns", "add", n)
+            made.append(n)
+            sh("ip", "-n", n, "link", "set", "lo", "up")
+        total = a.pairs * a.namespaces * 2
+        others = len(subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                    text=True).stdout.splitlines()) - len(made)
+        # Phase 1: the sockets spread over the namespaces (the big one empty).
+        hold([f"{n}={a.pairs}=5000" for n in names])
+        print(f"phase 1: {a.namespaces} namespaces x {a.pairs} established pairs ({total} "
+              f"sockets; {others} other named namespaces on the host), set up in "
+              f"{time.perf_counter() - t0:.1f} s; {a.runs} timed rounds", flush=True)
+        print(f"{'command':44} {'median wall s':>14} {'peak RSS MiB':>13}")
+        loop = "for ns in $(ip netns list | cut -d' ' -f1); do ip netns exec $ns ss -tan; done"
+        m1 = measure([
+            ("netpry --all-netns netstat -tan", [a.netpry, "--all-netns", "netstat", "-tan"], False),
+            ("netpry --all-netns netstat -tanp", [a.netpry, "--all-netns", "netstat", "-tanp"], False),
+            ("shell loop: ip netns exec NS ss -tan", loop, True),
+        ])
+        release()
+        # Phase 2: the same number of sockets in one namespace.
+        spec, left, port = [], a.pairs * a.namespaces, 5000
+        per = max(a.pairs, min(20000, (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 200) // 2))
+        while left > 0:
+            k = min(per, left)
+            spec.append(f"{big}={k}={port}")
+            left -= k
+            port += 1
+        hold(spec)
+        print(f"phase 2: one namespace with {total} sockets", flush=True)
+        m2 = measure([
+            ("ss -tan, one namespace, same sockets", ["nsenter", f"--net=/run/netns/{big}", "ss", "-tan"], False),
+            ("netpry --netns BIG netstat -tan", [a.netpry, "--netns", big, "netstat", "-tan"], False),
+        ])
+        ours = m1["netpry --all-netns netstat -tan"]
+        print(f"ratio vs shell loop: {ours / m1['shell loop: ip netns exec NS ss -tan']:.3f} (goal <= 0.2)")
+        print(f"ratio vs one ss -tan: {ours / m2['ss -tan, one namespace, same sockets']:.2f} (goal <= 3)")
     finally:
-        for h in holders:
-            h.kill()
-            h.wait()
+        release()
         for n in made:
             subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
 
