@@ -23,6 +23,7 @@ pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
 pub mod namespaces;
+pub mod netns_front;
 pub mod netstat;
 pub mod query;
 pub mod render;

@@ -270,7 +270,10 @@ mod tests {
         let notes = Notes::default();
         let got = in_each(&[gone], &notes, |_| 1);
         assert_eq!(got, vec![None]);
-        assert_eq!(notes.take(), vec!["netns gone: skipped: it vanished".to_string()]);
+        assert_eq!(
+            notes.take(),
+            vec!["netns gone: skipped: it vanished".to_string()]
+        );
     }
 
     #[test]

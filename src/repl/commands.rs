@@ -191,7 +191,7 @@ pub fn run(session: &mut Session, line: &str) -> Next {
             let every = session.snapshot.is_none()
                 && crate::namespaces::choice() == crate::namespaces::Choice::All;
             let code = if every {
-                crate::app::netstat_every("netstat", &words)
+                crate::netns_front::netstat_every("netstat", &words)
             } else {
                 crate::netstat::main("netstat", words, session.snapshot.as_deref())
             };
