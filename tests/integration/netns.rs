@@ -89,7 +89,8 @@ struct Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.mount).status();
-        if let Some(dir) = self.mount.parent().and_then(Path::parent) {
+        // The directory the test made: TMP/netpry-docker-PID (above run/docker/netns/FILE).
+        if let Some(dir) = self.mount.ancestors().nth(4) {
             let _ = std::fs::remove_dir_all(dir);
         }
         let _ = self.contained.child.kill();
