@@ -10,12 +10,20 @@ use crate::catalog::Catalog;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
+use crate::namespaces::{self, Choice};
 use crate::render::{self, Format, RenderOpts};
 use crate::snapshot;
 use crate::tables::{self, Request};
 
 /// Runs netpry with `args` (including the program name) and returns the exit status.
 pub fn main(args: Vec<OsString>) -> u8 {
+    let args = match crate::netns_front::choose_netns(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr().lock(), "netpry: {e}");
+            return e.exit_code();
+        }
+    };
     if let Some(code) = netstat_dispatch(&args) {
         return code;
     }
@@ -65,6 +73,12 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
         return None;
     }
     let snapshot = snapshot.map(std::path::Path::new);
+    if namespaces::choice() == Choice::All {
+        return Some(match snapshot {
+            None => crate::netns_front::netstat_every("netstat", &rest[1..]),
+            Some(p) => crate::netns_front::netstat_every_stored(p, &rest[1..]),
+        });
+    }
     Some(crate::netstat::main(
         "netstat",
         rest[1..].to_vec(),
@@ -73,10 +87,17 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
 }
 
 /// Opens the catalog the options ask for.
+/// Follows `--netns`/`--all-netns` (see [`namespaces::choice`]).
 pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
-    match snapshot {
-        Some(p) => Catalog::open_snapshot(p),
-        None => Ok(Catalog::live()),
+    match (snapshot, namespaces::choice()) {
+        (Some(p), Choice::One { spec, .. }) => {
+            let cat = Catalog::open_snapshot(p)?;
+            let inode = crate::netns_front::snapshot_netns(&cat, &spec)?;
+            Ok(cat.only_netns(inode))
+        }
+        (Some(p), _) => Catalog::open_snapshot(p),
+        (None, Choice::All) => Ok(Catalog::live_every(namespaces::all())),
+        (None, _) => Ok(Catalog::live()),
     }
 }
 

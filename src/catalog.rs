@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
+use crate::namespaces::{self, Target};
 use crate::snapshot::{Snapshot, SnapshotInfo};
 use crate::tables::{self, Notes, Request, TABLES};
 
@@ -29,7 +30,14 @@ pub struct Catalog {
     source: Option<std::path::PathBuf>,
     cache: Mutex<HashMap<&'static str, Arc<Table>>>,
     notes: Notes,
+    /// Live: read every one of these namespaces (`--all-netns`); `None` reads the current one.
+    every: Option<Vec<Target>>,
+    /// Snapshot: keep only the rows of this namespace (`--netns` on a snapshot).
+    only: Option<u64>,
 }
+
+/// Tables that are the same from every namespace, collected once under `--all-netns`.
+const HOST_WIDE: &[&str] = &["processes", "netns"];
 
 impl Catalog {
     /// A catalog reading the running kernel.
@@ -39,6 +47,8 @@ impl Catalog {
             source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
+            every: None,
+            only: None,
         }
     }
 
@@ -56,7 +66,24 @@ impl Catalog {
             source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
+            every: None,
+            only: None,
         }
+    }
+
+    /// A live catalog reading every namespace in `targets`, each table's rows tagged with their
+    /// namespace's inode in a `netns` column (added where the table has none).
+    pub fn live_every(targets: Vec<Target>) -> Catalog {
+        Catalog {
+            every: Some(targets),
+            ..Catalog::live()
+        }
+    }
+
+    /// Keeps only the rows of namespace `inode` (for a snapshot taken with `--all-netns`).
+    pub fn only_netns(mut self, inode: u64) -> Catalog {
+        self.only = Some(inode);
+        self
     }
 
     /// Provenance of the snapshot, when reading one.
@@ -157,7 +184,7 @@ impl Catalog {
         // A snapshot's table is shared as it is: a whole-table request neither restricts nor
         // projects it, and copying a large table would double its memory.
         let t = match &self.origin {
-            Origin::Snapshot(s) if s.tables.contains_key(def.name) => {
+            Origin::Snapshot(s) if s.tables.contains_key(def.name) && self.only.is_none() => {
                 Arc::clone(&s.tables[def.name])
             }
             _ => Arc::new(self.collect(name, &Request::default())?),
@@ -169,9 +196,22 @@ impl Catalog {
     /// Table `name` restricted to what `req` asks for (columns, socket selection); not cached.
     pub fn collect(&self, name: &str, req: &Request) -> Result<Table> {
         let def = tables::lookup(name)?;
-        tables::check_columns(def, req)?;
+        let has_netns = (def.columns)().iter().any(|c| c.name == "netns");
+        let mut inner = req.clone();
+        if !has_netns {
+            // `netns` is a column of every table under --all-netns and in its snapshots.
+            if let Some(cols) = &mut inner.columns {
+                cols.retain(|c| c != "netns");
+            }
+        }
+        tables::check_columns(def, &inner)?;
         match &self.origin {
-            Origin::Live => (def.collect)(req, &self.notes),
+            Origin::Live => match &self.every {
+                Some(targets) if !HOST_WIDE.contains(&def.name) => {
+                    self.collect_every(def, req, &inner, targets)
+                }
+                _ => (def.collect)(req, &self.notes),
+            },
             Origin::Snapshot(s) => {
                 let Some(stored) = s.tables.get(def.name) else {
                     let why = s
@@ -184,10 +224,81 @@ impl Catalog {
                 };
                 let mut t = (**stored).clone();
                 (def.restrict)(req, &mut t);
+                if let Some(inode) = self.only {
+                    let key = if def.name == "netns" {
+                        "inode"
+                    } else {
+                        "netns"
+                    };
+                    if let Some(i) = t.column_index(key) {
+                        let want = Value::int(inode);
+                        t.retain(|r| r[i] == want);
+                    }
+                }
                 Ok(match &req.columns {
                     Some(cols) => project_stored(&t, def, cols),
                     None => t,
                 })
+            }
+        }
+    }
+
+    /// Collects `def` inside every namespace of `targets` (in parallel, on workers that entered
+    /// them) and stacks the rows, each tagged with its namespace. A namespace that vanished or
+    /// failed is skipped with a note; the first error is returned only when none succeeded.
+    fn collect_every(
+        &self,
+        def: &tables::TableDef,
+        req: &Request,
+        inner: &Request,
+        targets: &[Target],
+    ) -> Result<Table> {
+        let parts =
+            namespaces::in_each(targets, &self.notes, |_| (def.collect)(inner, &self.notes));
+        let add = inner.columns.is_none() || inner.columns.as_ref() != req.columns.as_ref();
+        let mut out: Option<Table> = None;
+        let mut first_err = None;
+        for (t, part) in targets.iter().zip(parts) {
+            let part = match part {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    self.notes
+                        .add(format!("netns {}: {}: {e}", t.label, def.name));
+                    first_err.get_or_insert(e);
+                    continue;
+                }
+                None => continue,
+            };
+            let out = out.get_or_insert_with(|| {
+                let mut cols = part.columns().to_vec();
+                if add && part.column_index("netns").is_none() {
+                    cols.push(Column::new("netns", Type::Int, NETNS_DOC));
+                }
+                Table::new(def.name, cols)
+            });
+            let ns = Value::int(t.inode);
+            let fill = part.column_index("netns");
+            let extra = add && fill.is_none();
+            for row in part.rows() {
+                let row = row.iter().enumerate().map(|(i, v)| {
+                    if Some(i) == fill && v.is_null() {
+                        ns.clone()
+                    } else {
+                        v.clone()
+                    }
+                });
+                out.push(row.chain(extra.then(|| ns.clone())));
+            }
+        }
+        match (out, first_err) {
+            (Some(t), _) => Ok(reorder(t, req)),
+            (None, Some(e)) => Err(e),
+            (None, None) => {
+                let mut cols = (def.columns)().to_vec();
+                if !has(&cols) {
+                    cols.push(Column::new("netns", Type::Int, NETNS_DOC));
+                }
+                Ok(Table::new(def.name, cols))
             }
         }
     }
@@ -246,6 +357,33 @@ impl Catalog {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Table>>> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The description of the `netns` column added to tables read with `--all-netns`.
+const NETNS_DOC: &str = "Network namespace inode (see the netns table)";
+
+fn has(cols: &[Column]) -> bool {
+    cols.iter().any(|c| c.name == "netns")
+}
+
+/// Puts the columns of `t` in the order `req` asked for (the added `netns` column is last
+/// after collection).
+fn reorder(t: Table, req: &Request) -> Table {
+    let Some(cols) = &req.columns else {
+        return t;
+    };
+    let idx: Option<Vec<usize>> = cols.iter().map(|c| t.column_index(c)).collect();
+    match idx {
+        Some(idx) if idx.iter().enumerate().any(|(n, &i)| n != i) || idx.len() != t.width() => {
+            let columns: Vec<Column> = idx.iter().map(|&i| t.columns()[i].clone()).collect();
+            let mut out = Table::with_capacity(t.name().to_string(), columns, t.len());
+            for row in t.rows() {
+                out.push(idx.iter().map(|&i| row[i].clone()));
+            }
+            out
+        }
+        _ => t,
     }
 }
 

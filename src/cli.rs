@@ -15,6 +15,22 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
+    /// Read this network namespace: a name under /var/run/netns, an nsfs path (e.g.
+    /// /var/run/docker/netns/ID, /proc/PID/ns/net), `pid:PID`, or an inode. Needs
+    /// CAP_SYS_ADMIN; with --snapshot, keeps that namespace's rows.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NETNS",
+        conflicts_with = "all_netns"
+    )]
+    pub netns: Option<String>,
+
+    /// Read every network namespace on the host: rows carry their namespace's inode in a
+    /// `netns` column; netstat prints each namespace after a `netns: NAME` line.
+    #[arg(long, global = true)]
+    pub all_netns: bool,
+
     /// Output format for tables.
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,

@@ -27,6 +27,8 @@ pub mod manual;
 pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
+pub mod namespaces;
+pub mod netns_front;
 pub mod netstat;
 pub mod outfile;
 pub mod query;

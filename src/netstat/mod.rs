@@ -96,6 +96,26 @@ pub fn main(program: &str, mut args: Vec<String>, snapshot: Option<&Path>) -> u8
     }
 }
 
+/// Runs netstat with its output captured — `(status, stdout, stderr)` — when that is
+/// possible: the Linux style without continuous mode (`-c`). `None` otherwise.
+pub fn captured(program: &str, args: Vec<String>) -> Option<(u8, Vec<u8>, Vec<u8>)> {
+    if !capturable(program, &args) {
+        return None;
+    }
+    Some(linux::captured(program, &args))
+}
+
+/// Whether [`captured`] can run this command line.
+pub fn capturable(program: &str, args: &[String]) -> bool {
+    let continuous = args.iter().any(|a| {
+        a.starts_with("--c") || (a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
+    });
+    let mut args = args.to_vec();
+    !continuous
+        && !args.iter().any(|a| a == "--")
+        && choose_style(program, &mut args) == Style::Linux
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

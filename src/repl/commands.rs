@@ -78,6 +78,11 @@ pub static COMMANDS: &[Command] = &[
         help: "run netstat with net-tools arguments (e.g. .netstat -tanp, .netstat --bsd -rn)",
     },
     Command {
+        name: ".netns",
+        args: "[NAME|PATH|pid:PID|INODE|all|-]",
+        help: "read another network namespace, every one (all), or the starting one (-)",
+    },
+    Command {
         name: ".quit",
         args: "",
         help: "leave the shell (also .exit, Ctrl-D)",
@@ -177,8 +182,19 @@ pub fn run(session: &mut Session, line: &str) -> Next {
                 Err(p) => session.error(&format!("cannot read {path}: {p}")),
             },
         },
+        ".netns" => {
+            if let Err(e) = session.set_netns(arg) {
+                session.error(&e.to_string());
+            }
+        }
         ".netstat" => {
-            let code = crate::netstat::main("netstat", words, session.snapshot.as_deref());
+            let every = session.snapshot.is_none()
+                && crate::namespaces::choice() == crate::namespaces::Choice::All;
+            let code = if every {
+                crate::netns_front::netstat_every("netstat", &words)
+            } else {
+                crate::netstat::main("netstat", words, session.snapshot.as_deref())
+            };
             if code != 0 {
                 session.error(&format!("netstat exited with status {code}"));
             }
@@ -350,7 +366,7 @@ mod tests {
         }
         for needed in [
             ".help", ".tables", ".schema", ".explain", ".format", ".timer", ".refresh", ".run",
-            ".load", ".netstat", ".quit", ".pager",
+            ".load", ".netstat", ".netns", ".quit", ".pager",
         ] {
             assert!(seen.contains(needed), "{needed}");
         }

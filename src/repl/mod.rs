@@ -97,17 +97,76 @@ impl Session {
         })
     }
 
-    /// The prompt: `netpry> `, or `netpry[FILE]> ` when reading a snapshot.
+    /// The prompt: `netpry> `, or `netpry[FILE]> ` when reading a snapshot; `@NETNS` after
+    /// `netpry` when a namespace (or `all`) was chosen with `--netns`, `--all-netns` or `.netns`.
     pub fn prompt(&self) -> String {
+        let ns = crate::namespaces::choice().label();
+        let ns = if ns.is_empty() { ns } else { format!("@{ns}") };
         match &self.snapshot {
             Some(p) => {
                 let name = p.file_name().map_or_else(
                     || p.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
-                format!("netpry[{name}]> ")
+                format!("netpry{ns}[{name}]> ")
             }
-            None => "netpry> ".to_string(),
+            None => format!("netpry{ns}> "),
+        }
+    }
+
+    /// `.netns [X|all|-]`: reads namespace X, every namespace, or (`-`) the one netpry started
+    /// in from now on; without an argument, shows the current choice. Variables stay.
+    pub fn set_netns(&mut self, arg: Option<&str>) -> Result<()> {
+        use crate::namespaces::{self as ns, Choice};
+        let Some(arg) = arg else {
+            let label = ns::choice().label();
+            self.show(if label.is_empty() {
+                "the namespace netpry started in"
+            } else {
+                &label
+            });
+            return Ok(());
+        };
+        let live = self.snapshot.is_none();
+        let choice = match arg {
+            "-" => Choice::Current,
+            "all" => Choice::All,
+            spec => Choice::One {
+                spec: spec.to_string(),
+                inode: None,
+            },
+        };
+        if live && choice != Choice::Current {
+            ns::require_cap(".netns")?;
+        }
+        let choice = match (live, choice) {
+            (true, Choice::One { spec, .. }) => {
+                let t = ns::resolve(&spec)?;
+                ns::enter(&t)?;
+                Choice::One {
+                    spec: t.label,
+                    inode: Some(t.inode),
+                }
+            }
+            (true, c) => {
+                ns::leave()?;
+                c
+            }
+            (false, c) => c,
+        };
+        let before = ns::choice();
+        ns::set_choice(choice);
+        match crate::app::catalog(self.snapshot.as_deref()) {
+            Ok(cat) => {
+                self.catalog = Rc::new(cat);
+                self.evaluator.set_catalog(Rc::clone(&self.catalog));
+                self.fresh_since = None;
+                Ok(())
+            }
+            Err(e) => {
+                ns::set_choice(before);
+                Err(e)
+            }
         }
     }
 

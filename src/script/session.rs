@@ -47,6 +47,12 @@ impl Session {
         }
     }
 
+    /// Reads tables from `catalog` from now on, keeping variables and functions (the REPL's
+    /// `.netns`).
+    pub fn set_catalog(&mut self, catalog: Rc<Catalog>) {
+        self.catalog = catalog;
+    }
+
     /// Evaluates `source` in the session's scope; `name` labels it in error messages.
     /// Functions it defines are kept even when its statements fail.
     pub fn eval(&mut self, name: &str, source: &str) -> Result<Output> {

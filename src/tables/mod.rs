@@ -12,6 +12,7 @@ mod field;
 pub mod interfaces;
 pub mod multicast;
 pub mod neighbours;
+pub mod netns;
 pub mod processes;
 pub mod routes;
 pub mod rules;
@@ -137,6 +138,7 @@ pub static TABLES: &[TableDef] = &[
     sysctls::DEF,
     conntrack::DEF,
     conntrack_stats::DEF,
+    netns::DEF,
 ];
 
 /// The table named `name`, or an error listing the valid names.

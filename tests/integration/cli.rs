@@ -25,7 +25,8 @@ fn tables_lists_every_registered_table() {
             "stats",
             "sysctls",
             "conntrack",
-            "conntrack_stats"
+            "conntrack_stats",
+            "netns"
         ]
     );
 }

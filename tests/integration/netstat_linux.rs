@@ -59,9 +59,9 @@ pub(crate) fn have_netstat() -> bool {
 }
 
 /// One run's (status, stdout, stderr), with the program name at line starts replaced.
-type Run = (i32, String, String);
+pub(crate) type Run = (i32, String, String);
 
-fn normalize_prog(r: Run, prog: &str) -> Run {
+pub(crate) fn normalize_prog(r: Run, prog: &str) -> Run {
     let prefix = format!("{prog}:");
     let err: String =
         r.2.split_inclusive('\n')
@@ -142,14 +142,14 @@ fn sorted_sections(s: &str) -> Vec<String> {
 
 /// How two runs compared.
 #[derive(Debug, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Identical,
     /// Identical once rows are sorted within sections (kernel row order differs).
     SameRowsOtherOrder,
     Different(String),
 }
 
-fn compare(want: &Run, got: &Run, timers: bool) -> Verdict {
+pub(crate) fn compare(want: &Run, got: &Run, timers: bool) -> Verdict {
     let (wo, go) = if timers {
         (mask_timers(&want.1), mask_timers(&got.1))
     } else {
@@ -446,7 +446,7 @@ time.sleep(600)
 
 /// A child started through `bash -c 'exec -a NAME ...'` (its PID is the program itself), killed
 /// on drop.
-struct Proc(Child);
+pub(crate) struct Proc(Child);
 
 impl Proc {
     /// Starts the real interpreter (by absolute path, so its argv[0] is a path) under the name
@@ -497,7 +497,7 @@ const HOSTS: &str = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopba
 a-rather-long-host-name.example.test\nff02::1 ip6-allnodes\n224.0.0.1 all-systems.mcast.net\n";
 
 /// A namespace with a veth pair, addresses, controlled name files and the sockets.
-fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
+pub(crate) fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
     let ns = Netns::new(tag);
     ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
     ns.ip(&["link", "set", "d1", "up"]);
@@ -528,7 +528,7 @@ fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
 }
 
 /// Socket-listing argument lists compared with the real netstat.
-const SOCKET_CASES: &[&str] = &[
+pub(crate) const SOCKET_CASES: &[&str] = &[
     "",
     "-a",
     "-l",

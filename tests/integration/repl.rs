@@ -494,3 +494,29 @@ fn stdin_not_a_terminal_runs_one_script_without_prompts() {
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("no_such_function"), "{err}");
 }
+
+#[test]
+fn netns_switches_namespace_and_shows_it_in_the_prompt() {
+    if !crate::support::root_or_skip("netns_switches_namespace_and_shows_it_in_the_prompt") {
+        return;
+    }
+    let ns = crate::support::Netns::new("replns");
+    ns.ip(&["link", "add", "rq0", "type", "veth", "peer", "name", "rq1"]);
+    let state = tempfile::tempdir().unwrap();
+    let sh = Shell::start("netns", state.path(), &[], &[]);
+    sh.wait_for("netpry> ");
+    sh.line(&format!(".netns {}", ns.name));
+    sh.wait_for(&format!("netpry@{}> ", ns.name));
+    sh.line("interfaces().where(|i| i.name == \"rq0\").len()");
+    sh.wait_until("one rq0 inside the namespace", |s| {
+        s.lines().any(|l| l.trim() == "1")
+    });
+    sh.line(".netns all");
+    sh.wait_for("netpry@all> ");
+    sh.line("interfaces().where(|i| i.name == \"rq0\").select([\"name\", \"netns\"]).len()");
+    sh.wait_count("netpry@all> ", 2);
+    sh.line(".netns -");
+    sh.wait_count("netpry> ", 2);
+    sh.line(".netns no-such-ns-anywhere");
+    sh.wait_for("no network namespace by that name");
+}

@@ -70,6 +70,26 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     }
 }
 
+/// Runs net-tools netstat like [`main`], its standard output and error captured (for
+/// `--all-netns`, where namespaces are read in parallel and printed in order).
+pub fn captured(program: &str, args: &[String]) -> (u8, Vec<u8>, Vec<u8>) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = {
+        let mut raw = BufWriter::new(RawWriter::new(&mut out));
+        let code = match run(program, args, None, &mut raw, &mut err) {
+            Ok(code) => code,
+            Err(e) => {
+                let _ = writeln!(err, "{program}: {e}");
+                1
+            }
+        };
+        let _ = raw.flush();
+        code
+    };
+    (code, out, err)
+}
+
 /// The command line after netstat's derived rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {

@@ -14,6 +14,7 @@ mod links;
 mod neighbours;
 pub mod netdb;
 pub mod netlink;
+pub mod netns;
 pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
@@ -48,8 +49,18 @@ use std::path::{Path, PathBuf};
 
 /// Reads a /proc or /etc file whole as raw text (`model::rawtext`): names in it that are not
 /// UTF-8 (interface names, socket paths) are kept, and one such name never costs the file.
+/// A `/proc/net/...` path is read through `/proc/thread-self/net/...`: `/proc/net` follows the
+/// process's main thread, and a worker that entered another network namespace must see its own.
 pub fn read_raw(path: impl AsRef<Path>) -> std::io::Result<String> {
-    std::fs::read(path).map(crate::model::rawtext::encode_owned)
+    std::fs::read(thread_path(path.as_ref())).map(crate::model::rawtext::encode_owned)
+}
+
+/// `path` with a leading `/proc/net/` turned into `/proc/thread-self/net/` (see [`read_raw`]).
+pub fn thread_path(path: &Path) -> std::borrow::Cow<'_, Path> {
+    match path.strip_prefix("/proc/net") {
+        Ok(rest) => Path::new("/proc/thread-self/net").join(rest).into(),
+        Err(_) => path.into(),
+    }
 }
 
 /// The path `base/name` for a name carried as raw text (its real bytes, not its encoding).

@@ -63,7 +63,7 @@ impl ProcWant {
 }
 
 /// The numeric entries of /proc, ascending.
-fn pids() -> Vec<u32> {
+pub(crate) fn pids() -> Vec<u32> {
     let mut out: Vec<u32> = match std::fs::read_dir("/proc") {
         Ok(dir) => dir
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -113,8 +113,36 @@ fn socket_inode(link: &[u8]) -> Option<u64> {
     std::str::from_utf8(rest).ok()?.parse().ok()
 }
 
+/// Whether [`socket_owners`] shares one scan between callers (see [`share_owners`]).
+static SHARING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// The scan shared while [`SHARING`] is non-zero.
+static SHARED: std::sync::Mutex<Option<Arc<OwnerMap>>> = std::sync::Mutex::new(None);
+
+/// While `on` calls outnumber `off` ones, every [`socket_owners`] call returns the result of
+/// one scan of /proc/*/fd: reading many network namespaces, one scan serves them all (socket
+/// inodes live on the one sockfs, so they are unique across namespaces). The last `off` drops
+/// the shared scan.
+pub fn share_owners(on: bool) {
+    use std::sync::atomic::Ordering;
+    if on {
+        SHARING.fetch_add(1, Ordering::SeqCst);
+    } else if SHARING.fetch_sub(1, Ordering::SeqCst) == 1 {
+        *SHARED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// The socket-inode → owner map from /proc/*/fd (shared between callers while
+/// [`share_owners`] says so).
+pub fn socket_owners() -> Arc<OwnerMap> {
+    if SHARING.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        return Arc::new(scan_owners());
+    }
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(shared.get_or_insert_with(|| Arc::new(scan_owners())))
+}
+
 /// Builds the socket-inode → owner map from /proc/*/fd.
-pub fn socket_owners() -> OwnerMap {
+fn scan_owners() -> OwnerMap {
     let pids = pids();
     let sockfs = sockfs_dev();
     let parts = par_scan(&pids, |it| {
@@ -345,9 +373,9 @@ pub(crate) fn ns_inode(link: &str) -> Option<u64> {
     link.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
 }
 
-/// The inode of the network namespace this process reads (`/proc/self/ns/net`).
+/// The inode of the network namespace the calling thread reads (`/proc/thread-self/ns/net`).
 pub fn current_netns() -> Option<u64> {
-    std::fs::read_link("/proc/self/ns/net")
+    std::fs::read_link("/proc/thread-self/ns/net")
         .ok()
         .and_then(|l| ns_inode(&l.to_string_lossy()))
 }

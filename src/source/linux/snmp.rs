@@ -96,7 +96,7 @@ pub fn protocol_stats() -> Result<ProtocolStats> {
     let mut read_any = false;
     for source in StatSource::ALL {
         let path = source.path();
-        match std::fs::read(path) {
+        match std::fs::read(super::thread_path(std::path::Path::new(path))) {
             Ok(bytes) => {
                 read_any = true;
                 let problems = source.parse(&String::from_utf8_lossy(&bytes), &mut stats.records);

@@ -81,7 +81,7 @@ pub fn sockets(
     let refcnt = (want.refcnt && select.unix).then(|| proc_net::parse_unix_refcounts(&unix_text));
     let mut ctx = Enrich {
         want,
-        owners: owners.as_ref(),
+        owners: owners.as_deref(),
         refcnt: refcnt.as_ref(),
         netns: if want.netns {
             super::processes::current_netns()
