@@ -19,10 +19,10 @@ pub mod catalog;
 pub mod cli;
 pub mod console;
 pub mod error;
-pub mod input;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod input;
 pub mod manual;
 pub mod model;
 #[cfg(test)]
