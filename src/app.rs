@@ -108,6 +108,12 @@ pub fn print_notes(cat: &Catalog) {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if cli.version {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        crate::version::print(&mut out, cli.verbose).map_err(Error::Output)?;
+        return Ok(0);
+    }
     if let Some(w) = cli.width {
         let _ = WIDTH.set(w);
     }
@@ -147,7 +153,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Repl => {} // handled above
         Command::Tables => render::render(&tables::listing(), &opts, &mut out)?,
         Command::Completions { shell } => crate::manual::completions(shell, &mut out)?,
-        Command::Man => crate::manual::man_page(&mut out)?,
+        Command::Man { page: None } => crate::manual::man_page(&mut out)?,
+        Command::Man { page: Some(_) } => crate::manual::netstat_man_page(&mut out)?,
         Command::Schema { name } => {
             let def = tables::lookup(&name)?;
             render::render(&def.schema_table(), &opts, &mut out)?;

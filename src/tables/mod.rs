@@ -11,6 +11,7 @@ pub mod conntrack_stats;
 mod field;
 pub mod interfaces;
 pub mod multicast;
+pub mod names;
 pub mod neighbours;
 pub mod processes;
 pub mod routes;

@@ -4,6 +4,7 @@
 mod addresses;
 pub mod conntrack;
 pub mod dev_snmp6;
+pub mod features;
 mod host;
 pub mod if_inet6;
 pub mod igmp;
