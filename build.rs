@@ -4,10 +4,11 @@
 //! - passes the git commit as `NETPRY_GIT_COMMIT` when building from a git checkout (nothing,
 //!   and no failure, elsewhere: from the packaged crate, a tarball, without git);
 //! - writes the manual pages and completion scripts to `$OUT_DIR/assets`, and to
-//!   `target/<profile>/assets` where `cargo deb` picks them up, with the same code the binary
+//!   `target/<profile>/assets/share` (laid out as under `/usr/share`) where `cargo deb` picks
+//!   them up, with the same code the binary
 //!   runs for `netpry man` and `netpry completions` (`src/manual/pages.rs`, `src/cli.rs` and
 //!   `src/tables/names.rs`, compiled in here); in release builds with `mdbook` on the PATH,
-//!   also the book's HTML (`target/release/assets/book`), skipped otherwise.
+//!   also the book's HTML (`.../share/doc/netpry/html`), skipped otherwise.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let scripts = saved_scripts(&root, &out_dir);
+    captures(&root);
     git_commit(&root);
     assets(&root, &out_dir, scripts);
 }
@@ -89,6 +91,21 @@ fn saved_scripts(root: &Path, out_dir: &Path) -> Vec<(String, String)> {
     out.push_str("];\n");
     std::fs::write(out_dir.join("saved_scripts.rs"), out).expect("write saved_scripts.rs");
     sources
+}
+
+/// Sets the cfg `netpry_captures` when the test captures (`tests/fixtures`, `tests/data`,
+/// `src/netstat/linux/testdata`) are there, as in a checkout: the unit tests that read them are
+/// compiled only then, so the packaged crate, which leaves them out, still builds and passes
+/// `cargo test --lib`.
+fn captures(root: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(netpry_captures)");
+    let dirs = ["tests/fixtures", "tests/data", "src/netstat/linux/testdata"];
+    for d in dirs {
+        println!("cargo:rerun-if-changed={}", root.join(d).display());
+    }
+    if dirs.iter().all(|d| root.join(d).is_dir()) {
+        println!("cargo:rustc-cfg=netpry_captures");
+    }
 }
 
 /// Runs git in `dir`; its trimmed output, or `None` when git is missing or fails.
@@ -185,41 +202,40 @@ fn assets(root: &Path, out_dir: &Path, scripts: Vec<(String, String)>) {
     let linux = usage_text(&root.join("src/netstat/linux/args.rs"));
     let bsd = usage_text(&root.join("src/netstat/bsd/args.rs"));
     let cmd = cli::Cli::command();
-    let dir = out_dir.join("assets");
-    pages::write_all(&dir, &cmd, &cat, &linux, &bsd).expect("write the manual and completions");
+    let share = out_dir.join("assets/share");
+    pages::write_all(&share, &cmd, &cat, &linux, &bsd).expect("write the manual and completions");
     // target/<profile>/build/netpry-HASH/out → target/<profile>: where `cargo deb` looks.
     if let Some(profile_dir) = out_dir.ancestors().nth(3) {
-        let assets = profile_dir.join("assets");
-        pages::write_all(&assets, &cmd, &cat, &linux, &bsd)
+        let share = profile_dir.join("assets/share");
+        pages::write_all(&share, &cmd, &cat, &linux, &bsd)
             .expect("write the manual and completions");
         if std::env::var("PROFILE").as_deref() == Ok("release") {
-            book(root, &assets);
+            book(root, &share.join("doc/netpry/html"));
         }
     }
 }
 
-/// Builds the book's HTML into `assets/book` with `mdbook` when it is on the PATH; otherwise
-/// removes any stale copy and says so (the package then has no HTML book).
-fn book(root: &Path, assets: &Path) {
+/// Builds the book's HTML into `dest` with `mdbook` when it is on the PATH; otherwise removes
+/// any stale copy (the package then has no HTML book).
+fn book(root: &Path, dest: &Path) {
     let src = root.join("book");
     if !src.join("book.toml").is_file() {
         return;
     }
     println!("cargo:rerun-if-changed={}", src.display());
     println!("cargo:rerun-if-env-changed=PATH");
-    let dest = assets.join("book");
-    let _ = std::fs::remove_dir_all(&dest);
+    let _ = std::fs::remove_dir_all(dest);
     let built = Command::new("mdbook")
         .arg("build")
         .arg(&src)
         .arg("--dest-dir")
-        .arg(&dest)
+        .arg(dest)
         .stdout(std::process::Stdio::null())
         .status();
     match built {
         Ok(s) if s.success() => {}
         Ok(s) => {
-            let _ = std::fs::remove_dir_all(&dest);
+            let _ = std::fs::remove_dir_all(dest);
             println!("cargo:warning=mdbook failed ({s}): the package will have no HTML book");
         }
         Err(_) => {} // no mdbook: no HTML book, quietly

@@ -5,7 +5,7 @@
 //! Completions offer the table names after `table` and `schema`, and the built-in script names
 //! after `run`, on top of every subcommand and option. The generation itself lives in
 //! [`pages`], which `build.rs` also compiles to write the same files at build time for the
-//! Debian package (`target/release/assets/`); a unit test checks that those files are exactly
+//! Debian package (`target/release/assets/share/`); a unit test checks that those files are exactly
 //! what the binary prints.
 
 pub mod pages;
@@ -152,25 +152,26 @@ mod tests {
     /// `render::Format` in `build.rs` and the usage texts it reads are up to date.
     #[test]
     fn the_build_time_files_are_what_the_binary_prints() {
-        let dir = std::path::Path::new(env!("OUT_DIR")).join("assets");
+        let dir = std::path::Path::new(env!("OUT_DIR")).join("assets/share");
         let read = |rel: &str| {
             std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
         };
         let mut man = Vec::new();
         man_page(&mut man).unwrap();
-        assert!(read("man/netpry.1") == man, "man/netpry.1 differs from `netpry man`");
+        let [netpry, netstat_page] = pages::MAN_FILES;
+        assert!(read(netpry) == man, "{netpry} differs from `netpry man`");
         let mut netstat = Vec::new();
         netstat_man_page(&mut netstat).unwrap();
         assert!(
-            read("man/netpry-netstat.1") == netstat,
-            "man/netpry-netstat.1 differs from `netpry man netstat`"
+            read(netstat_page) == netstat,
+            "{netstat_page} differs from `netpry man netstat`"
         );
         for (shell, file) in pages::COMPLETION_FILES {
             let mut out = Vec::new();
             completions(*shell, &mut out).unwrap();
             assert!(
-                read(&format!("completions/{file}")) == out,
-                "completions/{file} differs from `netpry completions {shell}` \
+                read(file) == out,
+                "{file} differs from `netpry completions {shell}` \
                  (is the copy of render::Format in build.rs up to date?)"
             );
         }

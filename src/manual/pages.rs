@@ -26,11 +26,15 @@ pub struct Catalogue {
     pub version: &'static str,
 }
 
-/// The shells whose completion scripts are installed, with each file's name.
+/// Where the generated files go under `share/` (as under `/usr/share`): the manual pages.
+pub const MAN_FILES: [&str; 2] = ["man/man1/netpry.1", "man/man1/netpry-netstat.1"];
+
+/// The shells whose completion scripts are installed, with each file's place under `share/`
+/// (the directories bash-completion, zsh and fish read for packaged completions).
 pub const COMPLETION_FILES: &[(Shell, &str)] = &[
-    (Shell::Bash, "netpry.bash"),
-    (Shell::Zsh, "_netpry"),
-    (Shell::Fish, "netpry.fish"),
+    (Shell::Bash, "bash-completion/completions/netpry"),
+    (Shell::Zsh, "zsh/vendor-completions/_netpry"),
+    (Shell::Fish, "fish/vendor_completions.d/netpry.fish"),
 ];
 
 /// A saved script's description: its first comment line (`// text`), after an optional `#!`
@@ -333,26 +337,23 @@ pub fn netstat_man_page(linux_usage: &str, bsd_usage: &str, version: &str) -> Ve
     r.render().into_bytes()
 }
 
-/// Writes every generated file under `dir`: `man/netpry.1`, `man/netpry-netstat.1` and
-/// `completions/` (one file per shell of [`COMPLETION_FILES`]).
+/// Writes every generated file under `share` as it is installed under `/usr/share`:
+/// [`MAN_FILES`] and [`COMPLETION_FILES`].
 pub fn write_all(
-    dir: &Path,
+    share: &Path,
     cmd: &clap::Command,
     cat: &Catalogue,
     linux_usage: &str,
     bsd_usage: &str,
 ) -> io::Result<()> {
-    let man = dir.join("man");
-    let comp = dir.join("completions");
-    std::fs::create_dir_all(&man)?;
-    std::fs::create_dir_all(&comp)?;
-    write_if_changed(&man.join("netpry.1"), &man_page(cmd.clone(), cat)?)?;
+    let [netpry, netstat] = MAN_FILES;
+    write_if_changed(&share.join(netpry), &man_page(cmd.clone(), cat)?)?;
     write_if_changed(
-        &man.join("netpry-netstat.1"),
+        &share.join(netstat),
         &netstat_man_page(linux_usage, bsd_usage, cat.version),
     )?;
     for (shell, file) in COMPLETION_FILES {
-        write_if_changed(&comp.join(file), &completions(*shell, cmd.clone(), cat))?;
+        write_if_changed(&share.join(file), &completions(*shell, cmd.clone(), cat))?;
     }
     Ok(())
 }
@@ -362,6 +363,9 @@ pub fn write_all(
 fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
     }
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)
