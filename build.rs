@@ -3,12 +3,13 @@
 //!   (`src/script/catalogue.rs` includes the generated list);
 //! - passes the git commit as `NETPRY_GIT_COMMIT` when building from a git checkout (nothing,
 //!   and no failure, elsewhere: from the packaged crate, a tarball, without git);
-//! - writes the manual pages and completion scripts to `$OUT_DIR/assets`, and to
-//!   `target/<profile>/assets/share` (laid out as under `/usr/share`) where `cargo deb` picks
-//!   them up, with the same code the binary
-//!   runs for `netpry man` and `netpry completions` (`src/manual/pages.rs`, `src/cli.rs` and
-//!   `src/tables/names.rs`, compiled in here); in release builds with `mdbook` on the PATH,
-//!   also the book's HTML (`.../share/doc/netpry/html`), skipped otherwise.
+//! - writes the manual pages and completion scripts to `$OUT_DIR/assets/share`, and to
+//!   `target/<profile>/assets/share` (laid out as under `/usr/share`, pages gzipped) where
+//!   `cargo deb` picks them up, with the same code the binary runs for `netpry man` and
+//!   `netpry completions` (`src/manual/pages.rs`, `src/cli.rs` and `src/tables/names.rs`,
+//!   compiled in here); in release builds with `mdbook` on the PATH, also the book's HTML
+//!   (`.../share/doc/netpry/html`), skipped otherwise;
+//! - sets the cfg `netpry_captures` where the test captures are (see [`captures`]).
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -209,9 +210,34 @@ fn assets(root: &Path, out_dir: &Path, scripts: Vec<(String, String)>) {
         let share = profile_dir.join("assets/share");
         pages::write_all(&share, &cmd, &cat, &linux, &bsd)
             .expect("write the manual and completions");
+        for page in pages::MAN_FILES {
+            gzip(&share.join(page));
+        }
         if std::env::var("PROFILE").as_deref() == Ok("release") {
             book(root, &share.join("doc/netpry/html"));
         }
+    }
+}
+
+/// Replaces `path` by `path.gz`, compressed as Debian policy asks (`gzip -9n`: no name or
+/// time stamp, so builds are reproducible); cargo-deb leaves files it did not make as they
+/// are. Without gzip, the page stays uncompressed, with a warning.
+fn gzip(path: &Path) {
+    let mut gz = path.as_os_str().to_owned();
+    gz.push(".gz");
+    let out = Command::new("gzip")
+        .args(["-9", "-n", "-c"])
+        .arg(path)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            std::fs::write(&gz, o.stdout).expect("write a compressed manual page");
+            let _ = std::fs::remove_file(path);
+        }
+        _ => println!(
+            "cargo:warning=gzip failed: {} stays uncompressed",
+            path.display()
+        ),
     }
 }
 

@@ -9,7 +9,12 @@ use crate::render::Format;
 
 /// netpry: a scriptable query shell for Linux network state.
 #[derive(Debug, Parser)]
-#[command(name = "netpry", about, disable_version_flag = true, max_term_width = 100)]
+#[command(
+    name = "netpry",
+    about,
+    disable_version_flag = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Read every table from this snapshot file instead of the running kernel.
     #[arg(long, global = true, value_name = "FILE")]

@@ -67,7 +67,16 @@ mod tests {
 
     #[test]
     fn summaries_name_what_is_missing_and_why() {
-        let p = |n, ok: bool| (n, if ok { Ok(()) } else { Err("not in this kernel".into()) });
+        let p = |n, ok: bool| {
+            (
+                n,
+                if ok {
+                    Ok(())
+                } else {
+                    Err("not in this kernel".into())
+                },
+            )
+        };
         assert_eq!(summary(&[p("tcp", true), p("udp", true)]), "tcp udp");
         assert_eq!(
             summary(&[p("inet", true), p("inet6", false)]),

@@ -136,7 +136,12 @@ mod tests {
         netstat_man_page(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains(".TH netpry-netstat 1"), "{text}");
-        for opt in ["\\-\\-route", "\\-\\-numeric\\-hosts", "\\-\\-context", "netstat \\-m"] {
+        for opt in [
+            "\\-\\-route",
+            "\\-\\-numeric\\-hosts",
+            "\\-\\-context",
+            "netstat \\-m",
+        ] {
             assert!(text.contains(opt), "netstat page lacks {opt}:\n{text}");
         }
     }
@@ -153,9 +158,8 @@ mod tests {
     #[test]
     fn the_build_time_files_are_what_the_binary_prints() {
         let dir = std::path::Path::new(env!("OUT_DIR")).join("assets/share");
-        let read = |rel: &str| {
-            std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-        };
+        let read =
+            |rel: &str| std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
         let mut man = Vec::new();
         man_page(&mut man).unwrap();
         let [netpry, netstat_page] = pages::MAN_FILES;

@@ -314,7 +314,9 @@ pub fn netstat_man_page(linux_usage: &str, bsd_usage: &str, version: &str) -> Ve
     item(&mut r, "-V, --version", "The net-tools version banner.");
     item(&mut r, "-h, --help", "The usage text.");
     heading(&mut r, "BSD STYLE");
-    r.text([roman("The BSD usage, as netpry netstat --bsd -h prints it:")]);
+    r.text([roman(
+        "The BSD usage, as netpry netstat --bsd -h prints it:",
+    )]);
     r.control("PP", []).control("nf", []);
     for line in bsd_usage.lines().filter(|l| !l.trim().is_empty()) {
         let line = line.trim().trim_start_matches("Usage:").trim();

@@ -21,7 +21,8 @@ mod plan;
 mod predicate;
 mod route_get;
 mod session;
-#[cfg(all(test, netpry_captures))] // over tests/fixtures/script.json, left out of the packaged crate
+// Over tests/fixtures/script.json, which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod tests;
 mod types;
 

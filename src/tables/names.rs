@@ -31,10 +31,7 @@ pub const ADDRESSES: Entry = (
 );
 
 /// The `routes` table.
-pub const ROUTES: Entry = (
-    "routes",
-    "IPv4 and IPv6 routes of every routing table",
-);
+pub const ROUTES: Entry = ("routes", "IPv4 and IPv6 routes of every routing table");
 
 /// The `rules` table.
 pub const RULES: Entry = (
@@ -49,10 +46,7 @@ pub const NEIGHBOURS: Entry = (
 );
 
 /// The `multicast` table.
-pub const MULTICAST: Entry = (
-    "multicast",
-    "Multicast group memberships per interface",
-);
+pub const MULTICAST: Entry = ("multicast", "Multicast group memberships per interface");
 
 /// The `stats` table.
 pub const STATS: Entry = (
@@ -68,14 +62,5 @@ pub const SYSCTLS: Entry = (
 
 /// Every table, in the order they are listed to users (the order of [`super::TABLES`]).
 pub const ALL: &[Entry] = &[
-    SOCKETS,
-    PROCESSES,
-    INTERFACES,
-    ADDRESSES,
-    ROUTES,
-    RULES,
-    NEIGHBOURS,
-    MULTICAST,
-    STATS,
-    SYSCTLS,
+    SOCKETS, PROCESSES, INTERFACES, ADDRESSES, ROUTES, RULES, NEIGHBOURS, MULTICAST, STATS, SYSCTLS,
 ];

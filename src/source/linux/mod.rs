@@ -17,7 +17,8 @@ pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
 mod procfd;
-#[cfg(all(test, netpry_captures))] // reads tests/fixtures, left out of the packaged crate
+// Reads tests/fixtures, which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod robustness;
 mod routes;
 pub mod rtnames;
