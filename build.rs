@@ -6,9 +6,10 @@
 //! - writes the manual pages and completion scripts to `$OUT_DIR/assets/share`, and to
 //!   `target/<profile>/assets/share` (laid out as under `/usr/share`, pages gzipped) where
 //!   `cargo deb` picks them up, with the same code the binary runs for `netpry man` and
-//!   `netpry completions` (`src/manual/pages.rs`, `src/cli.rs` and `src/tables/names.rs`,
-//!   compiled in here); in release builds with `mdbook` on the PATH, also the book's HTML
-//!   (`.../share/doc/netpry/html`), skipped otherwise;
+//!   `netpry completions` (`src/manual/pages.rs` and `src/cli.rs` compiled in here, the
+//!   table names and descriptions read from the registry's source); in release builds with
+//!   `mdbook` on the PATH, also the book's HTML (`.../share/doc/netpry/html`), skipped
+//!   otherwise;
 //! - sets the cfg `netpry_captures` where the test captures are (see [`captures`]).
 
 use std::fmt::Write;
@@ -18,9 +19,6 @@ use std::process::Command;
 #[allow(dead_code)]
 #[path = "src/cli.rs"]
 mod cli;
-#[allow(dead_code)]
-#[path = "src/tables/names.rs"]
-mod names;
 #[allow(dead_code)]
 #[path = "src/manual/pages.rs"]
 mod pages;
@@ -156,47 +154,102 @@ fn git_commit(root: &Path) {
 }
 
 /// The string literal assigned to `pub const USAGE` in the Rust file at `path` (the netstat
-/// usage texts), unescaped.
+/// usage texts), unescaped; empty, with a warning, when there is none.
 fn usage_text(path: &Path) -> String {
+    string_after(&read_source(path), "pub const USAGE: &str = \"").unwrap_or_else(|| {
+        println!(
+            "cargo:warning={}: no `pub const USAGE` string: netpry-netstat(1) lacks its options",
+            path.display()
+        );
+        String::new()
+    })
+}
+
+/// The name and description of every registered table, read from the registry's source:
+/// the modules listed in `TABLES` (`src/tables/mod.rs`), each `DEF`'s `name` and `doc`
+/// literals. (The unit test `the_build_time_files_are_what_the_binary_prints` checks the
+/// result against the registry itself.)
+fn table_names(root: &Path) -> Vec<(&'static str, &'static str)> {
+    let dir = root.join("src/tables");
+    let registry = read_source(&dir.join("mod.rs"));
+    let Some(list) = registry
+        .split_once("pub static TABLES: &[TableDef] = &[")
+        .and_then(|(_, rest)| rest.split_once("];"))
+        .map(|(list, _)| list)
+    else {
+        println!("cargo:warning=no TABLES list in src/tables/mod.rs: the manual lists no tables");
+        return Vec::new();
+    };
+    let mut tables = Vec::new();
+    for module in list
+        .split(',')
+        .filter_map(|item| item.trim().strip_suffix("::DEF"))
+    {
+        let file = [format!("{module}.rs"), format!("{module}/mod.rs")]
+            .into_iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file());
+        let def = file.map(|f| read_source(&f)).and_then(|src| {
+            let body = src.split_once("pub const DEF: TableDef = TableDef {")?.1;
+            let name = string_after(body, "name: \"")?;
+            let doc = string_after(body, "doc: \"")?;
+            Some((leak(name), leak(doc)))
+        });
+        match def {
+            Some(def) => tables.push(def),
+            None => println!(
+                "cargo:warning=src/tables/{module}: no `DEF` with literal name and doc; \
+                 the manual and completions lack it"
+            ),
+        }
+    }
+    tables
+}
+
+/// A source file's text (asking to be rerun when it changes); empty when unreadable.
+fn read_source(path: &Path) -> String {
     println!("cargo:rerun-if-changed={}", path.display());
-    let src = std::fs::read_to_string(path).expect("read a netstat args.rs");
-    let start = src
-        .find("pub const USAGE: &str = \"")
-        .map(|i| i + "pub const USAGE: &str = \"".len())
-        .expect("a `pub const USAGE` string");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Leaks a string built once per build-script run into the `'static` the catalogue holds.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The Rust string literal that starts right after the first `prefix` in `src`, unescaped
+/// (`\n`, `\t`, `\"`, `\\` and line continuations).
+fn string_after(src: &str, prefix: &str) -> Option<String> {
+    let start = src.find(prefix)? + prefix.len();
     let mut out = String::new();
     let mut chars = src[start..].chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '"' => break,
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('\n') => {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                '\n' => {
                     while chars.peek().is_some_and(|c| c.is_whitespace()) {
                         chars.next();
                     }
                 }
-                Some(other) => out.push(other),
-                None => break,
+                other => out.push(other),
             },
             c => out.push(c),
         }
     }
-    out
+    None
 }
 
 /// Writes the manual pages and completion scripts (and the book, see [`book`]).
 fn assets(root: &Path, out_dir: &Path, scripts: Vec<(String, String)>) {
     use clap::CommandFactory;
     let cat = pages::Catalogue {
-        tables: names::ALL.to_vec(),
+        tables: table_names(root),
         scripts: scripts
             .into_iter()
-            .map(|(name, source)| {
-                let name: &'static str = Box::leak(name.into_boxed_str());
-                (name, pages::script_description(&source))
-            })
+            .map(|(name, source)| (leak(name), pages::script_description(&source)))
             .collect(),
         version: env!("CARGO_PKG_VERSION"),
     };

@@ -2,9 +2,8 @@
 //! a [`Catalogue`] of tables and saved scripts.
 //!
 //! The running binary calls these (`netpry man`, `netpry completions`) through
-//! [`crate::manual`], and `build.rs` compiles this very file (with `src/cli.rs` and
-//! `src/tables/names.rs`) to write the same pages and scripts as files at build time, which the
-//! Debian package installs. So this file may use nothing but std, clap, clap_complete,
+//! [`crate::manual`], and `build.rs` compiles this very file (with `src/cli.rs`) to write the
+//! same pages and scripts as files at build time, which the Debian package installs. So this file may use nothing but std, clap, clap_complete,
 //! clap_mangen and roff, and nothing of the crate.
 
 use std::io::{self, Write};

@@ -8,8 +8,8 @@ use crate::source::records::{AddressRecord, Family};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::ADDRESSES.0,
-    doc: super::names::ADDRESSES.1,
+    name: "addresses",
+    doc: "IPv4 and IPv6 interface addresses: prefix, scope, flags and lifetimes",
     source: "rtnetlink RTM_GETADDR dump (like `ip address show`)",
     columns,
     collect,

@@ -10,8 +10,8 @@ use crate::source::records::LinkRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::INTERFACES.0,
-    doc: super::names::INTERFACES.1,
+    name: "interfaces",
+    doc: "Network interfaces: state, flags, addresses and traffic counters",
     source: "rtnetlink RTM_GETLINK dump (like `ip -s link`)",
     columns,
     collect,

@@ -11,7 +11,6 @@ pub mod conntrack_stats;
 mod field;
 pub mod interfaces;
 pub mod multicast;
-pub mod names;
 pub mod neighbours;
 pub mod processes;
 pub mod routes;

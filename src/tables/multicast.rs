@@ -10,8 +10,8 @@ use crate::source::linux::igmp::{self, GroupRecord};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::MULTICAST.0,
-    doc: super::names::MULTICAST.1,
+    name: "multicast",
+    doc: "Multicast group memberships per interface",
     source: "/proc/net/igmp, /proc/net/igmp6 and /proc/net/dev_mcast",
     columns,
     collect,

@@ -9,8 +9,8 @@ use crate::source::records::NeighbourRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::NEIGHBOURS.0,
-    doc: super::names::NEIGHBOURS.1,
+    name: "neighbours",
+    doc: "ARP and NDP neighbour entries: address, MAC and NUD state",
     source: "rtnetlink RTM_GETNEIGH dumps (like `ip neigh show nud all` and `ip neigh show proxy`)",
     columns,
     collect,

@@ -12,8 +12,8 @@ use crate::source::records::ProcessRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::PROCESSES.0,
-    doc: super::names::PROCESSES.1,
+    name: "processes",
+    doc: "Processes: pid, parent, name, command line, user, state, threads, network namespace",
     source: "/proc/PID/{stat,status,cmdline} and the /proc/PID/ns/net link",
     columns,
     collect,

@@ -10,8 +10,8 @@ use crate::source::records::RouteRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::ROUTES.0,
-    doc: super::names::ROUTES.1,
+    name: "routes",
+    doc: "IPv4 and IPv6 routes of every routing table",
     source: "rtnetlink RTM_GETROUTE dumps (like `ip route show table all` and `ip -6 route show table all`)",
     columns,
     collect,

@@ -11,8 +11,8 @@ use crate::source::records::RuleRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::RULES.0,
-    doc: super::names::RULES.1,
+    name: "rules",
+    doc: "IPv4 and IPv6 policy routing rules, in priority order",
     source: "rtnetlink RTM_GETRULE dumps (like `ip rule show` and `ip -6 rule show`)",
     columns,
     collect,

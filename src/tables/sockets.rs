@@ -17,8 +17,8 @@ pub use crate::source::select::{ALL_STATES, STATE_NAMES, SocketSelect, Want, sta
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::SOCKETS.0,
-    doc: super::names::SOCKETS.1,
+    name: "sockets",
+    doc: "Sockets (TCP, UDP, UDP-Lite, raw, UNIX): addresses, state, queues, owner, TCP internals",
     source: "NETLINK_SOCK_DIAG inet_diag and unix_diag dumps (like `ss`), falling back to \
              /proc/net/{tcp,udp,udplite,raw,unix}[6]; owners from /proc/*/fd",
     columns,

@@ -9,8 +9,8 @@ use crate::source::records::StatRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::STATS.0,
-    doc: super::names::STATS.1,
+    name: "stats",
+    doc: "Protocol counters (IP, ICMP, TCP, UDP, extensions, IPv6, socket counts), one per row",
     source: "/proc/net/snmp, /proc/net/netstat, /proc/net/snmp6, /proc/net/sockstat, /proc/net/sockstat6",
     columns,
     collect,

@@ -9,8 +9,8 @@ use crate::source::records::SysctlRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
-    name: super::names::SYSCTLS.0,
-    doc: super::names::SYSCTLS.1,
+    name: "sysctls",
+    doc: "Network sysctls (net.*) with their current values, as `sysctl -a` shows them",
     source: "/proc/sys/net (read directly, named by the sysctl.d(5) rule)",
     columns,
     collect,
