@@ -22,3 +22,4 @@ mod script;
 mod script_plan;
 mod snapshot;
 mod sockets;
+mod version;
