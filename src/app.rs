@@ -141,7 +141,7 @@ fn run(cli: Cli) -> Result<u8> {
     };
     // Commands that read no table still refuse a snapshot they cannot read: the same status
     // as every other command given it.
-    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man) =
+    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man { .. }) =
         (cli.snapshot.as_deref(), &command)
     {
         catalog(Some(path))?;
