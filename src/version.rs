@@ -90,6 +90,26 @@ mod tests {
     }
 
     #[test]
+    fn the_commit_is_named_only_from_a_git_checkout() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        if !root.join(".git").exists() {
+            // The packaged crate, a tarball: the version alone.
+            assert_eq!(commit(), None);
+            assert_eq!(line(), format!("netpry {VERSION}"));
+        } else if std::process::Command::new("git")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            let c = commit().expect("a commit when built from a checkout with git");
+            assert!(
+                c.len() == 12 && c.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{c}"
+            );
+        }
+    }
+
+    #[test]
     fn the_line_names_the_version() {
         assert!(line().starts_with(&format!("netpry {VERSION}")));
     }
