@@ -129,6 +129,12 @@ pub fn print_notes(cat: &Catalog) {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    if cli.version {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        crate::version::print(&mut out, cli.verbose).map_err(Error::Output)?;
+        return Ok(0);
+    }
     if let Some(w) = cli.width {
         let _ = WIDTH.set(w);
     }
@@ -156,7 +162,7 @@ fn run(cli: Cli) -> Result<u8> {
     };
     // Commands that read no table still refuse a snapshot they cannot read: the same status
     // as every other command given it.
-    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man) =
+    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man { .. }) =
         (cli.snapshot.as_deref(), &command)
     {
         catalog(Some(path))?;
@@ -168,7 +174,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Repl => {} // handled above
         Command::Tables => render::render(&tables::listing(), &opts, &mut out)?,
         Command::Completions { shell } => crate::manual::completions(shell, &mut out)?,
-        Command::Man => crate::manual::man_page(&mut out)?,
+        Command::Man { page: None } => crate::manual::man_page(&mut out)?,
+        Command::Man { page: Some(_) } => crate::manual::netstat_man_page(&mut out)?,
         Command::Schema { name } => {
             let def = tables::lookup(&name)?;
             render::render(&def.schema_table(), &opts, &mut out)?;

@@ -9,7 +9,12 @@ use crate::render::Format;
 
 /// netpry: a scriptable query shell for Linux network state.
 #[derive(Debug, Parser)]
-#[command(name = "netpry", version, about, max_term_width = 100)]
+#[command(
+    name = "netpry",
+    about,
+    disable_version_flag = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Read every table from this snapshot file instead of the running kernel.
     #[arg(long, global = true, value_name = "FILE")]
@@ -39,6 +44,15 @@ pub struct Cli {
     /// standard output is a terminal, no limit otherwise.
     #[arg(long, global = true, value_name = "N")]
     pub width: Option<usize>,
+
+    /// Print the version (and the git commit netpry was built from).
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// With --version: also list the kernel features found at run time (sock_diag families,
+    /// raw_diag, policy rules).
+    #[arg(long, requires = "version")]
+    pub verbose: bool,
 
     /// Evaluate this Rhai script and print its result; arguments for it follow `--`.
     #[arg(short = 'e', long = "eval", value_name = "SCRIPT")]
@@ -103,6 +117,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page, netpry(1), in roff (`netpry man | man -l -`).
-    Man,
+    /// Print the manual page, netpry(1), in roff (`netpry man | man -l -`); `netpry man netstat`
+    /// prints netpry-netstat(1).
+    Man {
+        /// The page: `netstat` for netpry-netstat(1); none for netpry(1).
+        #[arg(value_parser = ["netstat"])]
+        page: Option<String>,
+    },
 }

@@ -38,5 +38,6 @@ pub mod script;
 pub mod snapshot;
 pub mod source;
 pub mod tables;
+pub mod version;
 
 pub use error::{Error, Result};

@@ -23,3 +23,4 @@ mod script;
 mod script_plan;
 mod snapshot;
 mod sockets;
+mod version;

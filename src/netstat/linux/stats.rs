@@ -800,7 +800,8 @@ static SCTP: &[Entry] = &[
     ("SctpShutdowns", N, "{} Number of Graceful Terminations"),
 ];
 
-#[cfg(test)]
+// Needs the captures in testdata/, which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod tests {
     use super::*;
 

@@ -6,6 +6,7 @@ pub mod conntrack;
 pub mod dev_snmp6;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
+pub mod features;
 mod host;
 pub mod if_inet6;
 pub mod igmp;
@@ -19,7 +20,8 @@ pub mod own_sockets;
 pub mod proc_net;
 pub mod processes;
 mod procfd;
-#[cfg(test)]
+// Reads tests/fixtures, which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod robustness;
 mod routes;
 pub mod rtnames;

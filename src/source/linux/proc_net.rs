@@ -232,7 +232,8 @@ pub fn parse_unix_refcounts(text: &str) -> HashMap<u64, u32> {
         .collect()
 }
 
-#[cfg(test)]
+// Needs the test captures (tests/fixtures, tests/data), which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod tests {
     use super::*;
 

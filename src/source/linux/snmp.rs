@@ -278,7 +278,8 @@ fn parse_label_pairs(source: &'static str, text: &str, out: &mut Vec<StatRecord>
     problems
 }
 
-#[cfg(test)]
+// Needs the test captures (tests/fixtures, tests/data), which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod tests {
     use super::*;
 

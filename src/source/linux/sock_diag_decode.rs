@@ -285,7 +285,8 @@ pub fn unix_path(v: &[u8]) -> Option<Arc<str>> {
     Some(Arc::from(text))
 }
 
-#[cfg(test)]
+// Needs the test captures (tests/fixtures, tests/data), which the packaged crate leaves out.
+#[cfg(all(test, netpry_captures))]
 mod tests {
     use super::*;
 
