@@ -12,6 +12,7 @@ mod field;
 pub mod interfaces;
 pub mod multicast;
 pub mod neighbours;
+pub mod identity;
 mod notes;
 pub mod processes;
 pub mod routes;
