@@ -30,5 +30,6 @@ pub mod script;
 pub mod snapshot;
 pub mod source;
 pub mod tables;
+pub mod watch;
 
 pub use error::{Error, Result};

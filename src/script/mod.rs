@@ -15,6 +15,10 @@ mod diag;
 mod engine;
 mod helpers;
 mod interrupt;
+
+/// Whether Ctrl-C was pressed since the last script run started (for loops that run scripts
+/// repeatedly, such as `netpry watch`).
+pub use interrupt::requested as interrupt_requested;
 mod ip;
 mod memory;
 mod plan;
