@@ -75,6 +75,7 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     super::ip::register(&mut engine);
     super::api::register(&mut engine, ctx);
     super::helpers::register(&mut engine, ctx);
+    super::changes::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);
     engine
 }

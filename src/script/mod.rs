@@ -9,6 +9,7 @@
 
 mod api;
 pub mod catalogue;
+mod changes;
 mod closure;
 mod context;
 mod diag;
