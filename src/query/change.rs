@@ -296,20 +296,24 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     }
 }
 
-/// The key of a change as `col=value` pairs joined by spaces (null cells left out).
+/// The key of a change as `col=value` pairs joined by spaces: null cells are left out, unless
+/// every key cell is null (the totals row of `conntrack_stats` is `cpu=null`).
 pub fn key_text(old: &Table, new: &Table, ch: &Changes, row: &RowChange) -> String {
     let (t, i, cols) = match row.new {
         Some(n) => (new, n, &ch.key),
         None => (old, row.old.unwrap_or(0), &ch.old_key),
     };
+    let all_null = cols.iter().all(|&c| t.cell(i, c).is_null());
     cols.iter()
-        .filter(|&&c| !t.cell(i, c).is_null())
+        .filter(|&&c| all_null || !t.cell(i, c).is_null())
         .map(|&c| {
-            format!(
-                "{}={}",
-                t.columns()[c].name,
-                crate::render::cell_text(t.cell(i, c))
-            )
+            let v = t.cell(i, c);
+            let text = if v.is_null() {
+                "null".into()
+            } else {
+                crate::render::cell_text(v)
+            };
+            format!("{}={text}", t.columns()[c].name)
         })
         .collect::<Vec<_>>()
         .join(" ")

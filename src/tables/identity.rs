@@ -210,10 +210,12 @@ pub fn identity(table: &str) -> Option<&'static Identity> {
 
 impl Identity {
     /// The key columns of a table with `columns`: this identity's key columns that the table
-    /// has, or, when it has none of them (a script's own result), every column that is not a
-    /// counter.
+    /// has; when it has none of them (a script's selection, an older snapshot), the fallback
+    /// columns it has; failing those too, every column that is not a counter.
     pub fn key_of(&self, columns: &[&str]) -> Vec<String> {
-        pick(self.key, columns).unwrap_or_else(|| {
+        pick(self.key, columns)
+            .or_else(|| pick(self.fallback, columns))
+            .unwrap_or_else(|| {
             columns
                 .iter()
                 .filter(|c| !self.counters.contains(c))
@@ -281,6 +283,7 @@ mod tests {
         let id = identity("sockets").unwrap();
         assert_eq!(id.key_of(&["cookie", "state"]), ["cookie"]);
         assert_eq!(id.key_of(&["netns", "state"]), ["netns", "state"]);
+        assert_eq!(id.key_of(&["local_port", "state"]), ["local_port"]);
         assert_eq!(
             identity_or_all("mine").key_of(&["a", "b"]),
             ["a", "b"].map(String::from)

@@ -150,15 +150,18 @@ pub fn diff(a: &Snapshot, b: &Snapshot, opts: &DiffOptions, out: &mut dyn Write)
     Ok(u8::from(differ))
 }
 
-/// One row of the text output: `+ key  col=value ...` for added and removed rows (non-null
-/// cells), `~ key  col: old -> new ...` for changed ones, with counter deltas and rates.
+/// One row of the text output: `+ key  col=value ...` for added and removed rows (the
+/// non-null cells outside the key), `~ key  col: old -> new ...` for changed ones, with counter deltas and rates.
 fn row_line(old: &Table, new: &Table, ch: &Changes, r: &crate::query::change::RowChange) -> String {
     let key = key_text(old, new, ch, r);
     let cells = |t: &Table, i: usize| -> String {
+        let key_cols = if std::ptr::eq(t, new) { &ch.key } else { &ch.old_key };
         t.columns()
             .iter()
             .zip(t.row(i))
-            .filter(|(_, v)| !v.is_null())
+            .enumerate()
+            .filter(|(c, (_, v))| !v.is_null() && !key_cols.contains(c))
+            .map(|(_, cv)| cv)
             .map(|(c, v)| format!("{}={}", c.name, cell_text(v)))
             .collect::<Vec<_>>()
             .join(" ")
