@@ -81,10 +81,11 @@ fn empty_like(t: &Table) -> Table {
     Table::new(t.name().to_string(), t.schema())
 }
 
-/// Sleeps until `deadline`, waking to notice Ctrl-C; false when interrupted.
+/// Sleeps until `deadline`, waking to notice Ctrl-C or a reader that has gone; false when
+/// either happened.
 fn sleep_until(deadline: Instant) -> bool {
     loop {
-        if crate::script::interrupt_requested() {
+        if crate::script::interrupt_requested() || terminal::stdout_closed() {
             return false;
         }
         let now = Instant::now();

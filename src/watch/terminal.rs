@@ -71,3 +71,16 @@ impl Drop for RawTerminal {
         }
     }
 }
+
+/// Whether standard output is a pipe or socket whose reader has gone (poll reports an error
+/// or hang-up on it), so a watch with nothing new to write still ends when its reader does.
+pub fn stdout_closed() -> bool {
+    let mut fds = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no waiting.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}

@@ -20,3 +20,4 @@ mod script;
 mod script_plan;
 mod snapshot;
 mod sockets;
+mod watch;
