@@ -377,3 +377,105 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
         "{counters:?}"
     );
 }
+
+/// A command running in a private tmux server, killed on drop.
+struct Pane {
+    socket: String,
+}
+
+impl Pane {
+    fn start(tag: &str, command: &str) -> Pane {
+        let socket = format!("np-{tag}-{}", std::process::id());
+        let pane = Pane { socket };
+        let wrapped = format!(
+            "{command}; echo \"[exited $?]\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon; sleep 60"
+        );
+        pane.tmux(&["new-session", "-d", "-x", "200", "-y", "40", "-s", "w", &wrapped]);
+        pane
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tmux");
+        assert!(out.status.success(), "tmux {args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The visible screen with its attributes as escape sequences.
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", "w"])
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn the_terminal_view_marks_highlights_quits_and_restores_the_terminal() {
+    if !root_or_skip("the_terminal_view_marks_highlights_quits_and_restores_the_terminal") {
+        return;
+    }
+    let ns = Netns::new("wpty");
+    let command = format!(
+        "env -u NO_COLOR LANG=C.UTF-8 ip netns exec {} {} watch -n 1 table interfaces",
+        ns.name,
+        netpry_bin().display()
+    );
+    let pane = Pane::start("wpty", &command);
+    pane.wait_until("the header", |s| {
+        s.contains("netpry watch table interfaces") && s.contains("q quit")
+    });
+    // A new link: its row marked + and green.
+    ns.ip(&["link", "add", "wv0", "type", "veth", "peer", "name", "wv1"]);
+    // (tmux writes a colour once for consecutive lines that share it.)
+    pane.wait_until("the added rows", |s| {
+        s.contains("\x1b[32m+ ")
+            && s.lines().any(|l| {
+                l.trim_start_matches("\x1b[32m").starts_with("+ ") && l.contains("wv0")
+            })
+    });
+    // A changed MTU: the cell in reverse video, the row marked ~.
+    ns.ip(&["link", "set", "wv0", "mtu", "1400"]);
+    let s = pane.wait_until("the highlighted MTU", |s| s.contains("\x1b[7m1400"));
+    assert!(
+        s.lines().any(|l| l.starts_with("~ ") && l.contains("wv0")),
+        "{s}"
+    );
+    // q quits with status 0 and puts the terminal back: main screen, echo and canonical
+    // input on, cursor shown.
+    pane.tmux(&["send-keys", "-t", "w", "q"]);
+    let s = pane.wait_until("the exit", |s| s.contains("[exited 0]"));
+    let after: Vec<&str> = s.lines().map(str::trim).collect();
+    assert!(after.contains(&"echo") && after.contains(&"icanon"), "{s}");
+    assert!(!s.contains("netpry watch table"), "{s}");
+    assert_eq!(
+        pane.tmux(&["display", "-p", "-t", "w", "#{alternate_on} #{cursor_flag}"])
+            .trim(),
+        "0 1"
+    );
+}
