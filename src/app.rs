@@ -214,6 +214,12 @@ fn run(cli: Cli) -> Result<u8> {
             target,
         } => {
             drop(out);
+            if cli.snapshot.is_some() {
+                return Err(Error::Usage(
+                    "watch reads the running kernel; to compare snapshots use `netpry diff OLD NEW`"
+                        .into(),
+                ));
+            }
             let target = crate::watch::Target::parse(eval, &target)?;
             return crate::watch::run(&crate::watch::Options {
                 interval,

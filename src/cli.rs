@@ -86,7 +86,12 @@ pub enum Command {
     /// Watch `table NAME`, `-e SCRIPT`, `run NAME [ARGS]` or `netstat [ARGS]`.
     Watch {
         /// Seconds between collections.
-        #[arg(short = 'n', long = "interval", default_value_t = 2.0, value_name = "SECS")]
+        #[arg(
+            short = 'n',
+            long = "interval",
+            default_value_t = 2.0,
+            value_name = "SECS"
+        )]
         interval: f64,
         /// Stop after this many collections.
         #[arg(long, value_name = "N")]
@@ -95,7 +100,11 @@ pub enum Command {
         #[arg(short = 'e', long = "eval", value_name = "SCRIPT")]
         eval: Option<String>,
         /// `table NAME`, `run NAME [ARGS]` or `netstat [ARGS]` (with -e: the script's arguments).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "TARGET")]
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "TARGET"
+        )]
         target: Vec<String>,
     },
     /// Compare two snapshots: a summary line per table (+added -removed ~changed), then the

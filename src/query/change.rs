@@ -392,14 +392,22 @@ mod tests {
             ],
         );
         for (c, p, s, b) in rows {
-            t.push([Value::opt_int(*c), Value::Int(*p), Value::str(s), Value::Int(*b)]);
+            t.push([
+                Value::opt_int(*c),
+                Value::Int(*p),
+                Value::str(s),
+                Value::Int(*b),
+            ]);
         }
         t
     }
 
     #[test]
     fn rows_are_matched_by_identity_not_position() {
-        let old = socks(&[(Some(1), 80, "LISTEN", 0), (Some(2), 22, "ESTABLISHED", 100)]);
+        let old = socks(&[
+            (Some(1), 80, "LISTEN", 0),
+            (Some(2), 22, "ESTABLISHED", 100),
+        ]);
         let new = socks(&[
             (Some(3), 443, "LISTEN", 0),
             (Some(2), 22, "ESTABLISHED", 300),
@@ -409,7 +417,11 @@ mod tests {
         assert_eq!(spec.key, ["cookie"]);
         let ch = changes(&old, &new, &spec, Some(2.0));
         assert_eq!(ch.counts(), (2, 1, 1));
-        let changed = ch.rows.iter().find(|r| r.action == Action::Changed).unwrap();
+        let changed = ch
+            .rows
+            .iter()
+            .find(|r| r.action == Action::Changed)
+            .unwrap();
         assert_eq!(changed.changed, [3]);
         assert_eq!(changed.counters[0].delta, Delta::Up(200));
         assert_eq!(changed.counters[0].rate, Some(100.0));
@@ -421,8 +433,15 @@ mod tests {
         assert_eq!(
             names,
             [
-                "action", "key", "cookie", "local_port", "state", "bytes_acked", "changed",
-                "bytes_acked_delta", "bytes_acked_rate"
+                "action",
+                "key",
+                "cookie",
+                "local_port",
+                "state",
+                "bytes_acked",
+                "changed",
+                "bytes_acked_delta",
+                "bytes_acked_rate"
             ]
         );
         assert_eq!(t.row(1)[0], Value::str("changed"));

@@ -34,7 +34,13 @@ const SOCKETS: Identity = Identity {
         "inode",
         "path",
     ],
-    counters: &["bytes_acked", "bytes_received", "segs_out", "segs_in", "retrans"],
+    counters: &[
+        "bytes_acked",
+        "bytes_received",
+        "segs_out",
+        "segs_in",
+        "retrans",
+    ],
     wrap32: &["segs_out", "segs_in", "retrans"],
 };
 
@@ -216,12 +222,12 @@ impl Identity {
         pick(self.key, columns)
             .or_else(|| pick(self.fallback, columns))
             .unwrap_or_else(|| {
-            columns
-                .iter()
-                .filter(|c| !self.counters.contains(c))
-                .map(|c| c.to_string())
-                .collect()
-        })
+                columns
+                    .iter()
+                    .filter(|c| !self.counters.contains(c))
+                    .map(|c| c.to_string())
+                    .collect()
+            })
     }
 
     /// The fallback key columns present in `columns` (empty when the table has none).
@@ -289,7 +295,9 @@ mod tests {
             ["a", "b"].map(String::from)
         );
         assert_eq!(
-            identity("interfaces").unwrap().key_of(&["name", "rx_bytes"]),
+            identity("interfaces")
+                .unwrap()
+                .key_of(&["name", "rx_bytes"]),
             ["name"]
         );
     }

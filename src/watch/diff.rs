@@ -155,7 +155,11 @@ pub fn diff(a: &Snapshot, b: &Snapshot, opts: &DiffOptions, out: &mut dyn Write)
 fn row_line(old: &Table, new: &Table, ch: &Changes, r: &crate::query::change::RowChange) -> String {
     let key = key_text(old, new, ch, r);
     let cells = |t: &Table, i: usize| -> String {
-        let key_cols = if std::ptr::eq(t, new) { &ch.key } else { &ch.old_key };
+        let key_cols = if std::ptr::eq(t, new) {
+            &ch.key
+        } else {
+            &ch.old_key
+        };
         t.columns()
             .iter()
             .zip(t.row(i))
@@ -206,7 +210,10 @@ mod tests {
     #[test]
     fn snapshot_times_parse_back() {
         for secs in [0, 1_795_883_549, 951_782_400] {
-            assert_eq!(parse_time(&crate::snapshot::rfc3339(secs)), Some(secs as i64));
+            assert_eq!(
+                parse_time(&crate::snapshot::rfc3339(secs)),
+                Some(secs as i64)
+            );
         }
         assert_eq!(parse_time("2026-11-28 16:32:29"), None);
         assert_eq!(parse_time("2026-13-28T16:32:29Z"), None);

@@ -157,8 +157,16 @@ mod tests {
         let mut buf = Vec::new();
         write_events(&ctx, &old, &new, &ch, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.starts_with(r#"{"time":"T","host":"h","netns":7,"table":"interfaces","action":"changed""#), "{text}");
-        assert!(text.contains(r#""row":{"index":1,"mtu":9000,"rx_bytes":300}"#), "{text}");
+        assert!(
+            text.starts_with(
+                r#"{"time":"T","host":"h","netns":7,"table":"interfaces","action":"changed""#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""row":{"index":1,"mtu":9000,"rx_bytes":300}"#),
+            "{text}"
+        );
         let v: Json = serde_json::from_str(&text).unwrap();
         assert_eq!(
             v,

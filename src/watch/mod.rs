@@ -45,8 +45,7 @@ pub fn run(opts: &Options) -> Result<u8> {
             opts.interval
         )));
     }
-    let terminal =
-        !opts.json && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let terminal = !opts.json && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     if terminal {
         view::run(opts)
     } else {

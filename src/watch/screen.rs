@@ -125,7 +125,11 @@ fn row_line(
         text.extend(std::iter::repeat_n(' ', pad));
         used += 1 + room;
     }
-    line(out, text.trim_end(), if style.is_empty() { "" } else { "\x1b[0m" })
+    line(
+        out,
+        text.trim_end(),
+        if style.is_empty() { "" } else { "\x1b[0m" },
+    )
 }
 
 fn line(out: &mut dyn Write, text: &str, end: &str) -> io::Result<()> {

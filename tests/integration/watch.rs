@@ -14,8 +14,14 @@ use serde_json::Value as Json;
 use crate::support::{Netns, netpry_bin, root_or_skip, run};
 
 const OLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script.json");
-const NEW: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script-later.json");
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/diff-script.txt");
+const NEW: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/script-later.json"
+);
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/diff-script.txt"
+);
 
 #[test]
 fn diff_of_two_fixture_snapshots_matches_the_golden_output() {
@@ -33,7 +39,10 @@ fn diff_exit_statuses_and_refusals() {
     // Only the tables asked for.
     let (code, out, _) = run(&["diff", OLD, NEW, "--table", "routes"]);
     assert_eq!(code, 1);
-    assert!(out.contains("routes: +1 -0 ~0") && !out.contains("sockets:"), "{out}");
+    assert!(
+        out.contains("routes: +1 -0 ~0") && !out.contains("sockets:"),
+        "{out}"
+    );
     let (code, out, _) = run(&["diff", OLD, NEW, "--table", "rules"]);
     assert_eq!((code, out.lines().nth(1)), (0, Some("rules: +0 -0 ~0")));
     // Usage: a missing file argument, an unknown table, a missing file.
@@ -56,14 +65,28 @@ fn diff_exit_statuses_and_refusals() {
     );
     let (code, out, _) = run(&["diff", "--any-host", OLD, other]);
     assert_eq!(code, 1);
-    assert!(out.starts_with("fixture-host 2026-11-28T12:00:00Z -> db1"), "{out}");
+    assert!(
+        out.starts_with("fixture-host 2026-11-28T12:00:00Z -> db1"),
+        "{out}"
+    );
 }
 
 #[test]
 fn diff_as_json_events() {
-    let (code, out, err) = run(&["diff", "--format", "json", OLD, NEW, "--table", "interfaces"]);
+    let (code, out, err) = run(&[
+        "diff",
+        "--format",
+        "json",
+        OLD,
+        NEW,
+        "--table",
+        "interfaces",
+    ]);
     assert_eq!(code, 1, "{err}");
-    let events: Vec<Json> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<Json> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), 2);
     let e = &events[0];
     assert_eq!(e["action"], "changed");
@@ -72,7 +95,10 @@ fn diff_as_json_events() {
     assert_eq!(e["changed"]["rx_bytes"]["new"], 11_000_000);
     assert_eq!(e["deltas"]["rx_bytes"], 6_000_000);
     assert_eq!(e["rates"]["rx_bytes"], 100_000.0);
-    assert_eq!(events[1]["changed"]["mtu"], serde_json::json!({"old": 1500, "new": 9000}));
+    assert_eq!(
+        events[1]["changed"]["mtu"],
+        serde_json::json!({"old": 1500, "new": 9000})
+    );
 }
 
 #[test]
@@ -85,10 +111,14 @@ fn watch_usage_errors_exit_2() {
         &["watch", "-n", "0", "table", "interfaces"],
         &["watch", "run", "no-such-script"],
         &["watch", "-n", "x", "table", "interfaces"],
+        &["watch", "--snapshot", OLD, "table", "interfaces"],
     ] {
         let (code, _, err) = run(args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.starts_with("netpry: ") || err.starts_with("error: "), "{err}");
+        assert!(
+            err.starts_with("netpry: ") || err.starts_with("error: "),
+            "{err}"
+        );
     }
 }
 
@@ -154,7 +184,10 @@ impl Watcher {
     fn wait_initial(&self) {
         let start = Instant::now();
         while self.lines.lock().unwrap().is_empty() {
-            assert!(start.elapsed() < Duration::from_secs(20), "no initial events");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no initial events"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -301,16 +334,18 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
     assert_eq!(initial.len(), 1, "{initial:?}");
     assert_eq!(initial[0]["row"]["state"], "LISTEN");
     let later = sockets.later();
-    let of = |action: &str| -> Vec<&Json> {
-        later.iter().filter(|e| e["action"] == action).collect()
-    };
+    let of =
+        |action: &str| -> Vec<&Json> { later.iter().filter(|e| e["action"] == action).collect() };
     let added = of("added");
     let removed = of("removed");
     assert_eq!(added.len(), 10, "{added:#?}");
     assert_eq!(removed.len(), 6, "{removed:#?}");
     assert!(added.iter().all(|e| e["row"]["state"] == "ESTABLISHED"));
     assert_eq!(
-        added.iter().filter(|e| e["row"]["local_port"] == 5555).count(),
+        added
+            .iter()
+            .filter(|e| e["row"]["local_port"] == 5555)
+            .count(),
         5
     );
     let removed_keys: Vec<&Json> = removed.iter().map(|e| &e["key"]["cookie"]).collect();
@@ -320,15 +355,18 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
         assert!(!removed_keys.contains(&&e["key"]["cookie"]), "{e}");
         let cols: Vec<&String> = e["changed"].as_object().unwrap().keys().collect();
         assert!(
-            cols.iter().all(|c| *c == "bytes_acked" || *c == "bytes_received"),
+            cols.iter()
+                .all(|c| *c == "bytes_acked" || *c == "bytes_received"),
             "{e}"
         );
         if e["row"]["local_port"] == 5555 {
             server_bytes += e["deltas"]["bytes_received"].as_i64().unwrap_or(0);
         }
     }
-    let cookies: std::collections::BTreeSet<String> =
-        changed.iter().map(|e| e["key"]["cookie"].to_string()).collect();
+    let cookies: std::collections::BTreeSet<String> = changed
+        .iter()
+        .map(|e| e["key"]["cookie"].to_string())
+        .collect();
     assert_eq!(cookies.len(), 2, "only one connection sent: {changed:#?}");
     assert_eq!(server_bytes, 100_000 + 5 * 1_000_000, "{changed:#?}");
     // The known transfer's rate, in the intervals wholly inside it, within 10 %.
@@ -342,7 +380,10 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
     rates.remove(0);
     rates.pop();
     for r in &rates {
-        assert!((r - 1e6).abs() <= 1e5, "rate {r} not within 10 % of 1e6: {rates:?}");
+        assert!(
+            (r - 1e6).abs() <= 1e5,
+            "rate {r} not within 10 % of 1e6: {rates:?}"
+        );
     }
 
     // Routes: exactly the added one.
@@ -354,7 +395,11 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
 
     // Interfaces: lo changed; its MTU once, alone in its interval; otherwise only counters.
     let later = links.later();
-    assert!(later.iter().all(|e| e["action"] == "changed" && e["row"]["name"] == "lo"));
+    assert!(
+        later
+            .iter()
+            .all(|e| e["action"] == "changed" && e["row"]["name"] == "lo")
+    );
     let mtu: Vec<&Json> = later
         .iter()
         .filter(|e| e["changed"].get("mtu").is_some())
@@ -367,13 +412,20 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
     let counters: Vec<Json> = later
         .iter()
         .filter(|e| e["changed"].get("mtu").is_none())
-        .flat_map(|e| e["changed"].as_object().unwrap().keys().cloned().collect::<Vec<_>>())
+        .flat_map(|e| {
+            e["changed"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .map(Json::String)
         .collect();
     assert!(
-        counters
-            .iter()
-            .all(|c| c.as_str().is_some_and(|c| c.ends_with("_packets") || c.ends_with("_bytes"))),
+        counters.iter().all(|c| c
+            .as_str()
+            .is_some_and(|c| c.ends_with("_packets") || c.ends_with("_bytes"))),
         "{counters:?}"
     );
 }
@@ -390,7 +442,17 @@ impl Pane {
         let wrapped = format!(
             "{command}; echo \"[exited $?]\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon; sleep 60"
         );
-        pane.tmux(&["new-session", "-d", "-x", "200", "-y", "40", "-s", "w", &wrapped]);
+        pane.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "40",
+            "-s",
+            "w",
+            &wrapped,
+        ]);
         pane
     }
 
@@ -455,9 +517,8 @@ fn the_terminal_view_marks_highlights_quits_and_restores_the_terminal() {
     // (tmux writes a colour once for consecutive lines that share it.)
     pane.wait_until("the added rows", |s| {
         s.contains("\x1b[32m+ ")
-            && s.lines().any(|l| {
-                l.trim_start_matches("\x1b[32m").starts_with("+ ") && l.contains("wv0")
-            })
+            && s.lines()
+                .any(|l| l.trim_start_matches("\x1b[32m").starts_with("+ ") && l.contains("wv0"))
     });
     // A changed MTU: the cell in reverse video, the row marked ~.
     ns.ip(&["link", "set", "wv0", "mtu", "1400"]);
