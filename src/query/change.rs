@@ -166,23 +166,15 @@ struct Key {
     nth: u32,
 }
 
-/// Computes row keys of `t` with `key` and `fallback` column indices.
-fn keys(t: &Table, key: &[usize], fallback: &[usize]) -> Vec<Key> {
-    let mut seen: HashMap<(bool, Vec<Value>), u32> = HashMap::with_capacity(t.len());
-    t.rows()
-        .map(|row| {
-            let use_fallback = !fallback.is_empty() && key.iter().all(|&i| row[i].is_null());
-            let cols = if use_fallback { fallback } else { key };
-            let values: Vec<Value> = cols.iter().map(|&i| row[i].clone()).collect();
-            let n = seen.entry((use_fallback, values.clone())).or_insert(0);
-            *n += 1;
-            Key {
-                fallback: use_fallback,
-                values,
-                nth: *n - 1,
-            }
-        })
-        .collect()
+/// The key of row `row` with `key` and `fallback` column indices (occurrence 0).
+fn key_of(row: &[Value], key: &[usize], fallback: &[usize]) -> Key {
+    let use_fallback = !fallback.is_empty() && key.iter().all(|&i| row[i].is_null());
+    let cols = if use_fallback { fallback } else { key };
+    Key {
+        fallback: use_fallback,
+        values: cols.iter().map(|&i| row[i].clone()).collect(),
+        nth: 0,
+    }
 }
 
 fn indices(t: &Table, names: &[String]) -> Vec<usize> {
@@ -219,17 +211,39 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
             Some((i, spec.wrap32.contains(n)))
         })
         .collect();
-    let old_keys = keys(old, &key_old, &fb_old);
-    let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old_keys.len());
-    for (i, k) in old_keys.into_iter().enumerate() {
-        by_key.insert(k, i);
+    // Old rows by key; a row whose key an earlier row already has gets the next occurrence
+    // number, so duplicates pair up in order instead of vanishing.
+    let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old.len());
+    let mut most_dup = 0;
+    for (i, row) in old.rows().enumerate() {
+        let mut k = key_of(row, &key_old, &fb_old);
+        loop {
+            match by_key.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                    break;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    k = o.key().clone();
+                    k.nth += 1;
+                    most_dup = most_dup.max(k.nth);
+                }
+            }
+        }
     }
     let mut matched = vec![false; old.len()];
     let mut rows = Vec::new();
     let mut unchanged = 0;
     let rate_of = |d: i64| elapsed.filter(|e| *e > 0.0).map(|e| d as f64 / e);
-    for (ni, k) in keys(new, &key_new, &fb_new).into_iter().enumerate() {
-        let Some(oi) = by_key.remove(&k) else {
+    for (ni, row) in new.rows().enumerate() {
+        // The first old row with this key not matched yet (occurrences are taken in order).
+        let mut k = key_of(row, &key_new, &fb_new);
+        let mut found = by_key.remove(&k);
+        while found.is_none() && k.nth < most_dup {
+            k.nth += 1;
+            found = by_key.remove(&k);
+        }
+        let Some(oi) = found else {
             rows.push(RowChange {
                 action: Action::Added,
                 old: None,

@@ -221,9 +221,11 @@ mod tests {
             Target::parse(None, &words(&["table", "sockets"])).unwrap(),
             Target::Table("sockets".into(), None)
         );
-        let Target::Table(_, Some(cols)) =
-            Target::parse(None, &words(&["table", "interfaces", "-c", "name,rx_bytes"])).unwrap()
-        else {
+        let Target::Table(_, Some(cols)) = Target::parse(
+            None,
+            &words(&["table", "interfaces", "-c", "name,rx_bytes"]),
+        )
+        .unwrap() else {
             panic!("no columns")
         };
         assert_eq!(cols, ["index", "name", "rx_bytes"]);

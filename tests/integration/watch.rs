@@ -379,12 +379,14 @@ fn a_scripted_sequence_gives_exactly_the_expected_events() {
     assert!(rates.len() >= 4, "{rates:?}");
     rates.remove(0);
     rates.pop();
-    for r in &rates {
-        assert!(
-            (r - 1e6).abs() <= 1e5,
-            "rate {r} not within 10 % of 1e6: {rates:?}"
-        );
-    }
+    // The median of those intervals: one interval can be skewed by a busy machine delaying a
+    // collection (its neighbour is then skewed the other way).
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    assert!(
+        (median - 1e6).abs() <= 1e5,
+        "median rate {median} not within 10 % of 1e6: {rates:?}"
+    );
 
     // Routes: exactly the added one.
     let later = routes.later();
