@@ -31,7 +31,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
-            eprintln!("netpry: {e}");
+            crate::errln!("netpry: {}", crate::console::visible(&e.to_string()));
             e.exit_code()
         }
     }
@@ -103,7 +103,7 @@ pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
 /// Prints the catalog's notes on stderr, one line each.
 pub fn print_notes(cat: &Catalog) {
     for n in cat.notes().take() {
-        eprintln!("netpry: note: {n}");
+        crate::errln!("netpry: note: {}", crate::console::visible(&n));
     }
 }
 
@@ -133,6 +133,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(c) => c,
     };
+    // Commands that read no table still refuse a snapshot they cannot read: the same status
+    // as every other command given it.
+    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man) =
+        (cli.snapshot.as_deref(), &command)
+    {
+        catalog(Some(path))?;
+    }
     let opts = stdout_render_opts(cli.format);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -152,22 +159,38 @@ fn run(cli: Cli) -> Result<u8> {
                 ..Request::default()
             };
             let result = cat.collect(&name, &req);
+            let missing = match (&result, req.columns.as_deref()) {
+                (Ok(_), Some(cols)) => cat.missing_columns_note(&name, cols),
+                _ => None,
+            };
+            if let Some(note) = missing {
+                cat.notes().add(note);
+            }
             print_notes(&cat);
             render::render(&result?, &opts, &mut out)?;
         }
         Command::Snapshot { output } => {
+            // Refuse a device, FIFO or link before the (long) collection, not after.
+            if let Some(p) = output.as_deref().filter(|p| p.as_os_str() != "-") {
+                crate::outfile::check_target(p)?;
+            }
             let cat = catalog(cli.snapshot.as_deref())?;
             let snap = cat.snapshot();
             print_notes(&cat);
             for (t, why) in &snap.errors {
-                eprintln!("netpry: {t}: not collected: {why}");
+                // Both may come from another host's snapshot file.
+                crate::errln!(
+                    "netpry: {}: not collected: {}",
+                    crate::model::escape_bounded(t.as_bytes(), 80),
+                    crate::model::escape_bounded(why.as_bytes(), 400)
+                );
             }
             match output {
                 Some(p) if p.as_os_str() == "-" => snap.write(&mut out)?,
                 _ => {
                     let path = output.unwrap_or_else(|| snapshot::default_path(&snap.info));
-                    write_atomically(&path, |w| snap.write(w))?;
-                    eprintln!("netpry: snapshot written to {}", path.display());
+                    crate::outfile::write_atomically(&path, |w| snap.write(w))?;
+                    crate::errln!("netpry: snapshot written to {}", path.display());
                 }
             }
         }
@@ -176,19 +199,24 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Run { name, args, .. } => {
             let name = name.as_deref().unwrap_or_default();
-            let saved = crate::script::catalogue::find(name)?;
+            // A path (with a `/` or ending in .rhai) is a script file, as for the REPL's .run.
+            let source = if name.contains('/') || name.ends_with(".rhai") {
+                crate::input::read_script(std::path::Path::new(name))
+                    .map_err(|p| Error::Usage(format!("cannot read script {name}: {p}")))?
+            } else {
+                crate::script::catalogue::find(name)?.source
+            };
             drop(out);
-            return run_script(name, &saved.source, &args, &cli.snapshot, cli.format);
+            return run_script(name, &source, &args, &cli.snapshot, cli.format);
         }
         Command::File(argv) => {
             let (path, args) = argv
                 .split_first()
                 .ok_or_else(|| Error::Usage("no script file given".into()))?;
-            let source = match std::fs::read_to_string(path) {
+            let missing = std::fs::symlink_metadata(path).is_err();
+            let source = match crate::input::read_script(std::path::Path::new(path)) {
                 Ok(s) => s,
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound && !path.contains(['/', '.']) =>
-                {
+                Err(_) if missing && !path.contains(['/', '.']) => {
                     use clap::CommandFactory;
                     let cmd = Cli::command();
                     let names = cmd.get_subcommands().map(|c| c.get_name());
@@ -202,7 +230,7 @@ fn run(cli: Cli) -> Result<u8> {
                         "unknown command '{path}'{hint} (see `netpry --help`; a script file needs a path or a .rhai name)"
                     )));
                 }
-                Err(e) => return Err(Error::Usage(format!("cannot read script {path}: {e}"))),
+                Err(p) => return Err(Error::Usage(format!("cannot read script {path}: {p}"))),
             };
             drop(out);
             return run_script(path, &source, args, &cli.snapshot, cli.format);
@@ -254,46 +282,6 @@ fn run(cli: Cli) -> Result<u8> {
     }
     out.flush().map_err(Error::Output)?;
     Ok(0)
-}
-
-/// Writes a file through `write` into a temporary file beside `path`, then renames it into
-/// place: a failed write leaves any old file untouched. Errors name `path`.
-fn write_atomically(
-    path: &std::path::Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    let io_err = |what: &str, e: std::io::Error| Error::Io {
-        what: format!("{what} {}", path.display()),
-        source: e,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let name = path.file_name().map_or_else(
-        || std::ffi::OsString::from("snapshot"),
-        std::ffi::OsStr::to_os_string,
-    );
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(&name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let file = std::fs::File::create(&tmp).map_err(|e| io_err("creating", e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let result = write(&mut w)
-        .and_then(|()| w.flush().map_err(|e| io_err("writing", e)))
-        .and_then(|()| w.get_ref().sync_all().map_err(|e| io_err("writing", e)))
-        .and_then(|()| {
-            drop(w);
-            std::fs::rename(&tmp, path).map_err(|e| io_err("writing", e))
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| match e {
-        Error::Output(source) => io_err("writing", source),
-        e => e,
-    })
 }
 
 /// Runs a script (from `-e`, a file, or the saved scripts) and prints its result; the exit
@@ -352,7 +340,11 @@ fn saved_scripts_table() -> Result<Table> {
             Column::new("description", Type::Str, "First comment line"),
         ],
     );
-    for s in catalogue::all()?.values() {
+    let listing = catalogue::all();
+    for p in &listing.problems {
+        crate::errln!("netpry: note: {p}");
+    }
+    for s in listing.scripts.values() {
         let origin = match &s.origin {
             Origin::Builtin => "built-in".to_string(),
             Origin::User(p) => p.display().to_string(),

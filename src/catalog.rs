@@ -25,6 +25,8 @@ enum Origin {
 #[derive(Debug)]
 pub struct Catalog {
     origin: Origin,
+    /// The snapshot file, when read from one (for messages).
+    source: Option<std::path::PathBuf>,
     cache: Mutex<HashMap<&'static str, Arc<Table>>>,
     notes: Notes,
 }
@@ -34,6 +36,7 @@ impl Catalog {
     pub fn live() -> Catalog {
         Catalog {
             origin: Origin::Live,
+            source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
         }
@@ -41,13 +44,16 @@ impl Catalog {
 
     /// A catalog reading the snapshot file at `path`.
     pub fn open_snapshot(path: &Path) -> Result<Catalog> {
-        Ok(Catalog::from_snapshot(Snapshot::load(path)?))
+        let mut cat = Catalog::from_snapshot(Snapshot::load(path)?);
+        cat.source = Some(path.to_path_buf());
+        Ok(cat)
     }
 
     /// A catalog over an already loaded snapshot.
     pub fn from_snapshot(snap: Snapshot) -> Catalog {
         Catalog {
             origin: Origin::Snapshot(snap),
+            source: None,
             cache: Mutex::default(),
             notes: Notes::default(),
         }
@@ -80,6 +86,61 @@ impl Catalog {
                 .map(|why| format!("the snapshot has no {name} table ({why})")),
             _ => None,
         }
+    }
+
+    /// "the snapshot FILE" (or "the snapshot" when it was not read from a file), for messages.
+    fn snapshot_name(&self) -> String {
+        match &self.source {
+            Some(p) => format!(
+                "the snapshot {}",
+                crate::model::escape_bounded(p.as_os_str().as_encoded_bytes(), 200)
+            ),
+            None => "the snapshot".to_string(),
+        }
+    }
+
+    /// When reading a snapshot whose table `table` holds rows but lacks `col`, a column the
+    /// registry has (the snapshot was saved by an older netpry, or edited): a sentence saying
+    /// so, for error messages. `None` when live, or when the column is there or unknown.
+    pub fn missing_column(&self, table: &str, col: &str) -> Option<String> {
+        let Origin::Snapshot(s) = &self.origin else {
+            return None;
+        };
+        let def = tables::lookup(table).ok()?;
+        let stored = s.tables.get(def.name)?;
+        let known = (def.columns)().iter().any(|c| c.name == col);
+        (known && stored.column_index(col).is_none()).then(|| {
+            format!(
+                "column '{col}' is missing from {}: its {} table was saved without it (by an older netpry, or edited)",
+                self.snapshot_name(),
+                def.name
+            )
+        })
+    }
+
+    /// When reading a snapshot whose table `table` holds rows but lacks some of `cols`, columns
+    /// of the registry (they show as null in a projection): a note naming the table and those
+    /// columns.
+    pub fn missing_columns_note(&self, table: &str, cols: &[String]) -> Option<String> {
+        let Origin::Snapshot(s) = &self.origin else {
+            return None;
+        };
+        let def = tables::lookup(table).ok()?;
+        let stored = s.tables.get(def.name)?;
+        let schema = (def.columns)();
+        let missing: Vec<&str> = cols
+            .iter()
+            .map(String::as_str)
+            .filter(|c| stored.column_index(c).is_none() && schema.iter().any(|k| k.name == *c))
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "{}: its {} table was saved without {} (by an older netpry, or edited): shown as null",
+                self.snapshot_name(),
+                def.name,
+                missing.join(", ")
+            )
+        })
     }
 
     /// Notes gathered while collecting (print them with [`Notes::take`]).
@@ -161,14 +222,25 @@ impl Catalog {
                 }
             }
         }
-        let info = match &self.origin {
-            Origin::Snapshot(s) => s.info.clone(),
-            Origin::Live => crate::source::linux::host_info(),
-        };
         Snapshot {
-            info,
+            info: self.host_info(),
             tables,
             errors,
+        }
+    }
+
+    /// Who and when: the snapshot's header, or this host now.
+    pub fn host_info(&self) -> SnapshotInfo {
+        match &self.origin {
+            Origin::Snapshot(s) => s.info.clone(),
+            Origin::Live => {
+                let h = crate::source::linux::host_info();
+                SnapshotInfo {
+                    host: h.host,
+                    kernel: h.kernel,
+                    time: crate::snapshot::rfc3339(h.secs),
+                }
+            }
         }
     }
 

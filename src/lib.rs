@@ -17,12 +17,15 @@
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod console;
 pub mod error;
+pub mod input;
 pub mod manual;
 pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
 pub mod netstat;
+pub mod outfile;
 pub mod query;
 pub mod render;
 pub mod repl;

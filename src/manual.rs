@@ -163,6 +163,12 @@ fn extra_sections() -> Roff {
     );
     item(
         &mut r,
+        "NETPRY_MAX_INPUT",
+        "The most netpry reads of one input, in bytes (suffixes K, M, G, T: powers of 1024); \
+         default 1G for a snapshot and 64M for a script (a file, a saved script, standard input).",
+    );
+    item(
+        &mut r,
         "NETPRY_NETSTAT_STYLE",
         "linux or bsd: the default style of netpry netstat (--bsd chooses BSD too).",
     );

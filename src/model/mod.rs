@@ -1,10 +1,12 @@
 //! The data model shared by every layer: typed [`Value`]s, [`Column`] schemas and [`Table`]s.
 
 mod escape;
+mod notes;
 pub mod rawtext;
 mod table;
 mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
+pub use notes::Notes;
 pub use table::{Column, Table};
 pub use value::{Type, Value};

@@ -173,6 +173,15 @@ impl Value {
         self.as_bytes().map(super::rawtext::encode_bytewise)
     }
 
+    /// The number as a float, if this is an integer or a float.
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            Value::Int(n) => Some(*n as f64),
+            Value::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+
     /// The address, if this is an IP.
     pub fn as_ip(&self) -> Option<IpAddr> {
         match self {

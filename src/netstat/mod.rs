@@ -61,7 +61,7 @@ pub fn choose_style(program: &str, args: &mut Vec<String>) -> Style {
     let (from_env, warning) =
         style_from_env(env.as_deref().map(|v| v.to_string_lossy()).as_deref());
     if let Some(w) = warning {
-        eprintln!("netpry: {w}");
+        crate::errln!("netpry: {w}");
     }
     if args.len() != before || base == "bsd-netstat" || from_env == Some(Style::Bsd) {
         Style::Bsd

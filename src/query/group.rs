@@ -105,6 +105,31 @@ pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) ->
     Ok(out)
 }
 
+/// One aggregate over the whole table: `count`, or the sum, smallest or largest non-null value
+/// of a column (null when every value is null or the table is empty).
+pub fn aggregate(table: &Table, agg: Aggregate<'_>) -> Result<Value> {
+    let none: [&str; 0] = [];
+    let t = group_by(table, &none, agg)?;
+    Ok(match (t.rows().next(), agg) {
+        (Some(row), _) => row[0].clone(),
+        (None, Aggregate::Count) => Value::Int(0),
+        (None, _) => Value::Null,
+    })
+}
+
+/// The mean of the non-null values of a numeric column, as a float (null when there are
+/// none).
+pub fn average(table: &Table, column: &str) -> Result<Value> {
+    let sum = aggregate(table, Aggregate::Sum(column))?;
+    let c = column_index(table, column)?;
+    let n = table.rows().filter(|r| !r[c].is_null()).count();
+    Ok(match sum {
+        Value::Int(s) if n > 0 => Value::Float(s as f64 / n as f64),
+        Value::Float(s) if n > 0 => Value::Float(s / n as f64),
+        _ => Value::Null,
+    })
+}
+
 /// `a + b` for numbers (integers saturate; a float on either side makes a float).
 fn add(a: &Value, b: &Value) -> Option<Value> {
     Some(match (a, b) {
@@ -120,6 +145,35 @@ fn add(a: &Value, b: &Value) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::query::testdata::socks;
+
+    #[test]
+    fn whole_table_aggregates() {
+        let t = socks();
+        assert_eq!(
+            aggregate(&t, Aggregate::Count).unwrap(),
+            Value::Int(t.len() as i64)
+        );
+        let pids: Vec<i64> = t.rows().filter_map(|r| r[4].as_int()).collect();
+        assert_eq!(
+            aggregate(&t, Aggregate::Sum("pid")).unwrap(),
+            Value::Int(pids.iter().sum())
+        );
+        assert_eq!(
+            aggregate(&t, Aggregate::Max("pid")).unwrap(),
+            Value::Int(*pids.iter().max().unwrap())
+        );
+        assert_eq!(
+            average(&t, "pid").unwrap(),
+            Value::Float(pids.iter().sum::<i64>() as f64 / pids.len() as f64)
+        );
+        let empty = Table::new("sockets", t.schema());
+        assert_eq!(
+            aggregate(&empty, Aggregate::Sum("pid")).unwrap(),
+            Value::Null
+        );
+        assert_eq!(aggregate(&empty, Aggregate::Count).unwrap(), Value::Int(0));
+        assert_eq!(average(&empty, "pid").unwrap(), Value::Null);
+    }
 
     fn pairs(t: &Table) -> Vec<(String, String)> {
         t.rows()
@@ -184,6 +238,13 @@ mod tests {
     #[test]
     fn sum_of_text_is_an_error() {
         let e = group_by(&socks(), &["proto"], Aggregate::Sum("state"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "sum: column 'state' of sockets holds str values, not numbers"
+        );
+        let e = aggregate(&socks(), Aggregate::Sum("state"))
             .unwrap_err()
             .to_string();
         assert_eq!(

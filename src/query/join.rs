@@ -29,54 +29,119 @@ pub fn join(
     right_key: &str,
     kind: JoinKind,
 ) -> Result<Table> {
-    let lk = column_index(left, left_key)?;
-    let rk = column_index(right, right_key)?;
-    let right_cols: Vec<usize> = (0..right.width()).filter(|&i| i != rk).collect();
-    let mut schema: Vec<Column> = left.columns().to_vec();
-    for &i in &right_cols {
-        let mut c = right.columns()[i].clone();
-        let mut name = c.name.to_string();
-        while schema.iter().any(|s| s.name == name.as_str()) {
-            name = format!("{}_{name}", right.name());
+    Ok(JoinPlan::new(left, right, left_key, right_key, kind)?.build())
+}
+
+/// A join with its right table hashed, before any result row is made: [`JoinPlan::rows`] and
+/// [`JoinPlan::estimated_bytes`] tell what [`JoinPlan::build`] would allocate, so that a caller
+/// with a memory budget (the script sandbox) can refuse a join of millions of rows up front.
+pub struct JoinPlan<'a> {
+    left: &'a Table,
+    right: &'a Table,
+    lk: usize,
+    right_cols: Vec<usize>,
+    schema: Vec<Column>,
+    index: HashMap<&'a Value, Vec<usize>>,
+    kind: JoinKind,
+}
+
+impl<'a> JoinPlan<'a> {
+    /// Checks the key columns, builds the result schema and hashes `right` on its key.
+    pub fn new(
+        left: &'a Table,
+        right: &'a Table,
+        left_key: &str,
+        right_key: &str,
+        kind: JoinKind,
+    ) -> Result<JoinPlan<'a>> {
+        let lk = column_index(left, left_key)?;
+        let rk = column_index(right, right_key)?;
+        let right_cols: Vec<usize> = (0..right.width()).filter(|&i| i != rk).collect();
+        let mut schema: Vec<Column> = left.columns().to_vec();
+        for &i in &right_cols {
+            let mut c = right.columns()[i].clone();
+            let mut name = c.name.to_string();
+            while schema.iter().any(|s| s.name == name.as_str()) {
+                name = format!("{}_{name}", right.name());
+            }
+            c.name = name.into();
+            schema.push(c);
         }
-        c.name = name.into();
-        schema.push(c);
-    }
-    let mut index: HashMap<&Value, Vec<usize>> = HashMap::with_capacity(right.len());
-    for (i, row) in right.rows().enumerate() {
-        if !row[rk].is_null() {
-            index.entry(&row[rk]).or_default().push(i);
+        let mut index: HashMap<&Value, Vec<usize>> = HashMap::with_capacity(right.len());
+        for (i, row) in right.rows().enumerate() {
+            if !row[rk].is_null() {
+                index.entry(&row[rk]).or_default().push(i);
+            }
         }
+        Ok(JoinPlan {
+            left,
+            right,
+            lk,
+            right_cols,
+            schema,
+            index,
+            kind,
+        })
     }
-    let mut out = Table::with_capacity(left.name().to_string(), schema, left.len());
-    for lrow in left.rows() {
-        let matches = if lrow[lk].is_null() {
+
+    /// The right rows matching `lrow` (none for a null key).
+    fn matches(&self, lrow: &[Value]) -> Option<&Vec<usize>> {
+        if lrow[self.lk].is_null() {
             None
         } else {
-            index.get(&lrow[lk])
-        };
-        match matches {
-            Some(ms) => {
-                for &m in ms {
-                    let rrow = right.row(m);
+            self.index.get(&lrow[self.lk])
+        }
+    }
+
+    /// How many rows the result will have: the sum over left rows of their matches (one for an
+    /// unmatched row of a left join). Saturates rather than overflows.
+    pub fn rows(&self) -> usize {
+        self.left
+            .rows()
+            .map(|lrow| match self.matches(lrow) {
+                Some(ms) => ms.len(),
+                None if self.kind == JoinKind::Left => 1,
+                None => 0,
+            })
+            .fold(0usize, usize::saturating_add)
+    }
+
+    /// The heap bytes the result's cells will take (texts are shared with the inputs, not
+    /// copied, so a cell costs its own size).
+    pub fn estimated_bytes(&self) -> usize {
+        self.rows()
+            .saturating_mul(self.schema.len())
+            .saturating_mul(std::mem::size_of::<Value>())
+    }
+
+    /// Makes the result.
+    pub fn build(self) -> Table {
+        let rows = self.rows();
+        let mut out = Table::with_capacity(self.left.name().to_string(), self.schema.clone(), rows);
+        for lrow in self.left.rows() {
+            match self.matches(lrow) {
+                Some(ms) => {
+                    for &m in ms {
+                        let rrow = self.right.row(m);
+                        out.push(
+                            lrow.iter()
+                                .cloned()
+                                .chain(self.right_cols.iter().map(|&i| rrow[i].clone())),
+                        );
+                    }
+                }
+                None if self.kind == JoinKind::Left => {
                     out.push(
                         lrow.iter()
                             .cloned()
-                            .chain(right_cols.iter().map(|&i| rrow[i].clone())),
+                            .chain(self.right_cols.iter().map(|_| Value::Null)),
                     );
                 }
+                None => {}
             }
-            None if kind == JoinKind::Left => {
-                out.push(
-                    lrow.iter()
-                        .cloned()
-                        .chain(right_cols.iter().map(|_| Value::Null)),
-                );
-            }
-            None => {}
         }
+        out
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -116,5 +181,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "no column 'pidd' in processes; did you mean 'pid'?");
+    }
+
+    #[test]
+    fn the_plan_counts_rows_before_building_them() {
+        let (s, p) = (socks(), procs());
+        let plan = JoinPlan::new(&s, &p, "pid", "pid", JoinKind::Left).unwrap();
+        assert_eq!(plan.rows(), 4);
+        let width = plan.schema.len();
+        assert_eq!(
+            plan.estimated_bytes(),
+            4 * width * std::mem::size_of::<Value>()
+        );
+        assert_eq!(plan.build().len(), 4);
+        // A self-join on a column with repeated values: the sum of count squared.
+        let plan = JoinPlan::new(&s, &s, "pid", "pid", JoinKind::Inner).unwrap();
+        let rows = plan.rows();
+        assert_eq!(plan.build().len(), rows);
     }
 }

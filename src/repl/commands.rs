@@ -212,9 +212,9 @@ pub fn run(session: &mut Session, line: &str) -> Next {
         },
         ".load" => match arg {
             None => session.error("usage: .load FILE"),
-            Some(path) => match std::fs::read_to_string(path) {
+            Some(path) => match crate::input::read_script(std::path::Path::new(path)) {
                 Ok(src) => session.eval_and_show(&src),
-                Err(e) => session.error(&format!("cannot read {path}: {e}")),
+                Err(p) => session.error(&format!("cannot read {path}: {p}")),
             },
         },
         ".netstat" => {

@@ -14,7 +14,7 @@ mod helper;
 mod lex;
 mod pager;
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -70,13 +70,9 @@ pub fn run(opts: Options) -> Result<u8> {
     if std::io::stdin().is_terminal() {
         interactive(opts)
     } else {
-        let mut src = String::new();
-        std::io::stdin()
-            .read_to_string(&mut src)
-            .map_err(|e| Error::Io {
-                what: "reading the script from standard input".into(),
-                source: e,
-            })?;
+        let src = crate::input::read_stdin(crate::input::Kind::Script)
+            .and_then(crate::input::script_text)
+            .map_err(|p| Error::Usage(format!("the script on standard input {p}")))?;
         let mut session = Session::new(&opts)?;
         session.pager.enabled = false;
         Ok(session.eval_script(&src, "<stdin>"))
@@ -119,9 +115,7 @@ impl Session {
     /// and the saved scripts.
     pub fn vocabulary(&self) -> Vocabulary {
         let (methods, functions) = self.evaluator.vocabulary();
-        let scripts = script::catalogue::all()
-            .map(|m| m.into_keys().collect())
-            .unwrap_or_default();
+        let scripts = script::catalogue::all().scripts.into_keys().collect();
         Vocabulary {
             methods,
             functions,
@@ -149,7 +143,7 @@ impl Session {
     pub fn show(&self, text: &str) {
         if let Err(e) = self.pager.show(text) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("netpry: writing output: {e}");
+                crate::errln!("netpry: writing output: {e}");
             }
         }
     }
@@ -164,10 +158,11 @@ impl Session {
 
     /// Prints an error line.
     pub fn error(&self, message: &str) {
+        let message = crate::console::visible(message);
         if std::io::stderr().is_terminal() {
-            eprintln!("\x1b[31merror:\x1b[0m {message}");
+            crate::errln!("\x1b[31merror:\x1b[0m {message}");
         } else {
-            eprintln!("error: {message}");
+            crate::errln!("error: {message}");
         }
     }
 
@@ -208,9 +203,9 @@ impl Session {
     /// own, over the session's data.
     pub fn run_script(&mut self, script: &str, args: &[String]) {
         let (name, source) = if script.contains('/') || script.ends_with(".rhai") {
-            match std::fs::read_to_string(script) {
+            match crate::input::read_script(Path::new(script)) {
                 Ok(s) => (script.to_string(), s),
-                Err(e) => return self.error(&format!("cannot read script {script}: {e}")),
+                Err(p) => return self.error(&format!("cannot read script {script}: {p}")),
             }
         } else {
             match script::catalogue::find(script) {
@@ -236,7 +231,7 @@ impl Session {
     /// Prints notes, the result or the error, and the time.
     fn finish(&mut self, result: Result<Output>, started: Instant) {
         for n in self.catalog.notes().take() {
-            eprintln!("netpry: note: {n}");
+            crate::errln!("netpry: note: {}", crate::console::visible(&n));
         }
         match result {
             Ok(out) => self.show_output(out),
@@ -244,7 +239,7 @@ impl Session {
             Err(e) => self.error(&e.to_string()),
         }
         if self.timer {
-            eprintln!("time: {}", format_duration(started.elapsed()));
+            crate::errln!("time: {}", format_duration(started.elapsed()));
         }
     }
 
@@ -253,7 +248,7 @@ impl Session {
         self.evaluator.settings.render = render_opts(self.format);
         let result = self.evaluator.eval(name, src);
         for n in self.catalog.notes().take() {
-            eprintln!("netpry: note: {n}");
+            crate::errln!("netpry: note: {}", crate::console::visible(&n));
         }
         match result {
             Ok(Output::Exit { code, message }) => {
@@ -266,7 +261,7 @@ impl Session {
             }
             Err(e) if e.is_broken_pipe() => 0,
             Err(e) => {
-                eprintln!("netpry: {e}");
+                crate::errln!("netpry: {}", crate::console::visible(&e.to_string()));
                 e.exit_code()
             }
         }
@@ -323,6 +318,19 @@ pub fn history_path() -> Option<PathBuf> {
     Some(base.join("netpry").join("history"))
 }
 
+/// Why the history file at `path` must not be used, if it must not: it exists and is not a
+/// regular file owned by the user netpry runs as (a symbolic link planted there could make root
+/// append to any file).
+fn history_refusal(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return Some(format!("is {}", crate::input::what_file(&meta.file_type())));
+    }
+    let me = crate::source::linux::euid();
+    (meta.uid() != me).then(|| format!("belongs to uid {}, not to uid {me}", meta.uid()))
+}
+
 fn interactive(opts: Options) -> Result<u8> {
     let mut session = Session::new(&opts)?;
     let config = Config::builder()
@@ -337,11 +345,20 @@ fn interactive(opts: Options) -> Result<u8> {
     let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)
         .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
     rl.set_helper(Some(ReplHelper::new(session.vocabulary())));
-    let history = history_path();
+    let history = history_path().filter(|path| match history_refusal(path) {
+        None => true,
+        Some(why) => {
+            crate::errln!(
+                "netpry: {} {why}; history will not be saved",
+                path.display()
+            );
+            false
+        }
+    });
     if let Some(path) = &history {
         if let Some(dir) = path.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
-                eprintln!(
+                crate::errln!(
                     "netpry: cannot create {}: {e}; history will not be saved",
                     dir.display()
                 );
@@ -349,14 +366,15 @@ fn interactive(opts: Options) -> Result<u8> {
         }
         if path.exists() {
             if let Err(e) = rl.load_history(path) {
-                eprintln!("netpry: cannot read history {}: {e}", path.display());
+                crate::errln!("netpry: cannot read history {}: {e}", path.display());
             }
         }
     }
-    println!(
+    // A banner nobody can read (closed stdout) is no reason to stop: the prompt reports it.
+    let _ = crate::console::out(format_args!(
         "netpry {} interactive shell. Type .help for help, Tab to complete, Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
-    );
+    ));
     loop {
         let prompt = session.prompt();
         match rl.readline(&prompt) {
@@ -367,7 +385,7 @@ fn interactive(opts: Options) -> Result<u8> {
                 if rl.add_history_entry(line.as_str()).unwrap_or(false) {
                     if let Some(path) = &history {
                         if let Err(e) = rl.append_history(path) {
-                            eprintln!("netpry: cannot write history {}: {e}", path.display());
+                            crate::errln!("netpry: cannot write history {}: {e}", path.display());
                         }
                     }
                 }
@@ -389,7 +407,7 @@ fn interactive(opts: Options) -> Result<u8> {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                eprintln!("netpry: line editor: {e}");
+                crate::errln!("netpry: line editor: {e}");
                 return Ok(1);
             }
         }
@@ -408,8 +426,24 @@ fn guarded(f: impl FnOnce() -> commands::Next) -> commands::Next {
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
-            eprintln!("error: internal error ({what}); the shell goes on, please report it");
+            crate::errln!("error: internal error ({what}); the shell goes on, please report it");
             commands::Next::Continue
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    #[test]
+    fn a_planted_link_is_not_a_history_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("history");
+        assert_eq!(super::history_refusal(&file), None);
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(super::history_refusal(&file), None);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let why = super::history_refusal(&link).unwrap();
+        assert!(why.contains("symbolic link"), "{why}");
     }
 }

@@ -29,9 +29,25 @@ pub fn rt_err<T>(msg: impl Into<String>) -> RhaiResultOf<T> {
     )))
 }
 
-/// Turns a library result into a Rhai result.
+thread_local! {
+    /// The catalog of the evaluation running on this thread (set by [`register`]), so that an
+    /// unknown column can be explained as one the snapshot being read lacks.
+    static CATALOG: std::cell::RefCell<std::rc::Weak<crate::catalog::Catalog>> =
+        const { std::cell::RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Turns a library result into a Rhai result. A column the snapshot being read lacks (but
+/// this netpry's table has) is said to be missing from the snapshot, naming the file.
 pub fn rt<T>(r: crate::error::Result<T>) -> RhaiResultOf<T> {
-    r.or_else(|e| rt_err(e.to_string()))
+    r.or_else(|e| {
+        let missing = match &e {
+            Error::UnknownColumn { table, column, .. } => CATALOG
+                .with(|c| c.borrow().upgrade())
+                .and_then(|cat| cat.missing_column(table, column)),
+            _ => None,
+        };
+        rt_err(missing.unwrap_or_else(|| e.to_string()))
+    })
 }
 
 fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
@@ -49,6 +65,17 @@ fn names(what: &str, cols: &Array) -> RhaiResultOf<Vec<String>> {
         .collect()
 }
 
+/// Column names given as strings, each of which may list several separated by commas
+/// (`"local_port, process"`): a column name never holds a comma.
+fn split_names<'a>(given: &[&'a str]) -> Vec<&'a str> {
+    given
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// Renders `t` to text with `opts`.
 pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
     let mut buf = Vec::new();
@@ -57,18 +84,24 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones.
-fn cell(row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
-    match row.table.column_index(col) {
-        Some(i) => Ok(to_dynamic(&row.cells()[i])),
-        None if registry_column(row.table.name(), col) => rt_err(format!(
+/// Reads cell `col` of `row` as a Rhai value; an unknown column names the valid ones, a column
+/// the snapshot being read lacks says so.
+fn cell(ctx: &Ctx, row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
+    if let Some(i) = row.table.column_index(col) {
+        return Ok(to_dynamic(&row.cells()[i]));
+    }
+    if let Some(why) = ctx.catalog.missing_column(row.table.name(), col) {
+        return rt_err(why);
+    }
+    if registry_column(row.table.name(), col) {
+        return rt_err(format!(
             "column '{col}' is not in this {} table: it was left out by a select, or not \
              collected because the script names it only at run time (netpry collects the \
              columns it sees named); name it directly, e.g. row.{col}",
             row.table.name()
-        )),
-        None => rt(Err(query::unknown_column(&row.table, col))),
+        ));
     }
+    rt(Err(query::unknown_column(&row.table, col)))
 }
 
 /// Whether `col` is a column of the registry table `table` (so missing only because the
@@ -79,14 +112,16 @@ fn registry_column(table: &str, col: &str) -> bool {
 
 /// Registers the table functions and every method.
 pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
+    CATALOG.with(|c| *c.borrow_mut() = Rc::downgrade(&ctx.catalog));
     engine.register_type_with_name::<TableRef>("Table");
     engine.register_type_with_name::<Row>("Row");
     engine.register_type_with_name::<Grouping>("Grouping");
     engine.register_iterator::<TableRef>();
     register_tables(engine, ctx);
-    register_rows(engine);
+    register_rows(engine, ctx);
     register_methods(engine, ctx);
     register_grouping(engine);
+    register_aggregates(engine);
     register_output(engine, ctx);
 }
 
@@ -103,7 +138,7 @@ fn register_tables(engine: &mut Engine, ctx: &Rc<Ctx>) {
     });
 }
 
-fn register_rows(engine: &mut Engine) {
+fn register_rows(engine: &mut Engine, ctx: &Rc<Ctx>) {
     // A getter per registered column name: `row.state` looks the name up in the row's table.
     let mut seen = std::collections::HashSet::new();
     for def in TABLES {
@@ -113,13 +148,15 @@ fn register_rows(engine: &mut Engine) {
                     std::borrow::Cow::Borrowed(s) => s,
                     std::borrow::Cow::Owned(_) => continue,
                 };
-                engine.register_get(name, move |r: &mut Row| cell(r, name));
+                let c = Rc::clone(ctx);
+                engine.register_get(name, move |r: &mut Row| cell(&c, r, name));
             }
         }
     }
     // Any other column (computed ones too), and `row["col"]`; Rhai also falls back to this
     // indexer for `row.col` when no getter has that name.
-    engine.register_indexer_get(|r: &mut Row, col: &str| cell(r, col));
+    let c = Rc::clone(ctx);
+    engine.register_indexer_get(move |r: &mut Row, col: &str| cell(&c, r, col));
     engine.register_fn("to_map", |r: &mut Row| -> Map {
         r.table
             .columns()
@@ -161,9 +198,28 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
             wrap(query::select(&t.0, &names("select", &cols)?))
         },
     );
-    engine.register_fn("select", |t: &mut TableRef, col: &str| {
-        wrap(query::select(&t.0, &[col]))
+    // `select("a")`, `select("a, b")` and `select("a", "b", ...)` as well as the array form.
+    engine.register_fn("select", |t: &mut TableRef, a: &str| {
+        wrap(query::select(&t.0, &split_names(&[a])))
     });
+    engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str| {
+        wrap(query::select(&t.0, &split_names(&[a, b])))
+    });
+    engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str, c: &str| {
+        wrap(query::select(&t.0, &split_names(&[a, b, c])))
+    });
+    engine.register_fn(
+        "select",
+        |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str| {
+            wrap(query::select(&t.0, &split_names(&[a, b, c, d])))
+        },
+    );
+    engine.register_fn(
+        "select",
+        |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str, e: &str| {
+            wrap(query::select(&t.0, &split_names(&[a, b, c, d, e])))
+        },
+    );
     for (name, desc) in [("sort", false), ("sort_desc", true)] {
         engine.register_fn(name, move |t: &mut TableRef, col: &str| {
             wrap(query::sort(&t.0, &[col], desc))
@@ -252,12 +308,12 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     );
     for (name, kind) in [("join", JoinKind::Inner), ("left_join", JoinKind::Left)] {
         engine.register_fn(name, move |t: &mut TableRef, other: TableRef, col: &str| {
-            wrap(query::join(&t.0, &other.0, col, col, kind))
+            join(name, t, &other, col, col, kind)
         });
         engine.register_fn(
             name,
             move |t: &mut TableRef, other: TableRef, left: &str, right: &str| {
-                wrap(query::join(&t.0, &other.0, left, right, kind))
+                join(name, t, &other, left, right, kind)
             },
         );
     }
@@ -280,6 +336,58 @@ fn grouping(t: &TableRef, keys: Vec<String>) -> RhaiResultOf<Grouping> {
         table: Arc::clone(&t.0),
         keys,
     })
+}
+
+fn register_aggregates(engine: &mut Engine) {
+    let value = |v: crate::error::Result<crate::model::Value>| rt(v).map(|v| to_dynamic(&v));
+    engine.register_fn("sum", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Sum(col)))
+    });
+    engine.register_fn("min", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Min(col)))
+    });
+    engine.register_fn("max", move |t: &mut TableRef, col: &str| {
+        value(query::aggregate(&t.0, Aggregate::Max(col)))
+    });
+    engine.register_fn("avg", move |t: &mut TableRef, col: &str| {
+        value(query::average(&t.0, col))
+    });
+    // The same over an array (`t.column("recv_q").sum()`): nulls skipped, null when empty.
+    let cells = |a: &Array| -> Vec<crate::model::Value> {
+        a.iter()
+            .map(from_dynamic)
+            .filter(|v| !v.is_null())
+            .collect()
+    };
+    engine.register_fn("sum", move |a: &mut Array| -> RhaiResultOf<Dynamic> {
+        let mut acc: Option<crate::model::Value> = None;
+        for v in cells(a) {
+            acc = Some(match (acc, &v) {
+                (None, crate::model::Value::Int(_) | crate::model::Value::Float(_)) => v,
+                (Some(crate::model::Value::Int(x)), crate::model::Value::Int(y)) => {
+                    crate::model::Value::Int(x.saturating_add(*y))
+                }
+                (Some(x), y) => match (x.as_float(), y.as_float()) {
+                    (Some(x), Some(y)) => crate::model::Value::Float(x + y),
+                    _ => return rt_err(format!("sum: {y} is not a number")),
+                },
+                (None, y) => return rt_err(format!("sum: {y} is not a number")),
+            });
+        }
+        Ok(acc.map_or(Dynamic::UNIT, |v| to_dynamic(&v)))
+    });
+    engine.register_fn("min", move |a: &mut Array| {
+        cells(a)
+            .into_iter()
+            .min()
+            .map_or(Dynamic::UNIT, |v| to_dynamic(&v))
+    });
+    engine.register_fn("max", move |a: &mut Array| {
+        cells(a)
+            .into_iter()
+            .max()
+            .map_or(Dynamic::UNIT, |v| to_dynamic(&v))
+    });
 }
 
 fn register_grouping(engine: &mut Engine) {
@@ -331,8 +439,33 @@ fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
     });
 }
 
+/// `join`/`left_join`: the result's size is known before any row is made, and a join that would
+/// not fit in the memory limit (a self-join on a column with few values: rows × rows) stops
+/// the script at once instead of asking for gigabytes.
+fn join(
+    name: &str,
+    t: &TableRef,
+    other: &TableRef,
+    left: &str,
+    right: &str,
+    kind: JoinKind,
+) -> RhaiResultOf<TableRef> {
+    let plan = rt(query::JoinPlan::new(&t.0, &other.0, left, right, kind))?;
+    super::engine::ensure_fits(
+        &format!("this {name} ({} rows)", plan.rows()),
+        plan.estimated_bytes(),
+    )?;
+    Ok(TableRef::new(plan.build()))
+}
+
 /// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.
 fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+    // A condition that can never hold is an error, not an empty answer.
+    if let Some(c) = ctx.closures.borrow().get(f.fn_name()) {
+        if let Err(msg) = super::check::check_filter(c, f.curry(), &t.0) {
+            return rt_err(format!("where: {msg}"));
+        }
+    }
     if ctx.native_predicates {
         let compiled = ctx
             .closures

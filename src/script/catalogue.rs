@@ -76,20 +76,35 @@ pub fn builtin() -> BTreeMap<String, Saved> {
         .collect()
 }
 
-/// Every saved script by name: built-in ones, overridden or added to by the user's.
-pub fn all() -> Result<BTreeMap<String, Saved>> {
-    let mut out = builtin();
+/// The saved scripts, and what could not be read of the user's.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every script by name: built-in ones, overridden or added to by the user's.
+    pub scripts: BTreeMap<String, Saved>,
+    /// One line per user directory or script that could not be read (left out).
+    pub problems: Vec<String>,
+}
+
+/// Every saved script by name: built-in ones, overridden or added to by the user's. The user's
+/// directory only adds scripts: when it (or `$HOME`) cannot be read, or one of its scripts
+/// cannot, that is a problem line and the built-in scripts are still all there.
+pub fn all() -> Listing {
+    let mut out = Listing {
+        scripts: builtin(),
+        problems: Vec::new(),
+    };
     let Some(dir) = user_dir() else {
-        return Ok(out);
+        return out;
     };
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
         Err(e) => {
-            return Err(Error::Io {
-                what: format!("reading {}", dir.display()),
-                source: e,
-            });
+            out.problems.push(format!(
+                "cannot read your scripts directory {}: {e}; only built-in scripts are available",
+                dir.display()
+            ));
+            return out;
         }
     };
     for entry in entries.flatten() {
@@ -101,11 +116,17 @@ pub fn all() -> Result<BTreeMap<String, Saved>> {
         else {
             continue;
         };
-        let source = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            what: format!("reading {}", path.display()),
-            source: e,
-        })?;
-        out.insert(
+        let source = match crate::input::read_script(&path) {
+            Ok(s) => s,
+            Err(p) => {
+                out.problems.push(format!(
+                    "cannot read script {}: {p}; left out",
+                    path.display()
+                ));
+                continue;
+            }
+        };
+        out.scripts.insert(
             name.to_string(),
             Saved {
                 name: name.to_string(),
@@ -114,12 +135,15 @@ pub fn all() -> Result<BTreeMap<String, Saved>> {
             },
         );
     }
-    Ok(out)
+    out
 }
 
 /// The saved script `name`, or a usage error listing the names.
 pub fn find(name: &str) -> Result<Saved> {
-    let mut all = all()?;
+    let Listing {
+        scripts: mut all,
+        problems,
+    } = all();
     all.remove(name).ok_or_else(|| {
         let names: Vec<&str> = all.keys().map(String::as_str).collect();
         let hint = crate::error::suggest(name, names.iter().copied());
@@ -128,8 +152,9 @@ pub fn find(name: &str) -> Result<Saved> {
         } else {
             format!("; saved scripts are: {}", names.join(", "))
         };
+        let problems: String = problems.iter().map(|p| format!(" ({p})")).collect();
         Error::Usage(format!(
-            "no saved script '{name}'{hint} (see `netpry run --list`)"
+            "no saved script '{name}'{hint} (see `netpry run --list`){problems}"
         ))
     })
 }

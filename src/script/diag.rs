@@ -69,6 +69,7 @@ fn parse_message(p: &ParseErrorType) -> String {
 
 /// "unknown function" wording, naming a close table or helper when there is one.
 fn function_not_found(sig: &str) -> String {
+    let sig = &user_types(sig);
     let name = sig.split([' ', '(']).next().unwrap_or(sig);
     let tables: Vec<&str> = crate::tables::TABLES.iter().map(|t| t.name).collect();
     if sig.ends_with("()") || sig.ends_with("( )") {
@@ -89,7 +90,60 @@ fn function_not_found(sig: &str) -> String {
     if banned.contains(&name) {
         return format!("no function '{name}': scripts cannot read files or run programs");
     }
+    if let Some(hint) = familiar_name(name) {
+        return format!("no function {sig}: {hint}");
+    }
     format!("no function {sig}{}", closest_function(name))
+}
+
+/// A Rhai signature with the types as scripts know them: `string` for Rust's string types,
+/// `int`, `float`, `bool`, `null` for `()`, `closure` for a function pointer, `array`, `map`.
+fn user_types(sig: &str) -> String {
+    let Some((name, args)) = sig.split_once(" (") else {
+        return sig.to_string();
+    };
+    let args = args.strip_suffix(')').unwrap_or(args);
+    if args.trim().is_empty() {
+        return sig.to_string();
+    }
+    let shown: Vec<&str> = args
+        .split(", ")
+        .map(|a| match a.trim() {
+            t if t.contains("ImmutableString") || t == "&str" || t == "String" => "string",
+            "i64" | "i32" | "u64" | "INT" => "int",
+            "f64" | "f32" | "FLOAT" => "float",
+            "bool" => "bool",
+            "()" => "null",
+            "Fn" | "FnPtr" => "closure",
+            "Array" | "Vec<Dynamic>" => "array",
+            "Map" => "map",
+            "Blob" | "Vec<u8>" => "blob",
+            other => other,
+        })
+        .collect();
+    format!("{name} ({})", shown.join(", "))
+}
+
+/// What netpry calls the operation that `name` means in SQL, pandas, jq, nushell or LINQ.
+fn familiar_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "filter" | "filter_by" | "select_where" => {
+            "to keep the rows a closure accepts, use where(|r| ...)"
+        }
+        "head" | "take" | "top" | "first_n" => "to keep the first rows, use limit(n)",
+        "tail" | "last_n" => {
+            "to keep the last rows, sort the other way (sort_desc) and use limit(n)"
+        }
+        "order_by" | "orderby" | "sort_by" | "order" => {
+            "to order rows use sort(\"col\") or sort_desc(\"col\") (or an array of columns)"
+        }
+        "group" | "groupby" | "group_by_count" => "to group rows use group_by(\"col\").count()",
+        "size" | "length" | "nrows" | "row_count" => "to count rows use count()",
+        "uniq" | "unique" | "dedup" => "to keep distinct rows use distinct()",
+        "project" | "pick" | "columns" => "to keep some columns use select([\"a\", \"b\"])",
+        "inner_join" | "merge" => "to join tables use join(other, \"col\") or left_join(...)",
+        _ => return None,
+    })
 }
 
 thread_local! {
@@ -131,7 +185,9 @@ fn closest_function(name: &str) -> String {
 /// An error at the end of the input (Rhai gives a line past the last one, or no column) is
 /// shown on the last line, with the caret just after its last character.
 pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
-    let msg = message(e);
+    // The message may quote the script or a value: escaped, and bounded.
+    let msg =
+        crate::model::escape_bounded(message(e).as_bytes(), MAX_MESSAGE).replace("\\x0a", "\n");
     let (_, pos) = innermost(e);
     let Some(mut line) = pos.line() else {
         return format!("{name}: {msg}");
@@ -152,14 +208,51 @@ pub fn report(name: &str, source: &str, e: &EvalAltResult) -> String {
     let col = col.unwrap_or(text.chars().count() + 1);
     let num = line.to_string();
     let pad = " ".repeat(num.len());
-    // Keep tabs so the caret lines up under tab-indented text.
-    let lead: String = text
-        .chars()
-        .chain(std::iter::repeat(' '))
-        .take(col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {text}\n{pad} | {lead}^")
+    let (shown, lead) = excerpt(text, col);
+    format!("{name}:{line}:{col}: {msg}\n{pad} |\n{num} | {shown}\n{pad} | {lead}^")
+}
+
+/// The longest message quoted in a report, in characters.
+const MAX_MESSAGE: usize = 400;
+/// The most characters of the offending line shown on each side of the column.
+const EXCERPT_SIDE: usize = 60;
+
+/// The part of `text` shown under a report, and the lead that puts a caret under column `col`
+/// (from 1). A long line is cut to [`EXCERPT_SIDE`] characters each side of the column, a cut
+/// marked `...`; control characters and invalid text are escaped (`\x00`) as everywhere else,
+/// except tabs, kept so the caret lines up under tab-indented text.
+fn excerpt(text: &str, col: usize) -> (String, String) {
+    let at = col.saturating_sub(1);
+    let len = text.chars().count();
+    let start = at.saturating_sub(EXCERPT_SIDE);
+    let end = at.saturating_add(EXCERPT_SIDE).min(len);
+    let mut shown = String::new();
+    let mut lead = String::new();
+    if start > 0 {
+        shown.push_str("...");
+        lead.push_str("   ");
+    }
+    for (i, c) in text.chars().enumerate().skip(start).take(end - start) {
+        let piece = if c == '\t' {
+            "\t".into()
+        } else {
+            crate::model::escape_str(c.encode_utf8(&mut [0; 4])).into_owned()
+        };
+        if i < at {
+            if c == '\t' {
+                lead.push('\t');
+            } else {
+                lead.extend(std::iter::repeat_n(' ', piece.chars().count()));
+            }
+        }
+        shown.push_str(&piece);
+    }
+    if end < len {
+        shown.push_str("...");
+    }
+    // A column past the end of the line (an error at its end).
+    lead.extend(std::iter::repeat_n(' ', at.saturating_sub(len.max(start))));
+    (shown, lead)
 }
 
 #[cfg(test)]
@@ -182,5 +275,26 @@ mod tests {
         assert!(r.ends_with("1 | \tf(\n  | \t  ^"), "{r}");
         let r = at_end("x(", Position::new(1, 0));
         assert!(r.ends_with("1 | x(\n  |   ^"), "{r}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column_and_escaped() {
+        let mut line = "a".repeat(1_000_000);
+        line.replace_range(500_000..500_001, "\0");
+        let (shown, lead) = super::excerpt(&line, 500_001);
+        assert!(
+            shown.starts_with("...") && shown.ends_with("..."),
+            "{shown}"
+        );
+        assert!(shown.contains("\\x00") && !shown.contains('\0'), "{shown}");
+        assert!(shown.len() < 200, "{}", shown.len());
+        assert_eq!(&shown[lead.len()..lead.len() + 4], "\\x00");
+        let (shown, lead) = super::excerpt("\tab\x07c", 5);
+        assert_eq!(shown, "\tab\\x07c");
+        assert_eq!(lead, "\t      ");
+        let (_, lead) = super::excerpt("\x07", 1);
+        assert_eq!(format!("{lead}^"), "^");
+        let (_, lead) = super::excerpt("\x07", 2);
+        assert_eq!(lead, "    ");
     }
 }

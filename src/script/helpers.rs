@@ -84,12 +84,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             .map_or(0, |d| d.as_secs() as INT)
     });
     let c = Rc::clone(ctx);
-    engine.register_fn("hostname", move || -> String {
-        match c.catalog.snapshot_info() {
-            Some(info) => info.host.clone(),
-            None => crate::source::linux::host_info().host,
-        }
-    });
+    engine.register_fn("hostname", move || -> String { c.catalog.host_info().host });
     engine.register_fn("service", |port: INT, proto: &str| -> Dynamic {
         u16::try_from(port)
             .ok()

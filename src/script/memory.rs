@@ -60,8 +60,38 @@ pub fn live() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+thread_local! {
+    /// The heap ceiling of the evaluation running on this thread (none outside evaluations).
+    static CEILING: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Sets the heap ceiling of the evaluation running on this thread.
+pub fn set_ceiling(ceiling: usize) {
+    CEILING.with(|c| c.set(ceiling));
+}
+
+/// The heap ceiling of the evaluation running on this thread.
+pub fn ceiling() -> usize {
+    CEILING.with(std::cell::Cell::get)
+}
+
+/// Whether `bytes` more would keep the heap under this thread's ceiling: the check made before
+/// one large allocation (a join's result, a fill, a replacement), which the check between
+/// operations would see only once the memory is taken.
+pub fn fits(bytes: usize) -> bool {
+    live().saturating_add(bytes) <= ceiling()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fits_compares_with_the_thread_ceiling() {
+        super::set_ceiling(super::live().saturating_add(1 << 30));
+        assert!(super::fits(1 << 20));
+        assert!(!super::fits(4 << 30));
+        super::set_ceiling(usize::MAX);
+    }
+
     #[test]
     fn live_follows_allocations() {
         let before = super::live();

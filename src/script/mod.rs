@@ -10,6 +10,7 @@
 mod api;
 pub mod catalogue;
 mod changes;
+mod check;
 mod closure;
 mod context;
 mod diag;
@@ -22,8 +23,10 @@ mod interrupt;
 pub use interrupt::requested as interrupt_requested;
 mod ip;
 mod memory;
+mod nulls;
 mod plan;
 mod predicate;
+mod regexp;
 mod route_get;
 mod session;
 #[cfg(test)]

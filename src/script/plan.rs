@@ -304,7 +304,13 @@ fn string_args(args: &[Expr]) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for a in args {
         match a {
-            Expr::StringConstant(s, _) => out.push(s.to_string()),
+            // `select("a, b")` names two columns.
+            Expr::StringConstant(s, _) => out.extend(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            ),
             Expr::Array(items, _) => {
                 for i in items.iter() {
                     match i {

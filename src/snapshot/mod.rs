@@ -19,6 +19,9 @@ mod write;
 
 /// The `format` marker of a snapshot document.
 pub const FORMAT: &str = "netpry-snapshot";
+/// The longest problem description quoted from a snapshot, in characters.
+const MAX_PROBLEM: usize = 400;
+
 /// The snapshot layout version this build writes and reads.
 pub const VERSION: u64 = 1;
 
@@ -58,35 +61,52 @@ impl Snapshot {
             path: path.to_path_buf(),
             problem,
         };
-        let text = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let text = crate::input::read_path(path, crate::input::Kind::Snapshot).map_err(bad)?;
         Snapshot::parse(&text).map_err(bad)
     }
 
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
-        // Names in the message come from the file: keep it on one line whatever they hold.
+        // Names in the message come from the file: keep it on one line whatever they hold,
+        // and short whatever their length.
         read::parse(text).map_err(|e| {
-            e.chars()
+            let mut line: String = e
+                .chars()
                 .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
+                    // Controls and bidirectional overrides, as escape_str finds them.
+                    let plain = c == '\\'
+                        || matches!(
+                            crate::model::escape_str(c.encode_utf8(&mut [0; 4])),
+                            std::borrow::Cow::Borrowed(_)
+                        );
+                    if plain {
                         c.to_string()
+                    } else {
+                        c.escape_default().to_string()
                     }
                 })
-                .collect()
+                .take(MAX_PROBLEM)
+                .collect();
+            if e.chars().count() > MAX_PROBLEM {
+                line.push_str("...");
+            }
+            line
         })
     }
 }
 
-/// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`.
+/// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`, in the
+/// current directory. Host and time may come from another host's snapshot: both are made safe
+/// for a file name ([`crate::outfile::file_name_part`]), so `x/../../TRAV` stays here.
 pub fn default_path(info: &SnapshotInfo) -> PathBuf {
     let stamp: String = info
         .time
         .chars()
         .filter(|c| *c != '-' && *c != ':')
         .collect();
-    PathBuf::from(format!("netpry-{}-{stamp}.json", info.host))
+    let host = crate::outfile::file_name_part(&info.host);
+    let stamp = crate::outfile::file_name_part(&stamp);
+    PathBuf::from(format!("netpry-{host}-{stamp}.json"))
 }
 
 /// Seconds since the epoch as RFC 3339 UTC (`2026-11-28T16:32:29Z`).
@@ -271,6 +291,15 @@ mod tests {
             let e = Snapshot::parse(doc.as_bytes()).unwrap_err();
             assert!(e.starts_with("table t: missing \"rows\""), "{e}");
         }
+        let long = format!(
+            r#"{{"format":"netpry-snapshot","version":1,"tables":{{"t\u202e{}":{{"rows":[]}}}}}}"#,
+            "x".repeat(100_000)
+        );
+        let e = Snapshot::parse(long.as_bytes()).unwrap_err();
+        assert!(
+            e.len() < 500 && e.ends_with("...") && !e.contains('\u{202e}'),
+            "{e}"
+        );
         let newline = br#"{"format":"netpry-snapshot","version":1,"tables":{"a\nb":{"rows":[]}}}"#;
         let e = Snapshot::parse(newline).unwrap_err();
         assert!(!e.contains('\n') && e.contains("a\\nb"), "{e}");

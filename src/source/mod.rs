@@ -3,3 +3,4 @@
 
 pub mod linux;
 pub mod records;
+pub mod select;

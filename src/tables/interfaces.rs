@@ -32,7 +32,7 @@ macro_rules! stat_fields {
     };
 }
 
-static BASE: [Field<Link>; 15] = [
+static BASE: [Field<Link>; 17] = [
     Field::new(Column::new("index", Type::Int, "Interface index"), |l| {
         l.rec.index.into()
     }),
@@ -66,6 +66,22 @@ static BASE: [Field<Link>; 15] = [
             "Interface flags in `ip` spelling, comma separated",
         ),
         |l| Value::str(flag_text(l.rec.flags)),
+    ),
+    Field::new(
+        Column::new(
+            "up",
+            Type::Bool,
+            "Administratively up (IFF_UP, `ip link set X up`); `lo` is up though its state is UNKNOWN",
+        ),
+        |l| Value::Bool(l.rec.flags & libc::IFF_UP as u32 != 0),
+    ),
+    Field::new(
+        Column::new(
+            "running",
+            Type::Bool,
+            "Up and its link is operational (IFF_RUNNING: carrier present)",
+        ),
+        |l| Value::Bool(l.rec.flags & libc::IFF_RUNNING as u32 != 0),
     ),
     Field::new(
         Column::new(

@@ -13,7 +13,6 @@ pub mod identity;
 pub mod interfaces;
 pub mod multicast;
 pub mod neighbours;
-mod notes;
 pub mod processes;
 pub mod routes;
 pub mod rules;
@@ -24,8 +23,8 @@ pub mod sysctls;
 use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
 
+pub use crate::model::Notes;
 pub use field::{Field, TableBuilder};
-pub use notes::Notes;
 pub use sockets::SocketSelect;
 
 /// What a caller wants collected: a projection (only these columns) and, for sockets, a

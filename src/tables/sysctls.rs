@@ -38,8 +38,35 @@ static FIELDS: [Field<SysctlRecord>; 2] = [
 
 columns_fn!(FIELDS);
 
-fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    Ok(build(&crate::source::linux::net_sysctls()?, req))
+fn collect(req: &Request, notes: &Notes) -> Result<Table> {
+    let (records, denied) = crate::source::linux::sysctl::net_sysctls_and_denied()?;
+    if let Some(note) = denied_note(&denied) {
+        notes.add(note);
+    }
+    Ok(build(&records, req))
+}
+
+/// The note for sysctls left out because only root may read them (as `sysctl -a` leaves them
+/// out with a warning each), naming the first few.
+fn denied_note(denied: &[String]) -> Option<String> {
+    let first = denied.first()?;
+    let mut names = denied
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if denied.len() > 3 {
+        names.push_str(", ...");
+    }
+    let n = denied.len();
+    Some(if n == 1 {
+        format!("sysctls: {first} is readable only by root and is left out; run as root to see it")
+    } else {
+        format!(
+            "sysctls: {n} keys are readable only by root and are left out ({names}); run as root to see them"
+        )
+    })
 }
 
 /// Builds the table from sysctl records, keeping their order.
@@ -50,6 +77,23 @@ pub fn build(records: &[SysctlRecord], req: &Request) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn root_only_keys_are_counted_in_a_note() {
+        assert_eq!(denied_note(&[]), None);
+        let one = denied_note(&["net.core.bpf_jit_harden".into()]).unwrap();
+        assert!(
+            one.contains("net.core.bpf_jit_harden is readable only by root"),
+            "{one}"
+        );
+        let names: Vec<String> = (0..5).map(|i| format!("net.k{i}")).collect();
+        let many = denied_note(&names).unwrap();
+        assert!(
+            many.starts_with("sysctls: 5 keys are readable only by root"),
+            "{many}"
+        );
+        assert!(many.contains("net.k0, net.k1, net.k2, ..."), "{many}");
+    }
 
     #[test]
     fn rows_are_name_and_value() {

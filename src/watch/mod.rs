@@ -63,7 +63,7 @@ struct Sample {
 /// Collects `target` now.
 fn sample(target: &Target, notes: &mut Vec<String>) -> Result<Sample> {
     let at = Instant::now();
-    let time = crate::source::linux::host_info().time;
+    let time = crate::snapshot::rfc3339(crate::source::linux::host_info().secs);
     let table = target.collect(notes)?;
     Ok(Sample { table, at, time })
 }

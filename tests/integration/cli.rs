@@ -23,7 +23,9 @@ fn tables_lists_every_registered_table() {
             "neighbours",
             "multicast",
             "stats",
-            "sysctls"
+            "sysctls",
+            "conntrack",
+            "conntrack_stats"
         ]
     );
 }

@@ -39,6 +39,12 @@ c.bind(("10.77.0.1", 0))
 c.connect(("10.77.0.2", 80))
 c.sendall(b"hello")
 assert c.recv(100) == b"HELLO"
+# A "service address" the client's own output DNAT sends to the server (kube-proxy's pattern).
+v = socket.socket()
+v.bind(("10.77.0.1", 0))
+v.connect(("10.99.0.1", 80))
+v.sendall(b"svc")
+assert v.recv(100) == b"SVC"
 print(c.getsockname()[1], flush=True)
 time.sleep(600)
 "#;
@@ -85,6 +91,7 @@ fn lab() -> Lab {
     client.ip(&["addr", "add", "10.77.0.1/24", "dev", "a0"]);
     client.ip(&["addr", "add", "10.77.0.3/24", "dev", "a0"]);
     client.ip(&["link", "set", "a0", "up"]);
+    client.ip(&["route", "add", "10.99.0.0/24", "dev", "a0"]);
     server.ip(&["addr", "add", "10.77.0.2/24", "dev", "b0"]);
     server.ip(&["link", "set", "b0", "up"]);
     let (code, _, err) = server.exec("sysctl", &["-qw", "net.netfilter.nf_conntrack_acct=1"]);
@@ -92,7 +99,9 @@ fn lab() -> Lab {
     nft(
         &client,
         "table ip nat { chain post { type nat hook postrouting priority 100; \
-         oif a0 ip saddr 10.77.0.1 snat to 10.77.0.3; }; }",
+         oif a0 ip saddr 10.77.0.1 snat to 10.77.0.3; }; \
+         chain out { type nat hook output priority -100; \
+         ip daddr 10.99.0.1 tcp dport 80 dnat to 10.77.0.2:8080; }; }",
     );
     nft(
         &server,
@@ -114,7 +123,10 @@ fn lab() -> Lab {
 /// conntrack shows it (the one entry towards port 80).
 fn spawn_and_read(ns: &mut Netns, code: &str) -> u16 {
     ns.spawn_python(code, &[]);
-    let (_, out, _) = ns.exec("conntrack", &["-L", "-p", "tcp", "--dport", "80"]);
+    let (_, out, _) = ns.exec(
+        "conntrack",
+        &["-L", "-p", "tcp", "--dport", "80", "-d", "10.77.0.2"],
+    );
     out.split_whitespace()
         .find_map(|w| w.strip_prefix("sport="))
         .and_then(|p| p.parse().ok())
@@ -268,7 +280,7 @@ fn conntrack_rows_equal_conntrack_tools_with_nat_and_counters() {
     let c = json(&lab.client, &["table", "conntrack"]);
     let e = c
         .iter()
-        .find(|r| r["dport"] == 80)
+        .find(|r| r["dport"] == 80 && r["dst"] == "10.77.0.2")
         .expect("the SNAT'ed entry");
     assert_eq!(
         (e["snat"].as_bool(), e["dnat"].as_bool()),
@@ -285,7 +297,7 @@ fn conntrack_rows_equal_conntrack_tools_with_nat_and_counters() {
         &lab.server,
         &[
             "-e",
-            "sockets().where(|s| s.local_port == 8080 && s.state == \"ESTABLISHED\").join_conntrack(conntrack())",
+            "sockets().where(|s| s.local_port == 8080 && s.state == \"ESTABLISHED\").join_conntrack(conntrack()).where(|s| s.ct_dnat)",
         ],
     );
     assert_eq!(joined.len(), 1, "{joined:?}");
@@ -295,12 +307,33 @@ fn conntrack_rows_equal_conntrack_tools_with_nat_and_counters() {
         &lab.client,
         &[
             "-e",
-            "sockets().where(|s| s.remote_port == 80).join_conntrack(conntrack())",
+            "sockets().where(|s| s.remote_addr == ip(\"10.77.0.2\") && s.remote_port == 80).join_conntrack(conntrack())",
         ],
     );
     assert_eq!(joined[0]["ct_side"], "original");
     let want = format!("SNAT 10.77.0.1:{p} -> 10.77.0.3:{p}", p = lab.port);
     assert_eq!(joined[0]["nat"], want.as_str());
+    // The client's connection to the service address: its own output DNAT sends it to the
+    // server, and its postrouting SNAT rewrites the source.
+    let svc = json(
+        &lab.client,
+        &[
+            "-e",
+            "sockets().where(|s| s.remote_addr == ip(\"10.99.0.1\")).join_conntrack(conntrack())",
+        ],
+    );
+    assert_eq!(svc.len(), 1, "{svc:?}");
+    assert_eq!(svc[0]["ct_side"], "original");
+    assert_eq!(svc[0]["ct_dnat"], true);
+    assert_eq!(svc[0]["ct_snat"], true);
+    assert_eq!(svc[0]["ct_reply_src"], "10.77.0.2");
+    assert_eq!(svc[0]["ct_reply_sport"], 8080);
+    let sp = svc[0]["local_port"].as_i64().unwrap();
+    assert_eq!(
+        svc[0]["nat"],
+        format!("SNAT 10.77.0.1:{sp} -> 10.77.0.3:{sp}; DNAT 10.99.0.1:80 -> 10.77.0.2:8080")
+            .as_str()
+    );
     let nat = json(&lab.server, &["run", "nat", "8080"]);
     assert!(
         nat.iter()
@@ -394,7 +427,8 @@ fn conntrack_without_root_and_the_pressure_check() {
     // Usage is far under 80 % of nf_conntrack_max: OK; a threshold of 0 % fails.
     let (code, out, err) = lab.server.netpry(&["run", "conntrack-pressure"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("OK: 1 of "), "{out}");
+    // Two entries: the client's direct connection (DNAT'ed here) and its service connection.
+    assert!(out.contains("OK: 2 of "), "{out}");
     assert!(out.contains("ESTABLISHED"), "{out}");
     assert!(out.contains("10.77.0.3"), "{out}");
     let (code, _, err) = lab.server.netpry(&["run", "conntrack-pressure", "0"]);

@@ -7,6 +7,8 @@ mod book;
 mod cli;
 mod conntrack;
 mod diag_scripts;
+mod hardening_files;
+mod hardening_scripts;
 mod hostile_names;
 mod netstat_bsd;
 mod netstat_lab;

@@ -522,3 +522,49 @@ fn one_huge_fill_is_refused_not_attempted() {
     let (code, out, err) = run(&["-e", r#"let s = "ab"; s.pad(5, "xy"); s"#]);
     assert_eq!((code, out.trim()), (0, "abxyx"), "{err}");
 }
+
+#[test]
+fn run_takes_a_script_file_path_like_the_repl() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answer.rhai");
+    std::fs::write(&path, "// answer\nlet n = args.int_arg(0, 1); n * 42").unwrap();
+    let p = path.to_str().unwrap();
+    let (code, out, err) = snap(&["run", p, "2"]);
+    assert_eq!((code, out.trim(), err.as_str()), (0, "84", ""));
+    let (code, _, err) = snap(&["run", "./no-such-script.rhai"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot read script ./no-such-script.rhai"),
+        "{err}"
+    );
+}
+
+#[test]
+fn close_wait_names_unowned_sockets_in_words() {
+    // The fixture with one socket turned into an unowned CLOSE_WAIT.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let t = &mut doc["tables"]["sockets"];
+    let col = |t: &serde_json::Value, name: &str| {
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["name"] == name)
+            .unwrap()
+    };
+    let (state, pid, process) = (col(t, "state"), col(t, "pid"), col(t, "process"));
+    let row = &mut t["rows"][0];
+    row[state] = "CLOSE_WAIT".into();
+    row[pid] = serde_json::Value::Null;
+    row[process] = serde_json::Value::Null;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cw.json");
+    std::fs::write(&f, doc.to_string()).unwrap();
+    let (code, _, err) = run(&["--snapshot", f.to_str().unwrap(), "run", "close-wait", "0"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("most: sockets without a visible owner with 1"),
+        "{err}"
+    );
+}

@@ -49,16 +49,16 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
         Ok(o) => o,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("{me}: {}", e.message);
+                crate::errln!("{me}: {}", e.message);
             }
             if e.usage {
-                eprint!("{}", args::USAGE);
+                crate::console::err_text(args::USAGE);
             }
             return 1;
         }
     };
     if !opts.ignored_kvm.is_empty() {
-        eprintln!(
+        crate::errln!(
             "{me}: warning: {} ignored: Linux has no kvm core or namelist; showing the running kernel",
             opts.ignored_kvm.join(", ")
         );
@@ -66,7 +66,7 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     let cat = match crate::app::catalog(snapshot) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{me}: {e}");
+            crate::errln!("{me}: {e}");
             return 1;
         }
     };
@@ -81,14 +81,14 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     let result =
         dispatch(&ctx, &mut out).and_then(|c| out.flush().map(|_| c).map_err(Error::Output));
     for n in cat.notes().take() {
-        eprintln!("{me}: note: {n}");
+        crate::errln!("{me}: note: {n}");
     }
     match result {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
             let _ = out.flush();
-            eprintln!("{me}: {e}");
+            crate::errln!("{me}: {e}");
             1
         }
     }

@@ -48,20 +48,25 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     let mut out = BufWriter::with_capacity(1 << 16, RawWriter::new(stdout.lock()));
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let code = match run(program, &args, snapshot, &mut out, &mut err) {
-        Ok(code) => code,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
-        Err(e) => {
+    let result = run(program, &args, snapshot, &mut out, &mut err);
+    // What was written before a failure still goes out; a failed write is reported once, even
+    // when flushing the rest fails the same way (`>/dev/full`).
+    let flushed = out.flush();
+    if flushed.is_err() {
+        // Drop what could not be written rather than try again on drop.
+        let _ = out.into_parts();
+    }
+    match (result, flushed) {
+        (Err(e), _) | (Ok(_), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        (Err(e), _) => {
             let _ = writeln!(err, "{program}: {e}");
             1
         }
-    };
-    match out.flush() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+        (Ok(_), Err(e)) => {
             let _ = writeln!(err, "{program}: write error: {e}");
             1
         }
-        _ => code,
+        (Ok(code), Ok(())) => code,
     }
 }
 

@@ -1,9 +1,18 @@
 //! Host identity for snapshots: host name and kernel release from /proc, time from the clock.
 
-use crate::snapshot::{SnapshotInfo, rfc3339};
+/// Who and when: what a snapshot records of the host it was taken on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostInfo {
+    /// Host name (raw text, see `model::rawtext`).
+    pub host: String,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// Seconds since the epoch.
+    pub secs: u64,
+}
 
-/// Host name, kernel release and the current UTC time.
-pub fn host_info() -> SnapshotInfo {
+/// Host name, kernel release and the current time.
+pub fn host_info() -> HostInfo {
     // Raw text: a host name (sethostname in a UTS namespace) is bytes, kept losslessly.
     let read = |p: &str| {
         super::read_raw(p)
@@ -13,9 +22,9 @@ pub fn host_info() -> SnapshotInfo {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    SnapshotInfo {
+    HostInfo {
         host: read("/proc/sys/kernel/hostname"),
         kernel: read("/proc/sys/kernel/osrelease"),
-        time: rfc3339(secs),
+        secs,
     }
 }

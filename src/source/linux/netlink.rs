@@ -28,6 +28,43 @@ pub struct DumpStatus {
     pub interrupted: bool,
 }
 
+/// The fixed header (`struct nlmsghdr`) of one netlink message in a received datagram: the
+/// one place the framing is read, for every family netpry speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Length of the message, header included.
+    pub len: usize,
+    /// Message type (`NLMSG_DONE`, `RTM_NEWLINK`, ...).
+    pub kind: u16,
+    /// `NLM_F_*` flags.
+    pub flags: u16,
+    /// Sequence number of the request it answers.
+    pub seq: u32,
+}
+
+impl Header {
+    /// The header of the message at the start of `m`; `None` when `m` is shorter than a header
+    /// or than the length the header claims (a truncated message).
+    pub fn parse(m: &[u8]) -> Option<Header> {
+        let b: &[u8; 16] = m.get(..16)?.try_into().ok()?;
+        let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        if len < 16 || len > m.len() {
+            return None;
+        }
+        Some(Header {
+            len,
+            kind: u16::from_ne_bytes([b[4], b[5]]),
+            flags: u16::from_ne_bytes([b[6], b[7]]),
+            seq: u32::from_ne_bytes([b[8], b[9], b[10], b[11]]),
+        })
+    }
+
+    /// Where the next message starts: the length rounded up to 4 bytes (NLMSG_ALIGN).
+    pub fn next(&self) -> usize {
+        (self.len + 3) & !3
+    }
+}
+
 /// An open netlink socket of one protocol, bound and connected to the kernel.
 pub struct Netlink {
     socket: Socket,
@@ -100,18 +137,16 @@ impl Netlink {
             let mut off = 0;
             while off + 16 <= n {
                 let chunk = &mut self.buf[off..n];
-                let len = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) as usize;
-                if len < 16 || len > chunk.len() {
+                let Some(h) = Header::parse(chunk) else {
                     status.skipped += 1;
                     break;
-                }
-                let flags = u16::from_ne_bytes([chunk[6], chunk[7]]);
-                let msg_seq = u32::from_ne_bytes([chunk[8], chunk[9], chunk[10], chunk[11]]);
-                off += (len + 3) & !3;
-                if msg_seq != seq {
+                };
+                let len = h.len;
+                off += h.next();
+                if h.seq != seq {
                     continue; // a stale reply to an earlier request
                 }
-                if flags & NLM_F_DUMP_INTR != 0 {
+                if h.flags & NLM_F_DUMP_INTR != 0 {
                     status.interrupted = true;
                 }
                 let extra = prepare(&mut chunk[16..len]);
@@ -183,19 +218,12 @@ impl Netlink {
             let mut off = 0;
             while off + 16 <= n {
                 let chunk = &self.buf[off..n];
-                let len = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) as usize;
-                if len < 16 || len > chunk.len() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "truncated netlink reply",
-                    ));
-                }
-                let msg_seq = u32::from_ne_bytes([chunk[8], chunk[9], chunk[10], chunk[11]]);
-                off += (len + 3) & !3;
-                if msg_seq != seq {
+                let h = Header::parse(chunk).ok_or_else(truncated)?;
+                off += h.next();
+                if h.seq != seq {
                     continue;
                 }
-                let m = NetlinkMessage::<T>::deserialize(&chunk[..len])
+                let m = NetlinkMessage::<T>::deserialize(&chunk[..h.len])
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
                 match m.payload {
                     NetlinkPayload::InnerMessage(inner) => return Ok(inner),
@@ -265,14 +293,7 @@ impl Netlink {
         const NLMSG_DONE: u16 = 3;
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let len = u32::try_from(16 + payload.len()).unwrap_or(u32::MAX);
-        let mut msg = Vec::with_capacity(16 + payload.len());
-        msg.extend_from_slice(&len.to_ne_bytes());
-        msg.extend_from_slice(&message_type.to_ne_bytes());
-        msg.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        msg.extend_from_slice(&seq.to_ne_bytes());
-        msg.extend_from_slice(&0u32.to_ne_bytes());
-        msg.extend_from_slice(payload);
+        let msg = dump_request(message_type, seq, payload);
         self.socket.send(&msg, 0)?;
         loop {
             let n = self.socket.recv(&mut &mut self.buf[..], 0)?;
@@ -285,20 +306,12 @@ impl Netlink {
             let mut off = 0;
             while off + 16 <= n {
                 let m = &self.buf[off..n];
-                let len = u32::from_ne_bytes([m[0], m[1], m[2], m[3]]) as usize;
-                if len < 16 || len > m.len() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "truncated netlink message",
-                    ));
-                }
-                let kind = u16::from_ne_bytes([m[4], m[5]]);
-                let msg_seq = u32::from_ne_bytes([m[8], m[9], m[10], m[11]]);
-                off += (len + 3) & !3;
-                if msg_seq != seq {
+                let h = Header::parse(m).ok_or_else(truncated)?;
+                off += h.next();
+                if h.seq != seq {
                     continue;
                 }
-                let body = &m[16..len];
+                let (kind, body) = (h.kind, &m[16..h.len]);
                 let status = || {
                     body.get(..4)
                         .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
@@ -321,6 +334,25 @@ impl Netlink {
             }
         }
     }
+}
+
+/// A dump request: a netlink header (`NLM_F_REQUEST | NLM_F_DUMP`, sequence `seq`) and
+/// `payload`, ready to send.
+pub fn dump_request(message_type: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(16 + payload.len()).unwrap_or(u32::MAX);
+    let mut msg = Vec::with_capacity(16 + payload.len());
+    msg.extend_from_slice(&len.to_ne_bytes());
+    msg.extend_from_slice(&message_type.to_ne_bytes());
+    msg.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    msg.extend_from_slice(&seq.to_ne_bytes());
+    msg.extend_from_slice(&0u32.to_ne_bytes());
+    msg.extend_from_slice(payload);
+    msg
+}
+
+/// The error for a message shorter than its header says.
+pub fn truncated() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "truncated netlink message")
 }
 
 /// The attributes (`struct nlattr`: length, type, value) in `b`, the type without its

@@ -30,16 +30,14 @@ use super::processes::{OwnerMap, socket_owners};
 use super::sock_diag_decode::{Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, messages};
 use super::{proc_net, users};
 use crate::error::Result;
+use crate::model::Notes;
 use crate::source::records::{Family, Proto, SocketRecord};
-use crate::tables::Notes;
-use crate::tables::sockets::{SocketSelect, Want};
+use crate::source::select::{SocketSelect, Want};
 
 /// Receive buffer: the kernel fills at most 32 KiB per read of a dump; twice that is room to
 /// spare on 64 KiB-page kernels.
 const RECV_BUF: usize = 64 * 1024;
 
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_DUMP: u16 = 0x300;
 const AF_UNIX: u8 = 1;
 const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
@@ -362,14 +360,7 @@ impl Dumper {
         each: &mut impl FnMut(SocketRecord),
     ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
-        let len = u32::try_from(16 + payload.len()).unwrap_or(u32::MAX);
-        let mut msg = Vec::with_capacity(16 + payload.len());
-        msg.extend_from_slice(&len.to_ne_bytes());
-        msg.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        msg.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        msg.extend_from_slice(&self.seq.to_ne_bytes());
-        msg.extend_from_slice(&0u32.to_ne_bytes());
-        msg.extend_from_slice(payload);
+        let msg = super::netlink::dump_request(SOCK_DIAG_BY_FAMILY, self.seq, payload);
         self.socket.send(&msg, 0)?;
         loop {
             let n = self.socket.recv(&mut &mut self.buf[..], 0)?;

@@ -10,6 +10,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
+use super::netlink::{Header, attrs, truncated};
 use crate::source::records::{Family, Proto, SocketRecord, TcpInfo};
 
 const NLMSG_ERROR: u16 = 2;
@@ -61,9 +62,6 @@ fn bytes<const N: usize>(b: &[u8], off: usize) -> [u8; N] {
     out
 }
 
-fn u16_ne(b: &[u8], off: usize) -> u16 {
-    u16::from_ne_bytes(bytes(b, off))
-}
 fn u16_be(b: &[u8], off: usize) -> u16 {
     u16::from_be_bytes(bytes(b, off))
 }
@@ -89,20 +87,14 @@ pub fn messages(
 ) -> io::Result<bool> {
     let mut off = 0;
     while off + 16 <= buf.len() {
-        let len = u32_ne(buf, off) as usize;
-        if len < 16 || off + len > buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "truncated netlink message",
-            ));
-        }
-        let msg = &buf[off..off + len];
-        off += (len + 3) & !3;
-        if u32_ne(msg, 8) != seq {
+        let h = Header::parse(&buf[off..]).ok_or_else(truncated)?;
+        let msg = &buf[off..off + h.len];
+        off += h.next();
+        if h.seq != seq {
             continue; // a stale reply to an earlier request
         }
         let payload = &msg[16..];
-        match u16_ne(msg, 4) {
+        match h.kind {
             NLMSG_DONE => {
                 let status = i32_ne(payload, 0);
                 if status < 0 {
@@ -129,22 +121,6 @@ pub fn messages(
         }
     }
     Ok(false)
-}
-
-/// The attributes (`struct nlattr`: length, type, value) in `b`, type without flag bits.
-fn attrs(mut b: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
-    std::iter::from_fn(move || {
-        if b.len() < 4 {
-            return None;
-        }
-        let len = u16_ne(b, 0) as usize;
-        if len < 4 || len > b.len() {
-            return None;
-        }
-        let item = (u16_ne(b, 2) & 0x3fff, &b[4..len]);
-        b = b.get((len + 3) & !3..).unwrap_or(&[]);
-        Some(item)
-    })
 }
 
 /// Size of `struct inet_diag_msg`.

@@ -26,16 +26,29 @@ pub fn net_sysctls() -> Result<Vec<SysctlRecord>> {
     sysctls_under(Path::new(PROC_SYS), "net")
 }
 
+/// [`net_sysctls`], and the names of the sysctls left out because reading them was refused
+/// (`permission denied`: root-only keys read by another user), which `sysctl -a` reports one
+/// by one on stderr.
+pub fn net_sysctls_and_denied() -> Result<(Vec<SysctlRecord>, Vec<String>)> {
+    sysctls_and_denied(Path::new(PROC_SYS), "net")
+}
+
 /// Every readable sysctl in the directory `top` of `root` (e.g. `/proc/sys` and `net`), named,
 /// ordered and filtered like `sysctl -a`.
 pub fn sysctls_under(root: &Path, top: &str) -> Result<Vec<SysctlRecord>> {
+    sysctls_and_denied(root, top).map(|(records, _)| records)
+}
+
+/// [`sysctls_under`], and the names of readable-by-someone entries this user may not read.
+pub fn sysctls_and_denied(root: &Path, top: &str) -> Result<(Vec<SysctlRecord>, Vec<String>)> {
     let dir = root.join(top);
     let entries =
         sorted_entries(&dir).map_err(|e| Error::kernel(format!("listing {}", dir.display()), e))?;
     let mut out = Vec::new();
+    let mut denied = Vec::new();
     let mut name = component_name(top);
-    visit(entries, &mut name, &mut out);
-    Ok(out)
+    visit(entries, &mut name, &mut out, &mut denied);
+    Ok((out, denied))
 }
 
 /// The entries of `dir` sorted by name bytes (what `scandir` with `alphasort` gives in the C
@@ -58,7 +71,12 @@ fn component_name(component: &str) -> String {
 
 /// Appends the sysctls of `entries` (one directory, sorted), `name` being that directory's
 /// dotted name.
-fn visit(entries: Vec<std::fs::DirEntry>, name: &mut String, out: &mut Vec<SysctlRecord>) {
+fn visit(
+    entries: Vec<std::fs::DirEntry>,
+    name: &mut String,
+    out: &mut Vec<SysctlRecord>,
+    denied: &mut Vec<String>,
+) {
     for entry in entries {
         let file_name = entry.file_name();
         let file_name = super::raw_name(&file_name);
@@ -72,20 +90,36 @@ fn visit(entries: Vec<std::fs::DirEntry>, name: &mut String, out: &mut Vec<Sysct
         if kind.is_dir() {
             // A directory that vanished or cannot be listed (an interface going away) is skipped.
             if let Ok(children) = sorted_entries(&path) {
-                visit(children, name, out);
+                visit(children, name, out, denied);
             }
         } else if kind.is_file() && !DEPRECATED.contains(&file_name.as_ref()) {
             // Write-only (EACCES), unreadable (EPERM, EIO: stable_secret unset) and vanished
             // entries are skipped silently, as `sysctl -a` does.
-            if let Ok(value) = read_value(&path) {
-                out.push(SysctlRecord {
+            match read_value(&path) {
+                Ok(value) => out.push(SysctlRecord {
                     name: name.clone(),
                     value,
-                });
+                }),
+                // Refused although the file has read permission for its owner: root-only.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::PermissionDenied && owner_reads(&entry) =>
+                {
+                    denied.push(name.clone());
+                }
+                Err(_) => {}
             }
         }
         name.truncate(len);
     }
+}
+
+/// Whether the entry's owner (root) may read it: a write-only entry (`route.flush`) is not a
+/// key anyone can list.
+fn owner_reads(entry: &std::fs::DirEntry) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    entry
+        .metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o400 != 0)
 }
 
 /// A sysctl file's text, without the final newline.
