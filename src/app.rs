@@ -263,6 +263,42 @@ fn run(cli: Cli) -> Result<u8> {
             drop(out);
             return run_script(path, &source, args, &cli.snapshot, cli.format);
         }
+        Command::Watch {
+            interval,
+            count,
+            eval,
+            target,
+        } => {
+            drop(out);
+            if cli.snapshot.is_some() {
+                return Err(Error::Usage(
+                    "watch reads the running kernel; to compare snapshots use `netpry diff OLD NEW`"
+                        .into(),
+                ));
+            }
+            let target = crate::watch::Target::parse(eval, &target)?;
+            return crate::watch::run(&crate::watch::Options {
+                interval,
+                count,
+                target,
+                json: cli.format == Some(Format::Json),
+            });
+        }
+        Command::Diff {
+            old,
+            new,
+            tables,
+            any_host,
+        } => {
+            let opts = crate::watch::diff::DiffOptions {
+                tables,
+                any_host,
+                json: cli.format == Some(Format::Json),
+            };
+            let code = crate::watch::diff::run(&old, &new, &opts, &mut out)?;
+            out.flush().map_err(Error::Output)?;
+            return Ok(code);
+        }
         Command::Netstat { args } => {
             // Normally dispatched before clap; reached only with options clap consumed first.
             return Ok(crate::netstat::main(

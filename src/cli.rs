@@ -111,6 +111,46 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Show what changes over time, every interval: added, removed and changed rows with
+    /// per-second rates of counters (a live view on a terminal, JSON events otherwise).
+    /// Watch `table NAME`, `-e SCRIPT`, `run NAME [ARGS]` or `netstat [ARGS]`.
+    Watch {
+        /// Seconds between collections.
+        #[arg(
+            short = 'n',
+            long = "interval",
+            default_value_t = 2.0,
+            value_name = "SECS"
+        )]
+        interval: f64,
+        /// Stop after this many collections.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+        /// Watch the result of this Rhai script.
+        #[arg(short = 'e', long = "eval", value_name = "SCRIPT")]
+        eval: Option<String>,
+        /// `table NAME`, `run NAME [ARGS]` or `netstat [ARGS]` (with -e: the script's arguments).
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "TARGET"
+        )]
+        target: Vec<String>,
+    },
+    /// Compare two snapshots: a summary line per table (+added -removed ~changed), then the
+    /// rows. Exit status 0 when they do not differ, 1 when they do, 2 for trouble.
+    Diff {
+        /// The earlier snapshot.
+        old: PathBuf,
+        /// The later snapshot.
+        new: PathBuf,
+        /// Only this table (repeatable).
+        #[arg(long = "table", value_name = "TABLE")]
+        tables: Vec<String>,
+        /// Compare snapshots of different hosts.
+        #[arg(long)]
+        any_host: bool,
+    },
     /// Print a shell completion script (`netpry completions bash > /etc/bash_completion.d/netpry`).
     Completions {
         /// The shell.

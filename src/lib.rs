@@ -39,5 +39,6 @@ pub mod snapshot;
 pub mod source;
 pub mod tables;
 pub mod version;
+pub mod watch;
 
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@
 //! "no column 'stat' in sockets; did you mean 'state'?" error.
 
 mod build;
+pub mod change;
 mod conntrack_match;
 mod filter;
 mod group;

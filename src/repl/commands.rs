@@ -83,6 +83,11 @@ pub static COMMANDS: &[Command] = &[
         help: "read another network namespace, every one (all), or the starting one (-)",
     },
     Command {
+        name: ".watch",
+        args: "[-n SECS] EXPRESSION",
+        help: "redraw an expression's table every interval with changes marked (q quits)",
+    },
+    Command {
         name: ".quit",
         args: "",
         help: "leave the shell (also .exit, Ctrl-D)",
@@ -105,6 +110,41 @@ pub fn help_topics() -> Vec<String> {
     out.extend(TABLES.iter().map(|t| t.name.to_string()));
     out.sort();
     out
+}
+
+/// `.watch [-n SECS] EXPRESSION`: `netpry watch -e EXPRESSION` on the live system.
+fn watch(session: &mut Session, line: &str) {
+    const USAGE: &str = "usage: .watch [-n SECS] EXPRESSION (e.g. .watch -n 1 interfaces())";
+    if session.snapshot.is_some() {
+        return session.error(".watch watches the live system; a snapshot never changes");
+    }
+    let mut rest = line.strip_prefix(".watch").unwrap_or("").trim_start();
+    let mut interval = 2.0;
+    if let Some(after) = rest.strip_prefix("-n") {
+        let after = after.trim_start();
+        let (secs, tail) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
+        match secs.parse::<f64>() {
+            Ok(s) => interval = s,
+            Err(_) => return session.error(USAGE),
+        }
+        rest = tail.trim_start();
+    }
+    if rest.is_empty() {
+        return session.error(USAGE);
+    }
+    let opts = crate::watch::Options {
+        interval,
+        count: None,
+        target: crate::watch::Target::Script {
+            name: "<watch>".into(),
+            source: rest.to_string(),
+            args: Vec::new(),
+        },
+        json: false,
+    };
+    if let Err(e) = crate::watch::run(&opts) {
+        session.error(&format!(".watch: {e}"));
+    }
 }
 
 /// Runs the dot-command line `line` (leading dot included).
@@ -199,6 +239,7 @@ pub fn run(session: &mut Session, line: &str) -> Next {
                 session.error(&format!("netstat exited with status {code}"));
             }
         }
+        ".watch" => watch(session, line.trim()),
         ".quit" | ".exit" | ".q" => return Next::Quit,
         other => {
             let known: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();

@@ -9,6 +9,7 @@
 
 mod api;
 pub mod catalogue;
+mod changes;
 mod check;
 mod closure;
 mod context;
@@ -18,6 +19,10 @@ mod engine;
 pub(crate) mod fuzz;
 mod helpers;
 mod interrupt;
+
+/// Whether Ctrl-C was pressed since the last script run started (for loops that run scripts
+/// repeatedly, such as `netpry watch`).
+pub use interrupt::requested as interrupt_requested;
 mod ip;
 mod memory;
 mod nulls;

@@ -227,6 +227,9 @@ pub struct ProcessRecord {
     pub state: char,
     /// Number of threads.
     pub threads: u32,
+    /// Start time in clock ticks after boot (`/proc/PID/stat` field 22); with `pid`, names a
+    /// process even when its pid is reused.
+    pub start_time: u64,
     /// Network namespace inode (None when not readable).
     pub netns: Option<u64>,
 }

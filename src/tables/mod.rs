@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod conntrack;
 pub mod conntrack_stats;
 mod field;
+pub mod identity;
 pub mod interfaces;
 pub mod multicast;
 pub mod neighbours;

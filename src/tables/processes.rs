@@ -70,6 +70,12 @@ static FIELDS: LazyLock<Vec<Field<ProcessRecord>>> = LazyLock::new(|| {
         ),
         f("threads", Int, "Number of threads", |p| p.threads.into()),
         f(
+            "start_time",
+            Int,
+            "Start time in clock ticks after boot (/proc/PID/stat field 22): with pid, names a process across pid reuse",
+            |p| Value::int(p.start_time),
+        ),
+        f(
             "netns",
             Int,
             "Network namespace inode (null when not readable without root)",

@@ -24,3 +24,4 @@ mod script_plan;
 mod snapshot;
 mod sockets;
 mod version;
+mod watch;

@@ -4,9 +4,9 @@
 mod addresses;
 pub mod conntrack;
 pub mod dev_snmp6;
+pub mod features;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
-pub mod features;
 mod host;
 pub mod if_inet6;
 pub mod igmp;

@@ -319,8 +319,8 @@ fn read_process(pid: u32, want: ProcWant, netns_denied: &mut usize) -> Option<Pr
     Some(rec)
 }
 
-/// Parses `/proc/PID/stat`: pid, comm (which may hold spaces and parentheses), state, ppid
-/// and thread count.
+/// Parses `/proc/PID/stat`: pid, comm (which may hold spaces and parentheses), state, ppid,
+/// thread count and start time.
 pub(crate) fn parse_stat(raw: &[u8]) -> Option<ProcessRecord> {
     let text = crate::model::rawtext::encode(raw);
     let open = text.find('(')?;
@@ -333,12 +333,15 @@ pub(crate) fn parse_stat(raw: &[u8]) -> Option<ProcessRecord> {
     // After the state: ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
     // stime cutime cstime priority nice num_threads.
     let threads = rest.nth(15)?.parse().ok()?;
+    // Then itrealvalue and starttime.
+    let start_time = rest.nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     Some(ProcessRecord {
         pid,
         ppid,
         name: Arc::from(name),
         state,
         threads,
+        start_time,
         ..ProcessRecord::default()
     })
 }
@@ -393,6 +396,7 @@ mod tests {
             (p.pid, p.ppid, &*p.name, p.state, p.threads),
             (4242, 1, "my (odd) prog", 'S', 3)
         );
+        assert_eq!(p.start_time, 12345);
         assert_eq!(parse_stat(b"12 (trunc"), None);
         assert_eq!(parse_stat(b""), None);
     }

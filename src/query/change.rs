@@ -1,0 +1,501 @@
+//! The change engine: what differs between two collections of one table. Rows are matched by
+//! their identity ([`crate::tables::identity`]), not their position: a row only in the new
+//! table is added, one only in the old is removed, one in both whose cells differ is changed,
+//! with a delta and a per-second rate for every counter column.
+//!
+//! Pure: two tables and the seconds between them in, a list of changes out. Counters that go
+//! backwards are reported as a reset (never a negative rate); counters the kernel keeps in 32
+//! bits are allowed to wrap once.
+
+use std::collections::HashMap;
+
+use crate::model::{Column, Table, Type, Value};
+use crate::tables::identity::identity_or_all;
+
+/// How rows are recognised and which columns are counters, as column names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeSpec {
+    /// Columns naming a row.
+    pub key: Vec<String>,
+    /// Columns naming a row whose key cells are all null.
+    pub fallback: Vec<String>,
+    /// Counter columns.
+    pub counters: Vec<String>,
+    /// Counters that wrap at 2^32.
+    pub wrap32: Vec<String>,
+}
+
+impl ChangeSpec {
+    /// The spec for `table`, from the identity its name has in the registry (a script's result
+    /// keeps the name of the table it came from), else keyed by all its columns.
+    pub fn for_table(table: &Table) -> ChangeSpec {
+        let id = identity_or_all(table.name());
+        let cols: Vec<&str> = table.columns().iter().map(|c| c.name.as_ref()).collect();
+        let present = |names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| cols.contains(n))
+                .map(|n| n.to_string())
+                .collect()
+        };
+        ChangeSpec {
+            key: id.key_of(&cols),
+            fallback: id.fallback_of(&cols),
+            counters: present(id.counters),
+            wrap32: present(id.wrap32),
+        }
+    }
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Only in the new table.
+    Added,
+    /// Only in the old table.
+    Removed,
+    /// In both, with different cells.
+    Changed,
+}
+
+impl Action {
+    /// `added`, `removed` or `changed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Added => "added",
+            Action::Removed => "removed",
+            Action::Changed => "changed",
+        }
+    }
+}
+
+/// How a counter moved between two readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Delta {
+    /// It grew by this much (after undoing a 32-bit wrap).
+    Up(i64),
+    /// It went backwards: the counter was reset (or the row is a new object).
+    Reset,
+}
+
+/// The move of counter column `column` (an index into the new table) in a changed row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CounterChange {
+    /// Column index in the new table.
+    pub column: usize,
+    /// The delta.
+    pub delta: Delta,
+    /// Per second, when the elapsed time is known and positive (`None` after a reset).
+    pub rate: Option<f64>,
+}
+
+/// One row's change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowChange {
+    /// What happened.
+    pub action: Action,
+    /// The row's index in the old table (removed and changed rows).
+    pub old: Option<usize>,
+    /// The row's index in the new table (added and changed rows).
+    pub new: Option<usize>,
+    /// Columns (indices into the new table) whose cells differ, for changed rows.
+    pub changed: Vec<usize>,
+    /// Every counter of a changed row, moved or not.
+    pub counters: Vec<CounterChange>,
+}
+
+/// The changes between two tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changes {
+    /// Changed and added rows in the new table's order, then removed rows in the old table's.
+    pub rows: Vec<RowChange>,
+    /// Rows in both tables with identical cells.
+    pub unchanged: usize,
+    /// For each column of the new table, its index in the old (`None` when only new has it).
+    pub old_column: Vec<Option<usize>>,
+    /// Key columns (indices into the new table).
+    pub key: Vec<usize>,
+    /// Key columns in the old table (for removed rows).
+    pub old_key: Vec<usize>,
+    /// Counter columns (indices into the new table).
+    pub counters: Vec<usize>,
+}
+
+impl Changes {
+    /// How many rows were added, removed and changed.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in &self.rows {
+            match r.action {
+                Action::Added => c.0 += 1,
+                Action::Removed => c.1 += 1,
+                Action::Changed => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// The delta of a counter read as `old` then `new`; `wrap32` counters may wrap once at 2^32
+/// (a drop of more than 2^31 below the top counts as a wrap, anything else as a reset).
+pub fn counter_delta(old: i64, new: i64, wrap32: bool) -> Delta {
+    const TOP: i64 = 1 << 32;
+    if new >= old {
+        return Delta::Up(new - old);
+    }
+    if wrap32 && (0..TOP).contains(&old) && (0..TOP).contains(&new) {
+        let d = new + TOP - old;
+        if d < TOP / 2 {
+            return Delta::Up(d);
+        }
+    }
+    Delta::Reset
+}
+
+/// A row's identity: which key it uses, its values, and its occurrence among rows with the
+/// same values (so duplicates pair up in order instead of vanishing).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    fallback: bool,
+    values: Vec<Value>,
+    nth: u32,
+}
+
+/// The key of row `row` with `key` and `fallback` column indices (occurrence 0).
+fn key_of(row: &[Value], key: &[usize], fallback: &[usize]) -> Key {
+    let use_fallback = !fallback.is_empty() && key.iter().all(|&i| row[i].is_null());
+    let cols = if use_fallback { fallback } else { key };
+    Key {
+        fallback: use_fallback,
+        values: cols.iter().map(|&i| row[i].clone()).collect(),
+        nth: 0,
+    }
+}
+
+fn indices(t: &Table, names: &[String]) -> Vec<usize> {
+    names.iter().filter_map(|n| t.column_index(n)).collect()
+}
+
+/// The changes from `old` to `new`, rows matched by `spec`, rates over `elapsed` seconds.
+///
+/// Columns are matched by name; a column only one table has is not compared. Key columns
+/// missing from either table are left out of the key.
+pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>) -> Changes {
+    let both = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| old.column_index(n).is_some() && new.column_index(n).is_some())
+            .cloned()
+            .collect()
+    };
+    let key_names = both(&spec.key);
+    let fb_names = both(&spec.fallback);
+    let (key_new, key_old) = (indices(new, &key_names), indices(old, &key_names));
+    let (fb_new, fb_old) = (indices(new, &fb_names), indices(old, &fb_names));
+    let old_column: Vec<Option<usize>> = new
+        .columns()
+        .iter()
+        .map(|c| old.column_index(&c.name))
+        .collect();
+    let counters: Vec<(usize, bool)> = spec
+        .counters
+        .iter()
+        .filter_map(|n| {
+            let i = new.column_index(n)?;
+            old_column[i]?;
+            Some((i, spec.wrap32.contains(n)))
+        })
+        .collect();
+    // Old rows by key; a row whose key an earlier row already has gets the next occurrence
+    // number, so duplicates pair up in order instead of vanishing.
+    let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old.len());
+    let mut most_dup = 0;
+    for (i, row) in old.rows().enumerate() {
+        let mut k = key_of(row, &key_old, &fb_old);
+        loop {
+            match by_key.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                    break;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    k = o.key().clone();
+                    k.nth += 1;
+                    most_dup = most_dup.max(k.nth);
+                }
+            }
+        }
+    }
+    let mut matched = vec![false; old.len()];
+    let mut rows = Vec::new();
+    let mut unchanged = 0;
+    let rate_of = |d: i64| elapsed.filter(|e| *e > 0.0).map(|e| d as f64 / e);
+    for (ni, row) in new.rows().enumerate() {
+        // The first old row with this key not matched yet (occurrences are taken in order).
+        let mut k = key_of(row, &key_new, &fb_new);
+        let mut found = by_key.remove(&k);
+        while found.is_none() && k.nth < most_dup {
+            k.nth += 1;
+            found = by_key.remove(&k);
+        }
+        let Some(oi) = found else {
+            rows.push(RowChange {
+                action: Action::Added,
+                old: None,
+                new: Some(ni),
+                changed: Vec::new(),
+                counters: Vec::new(),
+            });
+            continue;
+        };
+        matched[oi] = true;
+        let (nrow, orow) = (new.row(ni), old.row(oi));
+        let changed: Vec<usize> = old_column
+            .iter()
+            .enumerate()
+            .filter(|(c, o)| o.is_some_and(|o| orow[o] != nrow[*c]))
+            .map(|(c, _)| c)
+            .collect();
+        if changed.is_empty() {
+            unchanged += 1;
+            continue;
+        }
+        let counters = counters
+            .iter()
+            .filter_map(|&(c, wrap)| {
+                let (o, n) = (orow[old_column[c]?].as_int()?, nrow[c].as_int()?);
+                let delta = counter_delta(o, n, wrap);
+                let rate = match delta {
+                    Delta::Up(d) => rate_of(d),
+                    Delta::Reset => None,
+                };
+                Some(CounterChange {
+                    column: c,
+                    delta,
+                    rate,
+                })
+            })
+            .collect();
+        rows.push(RowChange {
+            action: Action::Changed,
+            old: Some(oi),
+            new: Some(ni),
+            changed,
+            counters,
+        });
+    }
+    for (oi, m) in matched.iter().enumerate() {
+        if !m {
+            rows.push(RowChange {
+                action: Action::Removed,
+                old: Some(oi),
+                new: None,
+                changed: Vec::new(),
+                counters: Vec::new(),
+            });
+        }
+    }
+    Changes {
+        rows,
+        unchanged,
+        old_column,
+        key: key_new,
+        old_key: key_old,
+        counters: counters.iter().map(|c| c.0).collect(),
+    }
+}
+
+/// The key of a change as `col=value` pairs joined by spaces: null cells are left out, unless
+/// every key cell is null (the totals row of `conntrack_stats` is `cpu=null`).
+pub fn key_text(old: &Table, new: &Table, ch: &Changes, row: &RowChange) -> String {
+    let (t, i, cols) = match row.new {
+        Some(n) => (new, n, &ch.key),
+        None => (old, row.old.unwrap_or(0), &ch.old_key),
+    };
+    let all_null = cols.iter().all(|&c| t.cell(i, c).is_null());
+    cols.iter()
+        .filter(|&&c| all_null || !t.cell(i, c).is_null())
+        .map(|&c| {
+            let v = t.cell(i, c);
+            let text = if v.is_null() {
+                "null".into()
+            } else {
+                crate::render::cell_text(v)
+            };
+            format!("{}={text}", t.columns()[c].name)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The changes as a table: `action`, `key`, every column of the new table (a removed row's
+/// cells from the old one), `changed` (the changed columns' names, comma separated), and per
+/// counter `NAME_delta` (null after a reset or for added and removed rows) and, when
+/// `elapsed` is given, `NAME_rate` per second.
+pub fn to_table(old: &Table, new: &Table, ch: &Changes, elapsed: Option<f64>) -> Table {
+    let mut cols = vec![
+        Column::new("action", Type::Str, "added, removed or changed"),
+        Column::new("key", Type::Str, "The row's identity, as col=value pairs"),
+    ];
+    cols.extend(new.columns().iter().cloned());
+    cols.push(Column::new(
+        "changed",
+        Type::Str,
+        "Names of the changed columns, comma separated",
+    ));
+    for &c in &ch.counters {
+        let name = &new.columns()[c].name;
+        cols.push(Column::computed(format!("{name}_delta"), Type::Int));
+        if elapsed.is_some() {
+            cols.push(Column::computed(format!("{name}_rate"), Type::Float));
+        }
+    }
+    let mut out = Table::with_capacity(new.name().to_string(), cols, ch.rows.len());
+    for r in &ch.rows {
+        let mut row = vec![
+            Value::str(r.action.name()),
+            Value::str(key_text(old, new, ch, r)),
+        ];
+        match (r.new, r.old) {
+            (Some(n), _) => row.extend(new.row(n).iter().cloned()),
+            (None, Some(o)) => row.extend(
+                ch.old_column
+                    .iter()
+                    .map(|oc| oc.map_or(Value::Null, |oc| old.cell(o, oc).clone())),
+            ),
+            (None, None) => row.extend((0..new.width()).map(|_| Value::Null)),
+        }
+        let names: Vec<&str> = r
+            .changed
+            .iter()
+            .map(|&c| new.columns()[c].name.as_ref())
+            .collect();
+        row.push(Value::str(names.join(",")));
+        for &c in &ch.counters {
+            let cc = r.counters.iter().find(|x| x.column == c);
+            row.push(match cc.map(|x| x.delta) {
+                Some(Delta::Up(d)) => Value::Int(d),
+                _ => Value::Null,
+            });
+            if elapsed.is_some() {
+                row.push(cc.and_then(|x| x.rate).map_or(Value::Null, Value::Float));
+            }
+        }
+        out.push(row);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn socks(rows: &[(Option<i64>, i64, &str, i64)]) -> Table {
+        let mut t = Table::new(
+            "sockets",
+            vec![
+                Column::new("cookie", Type::Int, ""),
+                Column::new("local_port", Type::Int, ""),
+                Column::new("state", Type::Str, ""),
+                Column::new("bytes_acked", Type::Int, ""),
+            ],
+        );
+        for (c, p, s, b) in rows {
+            t.push([
+                Value::opt_int(*c),
+                Value::Int(*p),
+                Value::str(s),
+                Value::Int(*b),
+            ]);
+        }
+        t
+    }
+
+    #[test]
+    fn rows_are_matched_by_identity_not_position() {
+        let old = socks(&[
+            (Some(1), 80, "LISTEN", 0),
+            (Some(2), 22, "ESTABLISHED", 100),
+        ]);
+        let new = socks(&[
+            (Some(3), 443, "LISTEN", 0),
+            (Some(2), 22, "ESTABLISHED", 300),
+            (Some(4), 22, "SYN_SENT", 0),
+        ]);
+        let spec = ChangeSpec::for_table(&new);
+        assert_eq!(spec.key, ["cookie"]);
+        let ch = changes(&old, &new, &spec, Some(2.0));
+        assert_eq!(ch.counts(), (2, 1, 1));
+        let changed = ch
+            .rows
+            .iter()
+            .find(|r| r.action == Action::Changed)
+            .unwrap();
+        assert_eq!(changed.changed, [3]);
+        assert_eq!(changed.counters[0].delta, Delta::Up(200));
+        assert_eq!(changed.counters[0].rate, Some(100.0));
+        let removed = ch.rows.last().unwrap();
+        assert_eq!((removed.action, removed.old), (Action::Removed, Some(0)));
+        assert_eq!(key_text(&old, &new, &ch, removed), "cookie=1");
+        let t = to_table(&old, &new, &ch, Some(2.0));
+        let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(
+            names,
+            [
+                "action",
+                "key",
+                "cookie",
+                "local_port",
+                "state",
+                "bytes_acked",
+                "changed",
+                "bytes_acked_delta",
+                "bytes_acked_rate"
+            ]
+        );
+        assert_eq!(t.row(1)[0], Value::str("changed"));
+        assert_eq!(t.row(1)[6], Value::str("bytes_acked"));
+        assert_eq!(t.row(1)[8], Value::Float(100.0));
+        assert_eq!(t.row(3)[4], Value::str("LISTEN"));
+    }
+
+    #[test]
+    fn identical_tables_have_no_changes_and_duplicates_pair_up() {
+        let a = socks(&[(None, 1, "x", 0), (None, 1, "x", 0)]);
+        let mut spec = ChangeSpec::for_table(&a);
+        spec.fallback = vec!["local_port".into()];
+        let ch = changes(&a, &a, &spec, None);
+        assert!(ch.is_empty());
+        assert_eq!(ch.unchanged, 2);
+        let b = socks(&[(None, 1, "x", 0)]);
+        assert_eq!(changes(&a, &b, &spec, None).counts(), (0, 1, 0));
+    }
+
+    #[test]
+    fn counters_reset_and_wrap() {
+        assert_eq!(counter_delta(5, 9, false), Delta::Up(4));
+        assert_eq!(counter_delta(9, 5, false), Delta::Reset);
+        assert_eq!(counter_delta(u32::MAX as i64 - 10, 5, true), Delta::Up(16));
+        assert_eq!(counter_delta(1000, 10, true), Delta::Reset);
+        let old = socks(&[(Some(1), 1, "x", 500)]);
+        let new = socks(&[(Some(1), 1, "x", 20)]);
+        let ch = changes(&old, &new, &ChangeSpec::for_table(&new), Some(1.0));
+        assert_eq!(ch.rows[0].counters[0].delta, Delta::Reset);
+        assert_eq!(ch.rows[0].counters[0].rate, None);
+    }
+
+    #[test]
+    fn a_table_the_registry_does_not_know_is_keyed_by_every_column() {
+        let mut a = Table::new("mine", vec![Column::new("host", Type::Str, "")]);
+        a.push([Value::str("x")]);
+        let mut b = Table::new("mine", vec![Column::new("host", Type::Str, "")]);
+        b.push([Value::str("y")]);
+        let ch = changes(&a, &b, &ChangeSpec::for_table(&b), None);
+        assert_eq!(ch.counts(), (1, 1, 0));
+    }
+}
