@@ -165,6 +165,14 @@ const CONNTRACK: Identity = Identity {
     wrap32: NONE,
 };
 
+/// A network namespace: its inode; its pid count moves as processes come and go.
+const NETNS: Identity = Identity {
+    key: &["inode"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
 const CONNTRACK_STATS: Identity = Identity {
     key: &["netns", "cpu"],
     fallback: NONE,
@@ -210,6 +218,7 @@ pub fn identity(table: &str) -> Option<&'static Identity> {
         "sysctls" => &SYSCTLS,
         "conntrack" => &CONNTRACK,
         "conntrack_stats" => &CONNTRACK_STATS,
+        "netns" => &NETNS,
         _ => return None,
     })
 }
