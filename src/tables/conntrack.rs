@@ -40,7 +40,7 @@ pub const STATUS_BITS: [(u32, &str); 16] = [
 ];
 
 /// TCP conntrack state names (`TCP_CONNTRACK_*`), as `conntrack -L` prints them.
-const TCP_STATES: [&str; 10] = [
+pub const TCP_STATES: [&str; 10] = [
     "NONE",
     "SYN_SENT",
     "SYN_RECV",
