@@ -532,7 +532,11 @@ fn the_terminal_view_marks_highlights_quits_and_restores_the_terminal() {
     // q quits with status 0 and puts the terminal back: main screen, echo and canonical
     // input on, cursor shown.
     pane.tmux(&["send-keys", "-t", "w", "q"]);
-    let s = pane.wait_until("the exit", |s| s.contains("[exited 0]"));
+    // The terminal settings are printed after the status line: wait for both.
+    let s = pane.wait_until("the exit and the terminal settings", |s| {
+        // stty lists icanon before echo: the echo line (either way) is the last to come.
+        s.contains("[exited 0]") && s.lines().any(|l| matches!(l.trim(), "echo" | "-echo"))
+    });
     let after: Vec<&str> = s.lines().map(str::trim).collect();
     assert!(after.contains(&"echo") && after.contains(&"icanon"), "{s}");
     assert!(!s.contains("netpry watch table"), "{s}");
