@@ -148,7 +148,7 @@ fn run(cli: Cli) -> Result<u8> {
                 ));
             }
         };
-        return run_script("<expr>", source, args, &cli.snapshot, cli.format);
+        return run_script("<expr>", source, args, &cli.snapshot, cli.format, false);
     }
     // No command, or `repl`: the interactive shell (stdin as a script when it is no terminal).
     let command = match cli.command {
@@ -235,7 +235,7 @@ fn run(cli: Cli) -> Result<u8> {
                 crate::script::catalogue::find(name)?.source
             };
             drop(out);
-            return run_script(name, &source, &args, &cli.snapshot, cli.format);
+            return run_script(name, &source, &args, &cli.snapshot, cli.format, true);
         }
         Command::File(argv) => {
             let (path, args) = argv
@@ -261,7 +261,7 @@ fn run(cli: Cli) -> Result<u8> {
                 Err(p) => return Err(Error::Usage(format!("cannot read script {path}: {p}"))),
             };
             drop(out);
-            return run_script(path, &source, args, &cli.snapshot, cli.format);
+            return run_script(path, &source, args, &cli.snapshot, cli.format, true);
         }
         Command::Watch {
             interval,
@@ -313,29 +313,45 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 /// Runs a script (from `-e`, a file, or the saved scripts) and prints its result; the exit
-/// status is 0, or what `exit_with` asked for.
+/// status is 0, or what `exit_with` asked for. A saved script or script file (`saved`) under
+/// `--all-netns` runs once per namespace, each run after a `netns: NAME` header.
 fn run_script(
     name: &str,
     source: &str,
     args: &[String],
     snapshot: &Option<std::path::PathBuf>,
     format: Option<Format>,
+    saved: bool,
 ) -> Result<u8> {
-    use crate::script::{self, Output, Script, Settings};
-    let cat = std::rc::Rc::new(catalog(snapshot.as_deref())?);
-    let opts = stdout_render_opts(format);
-    let result = script::run(
-        &Script { name, source, args },
-        std::rc::Rc::clone(&cat),
-        Settings::new(opts),
-    );
-    print_notes(&cat);
+    let script = crate::script::Script { name, source, args };
+    if saved && namespaces::choice() == Choice::All {
+        return crate::netns_front::run_every(&script, snapshot.as_deref(), format);
+    }
+    let cat = catalog(snapshot.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = run_script_on(cat, &script, format, &mut out)?;
+    out.flush().map_err(Error::Output)?;
+    Ok(code)
+}
+
+/// Runs `script` over `cat`, prints its notes on stderr and its result on `out`; the exit
+/// status is 0, or what `exit_with` or `fail` asked for.
+pub fn run_script_on(
+    cat: Catalog,
+    script: &crate::script::Script<'_>,
+    format: Option<Format>,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    use crate::script::{self, Output, Settings};
+    let cat = std::rc::Rc::new(cat);
+    let opts = stdout_render_opts(format);
+    let result = script::run(script, std::rc::Rc::clone(&cat), Settings::new(opts));
+    print_notes(&cat);
     let code = match result? {
         Output::Nothing => 0,
         Output::Table(t) => {
-            render::render(&t, &opts, &mut out)?;
+            render::render(&t, &opts, out)?;
             0
         }
         Output::Value { text, json } => {
@@ -353,7 +369,6 @@ fn run_script(
             code
         }
     };
-    out.flush().map_err(Error::Output)?;
     Ok(code)
 }
 

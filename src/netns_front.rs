@@ -56,6 +56,10 @@ pub fn netstat_every_stored(path: &std::path::Path, args: &[String]) -> u8 {
             return e.exit_code();
         }
     };
+    if let Err(e) = require_every_netns(&cat, path) {
+        let _ = writeln!(err, "netpry: {e}");
+        return e.exit_code();
+    }
     let mut spaces: Vec<(bool, i64, String)> = Vec::new();
     if let Ok(t) = cat.table("netns") {
         let col = |n: &str| t.column_index(n);
@@ -240,5 +244,146 @@ pub fn snapshot_netns(cat: &Catalog, spec: &str) -> Result<u64> {
             "--netns {spec}: the snapshot has no such namespace; looked at the inode, name, \
              paths and container_name columns of its netns table and the netns of its processes (pid:PID)"
         ))
+    })
+}
+
+/// Fails when the snapshot behind `cat` was taken from one namespace (its `sockets` table has
+/// no `netns` column), so `--all-netns` over it has no namespaces to tell apart.
+fn require_every_netns(cat: &Catalog, path: &std::path::Path) -> Result<()> {
+    match cat.table("sockets") {
+        Ok(t) if t.column_index("netns").is_none() => Err(Error::Usage(format!(
+            "--all-netns: the snapshot {} was taken from one namespace (its tables have no \
+             netns column); take it with `netpry --all-netns snapshot`, or leave out --all-netns",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// One namespace a script runs in under `--all-netns`: its inode, its label and the name of
+/// the container it belongs to, where known.
+struct Section {
+    inode: u64,
+    label: String,
+    container: Option<String>,
+}
+
+/// The namespaces of the `netns` table of `cat`, the host's first, then by inode.
+fn sections_of(cat: &Catalog) -> Vec<Section> {
+    let mut out: Vec<(bool, Section)> = Vec::new();
+    if let Ok(t) = cat.table("netns") {
+        let col = |n: &str| t.column_index(n);
+        if let (Some(i), Some(n), Some(h), c) = (
+            col("inode"),
+            col("name"),
+            col("is_host"),
+            col("container_name"),
+        ) {
+            for r in t.rows() {
+                let Some(inode) = r[i].as_int().and_then(|n| u64::try_from(n).ok()) else {
+                    continue;
+                };
+                let label = r[n]
+                    .as_str()
+                    .map_or_else(|| inode.to_string(), str::to_string);
+                let container = c.and_then(|c| r[c].as_str()).map(str::to_string);
+                let section = Section {
+                    inode,
+                    label,
+                    container,
+                };
+                out.push((r[h] != Value::Bool(true), section));
+            }
+        }
+    }
+    out.sort_by_key(|(guest, s)| (*guest, s.inode));
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
+/// `--all-netns run NAME` (a saved script or a script file): the script runs once in each
+/// namespace, the host's first, each run after a header naming the namespace and its
+/// container (`netns: NAME  container: web`; with `--format json` a JSON object with
+/// `netns`, `name` and `container` on its own line). Live namespaces are read from workers
+/// that entered them, sharing one owner scan; a snapshot's are its rows of each namespace.
+/// The exit status is the highest of the runs.
+pub fn run_every(
+    script: &crate::script::Script<'_>,
+    snapshot: Option<&std::path::Path>,
+    format: Option<crate::render::Format>,
+) -> Result<u8> {
+    let base = match snapshot {
+        Some(p) => {
+            let cat = Catalog::open_snapshot(p)?;
+            require_every_netns(&cat, p)?;
+            Some(cat)
+        }
+        None => None,
+    };
+    namespaces::sharing_owners(|| {
+        let sections = match &base {
+            Some(cat) => sections_of(cat),
+            None => {
+                let names = sections_of(&Catalog::live());
+                namespaces::all()
+                    .into_iter()
+                    .map(|t| Section {
+                        container: names
+                            .iter()
+                            .find(|s| s.inode == t.inode)
+                            .and_then(|s| s.container.clone()),
+                        inode: t.inode,
+                        label: t.label,
+                    })
+                    .collect()
+            }
+        };
+        let json = format == Some(crate::render::Format::Json);
+        let mut code = 0;
+        for s in sections {
+            let cat = match &base {
+                Some(cat) => Catalog::from_snapshot(cat.snapshot()).only_netns(s.inode),
+                None => match namespaces::all().into_iter().find(|t| t.inode == s.inode) {
+                    Some(t) => Catalog::live_every(vec![t]),
+                    None => continue,
+                },
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let header = if json {
+                let head = serde_json::json!({
+                    "netns": s.inode,
+                    "name": s.label,
+                    "container": s.container,
+                });
+                format!("{head}")
+            } else {
+                match &s.container {
+                    Some(c) => format!("\nnetns: {}  container: {c}", s.label),
+                    None => format!("\nnetns: {}", s.label),
+                }
+            };
+            if writeln!(out, "{header}")
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return Ok(code);
+            }
+            match crate::app::run_script_on(cat, script, format, &mut out) {
+                Ok(c) => code = code.max(c),
+                Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(code);
+                }
+                Err(e) => {
+                    drop(out);
+                    crate::errln!("netpry: netns {}: {e}", s.label);
+                    code = code.max(e.exit_code());
+                    continue;
+                }
+            }
+            if out.flush().is_err() {
+                return Ok(code);
+            }
+        }
+        Ok(code)
     })
 }

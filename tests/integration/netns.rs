@@ -515,6 +515,59 @@ fn every_kind_of_namespace_is_found_and_read() {
     if lab.cgroup.is_some() {
         assert!(out.contains(&format!("7300,{}", lab.container_id)), "{out}");
     }
+
+    // A saved script runs once per namespace, each run after a header naming the namespace
+    // (and its container): the listener on 7300 shows in the contained one's section only.
+    let (code, out, err) = decode(
+        netpry()
+            .args(["--format", "csv", "--all-netns", "run", "listening", "7300"])
+            .output()
+            .expect("saved script"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let contained = inode(&files[4].0);
+    let header = match (&lab.cgroup, &lab.docker_dir) {
+        (Some(_), Some(_)) => format!("\nnetns: {contained}  container: netpry-test-web\n"),
+        _ => format!("\nnetns: {contained}"),
+    };
+    let sections: Vec<&str> = out.split("\nnetns: ").skip(1).collect();
+    assert!(sections.len() >= files.len(), "{out}");
+    let hit = format!("tcp,127.0.0.1,7300,{},python3,root", lab.contained.pid());
+    assert!(out.contains(&header), "{header:?} in\n{out}");
+    let with: Vec<&&str> = sections.iter().filter(|s| s.contains(&hit)).collect();
+    assert_eq!(with.len(), 1, "{out}");
+    assert!(with[0].starts_with(&contained.to_string()), "{out}");
+    assert!(
+        sections[0].starts_with(&host[0]["inode"].to_string()),
+        "the host's namespace first: {out}"
+    );
+    // JSON: one header object per namespace, then that namespace's result.
+    let (code, out, err) = decode(
+        netpry()
+            .args([
+                "--format",
+                "json",
+                "--all-netns",
+                "run",
+                "listening",
+                "7000",
+            ])
+            .output()
+            .expect("saved script json"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let heads: Vec<serde_json::Value> = out
+        .lines()
+        .filter(|l| l.starts_with("{\"container\""))
+        .map(|l| serde_json::from_str(l).expect("header JSON"))
+        .collect();
+    assert!(heads.len() >= files.len(), "{out}");
+    assert!(
+        heads
+            .iter()
+            .any(|h| h["name"].as_str() == Some(lab.a.name.as_str())),
+        "{out}"
+    );
 }
 
 #[test]
