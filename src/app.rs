@@ -35,14 +35,19 @@ pub fn main(args: Vec<OsString>) -> u8 {
             return code;
         }
     };
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
             crate::errln!("netpry: {}", crate::console::visible(&e.to_string()));
             e.exit_code()
         }
+    };
+    // A hidden switch for tests and benchmarks: which costly /proc passes the run made.
+    if std::env::var_os("NETPRY_DEBUG_STATS").is_some_and(|v| v == "1") {
+        crate::errln!("netpry-stats: {}", crate::source::linux::collection_stats());
     }
+    code
 }
 
 /// Hands the command line to the netstat front end when the program is called `netstat` or

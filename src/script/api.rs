@@ -88,7 +88,7 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
 /// the snapshot being read lacks says so.
 fn cell(ctx: &Ctx, row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
     if let Some(i) = row.table.column_index(col) {
-        return Ok(to_dynamic(&row.cells()[i]));
+        return Ok(to_dynamic(&row.table.cell(row.index, i)));
     }
     if let Some(why) = ctx.catalog.missing_column(row.table.name(), col) {
         return rt_err(why);
@@ -162,7 +162,7 @@ fn register_rows(engine: &mut Engine, ctx: &Rc<Ctx>) {
             .columns()
             .iter()
             .zip(r.cells())
-            .map(|(c, v)| (c.name.as_ref().into(), to_dynamic(v)))
+            .map(|(c, v)| (c.name.as_ref().into(), to_dynamic(&v)))
             .collect()
     });
     engine.register_fn("columns", |r: &mut Row| -> Array {
