@@ -199,6 +199,11 @@ fn run(cli: Cli) -> Result<u8> {
             if let Some(note) = missing {
                 cat.notes().add(note);
             }
+            // The table is shown whole: compute its lazy columns first, so the notes they
+            // may add come out with the others.
+            if let Ok(t) = &result {
+                t.compute_all();
+            }
             print_notes(&cat);
             render::render(&result?, &opts, &mut out)?;
         }
@@ -334,6 +339,9 @@ fn run_script(
         std::rc::Rc::clone(&cat),
         Settings::new(opts),
     );
+    if let Ok(Output::Table(t)) = &result {
+        t.compute_all();
+    }
     print_notes(&cat);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -171,6 +171,14 @@ impl Table {
         self.data[col].get()
     }
 
+    /// Computes every lazy column now (before printing the notes their computing may add,
+    /// for a table about to be shown whole).
+    pub fn compute_all(&self) {
+        for d in &self.data {
+            d.get();
+        }
+    }
+
     /// Replaces column `col` with `data` (which must hold [`Table::len`] values).
     pub fn set_column(&mut self, col: usize, data: Arc<ColumnData>) {
         self.data[col] = data;
