@@ -549,6 +549,8 @@ pub type Compute = Box<dyn Fn() -> Store + Send + Sync>;
 pub struct ColumnData {
     store: OnceLock<Store>,
     compute: Option<Compute>,
+    /// For a gather not done yet: the column and the rows it picks (see [`ColumnData::take`]).
+    gather: Option<(Arc<ColumnData>, Arc<[u32]>)>,
 }
 
 impl ColumnData {
@@ -557,6 +559,7 @@ impl ColumnData {
         ColumnData {
             store: OnceLock::from(store),
             compute: None,
+            gather: None,
         }
     }
 
@@ -566,16 +569,50 @@ impl ColumnData {
         ColumnData {
             store: OnceLock::new(),
             compute: Some(compute),
+            gather: None,
+        }
+    }
+
+    /// The values of `column` at `rows` ([`NO_ROW`] gives null), gathered the first time one
+    /// is read: a `where`, `sort` or `limit` copies only the columns that are read later.
+    /// Gathering from a gather not done yet picks from its source directly (the row lists
+    /// compose), so a chain of them copies each column once at most.
+    pub fn take(column: &Arc<ColumnData>, rows: Arc<[u32]>) -> ColumnData {
+        let (src, rows) = match &column.gather {
+            Some((src, first)) if !column.is_computed() => {
+                let composed: Arc<[u32]> = rows
+                    .iter()
+                    .map(|&r| first.get(r as usize).copied().unwrap_or(NO_ROW))
+                    .collect();
+                (Arc::clone(src), composed)
+            }
+            _ => (Arc::clone(column), rows),
+        };
+        ColumnData {
+            store: OnceLock::new(),
+            compute: None,
+            gather: Some((src, rows)),
         }
     }
 
     /// The store, computing it first if needed.
     #[inline]
     pub fn get(&self) -> &Store {
-        self.store.get_or_init(|| match &self.compute {
-            Some(f) => f(),
-            None => Store::default(),
+        self.store.get_or_init(|| {
+            if let Some((src, rows)) = &self.gather {
+                return src.get().take(rows);
+            }
+            match &self.compute {
+                Some(f) => f(),
+                None => Store::default(),
+            }
         })
+    }
+
+    /// Bytes a value takes ([`Store::cell_bytes`]), without computing a lazy column: one not
+    /// computed yet counts 8 (an integer or a float; a text code or an address is smaller).
+    pub fn cell_bytes(&self) -> usize {
+        self.store.get().map_or(8, Store::cell_bytes)
     }
 
     /// Whether the values exist yet (a lazy column not read is not).
@@ -587,6 +624,7 @@ impl ColumnData {
     pub fn get_mut(&mut self) -> &mut Store {
         self.get();
         self.compute = None;
+        self.gather = None;
         // `get` just filled it.
         self.store.get_mut().expect("column store computed")
     }
@@ -673,6 +711,23 @@ mod tests {
             (0..3).map(|i| t.get(i)).collect::<Vec<_>>(),
             [Value::Null, Value::Int(5), Value::Null]
         );
+    }
+
+    #[test]
+    fn gathers_compose_and_wait_for_a_read() {
+        let base = Arc::new(ColumnData::ready(build(&[
+            Value::Int(10),
+            Value::Int(11),
+            Value::Int(12),
+        ])));
+        let a = Arc::new(ColumnData::take(&base, Arc::from(&[2u32, 0, 1][..])));
+        let b = ColumnData::take(&a, Arc::from(&[1u32, NO_ROW][..]));
+        assert!(!a.is_computed() && !b.is_computed());
+        // `b` picks from `base` directly: `a` is never gathered.
+        assert_eq!(b.get().get(0), Value::Int(10));
+        assert_eq!(b.get().get(1), Value::Null);
+        assert!(!a.is_computed());
+        assert_eq!(a.get().get(0), Value::Int(12));
     }
 
     #[test]

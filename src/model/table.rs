@@ -228,20 +228,13 @@ impl Table {
     /// The rows at `rows`, in that order ([`NO_ROW`] gives a row of nulls); columns are
     /// gathered, not copied whole.
     pub fn take(&self, rows: &[u32]) -> Table {
-        // A lazy column not computed yet stays lazy: it gathers when first read.
-        let mut shared: Option<Arc<[u32]>> = None;
+        // Every column gathers when first read (a lazy one is computed then); columns that
+        // are never read are never copied.
+        let rows: Arc<[u32]> = rows.into();
         let data = self
             .data
             .iter()
-            .map(|d| {
-                if d.is_computed() {
-                    Arc::new(ColumnData::ready(d.get().take(rows)))
-                } else {
-                    let rows = Arc::clone(shared.get_or_insert_with(|| rows.into()));
-                    let src = Arc::clone(d);
-                    Arc::new(ColumnData::lazy(Box::new(move || src.get().take(&rows))))
-                }
-            })
+            .map(|d| Arc::new(ColumnData::take(d, Arc::clone(&rows))))
             .collect();
         Table {
             name: self.name.clone(),

@@ -17,6 +17,28 @@ pub fn filter(table: &Table, mut keep: impl FnMut(&[Value]) -> bool) -> Table {
     table.take(&kept)
 }
 
+/// [`filter`] for a predicate that reads only the columns `cols`: the other cells of the row
+/// it sees are null, and are never read (a lazy column stays uncomputed).
+pub fn filter_columns(
+    table: &Table,
+    cols: &[usize],
+    mut keep: impl FnMut(&[Value]) -> bool,
+) -> Table {
+    let mut row: Vec<Value> = vec![Value::Null; table.width()];
+    let stores: Vec<(usize, &crate::model::Store)> =
+        cols.iter().map(|&c| (c, table.store(c))).collect();
+    let mut kept = Vec::new();
+    for r in 0..table.len() {
+        for &(c, s) in &stores {
+            row[c] = s.get(r);
+        }
+        if keep(&row) {
+            kept.push(row_id(r));
+        }
+    }
+    table.take(&kept)
+}
+
 /// The rows at `indices` (in the order given; indices out of range are skipped).
 pub fn take_rows(table: &Table, indices: &[usize]) -> Table {
     let rows: Vec<u32> = indices

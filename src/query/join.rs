@@ -113,12 +113,12 @@ impl<'a> JoinPlan<'a> {
     /// (texts are shared with the inputs, not copied) and two row numbers while it is built.
     pub fn estimated_bytes(&self) -> usize {
         let left: usize = (0..self.left.width())
-            .map(|c| self.left.store(c).cell_bytes())
+            .map(|c| self.left.column_data(c).cell_bytes())
             .sum();
         let right: usize = self
             .right_cols
             .iter()
-            .map(|&c| self.right.store(c).cell_bytes())
+            .map(|&c| self.right.column_data(c).cell_bytes())
             .sum();
         self.rows()
             .saturating_mul(left + right + 2 * std::mem::size_of::<u32>())

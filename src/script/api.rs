@@ -473,7 +473,11 @@ fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiRes
             .get(f.fn_name())
             .and_then(|c| predicate::compile(c, f.curry(), &t.0));
         if let Some(p) = compiled {
-            return Ok(TableRef::new(query::filter(&t.0, |row| p.eval(row))));
+            let mut cols = Vec::new();
+            p.columns(&mut cols);
+            return Ok(TableRef::new(query::filter_columns(&t.0, &cols, |row| {
+                p.eval(row)
+            })));
         }
     }
     let mut keep = Vec::new();
