@@ -157,16 +157,50 @@ impl Nulls {
 pub struct Dict {
     values: Vec<Value>,
     index: HashMap<Value, u32>,
+    /// Codes by the address of a text the dictionary holds: a cell that shares that very
+    /// text (collectors hand out shared state and protocol names) is found without hashing
+    /// its bytes. Direct-mapped; an address here stays valid because `values` keeps the text.
+    recent: [(usize, u32); 16],
+}
+
+/// The address of a text value's shared allocation.
+fn text_addr(v: &Value) -> Option<usize> {
+    match v {
+        Value::Str(s) => Some(Arc::as_ptr(s).cast::<u8>() as usize),
+        Value::Bytes(b) => Some(Arc::as_ptr(b).cast::<u8>() as usize),
+        _ => None,
+    }
 }
 
 impl Dict {
     fn code(&mut self, v: Value) -> i64 {
-        if let Some(&c) = self.index.get(&v) {
-            return i64::from(c);
+        let addr = text_addr(&v);
+        let slot = addr.map(|a| (a >> 4) & 15);
+        if let (Some(a), Some(s)) = (addr, slot) {
+            let (held, c) = self.recent[s];
+            if held == a && c != 0 {
+                return i64::from(c);
+            }
         }
-        self.values.push(v.clone());
-        let c = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        self.index.insert(v, c);
+        let c = match self.index.get(&v) {
+            Some(&c) => c,
+            None => {
+                self.values.push(v.clone());
+                let c = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+                self.index.insert(v, c);
+                c
+            }
+        };
+        // Remember the address only when it is the one the dictionary holds.
+        if let (Some(a), Some(s)) = (addr, slot)
+            && self
+                .values
+                .get(c as usize - 1)
+                .and_then(text_addr)
+                .is_some_and(|held| held == a)
+        {
+            self.recent[s] = (a, c);
+        }
         i64::from(c)
     }
 

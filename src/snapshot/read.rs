@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 
@@ -397,6 +398,117 @@ impl<'a> Builder<'a> {
     fn end_row(&mut self) {
         self.table.push(self.row.drain(..));
     }
+
+    /// Adds a cell already read as a value (by [`CellSeed`]).
+    fn value(&mut self, v: Value) {
+        self.row.push(v);
+    }
+}
+
+/// One cell of a row whose columns are known, read straight into a [`Value`] of its column's
+/// type (no JSON tree per cell; texts shared through the builder).
+struct CellSeed<'b, 'a> {
+    builder: &'b mut Builder<'a>,
+    index: usize,
+}
+
+impl CellSeed<'_, '_> {
+    fn ty(&self) -> Type {
+        self.builder.columns[self.builder.row.len()].ty
+    }
+
+    /// The error for a cell that does not fit its column, as [`Builder::cell`] words it.
+    fn wrong<E: de::Error>(&self, cell: &Json) -> E {
+        let col = &self.builder.columns[self.builder.row.len()];
+        E::custom(format!(
+            "table {} row {}: {} is not of type {}: {cell}",
+            self.builder.name,
+            self.index,
+            col.name,
+            col.ty.name()
+        ))
+    }
+
+    fn json<E: de::Error>(self, cell: Json) -> Result<(), E> {
+        self.builder.cell(self.index, &cell).map_err(E::custom)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a cell")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.builder.value(Value::Null);
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
+        match self.ty() {
+            Type::Bool | Type::Any => {
+                self.builder.value(Value::Bool(b));
+                Ok(())
+            }
+            _ => Err(self.wrong(&Json::Bool(b))),
+        }
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
+        match self.ty() {
+            Type::Int | Type::Any => self.builder.value(Value::Int(n)),
+            Type::Float => self.builder.value(Value::Float(n as f64)),
+            _ => return Err(self.wrong(&Json::from(n))),
+        }
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
+        match i64::try_from(n) {
+            Ok(i) => self.visit_i64(i),
+            // Too large for an integer column: as the JSON reader judges it.
+            Err(_) => self.json(Json::from(n)),
+        }
+    }
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
+        match self.ty() {
+            Type::Float | Type::Any => {
+                self.builder.value(Value::Float(x));
+                Ok(())
+            }
+            _ => self.json(Json::from(x)),
+        }
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        match self.ty() {
+            Type::Str | Type::Any => {
+                let k = self.builder.row.len();
+                let v = Value::Str(self.builder.share(k, s));
+                self.builder.value(v);
+                Ok(())
+            }
+            Type::Ip => match s.parse() {
+                Ok(ip) => {
+                    self.builder.value(Value::Ip(ip));
+                    Ok(())
+                }
+                Err(_) => Err(self.wrong(&Json::String(s.to_string()))),
+            },
+            _ => Err(self.wrong(&Json::String(s.to_string()))),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<(), A::Error> {
+        let cell = Json::deserialize(de::value::MapAccessDeserializer::new(m))?;
+        self.json(cell)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<(), A::Error> {
+        let cell = Json::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+        self.json(cell)
+    }
 }
 
 /// The `rows` array of a table whose columns are known.
@@ -462,11 +574,19 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         let b = self.builder;
         let want = b.columns.len();
         let mut got = 0;
-        while let Some(cell) = s.next_element::<Json>()? {
-            got += 1;
-            if got <= want {
-                b.cell(self.index, &cell).map_err(de::Error::custom)?;
+        loop {
+            if got < want {
+                let seed = CellSeed {
+                    builder: &mut *b,
+                    index: self.index,
+                };
+                if s.next_element_seed(seed)?.is_none() {
+                    break;
+                }
+            } else if s.next_element::<IgnoredAny>()?.is_none() {
+                break;
             }
+            got += 1;
         }
         if got != want {
             b.row.clear();
