@@ -23,7 +23,14 @@ const SHARED_TEXTS: usize = 4096;
 
 /// Parses a document; the error is a one-line description of the problem.
 pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
-    let header = run(text, HeaderSeed)?;
+    // The header pass stops once it has every header key (netpry writes them first), so a
+    // large document is parsed in full only once, by the body pass.
+    let early = std::cell::RefCell::new(None);
+    let header = match run(text, HeaderSeed(&early)) {
+        Ok(h) => h,
+        Err(e) if e.starts_with(HEADER_DONE) => early.take().unwrap_or_default(),
+        Err(e) => return Err(e),
+    };
     if header.format.as_deref() != Some(FORMAT) {
         return Err(format!(
             "not a netpry snapshot (no \"format\": \"{FORMAT}\")"
@@ -85,6 +92,9 @@ macro_rules! only_arrays {
     };
 }
 
+/// The error that ends the header pass early, once every header key was read.
+const HEADER_DONE: &str = "netpry: header read";
+
 /// What the first pass keeps.
 #[derive(Default)]
 struct Header {
@@ -95,24 +105,27 @@ struct Header {
     time: String,
 }
 
-struct HeaderSeed;
+/// The header pass; a header read in full before the end of the document is left in the cell.
+struct HeaderSeed<'a>(&'a std::cell::RefCell<Option<Header>>);
 
-impl<'de> DeserializeSeed<'de> for HeaderSeed {
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
     type Value = Header;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Header, D::Error> {
-        d.deserialize_any(HeaderVisitor)
+        d.deserialize_any(HeaderVisitor(self.0))
     }
 }
 
-struct HeaderVisitor;
+struct HeaderVisitor<'a>(&'a std::cell::RefCell<Option<Header>>);
 
-impl<'de> Visitor<'de> for HeaderVisitor {
+impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     type Value = Header;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a snapshot object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Header, A::Error> {
         let mut h = Header::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut dup = false;
         while let Some(key) = m.next_key::<String>()? {
             let text = |v: Json| v.as_str().unwrap_or("").to_string();
             match key.as_str() {
@@ -123,7 +136,14 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                 "time" => h.time = text(m.next_value()?),
                 _ => {
                     m.next_value::<IgnoredAny>()?;
+                    continue;
                 }
+            }
+            // With a key given twice the pass reads on to the end (the last one wins).
+            dup |= !seen.insert(key);
+            if !dup && seen.len() == 5 {
+                *self.0.borrow_mut() = Some(h);
+                return Err(de::Error::custom(HEADER_DONE));
             }
         }
         Ok(h)
