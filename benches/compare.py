@@ -43,8 +43,21 @@ NS = os.environ.get("NETPRY_BENCH_NS", "netpry-bench")
 ESTAB = 'sockets().where(|s| s.state == "ESTABLISHED").count()'
 GROUP = 'sockets().group_by("remote_addr").count()'
 
+# The query shapes of issue 16 (lazy, compact tables), by label.
+LAZY = [
+    ("count", 'sockets().count()'),
+    ("let t; count", 'let t = sockets(); t.count()'),
+    ("group top 10", 'sockets().group_by("remote_addr").count().sort_desc("count").limit(10)'),
+    ("where/group/count",
+     'sockets().where(|s| s.state == "ESTABLISHED").group_by("remote_addr").count().count()'),
+    ("sort/limit/select",
+     'sockets().sort_desc("recv_q").limit(10).select(["local_port", "recv_q"])'),
+]
+JOIN = 'sockets().join(processes(), "pid", "pid").count()'
+SNAPSHOT_FILE = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"netpry-bench-snapshot-{NS}.json")
+
 # (group, reference label, default timed rounds or None for --runs, commands)
-GROUP_NAMES = ("tan", "tanp", "script", "small")
+GROUP_NAMES = ("tan", "tanp", "script", "small", "lazy", "lazyp", "snap")
 
 
 def groups(netpry):
@@ -63,6 +76,20 @@ def groups(netpry):
         ("script", "ss -tan", [
             ("netpry -e where/count", [netpry, "-e", ESTAB]),
             ("netpry -e group_by", [netpry, "-e", GROUP]),
+            ("ss -tan", ["ss", "-tan"]),
+        ]),
+        ("lazy", "ss -tan", [
+            *((f"netpry -e {label}", [netpry, "-e", src]) for label, src in LAZY),
+            ("ss -tan", ["ss", "-tan"]),
+        ]),
+        ("lazyp", "ss -tanp", [
+            ("netpry -e join/count", [netpry, "-e", JOIN]),
+            ("ss -tanp", ["ss", "-tanp"]),
+        ]),
+        ("snap", "ss -tan", [
+            ("netpry snapshot -o FILE", [netpry, "snapshot", "-o", SNAPSHOT_FILE]),
+            ("netpry --snapshot FILE -e count",
+             [netpry, "--snapshot", SNAPSHOT_FILE, "-e", "sockets().count()"]),
             ("ss -tan", ["ss", "-tan"]),
         ]),
         ("small", "netstat -rn", [
@@ -123,8 +150,13 @@ def measure(netpry, runs, runs_p, only):
     for name, ref, cmds in groups(netpry):
         if name not in only:
             continue
+        if name == "snap":
+            # The read-back command needs a file before its first round.
+            code = run_once([netpry, "snapshot", "-o", SNAPSHOT_FILE])[3]
+            if code != 0:
+                raise SystemExit(f"netpry snapshot exited {code}")
         # The small commands take about a millisecond: more rounds to beat scheduling noise.
-        n_runs = {"tanp": runs_p, "small": max(20, 5 * runs)}.get(name, runs)
+        n_runs = {"tanp": runs_p, "lazyp": runs_p, "small": max(20, 5 * runs)}.get(name, runs)
         samples = {label: [] for label, _ in cmds}
         for i in range(n_runs + 1):
             # Alternate, and rotate the order each round so no command always runs first.
@@ -135,7 +167,7 @@ def measure(netpry, runs, runs_p, only):
                     raise SystemExit(f"{label} exited {code}")
                 if i > 0:  # the first round is the warm-up
                     samples[label].append((wall, cpu, rss))
-        rss_runs = 1 if name == "tanp" or runs <= 1 else 3
+        rss_runs = 1 if name in ("tanp", "lazyp") or runs <= 1 else 3
         peaks = {label: peak_rss(argv, rss_runs) for label, argv in cmds}
         ref_s = samples[ref]
         for label, _ in cmds:
@@ -344,6 +376,21 @@ TARGETS = [
     ("tan", "netpry netstat -tan", "rss_mib", 64.0, (100000,)),
     ("small", "netpry netstat -rn", "ratio", 1.5, None),
     ("small", "netpry -e '1'", "ratio", 1.5, None),
+    # Issue 16: lazy, compact tables.
+    *(("lazy", f"netpry -e {label}", field, limit, (100000,))
+      for label, _ in LAZY for field, limit in (("ratio", 1.0), ("rss_mib", 48.0))),
+    *(("lazy", f"netpry -e {label}", field, limit, (250000, 500000))
+      for label, _ in LAZY for field, limit in (("ratio", 1.0), ("rss_mib", 160.0))),
+    ("lazyp", "netpry -e join/count", "ratio", 0.25, (100000,)),
+    ("lazyp", "netpry -e join/count", "rss_mib", 96.0, (100000,)),
+    ("snap", "netpry snapshot -o FILE", "wall", 0.8, (100000,)),
+    ("snap", "netpry snapshot -o FILE", "rss_mib", 96.0, (100000,)),
+    ("snap", "netpry --snapshot FILE -e count", "wall", 0.3, (100000,)),
+    ("snap", "netpry --snapshot FILE -e count", "rss_mib", 96.0, (100000,)),
+    ("snap", "netpry snapshot -o FILE", "wall", 4.0, (500000,)),
+    ("snap", "netpry snapshot -o FILE", "rss_mib", 256.0, (500000,)),
+    ("snap", "netpry --snapshot FILE -e count", "wall", 2.0, (500000,)),
+    ("snap", "netpry --snapshot FILE -e count", "rss_mib", 256.0, (500000,)),
 ]
 
 
@@ -358,12 +405,15 @@ def check_targets(results):
             if r is None:
                 continue
             v = r[field]
-            what = f"x `{r['reference']}`" if field == "ratio" else "MiB peak RSS"
+            what = {"ratio": f"x `{r['reference']}`", "wall": "s"}.get(field, "MiB peak RSS")
             verdict = "met" if v <= limit else "NOT met"
             lines.append(f"- N={n}: `{cmd}` {v:.2f} {what} (target <= {limit}): {verdict}")
     # -p must be linear in N: the marginal wall time per added socket between consecutive
     # sizes stays about the same (a quadratic cost doubles it each time N doubles).
-    for cmd in ("netpry netstat -tanp", "ss -tanp", "netstat -tanp"):
+    lazy = [f"netpry -e {label}" for label, _ in LAZY]
+    for cmd in ("netpry netstat -tanp", "ss -tanp", "netstat -tanp", "ss -tan", *lazy,
+                "netpry -e join/count", "netpry snapshot -o FILE",
+                "netpry --snapshot FILE -e count"):
         points = []
         for n, rows in sorted(results.items()):
             r = next((r for r in rows if r["command"] == cmd), None)
@@ -379,7 +429,7 @@ def check_targets(results):
             verdict = f"(max/min {spread:.2f}: {'linear' if spread <= 1.5 else 'NOT linear'})"
         else:
             verdict = ""
-        target = " (target: linear)" if cmd.startswith("netpry") else ""
+        target = " (target: linear)" if cmd.startswith("netpry netstat") else ""
         lines.append(f"- `{cmd}` wall per added socket{target}: {parts} {verdict}".rstrip())
     return lines
 
@@ -403,7 +453,8 @@ def main():
     ap.add_argument("--runs-p", type=int, default=3,
                     help="timed rounds for the -p group, which is slow at 100k (default 3)")
     ap.add_argument("--groups", default=",".join(GROUP_NAMES),
-                    help="comma-separated groups: tan, tanp, script, small (default: all)")
+                    help="comma-separated groups: tan, tanp, script, small, lazy, lazyp, snap "
+                         "(default: all)")
     ap.add_argument("--netpry", default=os.path.join(ROOT, "target", "release", "netpry"))
     ap.add_argument("--smoke", action="store_true",
                     help="N=1000, one timed round, check that the socket counts agree")
@@ -481,9 +532,11 @@ def main():
     finally:
         if fixture is not None:
             fixture.close()
+        if os.path.exists(SNAPSHOT_FILE):
+            os.unlink(SNAPSHOT_FILE)
     print(f"\nload average at end: {loadavg()}")
     if not args.smoke:
-        print("\nTargets (issue 7):")
+        print("\nTargets (issues 7 and 16):")
         for line in check_targets(results):
             print(line)
     if args.json:

@@ -326,6 +326,9 @@ impl Catalog {
             }
             match self.table(def.name) {
                 Ok(t) => {
+                    // A snapshot holds every column: compute the lazy ones now, so the notes
+                    // their computing adds are printed with the others.
+                    t.compute_all();
                     tables.insert(def.name.to_string(), t);
                 }
                 Err(e) => {

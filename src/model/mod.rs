@@ -3,10 +3,12 @@
 mod escape;
 mod notes;
 pub mod rawtext;
+pub mod store;
 mod table;
 mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
 pub use notes::Notes;
-pub use table::{Column, Table};
+pub use store::{ColumnData, NO_ROW, Store};
+pub use table::{Column, Table, row_id};
 pub use value::{Type, Value};

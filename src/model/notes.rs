@@ -3,6 +3,9 @@
 
 use std::sync::Mutex;
 
+/// Notes added by lazily computed columns, waiting for the next [`Notes::take`].
+static LATE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 /// A de-duplicated list of notes, safe to share between collector threads.
 #[derive(Debug, Default)]
 pub struct Notes {
@@ -19,8 +22,25 @@ impl Notes {
         }
     }
 
-    /// Removes and returns the notes collected so far.
+    /// Removes and returns the notes collected so far, with the late ones (see
+    /// [`Notes::add_late`]).
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.lines.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut lines = std::mem::take(&mut *self.lines.lock().unwrap_or_else(|e| e.into_inner()));
+        for n in std::mem::take(&mut *LATE.lock().unwrap_or_else(|e| e.into_inner())) {
+            if !lines.contains(&n) {
+                lines.push(n);
+            }
+        }
+        lines
+    }
+
+    /// Adds a note found after collection, by a column computed on first use (which holds no
+    /// `Notes` of its own): the next [`Notes::take`] of any list returns it.
+    pub fn add_late(note: impl Into<String>) {
+        let note = note.into();
+        let mut late = LATE.lock().unwrap_or_else(|e| e.into_inner());
+        if !late.contains(&note) {
+            late.push(note);
+        }
     }
 }

@@ -216,7 +216,7 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old.len());
     let mut most_dup = 0;
     for (i, row) in old.rows().enumerate() {
-        let mut k = key_of(row, &key_old, &fb_old);
+        let mut k = key_of(&row, &key_old, &fb_old);
         loop {
             match by_key.entry(k) {
                 std::collections::hash_map::Entry::Vacant(v) => {
@@ -237,7 +237,7 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     let rate_of = |d: i64| elapsed.filter(|e| *e > 0.0).map(|e| d as f64 / e);
     for (ni, row) in new.rows().enumerate() {
         // The first old row with this key not matched yet (occurrences are taken in order).
-        let mut k = key_of(row, &key_new, &fb_new);
+        let mut k = key_of(&row, &key_new, &fb_new);
         let mut found = by_key.remove(&k);
         while found.is_none() && k.nth < most_dup {
             k.nth += 1;
@@ -325,7 +325,7 @@ pub fn key_text(old: &Table, new: &Table, ch: &Changes, row: &RowChange) -> Stri
             let text = if v.is_null() {
                 "null".into()
             } else {
-                crate::render::cell_text(v)
+                crate::render::cell_text(&v)
             };
             format!("{}={text}", t.columns()[c].name)
         })

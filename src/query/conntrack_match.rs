@@ -116,7 +116,7 @@ pub fn join_conntrack(sockets: &Table, conntrack: &Table) -> Result<Table> {
                 let ct = conntrack.row(i);
                 cells.push(Value::str(side));
                 cells.extend(cols.iter().map(|&c| ct[c].clone()));
-                cells.push(nat_text(ct, &cols));
+                cells.push(nat_text(&ct, &cols));
             }
             None => cells.extend(std::iter::repeat_n(Value::Null, ADDED.len())),
         }

@@ -1,11 +1,13 @@
 //! Grouping: `distinct` values of a column, and `group_by` one or more key columns with one
 //! aggregate (count, sum, min, max). Groups come out sorted by key.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::column_index;
 use crate::error::{Error, Result};
-use crate::model::{Column, Table, Type, Value};
+use crate::model::store::CellKey;
+use crate::model::{Column, ColumnData, Store, Table, Type, Value, row_id};
 
 /// One aggregate over the rows of each group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +25,9 @@ pub enum Aggregate<'a> {
 
 /// The distinct values of `column`, sorted, as a one-column table.
 pub fn distinct(table: &Table, column: &str) -> Result<Table> {
-    let c = column_index(table, column)?;
-    let values: std::collections::BTreeSet<&Value> = table.rows().map(|r| &r[c]).collect();
-    let mut out = Table::with_capacity(
-        table.name().to_string(),
-        vec![table.columns()[c].clone()],
-        values.len(),
-    );
-    for v in values {
-        out.push([v.clone()]);
-    }
-    Ok(out)
+    // A group per value, in order, without an aggregate column.
+    let t = group_by(table, &[column], Aggregate::Count)?;
+    Ok(t.project(&[0]))
 }
 
 /// One row per distinct combination of the `keys` columns (sorted, the first key deciding
@@ -67,17 +61,42 @@ pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) ->
             (Some(i), format!("{prefix}_{c}"), table.columns()[i].ty)
         }
     };
-    let mut groups: BTreeMap<Vec<&Value>, Value> = BTreeMap::new();
-    for row in table.rows() {
-        let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
-        let acc = groups.entry(key).or_insert_with(|| match agg {
-            Aggregate::Count => Value::Int(0),
-            // A group whose values are all null sums to null, as min and max give.
-            Aggregate::Sum(_) | Aggregate::Min(_) | Aggregate::Max(_) => Value::Null,
-        });
-        let v = target.map_or(&Value::Null, |i| &row[i]);
-        *acc = match (agg, &*acc, v) {
-            (Aggregate::Count, Value::Int(n), _) => Value::Int(n + 1),
+    // Each group: its first row (which holds its key) and its accumulator. A single key
+    // column with a compact store hashes its cells' keys without building values.
+    let stores: Vec<&Store> = keys.iter().map(|&k| table.store(k)).collect();
+    let mut groups: Vec<(u32, Value)> = Vec::new();
+    let mut by_key: HashMap<CellKey, usize> = HashMap::new();
+    let mut by_values: HashMap<Vec<Value>, usize> = HashMap::new();
+    let single = match stores.as_slice() {
+        [s] if s.keyed() => Some(*s),
+        _ => None,
+    };
+    let tstore = target.map(|i| table.store(i));
+    for r in 0..table.len() {
+        let next = groups.len();
+        let g = match single {
+            Some(s) => *by_key.entry(s.key(r)).or_insert(next),
+            None => *by_values
+                .entry(stores.iter().map(|s| s.get(r)).collect())
+                .or_insert(next),
+        };
+        if g == next {
+            groups.push((
+                row_id(r),
+                match agg {
+                    Aggregate::Count => Value::Int(0),
+                    // A group whose values are all null sums to null, as min and max give.
+                    Aggregate::Sum(_) | Aggregate::Min(_) | Aggregate::Max(_) => Value::Null,
+                },
+            ));
+        }
+        let acc = &mut groups[g].1;
+        if let (Aggregate::Count, Value::Int(n)) = (agg, &*acc) {
+            *acc = Value::Int(n + 1);
+            continue;
+        }
+        let v = tstore.map_or(Value::Null, |s| s.get(r));
+        *acc = match (agg, &*acc, &v) {
             (_, _, Value::Null) => continue,
             (Aggregate::Sum(c), acc, v) => {
                 let zero = if ty == Type::Float {
@@ -96,13 +115,32 @@ pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) ->
             (Aggregate::Count, a, _) => a.clone(),
         };
     }
-    let mut schema: Vec<Column> = keys.iter().map(|&k| table.columns()[k].clone()).collect();
-    schema.push(Column::computed(name, ty));
-    let mut out = Table::with_capacity(table.name().to_string(), schema, groups.len());
-    for (key, acc) in groups {
-        out.push(key.into_iter().cloned().chain([acc]));
+    // Groups come out sorted by key, the first key deciding first.
+    groups.sort_by(|a, b| {
+        stores
+            .iter()
+            .map(|s| s.cmp_rows(a.0 as usize, b.0 as usize))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let reps: Vec<u32> = groups.iter().map(|g| g.0).collect();
+    let keyed = table.project(&keys).take(&reps);
+    let mut acc = Store::default();
+    for (_, a) in groups {
+        acc.push(a);
     }
-    Ok(out)
+    let mut schema: Vec<Column> = keyed.columns().to_vec();
+    schema.push(Column::computed(name, ty));
+    let mut data: Vec<Arc<ColumnData>> = (0..keyed.width())
+        .map(|c| Arc::clone(keyed.column_data(c)))
+        .collect();
+    data.push(Arc::new(ColumnData::ready(acc)));
+    Ok(Table::from_columns(
+        table.name().to_string(),
+        schema,
+        data,
+        reps.len(),
+    ))
 }
 
 /// One aggregate over the whole table: `count`, or the sum, smallest or largest non-null value
@@ -110,10 +148,10 @@ pub fn group_by<S: AsRef<str>>(table: &Table, keys: &[S], agg: Aggregate<'_>) ->
 pub fn aggregate(table: &Table, agg: Aggregate<'_>) -> Result<Value> {
     let none: [&str; 0] = [];
     let t = group_by(table, &none, agg)?;
-    Ok(match (t.rows().next(), agg) {
-        (Some(row), _) => row[0].clone(),
-        (None, Aggregate::Count) => Value::Int(0),
-        (None, _) => Value::Null,
+    Ok(match (t.is_empty(), agg) {
+        (false, _) => t.cell(0, 0),
+        (true, Aggregate::Count) => Value::Int(0),
+        (true, _) => Value::Null,
     })
 }
 
@@ -122,7 +160,8 @@ pub fn aggregate(table: &Table, agg: Aggregate<'_>) -> Result<Value> {
 pub fn average(table: &Table, column: &str) -> Result<Value> {
     let sum = aggregate(table, Aggregate::Sum(column))?;
     let c = column_index(table, column)?;
-    let n = table.rows().filter(|r| !r[c].is_null()).count();
+    let s = table.store(c);
+    let n = (0..table.len()).filter(|&r| !s.is_null(r)).count();
     Ok(match sum {
         Value::Int(s) if n > 0 => Value::Float(s as f64 / n as f64),
         Value::Float(s) if n > 0 => Value::Float(s / n as f64),

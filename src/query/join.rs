@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use super::column_index;
 use crate::error::Result;
-use crate::model::{Column, Table, Value};
+use std::sync::Arc;
+
+use crate::model::{Column, ColumnData, NO_ROW, Store, Table, Value, row_id};
 
 /// Inner or left outer join.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +43,7 @@ pub struct JoinPlan<'a> {
     lk: usize,
     right_cols: Vec<usize>,
     schema: Vec<Column>,
-    index: HashMap<&'a Value, Vec<usize>>,
+    index: HashMap<Value, Vec<u32>>,
     kind: JoinKind,
 }
 
@@ -67,10 +69,11 @@ impl<'a> JoinPlan<'a> {
             c.name = name.into();
             schema.push(c);
         }
-        let mut index: HashMap<&Value, Vec<usize>> = HashMap::with_capacity(right.len());
-        for (i, row) in right.rows().enumerate() {
-            if !row[rk].is_null() {
-                index.entry(&row[rk]).or_default().push(i);
+        let mut index: HashMap<Value, Vec<u32>> = HashMap::with_capacity(right.len());
+        let keys = right.store(rk);
+        for i in 0..right.len() {
+            if !keys.is_null(i) {
+                index.entry(keys.get(i)).or_default().push(row_id(i));
             }
         }
         Ok(JoinPlan {
@@ -84,21 +87,21 @@ impl<'a> JoinPlan<'a> {
         })
     }
 
-    /// The right rows matching `lrow` (none for a null key).
-    fn matches(&self, lrow: &[Value]) -> Option<&Vec<usize>> {
-        if lrow[self.lk].is_null() {
+    /// The right rows matching left row `r` (none for a null key).
+    fn matches(&self, keys: &Store, r: usize) -> Option<&Vec<u32>> {
+        if keys.is_null(r) {
             None
         } else {
-            self.index.get(&lrow[self.lk])
+            self.index.get(&keys.get(r))
         }
     }
 
     /// How many rows the result will have: the sum over left rows of their matches (one for an
     /// unmatched row of a left join). Saturates rather than overflows.
     pub fn rows(&self) -> usize {
-        self.left
-            .rows()
-            .map(|lrow| match self.matches(lrow) {
+        let keys = self.left.store(self.lk);
+        (0..self.left.len())
+            .map(|r| match self.matches(keys, r) {
                 Some(ms) => ms.len(),
                 None if self.kind == JoinKind::Left => 1,
                 None => 0,
@@ -106,41 +109,47 @@ impl<'a> JoinPlan<'a> {
             .fold(0usize, usize::saturating_add)
     }
 
-    /// The heap bytes the result's cells will take (texts are shared with the inputs, not
-    /// copied, so a cell costs its own size).
+    /// The heap bytes the result will take: per row, each column's cell in its compact form
+    /// (texts are shared with the inputs, not copied) and two row numbers while it is built.
     pub fn estimated_bytes(&self) -> usize {
+        let left: usize = (0..self.left.width())
+            .map(|c| self.left.column_data(c).cell_bytes())
+            .sum();
+        let right: usize = self
+            .right_cols
+            .iter()
+            .map(|&c| self.right.column_data(c).cell_bytes())
+            .sum();
         self.rows()
-            .saturating_mul(self.schema.len())
-            .saturating_mul(std::mem::size_of::<Value>())
+            .saturating_mul(left + right + 2 * std::mem::size_of::<u32>())
     }
 
     /// Makes the result.
     pub fn build(self) -> Table {
-        let rows = self.rows();
-        let mut out = Table::with_capacity(self.left.name().to_string(), self.schema.clone(), rows);
-        for lrow in self.left.rows() {
-            match self.matches(lrow) {
+        let keys = self.left.store(self.lk);
+        let (mut lrows, mut rrows) = (Vec::new(), Vec::new());
+        for r in 0..self.left.len() {
+            match self.matches(keys, r) {
                 Some(ms) => {
                     for &m in ms {
-                        let rrow = self.right.row(m);
-                        out.push(
-                            lrow.iter()
-                                .cloned()
-                                .chain(self.right_cols.iter().map(|&i| rrow[i].clone())),
-                        );
+                        lrows.push(row_id(r));
+                        rrows.push(m);
                     }
                 }
                 None if self.kind == JoinKind::Left => {
-                    out.push(
-                        lrow.iter()
-                            .cloned()
-                            .chain(self.right_cols.iter().map(|_| Value::Null)),
-                    );
+                    lrows.push(row_id(r));
+                    rrows.push(NO_ROW);
                 }
                 None => {}
             }
         }
-        out
+        let l = self.left.take(&lrows);
+        let r = self.right.project(&self.right_cols).take(&rrows);
+        let data: Vec<Arc<ColumnData>> = (0..l.width())
+            .map(|c| Arc::clone(l.column_data(c)))
+            .chain((0..r.width()).map(|c| Arc::clone(r.column_data(c))))
+            .collect();
+        Table::from_columns(self.left.name().to_string(), self.schema, data, lrows.len())
     }
 }
 
@@ -161,8 +170,8 @@ mod tests {
     fn left_join_keeps_unmatched_rows_with_nulls() {
         let t = join(&socks(), &procs(), "pid", "pid", JoinKind::Left).unwrap();
         assert_eq!(t.len(), 4);
-        assert_eq!(t.cell(2, 5), &Value::Null); // pid 20: no such process
-        assert_eq!(t.cell(3, 5), &Value::Null); // null pid matches nothing
+        assert_eq!(t.cell(2, 5), Value::Null); // pid 20: no such process
+        assert_eq!(t.cell(3, 5), Value::Null); // null pid matches nothing
     }
 
     #[test]
@@ -188,11 +197,8 @@ mod tests {
         let (s, p) = (socks(), procs());
         let plan = JoinPlan::new(&s, &p, "pid", "pid", JoinKind::Left).unwrap();
         assert_eq!(plan.rows(), 4);
-        let width = plan.schema.len();
-        assert_eq!(
-            plan.estimated_bytes(),
-            4 * width * std::mem::size_of::<Value>()
-        );
+        // Five left columns (text codes, ints and an address) and one right text column.
+        assert_eq!(plan.estimated_bytes(), 4 * (1 + 1 + 2 + 4 + 1 + 1 + 8));
         assert_eq!(plan.build().len(), 4);
         // A self-join on a column with repeated values: the sum of count squared.
         let plan = JoinPlan::new(&s, &s, "pid", "pid", JoinKind::Inner).unwrap();

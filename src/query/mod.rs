@@ -17,7 +17,7 @@ mod source_addr;
 
 pub use build::from_rows;
 pub use conntrack_match::join_conntrack;
-pub use filter::{filter, limit, take_rows};
+pub use filter::{filter, filter_columns, limit, take_rows};
 pub use group::{Aggregate, aggregate, average, distinct, group_by};
 pub use join::{JoinKind, JoinPlan, join};
 pub use route_lookup::{Decision, RouteIndex, first_hop_dev};

@@ -377,7 +377,10 @@ fn groups(interfaces: Option<&Table>) -> (HashMap<i64, i64>, HashMap<String, i64
     let (mut by_index, mut by_name, mut lo) = (HashMap::new(), HashMap::new(), None);
     if let Some(t) = interfaces {
         for row in t.rows() {
-            let c = Cells { table: t, row };
+            let c = Cells {
+                table: t,
+                row: &row,
+            };
             let (Some(ix), Some(name)) = (c.int("index"), c.text("name")) else {
                 continue;
             };
@@ -413,9 +416,13 @@ impl RouteIndex {
             };
             let mut out: Vec<Rule> = t
                 .rows()
-                .map(|row| Cells { table: t, row })
-                .filter(|c| c.text("family") == Some(family))
-                .map(|c| Rule::read(&c))
+                .filter_map(|row| {
+                    let c = Cells {
+                        table: t,
+                        row: &row,
+                    };
+                    (c.text("family") == Some(family)).then(|| Rule::read(&c))
+                })
                 .collect();
             out.sort_by_key(|r| r.priority);
             out

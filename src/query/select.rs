@@ -2,7 +2,7 @@
 
 use super::column_index;
 use crate::error::Result;
-use crate::model::{Column, Table};
+use crate::model::Table;
 
 /// The table with only `columns`, in that order; an unknown name is an error that suggests the
 /// closest column, and a name given twice is an error naming it (a table, and a JSON object
@@ -20,18 +20,14 @@ pub fn select<S: AsRef<str>>(table: &Table, columns: &[S]) -> Result<Table> {
         .iter()
         .map(|c| column_index(table, c.as_ref()))
         .collect::<Result<Vec<_>>>()?;
-    let schema: Vec<Column> = idx.iter().map(|&i| table.columns()[i].clone()).collect();
-    let mut out = Table::with_capacity(table.name().to_string(), schema, table.len());
-    for row in table.rows() {
-        out.push(idx.iter().map(|&i| row[i].clone()));
-    }
-    Ok(out)
+    // The columns are shared, not copied.
+    Ok(table.project(&idx))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Type, Value};
+    use crate::model::{Column, Type, Value};
 
     #[test]
     fn select_reorders_and_rejects_unknown() {
@@ -44,7 +40,7 @@ mod tests {
         );
         t.push([Value::Int(1), Value::Int(2)]);
         let s = select(&t, &["b", "a"]).unwrap();
-        assert_eq!(s.row(0), &[Value::Int(2), Value::Int(1)]);
+        assert_eq!(s.row(0), [Value::Int(2), Value::Int(1)]);
         let e = select(&t, &["bb"]).unwrap_err().to_string();
         assert_eq!(e, "no column 'bb' in t; did you mean 'b'?");
         let e = select(&t, &["a", "b", "a"]).unwrap_err().to_string();

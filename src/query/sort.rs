@@ -1,8 +1,8 @@
 //! `sort`: a stable sort by one or more columns, ascending or descending.
 
-use super::{column_index, take_rows};
+use super::column_index;
 use crate::error::Result;
-use crate::model::Table;
+use crate::model::{Store, Table, row_id};
 
 /// `table` sorted by `columns` (the first column first; ties keep their order). Values compare
 /// with [`crate::model::Value`]'s total order: null first, numbers by value, addresses
@@ -12,17 +12,17 @@ pub fn sort<S: AsRef<str>>(table: &Table, columns: &[S], desc: bool) -> Result<T
         .iter()
         .map(|c| column_index(table, c.as_ref()))
         .collect::<Result<Vec<_>>>()?;
-    let mut order: Vec<usize> = (0..table.len()).collect();
+    let stores: Vec<&Store> = idx.iter().map(|&c| table.store(c)).collect();
+    let mut order: Vec<u32> = (0..table.len()).map(row_id).collect();
     order.sort_by(|&a, &b| {
-        let (ra, rb) = (table.row(a), table.row(b));
-        let ord = idx
+        let ord = stores
             .iter()
-            .map(|&c| ra[c].cmp(&rb[c]))
+            .map(|s| s.cmp_rows(a as usize, b as usize))
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal);
         if desc { ord.reverse() } else { ord }
     });
-    Ok(take_rows(table, &order))
+    Ok(table.take(&order))
 }
 
 #[cfg(test)]
@@ -44,14 +44,14 @@ mod tests {
                 Value::Int(443)
             ]
         );
-        assert_eq!(t.cell(0, 1), &Value::str("LISTEN"));
+        assert_eq!(t.cell(0, 1), Value::str("LISTEN"));
         let d = sort(&socks(), &["remote_addr"], true).unwrap();
         // 10.0.0.10 sorts after 10.0.0.9 as an address.
-        assert_eq!(d.cell(0, 3), &Value::Ip("10.0.0.10".parse().unwrap()));
+        assert_eq!(d.cell(0, 3), Value::Ip("10.0.0.10".parse().unwrap()));
         assert!(d.cell(3, 3).is_null());
         let two = sort(&socks(), &["proto", "local_port"], true).unwrap();
-        assert_eq!(two.cell(0, 0), &Value::str("udp"));
-        assert_eq!(two.cell(1, 2), &Value::Int(443));
+        assert_eq!(two.cell(0, 0), Value::str("udp"));
+        assert_eq!(two.cell(1, 2), Value::Int(443));
     }
 
     #[test]

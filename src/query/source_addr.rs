@@ -68,18 +68,18 @@ impl SourceSelector {
         for row in addresses.rows() {
             let Some(addr) = row[a].as_ip() else { continue };
             let ifindex = row[ix].as_int().unwrap_or(0);
-            let flags = cell(row, flags);
+            let flags = cell(&row, flags);
             let flags: Vec<&str> = flags.as_str().unwrap_or("").split(',').collect();
             let has = |f: &str| flags.iter().any(|x| x.trim() == f);
             let rec = Addr {
                 ifindex,
                 addr,
-                peer: cell(row, peer).as_ip(),
-                prefix_len: cell(row, len)
+                peer: cell(&row, peer).as_ip(),
+                prefix_len: cell(&row, len)
                     .as_int()
                     .and_then(|l| u8::try_from(l).ok())
                     .unwrap_or(0),
-                scope: scope_number(cell(row, scope).as_str().unwrap_or("global")),
+                scope: scope_number(cell(&row, scope).as_str().unwrap_or("global")),
                 secondary: has("secondary"),
                 tentative: has("tentative"),
                 optimistic: has("optimistic"),

@@ -88,7 +88,7 @@ pub fn render_text(t: &Table, opts: &RenderOpts) -> String {
 /// the snapshot being read lacks says so.
 fn cell(ctx: &Ctx, row: &Row, col: &str) -> RhaiResultOf<Dynamic> {
     if let Some(i) = row.table.column_index(col) {
-        return Ok(to_dynamic(&row.cells()[i]));
+        return Ok(to_dynamic(&row.table.cell(row.index, i)));
     }
     if let Some(why) = ctx.catalog.missing_column(row.table.name(), col) {
         return rt_err(why);
@@ -162,7 +162,7 @@ fn register_rows(engine: &mut Engine, ctx: &Rc<Ctx>) {
             .columns()
             .iter()
             .zip(r.cells())
-            .map(|(c, v)| (c.name.as_ref().into(), to_dynamic(v)))
+            .map(|(c, v)| (c.name.as_ref().into(), to_dynamic(&v)))
             .collect()
     });
     engine.register_fn("columns", |r: &mut Row| -> Array {
@@ -473,7 +473,11 @@ fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiRes
             .get(f.fn_name())
             .and_then(|c| predicate::compile(c, f.curry(), &t.0));
         if let Some(p) = compiled {
-            return Ok(TableRef::new(query::filter(&t.0, |row| p.eval(row))));
+            let mut cols = Vec::new();
+            p.columns(&mut cols);
+            return Ok(TableRef::new(query::filter_columns(&t.0, &cols, |row| {
+                p.eval(row)
+            })));
         }
     }
     let mut keep = Vec::new();

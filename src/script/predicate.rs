@@ -105,6 +105,26 @@ pub enum Pred {
 }
 
 impl Pred {
+    /// The columns the predicate reads (so a filter reads only those).
+    pub fn columns(&self, out: &mut Vec<usize>) {
+        match self {
+            Pred::Const(_) => {}
+            Pred::And(ps) | Pred::Or(ps) => ps.iter().for_each(|p| p.columns(out)),
+            Pred::Not(p) => p.columns(out),
+            Pred::Cmp(c, ..)
+            | Pred::IsNull(c)
+            | Pred::InText(c, _)
+            | Pred::InSet(c, _)
+            | Pred::InNet(c, _)
+            | Pred::Ip(c, _)
+            | Pred::Truthy(c) => {
+                if !out.contains(c) {
+                    out.push(*c);
+                }
+            }
+        }
+    }
+
     /// Evaluates the predicate on `row`.
     pub fn eval(&self, row: &[Value]) -> bool {
         match self {

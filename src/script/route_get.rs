@@ -128,13 +128,14 @@ impl RouteEnv {
         else {
             return Vec::new();
         };
-        let prefers: HashMap<&str, bool> = sysctls
+        let prefers: HashMap<String, bool> = sysctls
             .rows()
             .filter_map(|r| {
                 let dev = r[name]
                     .as_str()?
                     .strip_prefix("net.ipv6.conf.")?
-                    .strip_suffix(".use_tempaddr")?;
+                    .strip_suffix(".use_tempaddr")?
+                    .to_string();
                 let v: i64 = r[value].as_str()?.trim().parse().ok()?;
                 Some((dev, v >= 2))
             })
@@ -401,7 +402,8 @@ fn refused_route(
 /// prohibit).
 fn refusal_type(t: &Table) -> Option<&'static str> {
     let ty = t.column_index("type")?;
-    let v = t.rows().next()?[ty].as_str()?;
+    let first = t.rows().next()?;
+    let v = first[ty].as_str()?;
     ["blackhole", "unreachable", "prohibit"]
         .into_iter()
         .find(|k| *k == v)

@@ -326,8 +326,8 @@ fn map_builds_a_table_in_literal_order() {
     let t = table(r#"processes().map(|p| #{ who: p.user, pid: p.pid, big: p.pid > 100 })"#);
     let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
     assert_eq!(names, ["who", "pid", "big"]);
-    assert_eq!(t.cell(4, 1), &Value::Int(400));
-    assert_eq!(t.cell(4, 2), &Value::Bool(true));
+    assert_eq!(t.cell(4, 1), Value::Int(400));
+    assert_eq!(t.cell(4, 2), Value::Bool(true));
     assert!(
         error("processes().map(|p| p.pid)").contains("map: the function must give an object map")
     );

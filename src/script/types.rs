@@ -32,7 +32,7 @@ pub struct Row {
 
 impl Row {
     /// The cells of this row.
-    pub fn cells(&self) -> &[Value] {
+    pub fn cells(&self) -> Vec<Value> {
         self.table.row(self.index)
     }
 }

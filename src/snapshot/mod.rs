@@ -228,6 +228,27 @@ mod tests {
     }
 
     #[test]
+    fn a_header_read_early_still_sees_the_whole_document() {
+        // Every header key first: the header pass stops there, the body pass reads the rest.
+        let doc = br#"{"format":"netpry-snapshot","version":1,"host":"h","kernel":"k","time":"T","tables":{"t":{"columns":[{"name":"n","type":"int"}],"rows":[[1]]}}}"#;
+        let s = Snapshot::parse(doc).unwrap();
+        assert_eq!((s.info.kernel.as_str(), s.tables["t"].len()), ("k", 1));
+        // A key given twice: the last one counts, even after all five were seen.
+        let twice = br#"{"format":"netpry-snapshot","version":1,"host":"h","kernel":"k","version":2,"time":"T","tables":{}}"#;
+        assert_eq!(
+            Snapshot::parse(twice).unwrap_err(),
+            "unsupported snapshot version 2 (this netpry reads version 1)"
+        );
+        // A broken body after a complete header is still an error.
+        let broken = br#"{"format":"netpry-snapshot","version":1,"host":"h","kernel":"k","time":"T","tables":{"t":"#;
+        assert!(
+            Snapshot::parse(broken)
+                .unwrap_err()
+                .starts_with("truncated JSON")
+        );
+    }
+
+    #[test]
     fn keys_in_any_order_and_rows_before_columns() {
         let doc = br#"{"tables":{"t":{"rows":[["a",1],["a",2]],"columns":[{"type":"str","name":"s"},{"name":"n","type":"int"}]}},"errors":{"u":"why"},"version":1,"time":"T","format":"netpry-snapshot","host":"h","extra":[1,{"x":2}]}"#;
         let s = Snapshot::parse(doc).unwrap();

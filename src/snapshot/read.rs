@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 
@@ -22,7 +23,14 @@ const SHARED_TEXTS: usize = 4096;
 
 /// Parses a document; the error is a one-line description of the problem.
 pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
-    let header = run(text, HeaderSeed)?;
+    // The header pass stops once it has every header key (netpry writes them first), so a
+    // large document is parsed in full only once, by the body pass.
+    let early = std::cell::RefCell::new(None);
+    let header = match run(text, HeaderSeed(&early)) {
+        Ok(h) => h,
+        Err(e) if e.starts_with(HEADER_DONE) => early.take().unwrap_or_default(),
+        Err(e) => return Err(e),
+    };
     if header.format.as_deref() != Some(FORMAT) {
         return Err(format!(
             "not a netpry snapshot (no \"format\": \"{FORMAT}\")"
@@ -84,6 +92,9 @@ macro_rules! only_arrays {
     };
 }
 
+/// The error that ends the header pass early, once every header key was read.
+const HEADER_DONE: &str = "netpry: header read";
+
 /// What the first pass keeps.
 #[derive(Default)]
 struct Header {
@@ -94,24 +105,27 @@ struct Header {
     time: String,
 }
 
-struct HeaderSeed;
+/// The header pass; a header read in full before the end of the document is left in the cell.
+struct HeaderSeed<'a>(&'a std::cell::RefCell<Option<Header>>);
 
-impl<'de> DeserializeSeed<'de> for HeaderSeed {
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
     type Value = Header;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Header, D::Error> {
-        d.deserialize_any(HeaderVisitor)
+        d.deserialize_any(HeaderVisitor(self.0))
     }
 }
 
-struct HeaderVisitor;
+struct HeaderVisitor<'a>(&'a std::cell::RefCell<Option<Header>>);
 
-impl<'de> Visitor<'de> for HeaderVisitor {
+impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     type Value = Header;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a snapshot object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Header, A::Error> {
         let mut h = Header::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut dup = false;
         while let Some(key) = m.next_key::<String>()? {
             let text = |v: Json| v.as_str().unwrap_or("").to_string();
             match key.as_str() {
@@ -122,7 +136,14 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                 "time" => h.time = text(m.next_value()?),
                 _ => {
                     m.next_value::<IgnoredAny>()?;
+                    continue;
                 }
+            }
+            // With a key given twice the pass reads on to the end (the last one wins).
+            dup |= !seen.insert(key);
+            if !dup && seen.len() == 5 {
+                *self.0.borrow_mut() = Some(h);
+                return Err(de::Error::custom(HEADER_DONE));
             }
         }
         Ok(h)
@@ -397,6 +418,117 @@ impl<'a> Builder<'a> {
     fn end_row(&mut self) {
         self.table.push(self.row.drain(..));
     }
+
+    /// Adds a cell already read as a value (by [`CellSeed`]).
+    fn value(&mut self, v: Value) {
+        self.row.push(v);
+    }
+}
+
+/// One cell of a row whose columns are known, read straight into a [`Value`] of its column's
+/// type (no JSON tree per cell; texts shared through the builder).
+struct CellSeed<'b, 'a> {
+    builder: &'b mut Builder<'a>,
+    index: usize,
+}
+
+impl CellSeed<'_, '_> {
+    fn ty(&self) -> Type {
+        self.builder.columns[self.builder.row.len()].ty
+    }
+
+    /// The error for a cell that does not fit its column, as [`Builder::cell`] words it.
+    fn wrong<E: de::Error>(&self, cell: &Json) -> E {
+        let col = &self.builder.columns[self.builder.row.len()];
+        E::custom(format!(
+            "table {} row {}: {} is not of type {}: {cell}",
+            self.builder.name,
+            self.index,
+            col.name,
+            col.ty.name()
+        ))
+    }
+
+    fn json<E: de::Error>(self, cell: Json) -> Result<(), E> {
+        self.builder.cell(self.index, &cell).map_err(E::custom)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a cell")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.builder.value(Value::Null);
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
+        match self.ty() {
+            Type::Bool | Type::Any => {
+                self.builder.value(Value::Bool(b));
+                Ok(())
+            }
+            _ => Err(self.wrong(&Json::Bool(b))),
+        }
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
+        match self.ty() {
+            Type::Int | Type::Any => self.builder.value(Value::Int(n)),
+            Type::Float => self.builder.value(Value::Float(n as f64)),
+            _ => return Err(self.wrong(&Json::from(n))),
+        }
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
+        match i64::try_from(n) {
+            Ok(i) => self.visit_i64(i),
+            // Too large for an integer column: as the JSON reader judges it.
+            Err(_) => self.json(Json::from(n)),
+        }
+    }
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<(), E> {
+        match self.ty() {
+            Type::Float | Type::Any => {
+                self.builder.value(Value::Float(x));
+                Ok(())
+            }
+            _ => self.json(Json::from(x)),
+        }
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        match self.ty() {
+            Type::Str | Type::Any => {
+                let k = self.builder.row.len();
+                let v = Value::Str(self.builder.share(k, s));
+                self.builder.value(v);
+                Ok(())
+            }
+            Type::Ip => match s.parse() {
+                Ok(ip) => {
+                    self.builder.value(Value::Ip(ip));
+                    Ok(())
+                }
+                Err(_) => Err(self.wrong(&Json::String(s.to_string()))),
+            },
+            _ => Err(self.wrong(&Json::String(s.to_string()))),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<(), A::Error> {
+        let cell = Json::deserialize(de::value::MapAccessDeserializer::new(m))?;
+        self.json(cell)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<(), A::Error> {
+        let cell = Json::deserialize(de::value::SeqAccessDeserializer::new(s))?;
+        self.json(cell)
+    }
 }
 
 /// The `rows` array of a table whose columns are known.
@@ -462,11 +594,19 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
         let b = self.builder;
         let want = b.columns.len();
         let mut got = 0;
-        while let Some(cell) = s.next_element::<Json>()? {
-            got += 1;
-            if got <= want {
-                b.cell(self.index, &cell).map_err(de::Error::custom)?;
+        loop {
+            if got < want {
+                let seed = CellSeed {
+                    builder: &mut *b,
+                    index: self.index,
+                };
+                if s.next_element_seed(seed)?.is_none() {
+                    break;
+                }
+            } else if s.next_element::<IgnoredAny>()?.is_none() {
+                break;
             }
+            got += 1;
         }
         if got != want {
             b.row.clear();

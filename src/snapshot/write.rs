@@ -73,20 +73,22 @@ struct Rows<'a>(&'a Table);
 impl Serialize for Rows<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for row in self.0.rows() {
-            seq.serialize_element(&Row(row))?;
+        for r in 0..self.0.len() {
+            seq.serialize_element(&Row(self.0, r))?;
         }
         seq.end()
     }
 }
 
-struct Row<'a>(&'a [Value]);
+/// Row `.1` of a table, read cell by cell from its columns.
+struct Row<'a>(&'a Table, usize);
 
 impl Serialize for Row<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for v in self.0 {
-            seq.serialize_element(&Cell(v))?;
+        let t = self.0;
+        let mut seq = s.serialize_seq(Some(t.width()))?;
+        for c in 0..t.width() {
+            seq.serialize_element(&Cell(&t.cell(self.1, c)))?;
         }
         seq.end()
     }

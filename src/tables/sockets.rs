@@ -403,10 +403,95 @@ fn columns() -> &'static [Column] {
     &COLUMNS
 }
 
+/// Collects the live table. The owner columns (`pid`, `process`) are not read with the dump:
+/// they are lazy, filled by one scan of /proc/*/fd the first time any of their values is read,
+/// so a script that never reads them never scans (see [`lazy_owners`]).
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
-    let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    crate::source::linux::sockets(&req.sockets, &Want::for_request(req), notes, |r| b.push(&r))?;
-    Ok(b.finish())
+    let owners = req.wants("pid") || req.wants("process");
+    // The owner columns are computed from the inode column: collect it even when not asked.
+    let mut inner = req.clone();
+    if owners
+        && let Some(cols) = &mut inner.columns
+        && !cols.iter().any(|c| c == "inode")
+    {
+        cols.push("inode".to_string());
+    }
+    let want = Want {
+        owners: false,
+        ..Want::for_request(req)
+    };
+    let mut b = TableBuilder::new(DEF.name, &FIELDS, &inner);
+    crate::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
+    let mut t = b.finish();
+    t.shrink();
+    if owners {
+        lazy_owners(&mut t);
+    }
+    if inner.columns.as_ref().map(Vec::len) != req.columns.as_ref().map(Vec::len) {
+        let keep: Vec<usize> = (0..t.width() - 1).collect();
+        t = t.project(&keep);
+    }
+    Ok(t)
+}
+
+/// Replaces the `pid` and `process` columns of a freshly collected table (which must hold
+/// `inode`) with lazy ones: the first read of either scans /proc/*/fd once and fills both.
+fn lazy_owners(t: &mut Table) {
+    use std::sync::{Arc, OnceLock};
+
+    use crate::model::{ColumnData, Store};
+    let Some(ic) = t.column_index("inode") else {
+        return;
+    };
+    let inodes = Arc::clone(t.column_data(ic));
+    let len = t.len();
+    // One scan for both columns, whichever is read first.
+    let scan: Arc<OnceLock<Arc<crate::source::linux::OwnerMap>>> = Arc::new(OnceLock::new());
+    let owners = move || -> Arc<crate::source::linux::OwnerMap> {
+        let map = crate::source::linux::socket_owners();
+        let ino = inodes.get();
+        let unowned = (0..len).any(|r| {
+            ino.int(r)
+                .is_some_and(|i| i != 0 && map.get(i as u64).is_none())
+        });
+        if unowned && map.denied > 0 {
+            Notes::add_late(
+                "other users' processes are not readable without root, so their sockets have \
+                 no pid or process; run as root to see all",
+            );
+        }
+        map
+    };
+    let owners = Arc::new(owners);
+    let ino = Arc::clone(t.column_data(ic));
+    let column = |pick: fn(&crate::source::linux::OwnerMap, u64) -> Value| {
+        let (scan, owners, ino) = (Arc::clone(&scan), Arc::clone(&owners), Arc::clone(&ino));
+        Arc::new(ColumnData::lazy(Box::new(move || {
+            let map = scan.get_or_init(|| owners());
+            let ino = ino.get();
+            let mut s = Store::default();
+            for r in 0..len {
+                s.push(match ino.int(r) {
+                    Some(i) if i != 0 => pick(map, i as u64),
+                    _ => Value::Null,
+                });
+            }
+            s.shrink();
+            s
+        })))
+    };
+    if let Some(c) = t.column_index("pid") {
+        t.set_column(c, column(|m, i| Value::opt_int(m.get(i).map(|o| o.pid))));
+    }
+    if let Some(c) = t.column_index("process") {
+        t.set_column(
+            c,
+            column(|m, i| {
+                m.get(i)
+                    .map_or(Value::Null, |o| crate::tables::field::shared_name(&o.comm))
+            }),
+        );
+    }
 }
 
 /// Builds the table from records (tests, and callers that already hold records).

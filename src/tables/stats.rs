@@ -97,7 +97,7 @@ mod tests {
                 Value::Int(-1)
             ]
         );
-        assert_eq!(t.cell(2, 1), &Value::str("Ip"));
+        assert_eq!(t.cell(2, 1), Value::str("Ip"));
         let t = build(&recs, &Request::columns(&["value", "name"]));
         assert_eq!(t.row(1), &[Value::Int(3), Value::str("ActiveOpens")]);
     }

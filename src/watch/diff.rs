@@ -166,7 +166,7 @@ fn row_line(old: &Table, new: &Table, ch: &Changes, r: &crate::query::change::Ro
             .enumerate()
             .filter(|(c, (_, v))| !v.is_null() && !key_cols.contains(c))
             .map(|(_, cv)| cv)
-            .map(|(c, v)| format!("{}={}", c.name, cell_text(v)))
+            .map(|(c, v)| format!("{}={}", c.name, cell_text(&v)))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -182,8 +182,8 @@ fn row_line(old: &Table, new: &Table, ch: &Changes, r: &crate::query::change::Ro
                     let mut s = format!(
                         "{}: {} -> {}",
                         new.columns()[c].name,
-                        cell_text(old.cell(o, oc)),
-                        cell_text(new.cell(n, c))
+                        cell_text(&old.cell(o, oc)),
+                        cell_text(&new.cell(n, c))
                     );
                     if let Some(cc) = r.counters.iter().find(|cc| cc.column == c) {
                         match (cc.delta, cc.rate) {

@@ -288,7 +288,7 @@ fn draw(
         let mut cells: Vec<String> = ch
             .old_column
             .iter()
-            .map(|oc| oc.map_or_else(String::new, |oc| cell_text(old.cell(n, oc)).into_owned()))
+            .map(|oc| oc.map_or_else(String::new, |oc| cell_text(&old.cell(n, oc)).into_owned()))
             .collect();
         if nstat {
             cells.push(String::new());

@@ -10,6 +10,7 @@ mod diag_scripts;
 mod hardening_files;
 mod hardening_scripts;
 mod hostile_names;
+mod lazy;
 mod netns;
 mod netstat_bsd;
 mod netstat_lab;

@@ -45,7 +45,7 @@ impl View {
     }
 
     /// Every row.
-    pub fn rows(&self) -> impl Iterator<Item = &[Value]> {
+    pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + '_ {
         self.table.rows()
     }
 }
@@ -191,14 +191,14 @@ pub fn interfaces_of(v: &View) -> Vec<Iface> {
     let mut out: Vec<Iface> = v
         .rows()
         .map(|r| {
-            let n = |i: usize| int(r, counters[i]).unwrap_or(0).max(0) as u64;
+            let n = |i: usize| int(&r, counters[i]).unwrap_or(0).max(0) as u64;
             Iface {
-                index: int(r, index).unwrap_or(0) as u32,
-                name: text(r, name),
-                mtu: int(r, mtu).unwrap_or(0).max(0) as u64,
-                flags: int(r, flags).unwrap_or(0) as u32,
-                mac: text(r, mac),
-                link_type: text(r, lt),
+                index: int(&r, index).unwrap_or(0) as u32,
+                name: text(&r, name),
+                mtu: int(&r, mtu).unwrap_or(0).max(0) as u64,
+                flags: int(&r, flags).unwrap_or(0) as u32,
+                mac: text(&r, mac),
+                link_type: text(&r, lt),
                 rx_packets: n(0),
                 tx_packets: n(1),
                 rx_bytes: n(2),
@@ -233,9 +233,9 @@ pub fn addresses(cat: &Catalog) -> Result<Vec<Addr>> {
     Ok(v.rows()
         .filter_map(|r| {
             Some(Addr {
-                ifindex: int(r, ifindex)? as u32,
-                addr: ip(r, addr)?,
-                prefix_len: int(r, plen).unwrap_or(0).clamp(0, 128) as u8,
+                ifindex: int(&r, ifindex)? as u32,
+                addr: ip(&r, addr)?,
+                prefix_len: int(&r, plen).unwrap_or(0).clamp(0, 128) as u8,
             })
         })
         .collect())
@@ -317,12 +317,12 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
     );
     let mut out = Vec::new();
     for r in v.rows() {
-        let fam = text(r, family);
-        let d = ip(r, dst);
+        let fam = text(&r, family);
+        let d = ip(&r, dst);
         let v6 = match fam.as_str() {
             "inet6" | "ipv6" | "10" => true,
             "inet" | "ipv4" | "2" => false,
-            _ => match d.or(ip(r, gw)) {
+            _ => match d.or(ip(&r, gw)) {
                 Some(a) => a.is_ipv6(),
                 None => continue,
             },
@@ -333,28 +333,28 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
             std::net::Ipv4Addr::UNSPECIFIED.into()
         };
         let table_id =
-            int(r, table)
+            int(&r, table)
                 .map(|t| t as u32)
-                .unwrap_or_else(|| match text(r, tname).as_str() {
+                .unwrap_or_else(|| match text(&r, tname).as_str() {
                     "local" => 255,
                     _ => 254,
                 });
         out.push(Route {
             table: table_id,
             v6,
-            kind: rt_name(text(r, kind), rtnames::route_type_name),
+            kind: rt_name(text(&r, kind), rtnames::route_type_name),
             dst: d.unwrap_or(unspecified),
-            dst_len: int(r, dst_len).unwrap_or(0).clamp(0, 128) as u8,
-            gateway: ip(r, gw),
-            dev: text(r, dev),
-            oif: int(r, oif).unwrap_or(0) as u32,
-            prefsrc: ip(r, prefsrc),
-            metric: int(r, metric).unwrap_or(0).max(0) as u64,
-            protocol: rt_name(text(r, proto), rtnames::protocol_name),
-            scope: rt_name(text(r, scope), rtnames::scope_name),
-            flags: text(r, flags).to_ascii_lowercase(),
-            mtu: int(r, mtu).unwrap_or(0).max(0) as u64,
-            expires: int(r, exp).filter(|e| *e > 0),
+            dst_len: int(&r, dst_len).unwrap_or(0).clamp(0, 128) as u8,
+            gateway: ip(&r, gw),
+            dev: text(&r, dev),
+            oif: int(&r, oif).unwrap_or(0) as u32,
+            prefsrc: ip(&r, prefsrc),
+            metric: int(&r, metric).unwrap_or(0).max(0) as u64,
+            protocol: rt_name(text(&r, proto), rtnames::protocol_name),
+            scope: rt_name(text(&r, scope), rtnames::scope_name),
+            flags: text(&r, flags).to_ascii_lowercase(),
+            mtu: int(&r, mtu).unwrap_or(0).max(0) as u64,
+            expires: int(&r, exp).filter(|e| *e > 0),
         });
     }
     Ok(out)
@@ -402,13 +402,13 @@ pub fn neighbours(cat: &Catalog) -> Result<Vec<Neigh>> {
     );
     Ok(v.rows()
         .filter_map(|r| {
-            let state = text(r, state).to_ascii_uppercase();
+            let state = text(&r, state).to_ascii_uppercase();
             Some(Neigh {
-                ifindex: int(r, ifindex).unwrap_or(0) as u32,
-                ifname: text(r, ifname),
-                addr: ip(r, addr)?,
-                mac: text(r, mac),
-                expires: neigh_expiry(&state, int(r, confirmed), int(r, reachable)),
+                ifindex: int(&r, ifindex).unwrap_or(0) as u32,
+                ifname: text(&r, ifname),
+                addr: ip(&r, addr)?,
+                mac: text(&r, mac),
+                expires: neigh_expiry(&state, int(&r, confirmed), int(&r, reachable)),
                 state,
             })
         })
@@ -475,10 +475,10 @@ pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
     let mut out: Vec<(u8, Group)> = v
         .rows()
         .filter_map(|r| {
-            let fam = text(r, family);
+            let fam = text(&r, family);
             let (rank, addr) = match fam.as_str() {
                 "link" => {
-                    let mac = text(r, lladdr);
+                    let mac = text(&r, lladdr);
                     if mac.is_empty() {
                         return None;
                     }
@@ -486,18 +486,18 @@ pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
                 }
                 "inet" | "inet6" => (
                     if fam == "inet" { 1 } else { 2 },
-                    GroupAddr::Ip(ip(r, group)?),
+                    GroupAddr::Ip(ip(&r, group)?),
                 ),
                 _ => return None,
             };
             Some((
                 rank,
                 Group {
-                    ifindex: int(r, ifindex).unwrap_or(0) as u32,
-                    ifname: text(r, ifname),
+                    ifindex: int(&r, ifindex).unwrap_or(0) as u32,
+                    ifname: text(&r, ifname),
                     group: addr,
-                    users: int(r, users).unwrap_or(0).max(0) as u64,
-                    igmp_version: Some(text(r, querier)).filter(|q| !q.is_empty()),
+                    users: int(&r, users).unwrap_or(0).max(0) as u64,
+                    igmp_version: Some(text(&r, querier)).filter(|q| !q.is_empty()),
                 },
             ))
         })
@@ -571,25 +571,25 @@ pub fn sockets(cat: &Catalog) -> Result<Vec<Sock>> {
     let u = |r: &[Value], i: usize| int(r, cols[i]).unwrap_or(0).max(0) as u64;
     Ok(v.rows()
         .map(|r| {
-            let flags = text(r, cols[16]).to_ascii_lowercase();
-            let v6only = boolean(r, cols[15]).or_else(|| flags.contains("v6only").then_some(true));
+            let flags = text(&r, cols[16]).to_ascii_lowercase();
+            let v6only = boolean(&r, cols[15]).or_else(|| flags.contains("v6only").then_some(true));
             Sock {
-                proto: text(r, cols[0]).to_ascii_lowercase(),
-                family: text(r, cols[1]).to_ascii_lowercase(),
-                state: text(r, cols[2]).to_ascii_uppercase(),
-                recv_q: u(r, 3),
-                send_q: u(r, 4),
-                local: ip(r, cols[5]),
-                local_port: u(r, 6) as u16,
-                remote: ip(r, cols[7]),
-                remote_port: u(r, 8) as u16,
-                inode: u(r, 9),
-                cookie: cookie(get(r, cols[10])),
-                dev: u(r, 11) as u32,
-                dev_name: int(r, cols[11]).map_or_else(|| text(r, cols[11]), |_| String::new()),
-                kind: text(r, cols[12]).to_ascii_lowercase(),
-                path: text(r, cols[13]),
-                peer_inode: u(r, 14),
+                proto: text(&r, cols[0]).to_ascii_lowercase(),
+                family: text(&r, cols[1]).to_ascii_lowercase(),
+                state: text(&r, cols[2]).to_ascii_uppercase(),
+                recv_q: u(&r, 3),
+                send_q: u(&r, 4),
+                local: ip(&r, cols[5]),
+                local_port: u(&r, 6) as u16,
+                remote: ip(&r, cols[7]),
+                remote_port: u(&r, 8) as u16,
+                inode: u(&r, 9),
+                cookie: cookie(get(&r, cols[10])),
+                dev: u(&r, 11) as u32,
+                dev_name: int(&r, cols[11]).map_or_else(|| text(&r, cols[11]), |_| String::new()),
+                kind: text(&r, cols[12]).to_ascii_lowercase(),
+                path: text(&r, cols[13]),
+                peer_inode: u(&r, 14),
                 v6only,
             }
         })
@@ -627,8 +627,8 @@ impl Counters {
         let (proto, name, value) = (v.col("proto"), v.col("name"), v.col("value"));
         let mut c = Counters::default();
         for r in v.rows() {
-            let (p, n) = (text(r, proto), text(r, name));
-            let Some(val) = int(r, value) else { continue };
+            let (p, n) = (text(&r, proto), text(&r, name));
+            let Some(val) = int(&r, value) else { continue };
             c.insert(&p, &n, val);
         }
         c
@@ -691,7 +691,7 @@ pub fn sysctl(cat: &Catalog, name: &str) -> Option<String> {
             let t = text(r, n);
             t == name || t == slash
         })
-        .map(|r| text(r, val))
+        .map(|r| text(&r, val))
 }
 
 #[cfg(test)]

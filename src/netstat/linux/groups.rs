@@ -50,16 +50,16 @@ pub fn print(
             continue;
         }
         for row in t.rows() {
-            if cell(row, fi).as_str() != Some(fam) {
+            if cell(&row, fi).as_str() != Some(fam) {
                 continue;
             }
-            let Some(group) = cell(row, gi).as_ip() else {
+            let Some(group) = cell(&row, gi).as_ip() else {
                 continue;
             };
             let group = hosts.host_text(&group, plan.opts.numeric_hosts);
             let line = format_row(
-                cell(row, ii).as_str().unwrap_or(""),
-                cell(row, ui).as_int().unwrap_or(0),
+                cell(&row, ii).as_str().unwrap_or(""),
+                cell(&row, ui).as_int().unwrap_or(0),
                 &group,
             );
             out.write_all(line.as_bytes())?;

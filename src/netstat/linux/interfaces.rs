@@ -435,7 +435,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     let a = Cols::of(addrs);
     let mut list: Vec<(u64, Iface)> = Vec::new();
     for row in links.rows() {
-        let n = |c: &str| l.u64(row, c).unwrap_or(0);
+        let n = |c: &str| l.u64(&row, c).unwrap_or(0);
         let stats = Counters {
             rx_packets: n("rx_packets"),
             rx_bytes: n("rx_bytes"),
@@ -459,7 +459,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             rx_compressed: n("rx_compressed"),
             tx_compressed: n("tx_compressed"),
         };
-        let Some(name) = l.text(row, "name") else {
+        let Some(name) = l.text(&row, "name") else {
             continue;
         };
         let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
@@ -474,8 +474,8 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
                 flags: (n("flags_raw") & 0xffff) as u32,
                 mtu: n("mtu"),
                 txqlen: n("txqlen"),
-                link_type: l.text(row, "link_type").unwrap_or_default(),
-                mac: l.text(row, "mac"),
+                link_type: l.text(&row, "link_type").unwrap_or_default(),
+                mac: l.text(&row, "mac"),
                 stats: Some(stats),
                 inet: None,
                 inet6: Vec::new(),
@@ -484,17 +484,17 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     }
     let mut aliases: Vec<Iface> = Vec::new();
     for row in addrs.rows() {
-        let Some(index) = a.u64(row, "ifindex") else {
+        let Some(index) = a.u64(&row, "ifindex") else {
             continue;
         };
         let Some(pos) = list.iter().position(|(i, _)| *i == index) else {
             continue;
         };
-        let addr = a.ip(row, "addr");
-        let v6 = family_is_v6(a.get(row, "family"))
+        let addr = a.ip(&row, "addr");
+        let v6 = family_is_v6(a.get(&row, "family"))
             .or(addr.map(|x| x.is_ipv6()))
             .unwrap_or(false);
-        let plen = a.u64(row, "prefix_len").unwrap_or(0).min(128) as u8;
+        let plen = a.u64(&row, "prefix_len").unwrap_or(0).min(128) as u8;
         if v6 {
             if let Some(IpAddr::V6(x)) = addr {
                 list[pos].1.inet6.push((x, plen));
@@ -505,13 +505,13 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             continue;
         };
         let base = &list[pos].1;
-        let label = a.text(row, "label").unwrap_or_else(|| base.name.clone());
+        let label = a.text(&row, "label").unwrap_or_else(|| base.name.clone());
         let mask = if plen == 0 {
             0
         } else {
             u32::MAX << (32 - u32::from(plen.min(32)))
         };
-        let v4 = |c: &str| match a.ip(row, c) {
+        let v4 = |c: &str| match a.ip(&row, c) {
             Some(IpAddr::V4(x)) => Some(x),
             _ => None,
         };

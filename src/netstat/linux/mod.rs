@@ -479,15 +479,15 @@ fn read_table(table: &Table, got: &mut Collected) {
     got.lacking = ic.lacking(table.rows().filter(|r| ic.kind(r).is_some()));
     let check_state = !got.lacking.contains(&"state");
     for row in table.rows() {
-        if ic.kind(row).is_some() {
-            if let Some(why) = ic.skip(row, check_state) {
+        if ic.kind(&row).is_some() {
+            if let Some(why) = ic.skip(&row, check_state) {
                 *got.skipped.entry(why).or_default() += 1;
                 continue;
             }
         }
-        if let Some(r) = ic.read(row) {
+        if let Some(r) = ic.read(&row) {
             got.inet.entry((r.proto, r.v6)).or_default().push(r);
-        } else if let Some(r) = uc.read(row) {
+        } else if let Some(r) = uc.read(&row) {
             got.unix.push(r);
         }
     }
@@ -500,13 +500,13 @@ fn program_names(cat: &Catalog) -> HashMap<u32, String> {
     if let Ok(t) = cat.collect("processes", &req).map(super::bytewise) {
         let (pi, ai) = (t.column_index("pid"), t.column_index("argv0"));
         for row in t.rows() {
-            if let Some(pid) = sockets::cell(row, pi)
+            if let Some(pid) = sockets::cell(&row, pi)
                 .as_int()
                 .and_then(|p| u32::try_from(p).ok())
             {
                 map.insert(
                     pid,
-                    sockets::cell(row, ai).as_str().unwrap_or("").to_string(),
+                    sockets::cell(&row, ai).as_str().unwrap_or("").to_string(),
                 );
             }
         }

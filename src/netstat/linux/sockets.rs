@@ -489,7 +489,7 @@ impl Cols {
     /// The columns whose absence changes the text (ports would print as `*`, states as blank)
     /// that have no value in any of `rows`: a table projected onto a column it lacks (an older
     /// or hand-made snapshot) reads as nulls. Empty when there are no rows.
-    pub fn lacking<'a>(&self, rows: impl Iterator<Item = &'a [Value]>) -> Vec<&'static str> {
+    pub fn lacking(&self, rows: impl Iterator<Item = Vec<Value>>) -> Vec<&'static str> {
         let mut cols = vec![
             ("state", self.state),
             ("local_addr", self.local_addr),
@@ -500,7 +500,7 @@ impl Cols {
         let mut any = false;
         for row in rows {
             any = true;
-            cols.retain(|(_, i)| matches!(cell(row, *i), Value::Null));
+            cols.retain(|(_, i)| matches!(cell(&row, *i), Value::Null));
         }
         if !any {
             return Vec::new();

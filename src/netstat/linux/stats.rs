@@ -102,10 +102,10 @@ fn load(cat: &Catalog) -> crate::Result<Vec<StatRow>> {
     Ok(t.rows()
         .filter_map(|r| {
             Some(StatRow {
-                source: c.text(r, "source")?,
-                proto: c.text(r, "proto")?,
-                name: c.text(r, "name")?,
-                value: value_u64(c.get(r, "value")).unwrap_or(0),
+                source: c.text(&r, "source")?,
+                proto: c.text(&r, "proto")?,
+                name: c.text(&r, "name")?,
+                value: value_u64(c.get(&r, "value")).unwrap_or(0),
             })
         })
         .collect())

@@ -141,8 +141,25 @@ pub fn socket_owners() -> Arc<OwnerMap> {
     Arc::clone(shared.get_or_insert_with(|| Arc::new(scan_owners())))
 }
 
+/// How many owner scans ran, and how many /proc/PID/fd directories they opened (read by
+/// [`collection_stats`], which tests use to prove a query never scanned).
+static OWNER_SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static FD_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counters of the costly /proc passes made so far in this process, as one line
+/// (`owner_scans=N proc_fd_dirs=M`): printed at exit under `NETPRY_DEBUG_STATS=1`.
+pub fn collection_stats() -> String {
+    use std::sync::atomic::Ordering;
+    format!(
+        "owner_scans={} proc_fd_dirs={}",
+        OWNER_SCANS.load(Ordering::SeqCst),
+        FD_DIRS.load(Ordering::SeqCst)
+    )
+}
+
 /// Builds the socket-inode → owner map from /proc/*/fd.
 fn scan_owners() -> OwnerMap {
+    OWNER_SCANS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let pids = pids();
     let sockfs = sockfs_dev();
     let parts = par_scan(&pids, |it| {
@@ -155,6 +172,7 @@ fn scan_owners() -> OwnerMap {
             path.push_str("/proc/");
             path.push_str(&pid.to_string());
             path.push_str("/fd");
+            FD_DIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // The directory is opened once; each link is then read relative to it, so the
             // kernel does not walk /proc/PID/fd again for every descriptor.
             let (dir, list) = match std::fs::File::open(&path).and_then(|d| {

@@ -394,8 +394,8 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
     let c = Cols::of(table);
     let mut out = Vec::with_capacity(table.len());
     for row in table.rows() {
-        let dst = c.ip(row, "dst");
-        let v6 = family_is_v6(c.get(row, "family"))
+        let dst = c.ip(&row, "dst");
+        let v6 = family_is_v6(c.get(&row, "family"))
             .or(dst.map(|d| d.is_ipv6()))
             .unwrap_or(false);
         let dst = dst.unwrap_or(if v6 {
@@ -403,34 +403,34 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
         } else {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         });
-        let mut hops = parse_hops(c.get(row, "nexthops"));
+        let mut hops = parse_hops(c.get(&row, "nexthops"));
         if hops.is_empty() {
             hops.push(Hop {
-                gateway: c.ip(row, "gateway"),
-                dev: c.text(row, "dev"),
+                gateway: c.ip(&row, "gateway"),
+                dev: c.text(&row, "dev"),
             });
         }
-        let rtt_ms = match c.get(row, "rtt_ms") {
+        let rtt_ms = match c.get(&row, "rtt_ms") {
             Value::Float(f) if *f > 0.0 => *f as u32,
             v => value_u64(v).unwrap_or(0) as u32,
         };
         out.push(Route {
             v6,
-            table: table_id(&c, row),
-            kind: RouteType::from_value(c.get(row, "type")),
+            table: table_id(&c, &row),
+            kind: RouteType::from_value(c.get(&row, "type")),
             dst,
-            dst_len: c.u64(row, "dst_len").unwrap_or(0) as u8,
+            dst_len: c.u64(&row, "dst_len").unwrap_or(0) as u8,
             hops,
-            metric: c.u64(row, "metric").unwrap_or(0) as u32,
-            protocol: match c.get(row, "protocol") {
+            metric: c.u64(&row, "metric").unwrap_or(0) as u32,
+            protocol: match c.get(&row, "protocol") {
                 Value::Int(2) => "kernel".to_string(),
                 v => v.to_string(),
             },
-            advmss: c.u64(row, "advmss").unwrap_or(0) as u32,
-            window: c.u64(row, "window").unwrap_or(0) as u32,
+            advmss: c.u64(&row, "advmss").unwrap_or(0) as u32,
+            window: c.u64(&row, "window").unwrap_or(0) as u32,
             rtt_ms,
-            refcnt: c.u64(row, "refcnt").map(|n| n as u32),
-            rtf_flags: c.u64(row, "rtf_flags").map(|n| n as u32),
+            refcnt: c.u64(&row, "refcnt").map(|n| n as u32),
+            rtf_flags: c.u64(&row, "rtf_flags").map(|n| n as u32),
         });
     }
     out
