@@ -522,9 +522,9 @@ fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResult
                 ));
             }
         };
-        for k in m.keys() {
-            if !columns.iter().any(|c| c == k.as_str()) {
-                columns.push(k.to_string());
+        for k in super::order::ordered_keys(&m) {
+            if !columns.contains(&k) {
+                columns.push(k);
             }
         }
         maps.push(m);

@@ -106,22 +106,32 @@ fn user_types(sig: &str) -> String {
     if args.trim().is_empty() {
         return sig.to_string();
     }
-    let shown: Vec<&str> = args
-        .split(", ")
-        .map(|a| match a.trim() {
-            t if t.contains("ImmutableString") || t == "&str" || t == "String" => "string",
-            "i64" | "i32" | "u64" | "INT" => "int",
-            "f64" | "f32" | "FLOAT" => "float",
-            "bool" => "bool",
-            "()" => "null",
-            "Fn" | "FnPtr" => "closure",
-            "Array" | "Vec<Dynamic>" => "array",
-            "Map" => "map",
-            "Blob" | "Vec<u8>" => "blob",
-            other => other,
-        })
-        .collect();
+    let shown: Vec<&str> = args.split(", ").map(|a| user_type(a.trim())).collect();
     format!("{name} ({})", shown.join(", "))
+}
+
+/// A Rhai or Rust type name as scripts know it: `string`, `int`, `float`, `bool`, `null` for
+/// `()`, `closure`, `array`, `map`, `blob`; netpry's own types by their script names.
+pub fn user_type(t: &str) -> &str {
+    let t = t.trim_start_matches('&').trim_start_matches("mut ");
+    let last = t.rsplit("::").next().unwrap_or(t);
+    match last {
+        x if x.contains("ImmutableString") || x == "str" || x == "String" || x == "string" => {
+            "string"
+        }
+        "i64" | "i32" | "u64" | "INT" | "int" => "int",
+        "f64" | "f32" | "FLOAT" | "float" => "float",
+        "bool" => "bool",
+        "()" => "null",
+        "Fn" | "FnPtr" => "closure",
+        "Array" | "Vec<Dynamic>" | "array" => "array",
+        "Map" | "map" => "map",
+        "Blob" | "Vec<u8>" | "blob" => "blob",
+        "TableRef" => "Table",
+        "Agg" => "Aggregate",
+        "char" => "char",
+        _ => t,
+    }
 }
 
 /// What netpry calls the operation that `name` means in SQL, pandas, jq, nushell or LINQ.

@@ -640,7 +640,7 @@ fn book_examples_run() {
 fn book_documents_every_function() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script");
     let mut names = std::collections::BTreeSet::new();
-    for file in ["api.rs", "helpers.rs", "ip.rs"] {
+    for file in ["api.rs", "agg.rs", "helpers.rs", "ip.rs"] {
         let src = std::fs::read_to_string(dir.join(file)).unwrap();
         for line in src.lines() {
             let t = line.trim_start();
@@ -871,4 +871,56 @@ fn filters_that_can_never_match_are_errors_with_the_fix() {
     ] {
         assert!(eval_with(src, &[], true).is_ok(), "{src}");
     }
+}
+
+#[test]
+fn several_aggregates_per_group_in_literal_order() {
+    let t = table(
+        r#"sockets().group_by("state").agg(#{n: count(), queued: sum("recv_q"), slowest: max("rtt_ms"), mean: avg("send_q")})"#,
+    );
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["state", "n", "queued", "slowest", "mean"]);
+    // The same figures as one aggregate at a time.
+    let n = table(r#"sockets().group_by("state").count()"#);
+    assert_eq!(col(&t, "n"), col(&n, "count"));
+    let mx = table(r#"sockets().group_by("state").max("rtt_ms")"#);
+    assert_eq!(col(&t, "slowest"), col(&mx, "max_rtt_ms"));
+    assert_eq!(col(&t, "state"), col(&n, "state"));
+    // Whole table: one row.
+    let w = table(r#"sockets().agg(#{z: count(), a: sum("recv_q")})"#);
+    assert_eq!(w.len(), 1);
+    assert_eq!(col(&w, "z"), [text("sockets().count()")]);
+    assert_eq!(col(&w, "a"), [text(r#"sockets().sum("recv_q")"#)]);
+    // Errors name the entry and the remedy, in script types.
+    let e = error(r#"sockets().group_by("state").agg(#{n: 1})"#);
+    assert!(
+        e.contains("agg: 'n' must be an aggregate: count(), sum(\"col\")")
+            && e.ends_with("not int")
+            || e.contains("not int\n"),
+        "{e}"
+    );
+    let e = error(r#"sockets().group_by("state").agg(#{n: sum("state")})"#);
+    assert!(
+        e.contains("sum: column 'state' of sockets holds str values, not numbers"),
+        "{e}"
+    );
+    let e = error(r#"sockets().group_by("state").agg(#{n: avg("rtt")})"#);
+    assert!(
+        e.contains("no column 'rtt' in sockets; columns are:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn maps_and_arrays_of_maps_keep_the_written_key_order() {
+    let t = table("[#{zeta: 1, alpha: 2}, #{zeta: 3, alpha: 4}]");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["zeta", "alpha"]);
+    let t = table("#{port: 22, addr: 1, b: 2}");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["port", "addr", "b"]);
+    // A map closure whose literal holds only constants.
+    let t = table("sockets().limit(2).map(|s| #{zz: 1, aa: \"x\"})");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["zz", "aa"]);
 }
