@@ -924,3 +924,51 @@ fn maps_and_arrays_of_maps_keep_the_written_key_order() {
     let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
     assert_eq!(names, ["zz", "aa"]);
 }
+
+#[test]
+fn run_time_errors_name_the_row_the_null_columns_and_script_types() {
+    let e = error("sockets().where(|s| s.rtt_ms * 2 > 10)");
+    assert!(
+        e.starts_with(
+            "<test>:1:30: row 1 of sockets: rtt_ms is null; no operator * (null, int): it does not \
+             apply to these types; give a default with s.rtt_ms ?? 0 (or \"\"), or test \
+             s.rtt_ms != () first"
+        ),
+        "{e}"
+    );
+    let e = error("sockets().map(|r| r.local_port + r.remote_port)");
+    assert!(
+        e.contains(
+            "row 10 of sockets: local_port, remote_port are null; no operator + (null, null)"
+        ),
+        "{e}"
+    );
+    // Not about nulls: the row is still named.
+    let e = error(r#"sockets().where(|s| s.state - 1 > 2)"#);
+    assert!(
+        e.contains("row 1 of sockets: no operator - (string, int)"),
+        "{e}"
+    );
+    let e = error("sockets().where(|s| s.local_port)");
+    assert!(
+        e.contains("where: the condition must give true or false, not int (row 1 of sockets)"),
+        "{e}"
+    );
+    // The issue's failure: a string method on a null owner is false, not an error.
+    let t = table(r#"sockets().where(|s| s.process.contains("pyth"))"#);
+    assert_eq!(col(&t, "process"), ["python3"]);
+}
+
+#[test]
+fn map_giving_a_single_value_gives_one_line_per_row() {
+    assert_eq!(
+        text("sockets().limit(3).map(|s| `${s.proto} ${s.local_port}`)"),
+        "tcp 22\ntcp 22\ntcp 8080"
+    );
+    assert_eq!(text("sockets().limit(2).map(|s| s.local_port)"), "22\n22");
+    let e = error("sockets().map(|s| if s.local_port == 22 { #{a: 1} } else { 2 })");
+    assert!(
+        e.contains("map: the function gave an object map for some rows and a single value"),
+        "{e}"
+    );
+}
