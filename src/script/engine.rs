@@ -132,6 +132,7 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     super::regexp::register(&mut engine);
     super::api::register(&mut engine, ctx);
     super::agg::register(&mut engine);
+    super::help::register(&mut engine);
     super::helpers::register(&mut engine, ctx);
     super::changes::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);

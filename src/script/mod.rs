@@ -18,6 +18,7 @@ mod diag;
 mod engine;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
+pub mod help;
 mod helpers;
 mod interrupt;
 

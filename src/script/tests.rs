@@ -638,9 +638,53 @@ fn book_examples_run() {
 /// pages, with an example on the same page.
 #[test]
 fn book_documents_every_function() {
+    let names = registered_names();
+    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
+    let internal = ["to_debug"];
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
+        .collect();
+    assert!(names.len() > 40, "{names:?}");
+    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+}
+
+/// `.help NAME` (read from the same pages) has an entry with a summary and an example for
+/// every registered function and table.
+#[test]
+fn help_covers_every_function() {
+    // `exit` only says to use exit_with.
+    let internal = ["to_debug", "exit"];
+    let entries = super::help::entries();
+    let missing: Vec<String> = registered_names()
+        .into_iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| {
+            !entries
+                .iter()
+                .any(|e| e.names.contains(n) && !e.summary.is_empty() && !e.example.is_empty())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no .help entry (a ### heading with an example in book/src/api): {missing:?}"
+    );
+}
+
+/// The names the API registers (from the registering sources) and the table functions.
+fn registered_names() -> std::collections::BTreeSet<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script");
     let mut names = std::collections::BTreeSet::new();
-    for file in ["api.rs", "agg.rs", "helpers.rs", "ip.rs"] {
+    for file in [
+        "api.rs",
+        "agg.rs",
+        "help.rs",
+        "helpers.rs",
+        "ip.rs",
+        "regexp.rs",
+        "nulls.rs",
+    ] {
         let src = std::fs::read_to_string(dir.join(file)).unwrap();
         for line in src.lines() {
             let t = line.trim_start();
@@ -657,15 +701,7 @@ fn book_documents_every_function() {
     for def in crate::tables::TABLES {
         names.insert(def.name.to_string());
     }
-    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
-    let internal = ["to_debug"];
-    let missing: Vec<&String> = names
-        .iter()
-        .filter(|n| !internal.contains(&n.as_str()))
-        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
-        .collect();
-    assert!(names.len() > 40, "{names:?}");
-    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+    names
 }
 
 #[test]
