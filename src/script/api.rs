@@ -459,7 +459,12 @@ fn join(
 }
 
 /// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.
-fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+pub(super) fn where_(
+    nc: &NativeCallContext,
+    ctx: &Ctx,
+    t: &TableRef,
+    f: &FnPtr,
+) -> RhaiResultOf<TableRef> {
     // A condition that can never hold is an error, not an empty answer.
     if let Some(c) = ctx.closures.borrow().get(f.fn_name()) {
         if let Err(msg) = super::check::check_filter(c, f.curry(), &t.0) {

@@ -133,6 +133,7 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     super::api::register(&mut engine, ctx);
     super::agg::register(&mut engine);
     super::help::register(&mut engine);
+    super::records::register(&mut engine, ctx);
     super::helpers::register(&mut engine, ctx);
     super::changes::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);

@@ -31,6 +31,7 @@ mod nulls;
 mod order;
 mod plan;
 mod predicate;
+mod records;
 mod regexp;
 mod route_get;
 mod session;
@@ -232,7 +233,7 @@ fn output(d: Dynamic) -> Output {
 
 /// A table from rows and object maps (columns in first-seen order), or `None` when some item
 /// is neither.
-fn records_table(items: &[Dynamic]) -> Option<Table> {
+pub(crate) fn records_table(items: &[Dynamic]) -> Option<Table> {
     let mut columns: Vec<String> = Vec::new();
     let mut records: Vec<Vec<(String, Value)>> = Vec::with_capacity(items.len());
     let mut name = "result".to_string();

@@ -1008,3 +1008,36 @@ fn map_giving_a_single_value_gives_one_line_per_row() {
         "{e}"
     );
 }
+
+#[test]
+fn rows_and_arrays_take_table_methods() {
+    // The issue's failure: select on route_get's row, as the truncation footer advises.
+    let t = table(r#"route_get("1.1.1.1").select(["dst", "dev"])"#);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["dst", "dev"]);
+    assert_eq!(col(&t, "dst"), ["1.1.1.1"]);
+    let t = table(r#"processes().sort("pid").first().where(|p| p.pid > 0).select("pid, name")"#);
+    assert_eq!(t.len(), 1);
+    let t = table(r#"processes().sort("pid").first().where(|p| p.pid < 0)"#);
+    assert_eq!(t.len(), 0);
+    let t = table(r#"[#{name: "web", port: 443}, #{name: "ssh", port: 22}].sort("port")"#);
+    assert_eq!(col(&t, "name"), ["ssh", "web"]);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["name", "port"]);
+    let t = table(r#"[#{a: 1}, #{a: 2}, #{a: 3}].sort_desc(["a"]).limit(2).where(|r| r.a > 2)"#);
+    assert_eq!(col(&t, "a"), ["3"]);
+    let t = table(
+        r#"let a = []; for s in sockets() { a.push(s) }; a.limit(2).select(["proto", "state"])"#,
+    );
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.name(), "sockets");
+    let t = table(r#"#{b: 1, a: 2, c: 3}.select(["c", "b"])"#);
+    assert_eq!(col(&t, "c"), ["3"]);
+    let e = error("[1, 2].where(|x| x > 1)");
+    assert!(
+        e.contains("where: this array holds int values, not rows or object maps"),
+        "{e}"
+    );
+    let e = error(r#"route_get("1.1.1.1").select(["dts"])"#);
+    assert!(e.contains("no column 'dts'"), "{e}");
+}
