@@ -40,6 +40,11 @@ pub fn in_row(
     ) {
         return e;
     }
+    let inner = message(&e);
+    // About the table, not this row's values: said as it is.
+    if inner.starts_with("column '") || inner.starts_with("no column '") {
+        return e;
+    }
     let (_, pos) = innermost(&e);
     let nulls: Vec<&str> = reads
         .iter()
@@ -50,7 +55,6 @@ pub fn in_row(
         })
         .map(String::as_str)
         .collect();
-    let inner = message(&e);
     let mut msg = format!("row {} of {}: ", index + 1, table.name());
     match nulls.as_slice() {
         [] => msg.push_str(&inner),
