@@ -411,6 +411,7 @@ fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
             &RenderOpts {
                 format,
                 width: None,
+                all: true,
             },
         )
     };
