@@ -200,6 +200,11 @@ fn run(cli: Cli) -> Result<u8> {
                 cat.notes().add(note);
             }
             print_notes(&cat);
+            // Columns named with -c are shown, not replaced by the table's default view.
+            let opts = RenderOpts {
+                all: opts.all || req.columns.is_some(),
+                ..opts
+            };
             render::render(&result?, &opts, &mut out)?;
         }
         Command::Snapshot { output } => {

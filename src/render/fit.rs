@@ -157,6 +157,49 @@ pub fn is_text(ty: Type) -> bool {
     matches!(ty, Type::Str | Type::Any)
 }
 
+thread_local! {
+    /// The column lists (with their table's name) that scripts chose with `select` on this
+    /// thread: a table with one of them is shown as chosen, never as a default view.
+    static CHOSEN: std::cell::RefCell<Vec<(String, Vec<String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The most chosen column lists remembered.
+const MAX_CHOSEN: usize = 256;
+
+/// Records that `table`'s columns were chosen by name (a `select`): a table with exactly
+/// these columns is then shown with them all, not as its default view.
+pub fn mark_chosen(table: &Table) {
+    let key = (
+        table.name().to_string(),
+        table
+            .columns()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect::<Vec<_>>(),
+    );
+    CHOSEN.with(|c| {
+        let mut c = c.borrow_mut();
+        if !c.contains(&key) {
+            if c.len() == MAX_CHOSEN {
+                c.remove(0);
+            }
+            c.push(key);
+        }
+    });
+}
+
+/// Whether `table`'s columns are a list [`mark_chosen`] recorded.
+fn is_chosen(table: &Table) -> bool {
+    CHOSEN.with(|c| {
+        c.borrow().iter().any(|(name, cols)| {
+            name == table.name()
+                && cols.len() == table.width()
+                && cols.iter().zip(table.columns()).all(|(a, b)| *a == b.name)
+        })
+    })
+}
+
 /// `table` as its registry table's default view: the view's columns in the view's order (an
 /// address and its prefix length as one `addr/len` cell where the view says so), and the
 /// names of the columns left out. `None` when `table` is not a whole registry table (a
@@ -172,7 +215,7 @@ pub fn default_view(table: &Table) -> Option<(Table, Vec<String>)> {
     let foreign = names
         .iter()
         .any(|n| *n != "netns" && !registry.iter().any(|c| c.name == *n));
-    if foreign || names.len() <= view.columns.len() + 2 {
+    if foreign || names.len() <= view.columns.len() + 2 || is_chosen(table) {
         return None;
     }
     let mut schema: Vec<Column> = Vec::new();

@@ -54,6 +54,15 @@ fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
     rt(r).map(TableRef::new)
 }
 
+/// [`wrap`] for a table whose columns the script chose (`select`): shown with those columns,
+/// never replaced by a default view.
+pub fn chosen(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
+    rt(r).map(|t| {
+        render::fit::mark_chosen(&t);
+        TableRef::new(t)
+    })
+}
+
 /// Column names from a script value: one string or an array of strings.
 fn names(what: &str, cols: &Array) -> RhaiResultOf<Vec<String>> {
     cols.iter()
@@ -195,29 +204,29 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn(
         "select",
         |t: &mut TableRef, cols: Array| -> RhaiResultOf<TableRef> {
-            wrap(query::select(&t.0, &names("select", &cols)?))
+            chosen(query::select(&t.0, &names("select", &cols)?))
         },
     );
     // `select("a")`, `select("a, b")` and `select("a", "b", ...)` as well as the array form.
     engine.register_fn("select", |t: &mut TableRef, a: &str| {
-        wrap(query::select(&t.0, &split_names(&[a])))
+        chosen(query::select(&t.0, &split_names(&[a])))
     });
     engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str| {
-        wrap(query::select(&t.0, &split_names(&[a, b])))
+        chosen(query::select(&t.0, &split_names(&[a, b])))
     });
     engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str, c: &str| {
-        wrap(query::select(&t.0, &split_names(&[a, b, c])))
+        chosen(query::select(&t.0, &split_names(&[a, b, c])))
     });
     engine.register_fn(
         "select",
         |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str| {
-            wrap(query::select(&t.0, &split_names(&[a, b, c, d])))
+            chosen(query::select(&t.0, &split_names(&[a, b, c, d])))
         },
     );
     engine.register_fn(
         "select",
         |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str, e: &str| {
-            wrap(query::select(&t.0, &split_names(&[a, b, c, d, e])))
+            chosen(query::select(&t.0, &split_names(&[a, b, c, d, e])))
         },
     );
     for (name, desc) in [("sort", false), ("sort_desc", true)] {

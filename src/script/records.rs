@@ -54,7 +54,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     }
     both!("select", |t, cols: Array| {
         let names = names("select", &cols)?;
-        rt(query::select(&t.0, &names)).map(TableRef::new)
+        super::api::chosen(query::select(&t.0, &names))
     });
     both!("select", |t, col: &str| {
         let names: Vec<&str> = col
@@ -62,14 +62,14 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
-        rt(query::select(&t.0, &names)).map(TableRef::new)
+        super::api::chosen(query::select(&t.0, &names))
     });
     // A map shown as a table takes `select` too (the footer under it says to use it).
     engine.register_fn(
         "select",
         |m: &mut rhai::Map, cols: Array| -> RhaiResultOf<TableRef> {
             let t = array_table("select", &vec![Dynamic::from_map(m.clone())])?;
-            rt(query::select(&t.0, &names("select", &cols)?)).map(TableRef::new)
+            super::api::chosen(query::select(&t.0, &names("select", &cols)?))
         },
     );
     for (name, desc) in [("sort", false), ("sort_desc", true)] {

@@ -377,3 +377,55 @@ fn every_table_at_80_and_130_columns_cuts_no_address_name_or_number() {
     }
     assert!(checked >= 30, "{checked}");
 }
+
+/// A whole table on a terminal shows its default view; columns named with `-c` or `select`
+/// are shown as named, however many; `--all` shows every column.
+#[test]
+fn default_views_give_way_to_named_columns_and_all() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script.json");
+    let header = |args: &[&str]| -> String {
+        let mut argv = vec!["--snapshot", fixture, "--width", "400"];
+        argv.extend_from_slice(args);
+        let (code, out, err) = run(&argv);
+        assert_eq!(code, 0, "{err}");
+        out.lines().nth(1).unwrap_or("").to_string()
+    };
+    let many = "proto,family,state,recv_q,send_q,local_addr,local_port,remote_addr,remote_port,uid,user,inode,pid,process,rtt_ms";
+    let want = format!("│ {} │", many.replace(',', " │ "));
+    let squash = |h: String| h.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(squash(header(&["table", "sockets", "-c", many])), want);
+    let quoted: Vec<String> = many.split(',').map(|c| format!("\"{c}\"")).collect();
+    let script = format!("sockets().select([{}])", quoted.join(", "));
+    assert_eq!(squash(header(&["-e", &script])), want);
+    // The whole table: its view (ss order, no family column) ...
+    let view = squash(header(&["table", "sockets"]));
+    assert!(
+        view.starts_with("│ proto │ state │ local_addr │ local_port │"),
+        "{view}"
+    );
+    // ... and routes with dst/len in one cell.
+    let (_, out, _) = run(&["--snapshot", fixture, "--width", "400", "table", "routes"]);
+    assert!(out.contains("│ 10.0.0.0/8 "), "{out}");
+    assert!(
+        squash(header(&["table", "routes"]))
+            .starts_with("│ dst │ gateway │ dev │ protocol │ metric │ table_name │")
+    );
+    // --all: every column.
+    let all = squash(header(&["--all", "table", "sockets"]));
+    assert!(all.starts_with("│ proto │ family │ state │"), "{all}");
+    // JSON keeps every column whatever the width.
+    let (_, out, _) = run(&[
+        "--snapshot",
+        fixture,
+        "--width",
+        "80",
+        "table",
+        "routes",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.contains("\"dst_len\":8") && out.contains("\"table\":254"),
+        "{out}"
+    );
+}
