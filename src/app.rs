@@ -109,6 +109,9 @@ pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
 /// The `--width` option, set once at start-up (`Some(0)`: no limit).
 static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
+/// The `--all` option, set once at start-up.
+static ALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Render options for standard output: the table form fitted to `--width`, else to the
 /// terminal when standard output is one.
 pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
@@ -123,6 +126,7 @@ pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
     RenderOpts {
         format: format.unwrap_or_default(),
         width,
+        all: ALL.load(std::sync::atomic::Ordering::Relaxed),
     }
 }
 
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> Result<u8> {
     if let Some(w) = cli.width {
         let _ = WIDTH.set(w);
     }
+    ALL.store(cli.all, std::sync::atomic::Ordering::Relaxed);
     if let Some(source) = cli.eval.as_deref() {
         let args = match &cli.command {
             None => &[][..],
@@ -205,6 +210,11 @@ fn run(cli: Cli) -> Result<u8> {
                 t.compute_all();
             }
             print_notes(&cat);
+            // Columns named with -c are shown, not replaced by the table's default view.
+            let opts = RenderOpts {
+                all: opts.all || req.columns.is_some(),
+                ..opts
+            };
             render::render(&result?, &opts, &mut out)?;
         }
         Command::Snapshot { output } => {

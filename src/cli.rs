@@ -45,6 +45,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "N")]
     pub width: Option<usize>,
 
+    /// On a terminal, show every column of a table instead of its default view (the columns
+    /// a person reads first); JSON, CSV and plain output always have every column.
+    #[arg(long, global = true)]
+    pub all: bool,
+
     /// Print the version (and the git commit netpry was built from).
     #[arg(short = 'V', long)]
     pub version: bool,

@@ -4,6 +4,7 @@
 //! Column names are checked here, once per operation, so every caller gets the same
 //! "no column 'stat' in sockets; did you mean 'state'?" error.
 
+mod aggs;
 mod build;
 pub mod change;
 mod conntrack_match;
@@ -15,6 +16,7 @@ mod select;
 mod sort;
 mod source_addr;
 
+pub use aggs::{Agg, group_aggregates};
 pub use build::from_rows;
 pub use conntrack_match::join_conntrack;
 pub use filter::{filter, filter_columns, limit, take_rows};

@@ -2,6 +2,7 @@
 //! given and reads no terminal or environment state; the caller passes the width.
 
 mod csv;
+pub mod fit;
 mod json;
 mod text;
 
@@ -46,12 +47,22 @@ pub struct RenderOpts {
     pub format: Format,
     /// Maximum line width for [`Format::Table`] (`None`: unlimited, e.g. not a terminal).
     pub width: Option<usize>,
+    /// Every column of a whole registry table even on a terminal (`--all`); otherwise a
+    /// table fitted to a width shows its default view ([`fit::default_view`]).
+    pub all: bool,
 }
 
 /// Renders `table` to `out` in the chosen format.
 pub fn render(table: &Table, opts: &RenderOpts, out: &mut dyn Write) -> Result<()> {
     match opts.format {
-        Format::Table => write_table(table, opts.width, out),
+        Format::Table => match opts
+            .width
+            .filter(|_| !opts.all)
+            .and_then(|_| fit::default_view(table))
+        {
+            Some((view, hidden)) => text::write_table_noting(&view, opts.width, &hidden, out),
+            None => write_table(table, opts.width, out),
+        },
         Format::Json => write_json(table, out),
         Format::Csv => write_csv(table, out),
         Format::Plain => write_plain(table, out),

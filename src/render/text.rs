@@ -5,10 +5,9 @@
 //! process can put an escape sequence in its argv0, anyone can name a UNIX socket so) are
 //! printed as visible escapes (`\e`, `\t`, `\n`, `\x07`, `\u{9b}`); a row is always one line.
 //!
-//! Fitting: a column is never narrower than its name (or 6 characters, or its widest value if
-//! that is less). When the natural widths do not fit, the widest columns are cut first (a cut
-//! cell ends in `…`); when even the minimum widths do not fit, trailing columns are left out
-//! and a last line says how many and how to see them.
+//! Fitting ([`super::fit`]): addresses, numbers and names are never cut; only long text is,
+//! and columns that still do not fit are left out (empty ones first), a last line saying which
+//! and how to see them.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -18,14 +17,23 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Modify, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::fit::ColumnInfo;
 use crate::model::{Table, Type};
-
-/// The narrowest a column is cut to, unless its name or all its values are narrower.
-const MIN_COLUMN: usize = 6;
 
 /// Writes `table` as an aligned table; numbers are right-aligned; when `width` is given the
 /// table is fitted to it (see the module documentation).
 pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    write_table_noting(table, width, &[], out)
+}
+
+/// [`write_table`], saying in the footer that the columns `hidden` (left out before, by a
+/// default view) are not shown either.
+pub fn write_table_noting(
+    table: &Table,
+    width: Option<usize>,
+    hidden: &[String],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if table.width() == 0 {
         return writeln!(out, "(no columns)");
     }
@@ -41,22 +49,40 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
         cells.extend(row.iter().map(|v| super::cell_text(v).into_owned()));
     }
     let mut natural: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    let mut empty = vec![true; ncols];
     for row in cells.chunks_exact(ncols) {
-        for (n, c) in natural.iter_mut().zip(row) {
+        for ((n, e), c) in natural.iter_mut().zip(empty.iter_mut()).zip(row) {
             *n = (*n).max(cell_width(c));
+            *e &= c.is_empty();
         }
     }
-    let header_w: Vec<usize> = headers.iter().map(|h| h.width()).collect();
-    let (widths, shown) = match width {
-        Some(w) => fit(&natural, &header_w, w),
-        None => (natural.clone(), natural.len()),
+    let infos: Vec<ColumnInfo> = table
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ColumnInfo {
+            natural: natural[i],
+            header: headers[i].width(),
+            text: super::fit::is_text(c.ty),
+            empty: empty[i] && !cells.is_empty(),
+        })
+        .collect();
+    let fitted = match width {
+        Some(w) => super::fit::fit(&infos, &[], w),
+        None => super::fit::Fitted {
+            shown: (0..ncols).collect(),
+            widths: natural.clone(),
+            left_out: Vec::new(),
+        },
     };
+    let shown = &fitted.shown;
     // Cells are cut to their column's width here; tabled draws the box around them.
-    let fitted = |row: &[String]| -> Vec<String> {
-        row[..shown]
+    let cut = |row: &[String]| -> Vec<String> {
+        shown
             .iter()
-            .zip(&widths)
-            .map(|(c, &w)| {
+            .zip(&fitted.widths)
+            .map(|(&i, &w)| {
+                let c = &row[i];
                 if cell_width(c) > w {
                     let mut cut = String::with_capacity(w + 2);
                     push_cut(&mut cut, c, w);
@@ -67,10 +93,10 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
             })
             .collect()
     };
-    let mut b = Builder::with_capacity(table.len() + 1, shown);
-    b.push_record(fitted(&headers));
+    let mut b = Builder::with_capacity(table.len() + 1, shown.len());
+    b.push_record(cut(&headers));
     for row in cells.chunks_exact(ncols) {
-        b.push_record(fitted(row));
+        b.push_record(cut(row));
     }
     let mut t = b.build();
     if cells.is_empty() {
@@ -79,34 +105,50 @@ pub fn write_table(table: &Table, width: Option<usize>, out: &mut dyn Write) -> 
     } else {
         t.with(Style::sharp());
     }
-    for (i, c) in table.columns()[..shown].iter().enumerate() {
-        if matches!(c.ty, Type::Int | Type::Float) {
-            t.with(Modify::new(Columns::one(i)).with(Alignment::right()));
+    for (k, &i) in shown.iter().enumerate() {
+        if matches!(table.columns()[i].ty, Type::Int | Type::Float) {
+            t.with(Modify::new(Columns::one(k)).with(Alignment::right()));
         }
     }
     writeln!(out, "{t}")?;
-    if shown < headers.len() {
-        let note = hidden_note(&headers[shown..], width.unwrap_or(usize::MAX));
+    let mut left: Vec<String> = fitted
+        .left_out
+        .iter()
+        .map(|&i| headers[i].clone())
+        .collect();
+    left.extend(hidden.iter().map(|h| escape_controls(h).into_owned()));
+    if !left.is_empty() {
+        let note = hidden_note(&left, !hidden.is_empty(), width.unwrap_or(usize::MAX));
         writeln!(out, "{note}")?;
     }
     Ok(())
 }
 
-/// The last line under a table whose trailing columns were left out: how many, which (as
-/// many names as fit in `w`), and how to see them.
-fn hidden_note(hidden: &[String], w: usize) -> String {
+/// The last line under a table some of whose columns were left out: how many, which (as
+/// many names as fit in `w`), and how to see them (`--all` too when a default view left some
+/// out).
+fn hidden_note(hidden: &[String], view: bool, w: usize) -> String {
     let head = format!(
         "… {} more column{}",
         hidden.len(),
         if hidden.len() == 1 { "" } else { "s" }
     );
-    let tail = ": pick columns with select([...]) or -c, or use --format json";
+    let tail = if view {
+        ": --all, -c or select([...]) shows them"
+    } else {
+        ": pick columns with select([...]) or -c, or use --format json"
+    };
     let names = hidden.join(", ");
+    // The names matter most: with the full advice, a short one, or none, before cutting them.
+    for t in [tail, ": select([...]) shows them", ""] {
+        let note = format!("{head} ({names}){t}");
+        if note.width() <= w {
+            return note;
+        }
+    }
     let room = w.saturating_sub(head.width() + tail.width() + 3);
     let mut note = head;
-    if names.width() <= room {
-        note.push_str(&format!(" ({names})"));
-    } else if room >= 8 {
+    if room >= 8 {
         note.push_str(" (");
         push_cut(&mut note, &names, room);
         note.push(')');
@@ -117,64 +159,6 @@ fn hidden_note(hidden: &[String], w: usize) -> String {
         push_cut(&mut note, &full, w);
     }
     note
-}
-
-/// Column widths (and how many leading columns are shown) so that a table with these natural
-/// and header widths fits in `total` characters.
-fn fit(natural: &[usize], header: &[usize], total: usize) -> (Vec<usize>, usize) {
-    let frame = |k: usize| 3 * k + 1;
-    if frame(natural.len()) + natural.iter().sum::<usize>() <= total {
-        return (natural.to_vec(), natural.len());
-    }
-    let min: Vec<usize> = natural
-        .iter()
-        .zip(header)
-        .map(|(&n, &h)| n.min(h.max(MIN_COLUMN)))
-        .collect();
-    // As many leading columns as fit at their minimum widths, at least one.
-    let mut shown = 0;
-    let mut used = 0;
-    while shown < min.len() && frame(shown + 1) + used + min[shown] <= total {
-        used += min[shown];
-        shown += 1;
-    }
-    if shown == 0 {
-        return (vec![total.saturating_sub(frame(1)).max(1)], 1);
-    }
-    let budget = total - frame(shown);
-    let nat = &natural[..shown];
-    let min = &min[..shown];
-    let sum_at =
-        |cap: usize| -> usize { nat.iter().zip(min).map(|(&n, &m)| m.max(n.min(cap))).sum() };
-    if nat.iter().sum::<usize>() <= budget {
-        return (nat.to_vec(), shown);
-    }
-    // The largest cap on the widest columns that fits; the slack goes to the capped columns.
-    let (mut lo, mut hi) = (0, nat.iter().copied().max().unwrap_or(0));
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if sum_at(mid) <= budget {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    let mut widths: Vec<usize> = nat
-        .iter()
-        .zip(min)
-        .map(|(&n, &m)| m.max(n.min(lo)))
-        .collect();
-    let mut slack = budget.saturating_sub(widths.iter().sum());
-    for (w, &n) in widths.iter_mut().zip(nat) {
-        if slack == 0 {
-            break;
-        }
-        if n > *w {
-            *w += 1;
-            slack -= 1;
-        }
-    }
-    (widths, shown)
 }
 
 /// Display width, fast for ASCII (most cells).
@@ -285,11 +269,44 @@ mod tests {
     }
 
     #[test]
-    fn table_fits_the_width_cutting_the_widest_column() {
-        let s = render(&sample(), Some(20));
-        assert!(s.lines().all(|l| l.width() <= 20), "{s}");
-        assert!(s.contains("│ a-very-… │  1500 │"), "{s}");
-        assert!(s.contains("│ lo       │ 65536 │"), "{s}");
+    fn names_and_numbers_are_never_cut_columns_are_left_out_instead() {
+        let s = render(&sample(), Some(35));
+        assert!(s.lines().all(|l| l.width() <= 35), "{s}");
+        assert!(s.contains("│ a-very-long-interface-name │"), "{s}");
+        assert_eq!(s.lines().last().unwrap(), "… 1 more column (mtu)", "{s}");
+        // Long text is cut, to no less than LONG_TEXT.
+        let mut t = Table::new(
+            "t",
+            vec![
+                Column::new("addr", Type::Ip, ""),
+                Column::new("cmdline", Type::Str, ""),
+            ],
+        );
+        t.push([
+            Value::Ip("2001:db8::1234:5678".parse().unwrap()),
+            Value::str("x".repeat(100)),
+        ]);
+        let s = render(&t, Some(70));
+        assert!(s.lines().all(|l| l.width() <= 70), "{s}");
+        assert!(s.contains("│ 2001:db8::1234:5678 │ xxxx"), "{s}");
+        assert!(s.contains("x…"), "{s}");
+        // Empty columns go first.
+        let mut t = Table::new(
+            "t",
+            vec![
+                Column::new("a", Type::Ip, ""),
+                Column::new("nothing_here", Type::Str, ""),
+                Column::new("b", Type::Ip, ""),
+            ],
+        );
+        t.push([
+            Value::Ip("10.0.0.1".parse().unwrap()),
+            Value::Null,
+            Value::Ip("10.0.0.2".parse().unwrap()),
+        ]);
+        let s = render(&t, Some(30));
+        assert!(s.contains("│ 10.0.0.1 │ 10.0.0.2 │"), "{s}");
+        assert!(s.contains("1 more column (nothing_here)"), "{s}");
     }
 
     #[test]
@@ -321,7 +338,7 @@ mod tests {
         let s = render(&t, Some(80));
         assert_eq!(
             s.lines().last().unwrap(),
-            "… 30 more columns: pick columns with select([...]) or -c, or use --format json"
+            "… 32 more columns: pick columns with select([...]) or -c, or use --format json"
         );
         let s = render(&t, Some(200));
         assert!(

@@ -108,7 +108,13 @@ pub fn help_topics() -> Vec<String> {
     let mut out: Vec<String> = COMMANDS.iter().map(|c| c.name[1..].to_string()).collect();
     out.extend(["keys", "functions", "methods", "language"].map(String::from));
     out.extend(TABLES.iter().map(|t| t.name.to_string()));
+    out.extend(
+        crate::script::help::entries()
+            .into_iter()
+            .flat_map(|e| e.names),
+    );
     out.sort();
+    out.dedup();
     out
 }
 
@@ -328,7 +334,8 @@ fn help(session: &Session, topic: Option<&str>) -> String {
         }
         let _ = write!(
             out,
-            "\nMore: .help keys, .help functions, .help language, .help TABLE"
+            "\nMore: .help keys, .help functions, .help language, .help TABLE, .help METHOD \
+             (e.g. .help where)"
         );
         return out;
     };
@@ -377,9 +384,18 @@ fn help(session: &Session, topic: Option<&str>) -> String {
                     def.name
                 );
             }
-            Err(_) => {
-                let _ = write!(out, "no help on '{t}'; topics: {}", help_topics().join(", "));
-            }
+            Err(_) => match crate::script::help::help(t) {
+                Some(text) => out.push_str(&text),
+                None => {
+                    let topics = help_topics();
+                    let hint = crate::error::suggest(t, topics.iter().map(String::as_str));
+                    let _ = write!(
+                        out,
+                        "no help on '{t}'{hint}; .help lists the commands and topics, .help \
+                         methods the methods and helpers"
+                    );
+                }
+            },
         },
     }
     out

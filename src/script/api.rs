@@ -54,6 +54,15 @@ fn wrap(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
     rt(r).map(TableRef::new)
 }
 
+/// [`wrap`] for a table whose columns the script chose (`select`): shown with those columns,
+/// never replaced by a default view.
+pub fn chosen(r: crate::error::Result<Table>) -> RhaiResultOf<TableRef> {
+    rt(r).map(|t| {
+        render::fit::mark_chosen(&t);
+        TableRef::new(t)
+    })
+}
+
 /// Column names from a script value: one string or an array of strings.
 fn names(what: &str, cols: &Array) -> RhaiResultOf<Vec<String>> {
     cols.iter()
@@ -195,29 +204,29 @@ fn register_methods(engine: &mut Engine, ctx: &Rc<Ctx>) {
     engine.register_fn(
         "select",
         |t: &mut TableRef, cols: Array| -> RhaiResultOf<TableRef> {
-            wrap(query::select(&t.0, &names("select", &cols)?))
+            chosen(query::select(&t.0, &names("select", &cols)?))
         },
     );
     // `select("a")`, `select("a, b")` and `select("a", "b", ...)` as well as the array form.
     engine.register_fn("select", |t: &mut TableRef, a: &str| {
-        wrap(query::select(&t.0, &split_names(&[a])))
+        chosen(query::select(&t.0, &split_names(&[a])))
     });
     engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str| {
-        wrap(query::select(&t.0, &split_names(&[a, b])))
+        chosen(query::select(&t.0, &split_names(&[a, b])))
     });
     engine.register_fn("select", |t: &mut TableRef, a: &str, b: &str, c: &str| {
-        wrap(query::select(&t.0, &split_names(&[a, b, c])))
+        chosen(query::select(&t.0, &split_names(&[a, b, c])))
     });
     engine.register_fn(
         "select",
         |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str| {
-            wrap(query::select(&t.0, &split_names(&[a, b, c, d])))
+            chosen(query::select(&t.0, &split_names(&[a, b, c, d])))
         },
     );
     engine.register_fn(
         "select",
         |t: &mut TableRef, a: &str, b: &str, c: &str, d: &str, e: &str| {
-            wrap(query::select(&t.0, &split_names(&[a, b, c, d, e])))
+            chosen(query::select(&t.0, &split_names(&[a, b, c, d, e])))
         },
     );
     for (name, desc) in [("sort", false), ("sort_desc", true)] {
@@ -411,6 +420,7 @@ fn register_output(engine: &mut Engine, ctx: &Rc<Ctx>) {
             &RenderOpts {
                 format,
                 width: None,
+                all: true,
             },
         )
     };
@@ -459,7 +469,12 @@ fn join(
 }
 
 /// `table.where(|row| ...)`: native when the closure compiles, else one closure call per row.
-fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+pub(super) fn where_(
+    nc: &NativeCallContext,
+    ctx: &Ctx,
+    t: &TableRef,
+    f: &FnPtr,
+) -> RhaiResultOf<TableRef> {
     // A condition that can never hold is an error, not an empty answer.
     if let Some(c) = ctx.closures.borrow().get(f.fn_name()) {
         if let Err(msg) = super::check::check_filter(c, f.curry(), &t.0) {
@@ -481,19 +496,25 @@ fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiRes
         }
     }
     let mut keep = Vec::new();
+    let (param, reads) = row_reads(ctx, f);
     for index in 0..t.0.len() {
         let row = Dynamic::from(Row {
             table: Arc::clone(&t.0),
             index,
         });
-        let r = f.call_raw(nc, None, [row])?;
+        let r = f
+            .call_raw(nc, None, [row])
+            .map_err(|e| super::diag::in_row(e, &t.0, index, &param, &reads))?;
         match r.as_bool() {
             Ok(true) => keep.push(index),
             Ok(false) => {}
             Err(_) if r.is_unit() => {}
             Err(ty) => {
                 return rt_err(format!(
-                    "where: the condition must give true or false, not {ty}"
+                    "where: the condition must give true or false, not {} (row {} of {})",
+                    super::diag::user_type(ty),
+                    index + 1,
+                    t.0.name()
                 ));
             }
         }
@@ -501,37 +522,63 @@ fn where_(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiRes
     Ok(TableRef::new(query::take_rows(&t.0, &keep)))
 }
 
+/// The name of `f`'s row parameter and the columns it reads of it (for run-time errors).
+fn row_reads(ctx: &Ctx, f: &FnPtr) -> (String, Vec<String>) {
+    ctx.closures
+        .borrow()
+        .get(f.fn_name())
+        .map(|c| {
+            let param = c.params.last().cloned().unwrap_or_else(|| "row".into());
+            (param, c.reads.clone())
+        })
+        .unwrap_or_else(|| ("row".into(), Vec::new()))
+}
+
 /// `table.map(|row| #{...})`: a new table with one row per row, columns in the order the map
 /// literal the closure ends with names them (it may compute values in statements before it).
-fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<TableRef> {
+fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResultOf<Dynamic> {
     let mut columns: Vec<String> = ctx
         .closures
         .borrow()
         .get(f.fn_name())
         .map(|c| c.result_keys.clone())
         .unwrap_or_default();
+    let (param, reads) = row_reads(ctx, f);
     let mut maps = Vec::with_capacity(t.0.len());
+    // A closure giving something other than a map (a string, a number...): one value a row.
+    let mut scalars: Array = Vec::new();
     for index in 0..t.0.len() {
         let row = Dynamic::from(Row {
             table: Arc::clone(&t.0),
             index,
         });
-        let r = f.call_raw(nc, None, [row])?;
+        let r = f
+            .call_raw(nc, None, [row])
+            .map_err(|e| super::diag::in_row(e, &t.0, index, &param, &reads))?;
         let m = match r.try_cast_result::<Map>() {
-            Ok(m) => m,
-            Err(r) => {
+            Ok(m) if scalars.is_empty() => m,
+            Err(r) if maps.is_empty() => {
+                scalars.push(r);
+                continue;
+            }
+            Ok(_) | Err(_) => {
                 return rt_err(format!(
-                    "map: the function must give an object map like #{{name: row.name}}, not {}",
-                    r.type_name()
+                    "map: the function gave an object map for some rows and a single value for \
+                     others (row {} of {}): give #{{...}} for every row, or a value for every row",
+                    index + 1,
+                    t.0.name()
                 ));
             }
         };
-        for k in m.keys() {
-            if !columns.iter().any(|c| c == k.as_str()) {
-                columns.push(k.to_string());
+        for k in super::order::ordered_keys(&m) {
+            if !columns.contains(&k) {
+                columns.push(k);
             }
         }
         maps.push(m);
+    }
+    if !scalars.is_empty() {
+        return Ok(Dynamic::from_array(scalars));
     }
     let rows = maps
         .iter()
@@ -545,5 +592,9 @@ fn map(nc: &NativeCallContext, ctx: &Ctx, t: &TableRef, f: &FnPtr) -> RhaiResult
                 .collect()
         })
         .collect();
-    Ok(TableRef::new(query::from_rows(t.0.name(), &columns, rows)))
+    Ok(Dynamic::from(TableRef::new(query::from_rows(
+        t.0.name(),
+        &columns,
+        rows,
+    ))))
 }

@@ -47,6 +47,9 @@ pub struct Closure {
     /// The keys, in source order, of the object map literal the body ends with (its only
     /// expression, or the last statement of a longer body); empty when it ends otherwise.
     pub result_keys: Vec<String>,
+    /// The columns the body reads of its last parameter (`row.col`, `row["col"]`), in source
+    /// order, each once: run-time errors name those that are null in the failing row.
+    pub reads: Vec<String>,
 }
 
 /// Every anonymous function (closure) of `ast`, by its internal name.
@@ -64,9 +67,18 @@ pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
         lib.set_script_fn(def.clone());
         let only = rhai::AST::new(std::iter::empty(), lib);
         let mut top: Vec<Node> = Vec::new();
+        let row_param = def.params.last().map(ToString::to_string);
+        let mut reads: Vec<String> = Vec::new();
         only.walk(&mut |path: &[ASTNode]| {
             if let [ASTNode::Stmt(s)] = path {
                 top.push(stmt_node(s));
+            }
+            if let (Some(ASTNode::Expr(e)), Some(p)) = (path.last(), &row_param) {
+                if let Some(col) = read_of(e, p) {
+                    if !reads.contains(&col) {
+                        reads.push(col);
+                    }
+                }
             }
             true
         });
@@ -82,10 +94,31 @@ pub fn closures(ast: &rhai::AST) -> HashMap<String, Closure> {
                 params,
                 body,
                 result_keys,
+                reads,
             },
         );
     }
     out
+}
+
+/// The column `e` reads of the variable `param`: `param.col` (also followed by a method or
+/// property) or `param["col"]`.
+fn read_of(e: &Expr, param: &str) -> Option<String> {
+    match e {
+        Expr::Dot(b, ..) if var_name(&b.lhs).as_deref() == Some(param) => match &b.rhs {
+            Expr::Property(p, _) => Some(p.2.to_string()),
+            Expr::Dot(b2, ..) | Expr::Index(b2, ..) => match &b2.lhs {
+                Expr::Property(p, _) => Some(p.2.to_string()),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Index(b, ..) if var_name(&b.lhs).as_deref() == Some(param) => match &b.rhs {
+            Expr::StringConstant(s, _) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn stmt_node(s: &Stmt) -> Node {
@@ -269,6 +302,18 @@ mod tests {
                 .any(|c| c.result_keys == ["zeta", "alpha"] && c.body.is_some()),
             "{all:?}"
         );
+    }
+
+    #[test]
+    fn records_the_columns_a_closure_reads() {
+        let engine = rhai::Engine::new();
+        let ast = engine
+            .compile(
+                r#"let f = |s| { let x = s.rtt_ms * 2; x > 1 && s["recv_q"] > 0 && s.process.contains("a") || s.rtt_ms > 3 };"#,
+            )
+            .unwrap();
+        let c = closures(&ast).into_values().next().unwrap();
+        assert_eq!(c.reads, ["rtt_ms", "recv_q", "process"]);
     }
 
     #[test]

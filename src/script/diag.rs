@@ -22,6 +22,54 @@ fn innermost(mut e: &EvalAltResult) -> (&EvalAltResult, Position) {
     }
 }
 
+/// `e`, raised by a closure called on row `index` of `table`, as an error that names the row
+/// and, when the closure read null columns of it, those columns and the remedy. `reads` are
+/// the columns the closure reads of its row parameter `param`.
+pub fn in_row(
+    e: Box<EvalAltResult>,
+    table: &crate::model::Table,
+    index: usize,
+    param: &str,
+    reads: &[String],
+) -> Box<EvalAltResult> {
+    if matches!(
+        innermost(&e).0,
+        EvalAltResult::ErrorTerminated(..)
+            | EvalAltResult::ErrorTooManyOperations(_)
+            | EvalAltResult::ErrorDataTooLarge(..)
+    ) {
+        return e;
+    }
+    let inner = message(&e);
+    // About the table, not this row's values: said as it is.
+    if inner.starts_with("column '") || inner.starts_with("no column '") {
+        return e;
+    }
+    let (_, pos) = innermost(&e);
+    let nulls: Vec<&str> = reads
+        .iter()
+        .filter(|c| {
+            table
+                .column_index(c)
+                .is_some_and(|i| table.cell(index, i).is_null())
+        })
+        .map(String::as_str)
+        .collect();
+    let mut msg = format!("row {} of {}: ", index + 1, table.name());
+    match nulls.as_slice() {
+        [] => msg.push_str(&inner),
+        [c, ..] => {
+            let names = nulls.join(", ");
+            let verb = if nulls.len() == 1 { "is" } else { "are" };
+            msg.push_str(&format!(
+                "{names} {verb} null; {inner}; give a default with {param}.{c} ?? 0 \
+                 (or \"\"), or test {param}.{c} != () first"
+            ));
+        }
+    }
+    Box::new(EvalAltResult::ErrorRuntime(msg.into(), pos))
+}
+
 /// The message for `e` (without position).
 pub fn message(e: &EvalAltResult) -> String {
     let (e, _) = innermost(e);
@@ -46,12 +94,21 @@ pub fn message(e: &EvalAltResult) -> String {
         EvalAltResult::ErrorFunctionNotFound(sig, _) => function_not_found(sig),
         EvalAltResult::ErrorVariableNotFound(name, _) => format!("unknown variable '{name}'"),
         EvalAltResult::ErrorParsing(p, _) => parse_message(p),
+        EvalAltResult::ErrorMismatchDataType(wanted, got, _) => {
+            format!("expected {} but got {}", user_type(wanted), user_type(got))
+        }
+        EvalAltResult::ErrorMismatchOutputType(wanted, got, _) => format!(
+            "the result must be {}, not {}",
+            user_type(wanted),
+            user_type(got)
+        ),
         other => {
             let text = other.to_string();
-            match text.rfind(" (line ") {
+            let text = match text.rfind(" (line ") {
                 Some(i) if text.ends_with(')') => text[..i].to_string(),
                 _ => text,
-            }
+            };
+            user_types_in(&text)
         }
     }
 }
@@ -93,6 +150,10 @@ fn function_not_found(sig: &str) -> String {
     if let Some(hint) = familiar_name(name) {
         return format!("no function {sig}: {hint}");
     }
+    if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        // An operator: no name is close to it.
+        return format!("no operator {sig}: it does not apply to these types");
+    }
     format!("no function {sig}{}", closest_function(name))
 }
 
@@ -106,22 +167,77 @@ fn user_types(sig: &str) -> String {
     if args.trim().is_empty() {
         return sig.to_string();
     }
-    let shown: Vec<&str> = args
-        .split(", ")
-        .map(|a| match a.trim() {
-            t if t.contains("ImmutableString") || t == "&str" || t == "String" => "string",
-            "i64" | "i32" | "u64" | "INT" => "int",
-            "f64" | "f32" | "FLOAT" => "float",
-            "bool" => "bool",
-            "()" => "null",
-            "Fn" | "FnPtr" => "closure",
-            "Array" | "Vec<Dynamic>" => "array",
-            "Map" => "map",
-            "Blob" | "Vec<u8>" => "blob",
-            other => other,
-        })
-        .collect();
+    let shown: Vec<&str> = args.split(", ").map(|a| user_type(a.trim())).collect();
     format!("{name} ({})", shown.join(", "))
+}
+
+/// `text` with the Rust type names Rhai messages quote (`i64`, `ImmutableString`, `()`) as
+/// scripts know them (`int`, `string`, `null`).
+fn user_types_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let w = std::mem::take(word);
+        let known = [
+            "i64",
+            "f64",
+            "ImmutableString",
+            "String",
+            "INT",
+            "FLOAT",
+            "FnPtr",
+            "TableRef",
+        ];
+        if known.contains(&w.as_str()) {
+            out.push_str(user_type(&w));
+        } else {
+            out.push_str(&w);
+        }
+    };
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            let after_word = prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+            if c == '(' && chars.peek() == Some(&')') && !after_word {
+                chars.next();
+                out.push_str("null");
+                prev = Some(')');
+                continue;
+            }
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// A Rhai or Rust type name as scripts know it: `string`, `int`, `float`, `bool`, `null` for
+/// `()`, `closure`, `array`, `map`, `blob`; netpry's own types by their script names.
+pub fn user_type(t: &str) -> &str {
+    let t = t.trim_start_matches('&').trim_start_matches("mut ");
+    let last = t.rsplit("::").next().unwrap_or(t);
+    match last {
+        x if x.contains("ImmutableString") || x == "str" || x == "String" || x == "string" => {
+            "string"
+        }
+        "i64" | "i32" | "u64" | "INT" | "int" => "int",
+        "f64" | "f32" | "FLOAT" | "float" => "float",
+        "bool" => "bool",
+        "()" => "null",
+        "Fn" | "FnPtr" => "closure",
+        "Array" | "Vec<Dynamic>" | "array" => "array",
+        "Map" | "map" => "map",
+        "Blob" | "Vec<u8>" | "blob" => "blob",
+        "TableRef" => "Table",
+        "Agg" => "Aggregate",
+        "char" => "char",
+        _ => t,
+    }
 }
 
 /// What netpry calls the operation that `name` means in SQL, pandas, jq, nushell or LINQ.
@@ -262,6 +378,20 @@ mod tests {
     fn at_end(source: &str, pos: Position) -> String {
         let e = EvalAltResult::ErrorParsing(ParseErrorType::UnexpectedEOF, pos);
         super::report("e.rhai", source, &e)
+    }
+
+    #[test]
+    fn rust_type_names_read_as_script_types() {
+        assert_eq!(
+            super::user_types_in("Data type is incorrect: i64 (expecting ImmutableString), got ()"),
+            "Data type is incorrect: int (expecting string), got null"
+        );
+        assert_eq!(
+            super::user_types_in("call sockets() first"),
+            "call sockets() first"
+        );
+        assert_eq!(super::user_type("&mut TableRef"), "Table");
+        assert_eq!(super::user_type("rhai::ImmutableString"), "string");
     }
 
     #[test]

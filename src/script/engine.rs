@@ -131,6 +131,9 @@ pub fn build(ctx: &Rc<Ctx>) -> Engine {
     super::nulls::register(&mut engine);
     super::regexp::register(&mut engine);
     super::api::register(&mut engine, ctx);
+    super::agg::register(&mut engine);
+    super::help::register(&mut engine);
+    super::records::register(&mut engine, ctx);
     super::helpers::register(&mut engine, ctx);
     super::changes::register(&mut engine, ctx);
     super::diag::learn_functions(&engine);

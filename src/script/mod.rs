@@ -7,6 +7,7 @@
 //! ([`predicate`]). Errors come back as [`Error::Script`] with the location and a caret
 //! excerpt ([`diag`]).
 
+mod agg;
 mod api;
 pub mod catalogue;
 mod changes;
@@ -17,6 +18,7 @@ mod diag;
 mod engine;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
+pub mod help;
 mod helpers;
 mod interrupt;
 
@@ -26,8 +28,10 @@ pub use interrupt::requested as interrupt_requested;
 mod ip;
 mod memory;
 mod nulls;
+mod order;
 mod plan;
 mod predicate;
+mod records;
 mod regexp;
 mod route_get;
 mod session;
@@ -123,6 +127,7 @@ pub fn run(script: &Script<'_>, catalog: Rc<Catalog>, settings: Settings) -> Res
     let ast = engine
         .compile(&source)
         .map_err(|e| fail(&EvalAltResult::from(e)))?;
+    order::learn(&source, true);
     *ctx.closures.borrow_mut() = closure::closures(&ast);
     *ctx.socket_plan.borrow_mut() = plan::sockets_plan(&ast, &ctx.closures.borrow());
     let mut scope = Scope::new();
@@ -228,7 +233,7 @@ fn output(d: Dynamic) -> Output {
 
 /// A table from rows and object maps (columns in first-seen order), or `None` when some item
 /// is neither.
-fn records_table(items: &[Dynamic]) -> Option<Table> {
+pub(crate) fn records_table(items: &[Dynamic]) -> Option<Table> {
     let mut columns: Vec<String> = Vec::new();
     let mut records: Vec<Vec<(String, Value)>> = Vec::with_capacity(items.len());
     let mut name = "result".to_string();
@@ -242,8 +247,12 @@ fn records_table(items: &[Dynamic]) -> Option<Table> {
                 .map(|(c, v)| (c.name.to_string(), v.clone()))
                 .collect()
         } else if let Some(m) = item.clone().try_cast::<Map>() {
-            m.iter()
-                .map(|(k, v)| (k.to_string(), types::from_dynamic(v)))
+            order::ordered_keys(&m)
+                .into_iter()
+                .map(|k| {
+                    let v = types::from_dynamic(&m[k.as_str()]);
+                    (k, v)
+                })
                 .collect()
         } else {
             return None;

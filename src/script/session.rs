@@ -69,6 +69,7 @@ impl Session {
         let ast = engine
             .compile_with_scope(&self.scope, &source)
             .map_err(|e| fail(&EvalAltResult::from(e)))?;
+        super::order::learn(&source, false);
         let mut program = self.functions.merge(&ast);
         *ctx.closures.borrow_mut() = closure::closures(&program);
         *ctx.socket_plan.borrow_mut() = plan::sockets_plan(&program, &ctx.closures.borrow());

@@ -328,9 +328,8 @@ fn map_builds_a_table_in_literal_order() {
     assert_eq!(names, ["who", "pid", "big"]);
     assert_eq!(t.cell(4, 1), Value::Int(400));
     assert_eq!(t.cell(4, 2), Value::Bool(true));
-    assert!(
-        error("processes().map(|p| p.pid)").contains("map: the function must give an object map")
-    );
+    // A single value per row gives one line per row (see map_giving_a_single_value...).
+    assert_eq!(text("processes().map(|p| p.pid)"), "1\n100\n200\n300\n400");
     // Statements may come before the map literal; its key order still holds.
     let t = table(
         r#"processes().map(|p| { let kind = if p.uid == 0 { "system" } else { "user" }; #{ zeta: kind, alpha: p.pid } })"#,
@@ -543,7 +542,7 @@ fn errors_point_at_the_line_and_column() {
     );
     assert!(
         error(r#"sockets().where(|s| s.local_port)"#)
-            .contains("where: the condition must give true or false, not i64")
+            .contains("where: the condition must give true or false, not int")
     );
     assert!(error("sockets().limit(-1)").contains("limit: the row count must not be negative"));
     assert!(error("sockets()[99]").contains("row index 99 out of range: sockets has 10 rows"));
@@ -638,9 +637,53 @@ fn book_examples_run() {
 /// pages, with an example on the same page.
 #[test]
 fn book_documents_every_function() {
+    let names = registered_names();
+    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
+    let internal = ["to_debug"];
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
+        .collect();
+    assert!(names.len() > 40, "{names:?}");
+    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+}
+
+/// `.help NAME` (read from the same pages) has an entry with a summary and an example for
+/// every registered function and table.
+#[test]
+fn help_covers_every_function() {
+    // `exit` only says to use exit_with.
+    let internal = ["to_debug", "exit"];
+    let entries = super::help::entries();
+    let missing: Vec<String> = registered_names()
+        .into_iter()
+        .filter(|n| !internal.contains(&n.as_str()))
+        .filter(|n| {
+            !entries
+                .iter()
+                .any(|e| e.names.contains(n) && !e.summary.is_empty() && !e.example.is_empty())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no .help entry (a ### heading with an example in book/src/api): {missing:?}"
+    );
+}
+
+/// The names the API registers (from the registering sources) and the table functions.
+fn registered_names() -> std::collections::BTreeSet<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/script");
     let mut names = std::collections::BTreeSet::new();
-    for file in ["api.rs", "helpers.rs", "ip.rs"] {
+    for file in [
+        "api.rs",
+        "agg.rs",
+        "help.rs",
+        "helpers.rs",
+        "ip.rs",
+        "regexp.rs",
+        "nulls.rs",
+    ] {
         let src = std::fs::read_to_string(dir.join(file)).unwrap();
         for line in src.lines() {
             let t = line.trim_start();
@@ -657,15 +700,7 @@ fn book_documents_every_function() {
     for def in crate::tables::TABLES {
         names.insert(def.name.to_string());
     }
-    let book: String = api_pages().into_iter().map(|(_, t)| t).collect();
-    let internal = ["to_debug"];
-    let missing: Vec<&String> = names
-        .iter()
-        .filter(|n| !internal.contains(&n.as_str()))
-        .filter(|n| !book.contains(&format!("`{n}(")) && !book.contains(&format!("`{n}`")))
-        .collect();
-    assert!(names.len() > 40, "{names:?}");
-    assert!(missing.is_empty(), "not in book/src/api: {missing:?}");
+    names
 }
 
 #[test]
@@ -871,4 +906,137 @@ fn filters_that_can_never_match_are_errors_with_the_fix() {
     ] {
         assert!(eval_with(src, &[], true).is_ok(), "{src}");
     }
+}
+
+#[test]
+fn several_aggregates_per_group_in_literal_order() {
+    let t = table(
+        r#"sockets().group_by("state").agg(#{n: count(), queued: sum("recv_q"), slowest: max("rtt_ms"), mean: avg("send_q")})"#,
+    );
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["state", "n", "queued", "slowest", "mean"]);
+    // The same figures as one aggregate at a time.
+    let n = table(r#"sockets().group_by("state").count()"#);
+    assert_eq!(col(&t, "n"), col(&n, "count"));
+    let mx = table(r#"sockets().group_by("state").max("rtt_ms")"#);
+    assert_eq!(col(&t, "slowest"), col(&mx, "max_rtt_ms"));
+    assert_eq!(col(&t, "state"), col(&n, "state"));
+    // Whole table: one row.
+    let w = table(r#"sockets().agg(#{z: count(), a: sum("recv_q")})"#);
+    assert_eq!(w.len(), 1);
+    assert_eq!(col(&w, "z"), [text("sockets().count()")]);
+    assert_eq!(col(&w, "a"), [text(r#"sockets().sum("recv_q")"#)]);
+    // Errors name the entry and the remedy, in script types.
+    let e = error(r#"sockets().group_by("state").agg(#{n: 1})"#);
+    assert!(
+        e.contains("agg: 'n' must be an aggregate: count(), sum(\"col\")")
+            && e.ends_with("not int")
+            || e.contains("not int\n"),
+        "{e}"
+    );
+    let e = error(r#"sockets().group_by("state").agg(#{n: sum("state")})"#);
+    assert!(
+        e.contains("sum: column 'state' of sockets holds str values, not numbers"),
+        "{e}"
+    );
+    let e = error(r#"sockets().group_by("state").agg(#{n: avg("rtt")})"#);
+    assert!(
+        e.contains("no column 'rtt' in sockets; columns are:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn maps_and_arrays_of_maps_keep_the_written_key_order() {
+    let t = table("[#{zeta: 1, alpha: 2}, #{zeta: 3, alpha: 4}]");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["zeta", "alpha"]);
+    let t = table("#{port: 22, addr: 1, b: 2}");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["port", "addr", "b"]);
+    // A map closure whose literal holds only constants.
+    let t = table("sockets().limit(2).map(|s| #{zz: 1, aa: \"x\"})");
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["zz", "aa"]);
+}
+
+#[test]
+fn run_time_errors_name_the_row_the_null_columns_and_script_types() {
+    let e = error("sockets().where(|s| s.rtt_ms * 2 > 10)");
+    assert!(
+        e.starts_with(
+            "<test>:1:30: row 1 of sockets: rtt_ms is null; no operator * (null, int): it does not \
+             apply to these types; give a default with s.rtt_ms ?? 0 (or \"\"), or test \
+             s.rtt_ms != () first"
+        ),
+        "{e}"
+    );
+    let e = error("sockets().map(|r| r.local_port + r.remote_port)");
+    assert!(
+        e.contains(
+            "row 10 of sockets: local_port, remote_port are null; no operator + (null, null)"
+        ),
+        "{e}"
+    );
+    // Not about nulls: the row is still named.
+    let e = error(r#"sockets().where(|s| s.state - 1 > 2)"#);
+    assert!(
+        e.contains("row 1 of sockets: no operator - (string, int)"),
+        "{e}"
+    );
+    let e = error("sockets().where(|s| s.local_port)");
+    assert!(
+        e.contains("where: the condition must give true or false, not int (row 1 of sockets)"),
+        "{e}"
+    );
+    // The issue's failure: a string method on a null owner is false, not an error.
+    let t = table(r#"sockets().where(|s| s.process.contains("pyth"))"#);
+    assert_eq!(col(&t, "process"), ["python3"]);
+}
+
+#[test]
+fn map_giving_a_single_value_gives_one_line_per_row() {
+    assert_eq!(
+        text("sockets().limit(3).map(|s| `${s.proto} ${s.local_port}`)"),
+        "tcp 22\ntcp 22\ntcp 8080"
+    );
+    assert_eq!(text("sockets().limit(2).map(|s| s.local_port)"), "22\n22");
+    let e = error("sockets().map(|s| if s.local_port == 22 { #{a: 1} } else { 2 })");
+    assert!(
+        e.contains("map: the function gave an object map for some rows and a single value"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rows_and_arrays_take_table_methods() {
+    // The issue's failure: select on route_get's row, as the truncation footer advises.
+    let t = table(r#"route_get("1.1.1.1").select(["dst", "dev"])"#);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["dst", "dev"]);
+    assert_eq!(col(&t, "dst"), ["1.1.1.1"]);
+    let t = table(r#"processes().sort("pid").first().where(|p| p.pid > 0).select("pid, name")"#);
+    assert_eq!(t.len(), 1);
+    let t = table(r#"processes().sort("pid").first().where(|p| p.pid < 0)"#);
+    assert_eq!(t.len(), 0);
+    let t = table(r#"[#{name: "web", port: 443}, #{name: "ssh", port: 22}].sort("port")"#);
+    assert_eq!(col(&t, "name"), ["ssh", "web"]);
+    let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
+    assert_eq!(names, ["name", "port"]);
+    let t = table(r#"[#{a: 1}, #{a: 2}, #{a: 3}].sort_desc(["a"]).limit(2).where(|r| r.a > 2)"#);
+    assert_eq!(col(&t, "a"), ["3"]);
+    let t = table(
+        r#"let a = []; for s in sockets() { a.push(s) }; a.limit(2).select(["proto", "state"])"#,
+    );
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.name(), "sockets");
+    let t = table(r#"#{b: 1, a: 2, c: 3}.select(["c", "b"])"#);
+    assert_eq!(col(&t, "c"), ["3"]);
+    let e = error("[1, 2].where(|x| x > 1)");
+    assert!(
+        e.contains("where: this array holds int values, not rows or object maps"),
+        "{e}"
+    );
+    let e = error(r#"route_get("1.1.1.1").select(["dts"])"#);
+    assert!(e.contains("no column 'dts'"), "{e}");
 }

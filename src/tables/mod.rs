@@ -20,6 +20,7 @@ pub mod rules;
 pub mod sockets;
 pub mod stats;
 pub mod sysctls;
+pub mod views;
 
 use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
@@ -84,6 +85,11 @@ impl std::fmt::Debug for TableDef {
 }
 
 impl TableDef {
+    /// The table's default view on a terminal (see [`views`]).
+    pub fn view(&self) -> Option<&'static views::View> {
+        views::view(self.name)
+    }
+
     /// The schema as a table: one row per column (name, type, description).
     pub fn schema_table(&self) -> Table {
         let mut t = Table::new(

@@ -205,3 +205,37 @@ fn every_console_example_runs() {
     }
     assert!(ran > 40, "{ran}");
 }
+
+/// The recipes of "Common questions" show exactly what they print: each `$ netpry ...` runs
+/// against the fixture snapshot and its standard output (standard error when it fails) is
+/// the text under it, line for line.
+#[test]
+fn common_questions_show_what_they_print() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script.json");
+    let bin = crate::support::netpry_bin();
+    let examples: Vec<Example> = console_examples()
+        .into_iter()
+        .filter(|e| e.page == "common-questions.md")
+        .collect();
+    assert!(examples.len() >= 15, "{}", examples.len());
+    for ex in &examples {
+        let command = ex
+            .command
+            .replacen("netpry", &format!("netpry --snapshot {fixture}"), 1);
+        let script = format!("netpry() {{ '{}' \"$@\"; }}\n{command}", bin.display());
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &script])
+            .env("XDG_CONFIG_HOME", "/nonexistent-netpry-test")
+            .env("LC_ALL", "C")
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap();
+        let text = if out.status.success() {
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        } else {
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let got: Vec<&str> = text.lines().collect();
+        assert_eq!(got, ex.shown, "common-questions.md: $ {}", ex.command);
+    }
+}

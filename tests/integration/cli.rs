@@ -122,9 +122,9 @@ fn wide_tables_are_fitted_to_the_width_without_losing_their_content() {
                 "{args:?} at {w}:\n{out}"
             );
             let header = out.lines().nth(1).unwrap();
-            // Columns keep at least their names: the first ones are readable.
+            // The default view, in ss order; columns keep at least their names.
             assert!(
-                header.starts_with("│ proto │ family │ state "),
+                header.starts_with("│ proto │ state "),
                 "{args:?} at {w}:\n{out}"
             );
             let last = out.lines().last().unwrap();
@@ -134,6 +134,15 @@ fn wide_tables_are_fitted_to_the_width_without_losing_their_content() {
             );
         }
     }
+    // --all: every column on a terminal too, fitted by leaving out whole columns.
+    let (_, out, _) = run(&["--width", "200", "--all", "table", "sockets"]);
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("│ proto │ family │ state "),
+        "{out}"
+    );
     // No limit: every column, no note.
     let (_, out, _) = run(&["--width", "0", "table", "sockets"]);
     assert!(out.lines().nth(1).unwrap().ends_with(" netns │"), "{out}");
@@ -281,4 +290,142 @@ fn the_man_page_renders_with_nroff() {
     ] {
         assert!(text.contains(part), "rendered page lacks {part}");
     }
+}
+
+/// The cells of a drawn table: the header names and each row's cells, trimmed.
+fn drawn_cells(out: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let split = |l: &str| -> Vec<String> {
+        l.split('│')
+            .skip(1)
+            .map(|c| c.trim().to_string())
+            .collect::<Vec<_>>()
+            .split_last()
+            .map(|(_, cells)| cells.to_vec())
+            .unwrap_or_default()
+    };
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with('│')).collect();
+    let Some((header, rows)) = lines.split_first() else {
+        return (Vec::new(), Vec::new());
+    };
+    (split(header), rows.iter().map(|l| split(l)).collect())
+}
+
+/// Every table, live and from the fixture, on an 80- and a 130-column terminal: no line is
+/// wider, and no address, number or name is cut: every shown cell of an address, number or
+/// boolean column is the value JSON gives for that row (an `addr/len` cell of a default view
+/// starts with the address), and only long text (over 40 characters) ever ends in `…`.
+#[test]
+fn every_table_at_80_and_130_columns_cuts_no_address_name_or_number() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script.json");
+    // This host's tables, saved once so that the text and JSON runs see the same rows.
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.json");
+    let live = live.to_str().unwrap();
+    let (code, _, err) = run(&["snapshot", "-o", live]);
+    assert_eq!(code, 0, "{err}");
+    let mut checked = 0;
+    for source in [live, fixture] {
+        for def in netpry::tables::TABLES {
+            let base: Vec<&str> = vec!["--snapshot", source];
+            let mut json_args = base.clone();
+            json_args.extend(["table", def.name, "--format", "json"]);
+            let (code, json, _) = run(&json_args);
+            if code != 0 {
+                continue; // not in the snapshot, or not on this kernel
+            }
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+                serde_json::from_str(&json).expect("JSON output parses");
+            for w in [80usize, 130] {
+                let ws = w.to_string();
+                let mut args = base.clone();
+                args.extend(["--width", ws.as_str(), "table", def.name]);
+                let (code, out, err) = run(&args);
+                assert_eq!(code, 0, "{err}");
+                let ctx = format!("{} at {w} ({source:?}):\n{out}", def.name);
+                assert!(out.lines().all(|l| line_width(l) <= w), "{ctx}");
+                let (header, cells) = drawn_cells(&out);
+                assert_eq!(cells.len(), rows.len(), "{ctx}");
+                for (r, row) in cells.iter().enumerate() {
+                    for (name, cell) in header.iter().zip(row) {
+                        let Some(v) = rows[r].get(name) else {
+                            panic!("{ctx}: column {name} is not in the JSON output");
+                        };
+                        let exact = match v {
+                            serde_json::Value::String(s) => {
+                                if cell.ends_with('…') {
+                                    assert!(s.chars().count() > 40, "{ctx}: {name} cut: {cell}");
+                                }
+                                None
+                            }
+                            serde_json::Value::Null => Some(String::new()),
+                            other => Some(other.to_string()),
+                        };
+                        if let Some(want) = exact {
+                            let want_ip = want.trim_matches('"');
+                            assert!(
+                                cell == want_ip
+                                    || (!want_ip.is_empty()
+                                        && cell.starts_with(&format!("{want_ip}/"))),
+                                "{ctx}: row {r} column {name}: shown {cell:?}, value {want}"
+                            );
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked}");
+}
+
+/// A whole table on a terminal shows its default view; columns named with `-c` or `select`
+/// are shown as named, however many; `--all` shows every column.
+#[test]
+fn default_views_give_way_to_named_columns_and_all() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/script.json");
+    let header = |args: &[&str]| -> String {
+        let mut argv = vec!["--snapshot", fixture, "--width", "400"];
+        argv.extend_from_slice(args);
+        let (code, out, err) = run(&argv);
+        assert_eq!(code, 0, "{err}");
+        out.lines().nth(1).unwrap_or("").to_string()
+    };
+    let many = "proto,family,state,recv_q,send_q,local_addr,local_port,remote_addr,remote_port,uid,user,inode,pid,process,rtt_ms";
+    let want = format!("│ {} │", many.replace(',', " │ "));
+    let squash = |h: String| h.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(squash(header(&["table", "sockets", "-c", many])), want);
+    let quoted: Vec<String> = many.split(',').map(|c| format!("\"{c}\"")).collect();
+    let script = format!("sockets().select([{}])", quoted.join(", "));
+    assert_eq!(squash(header(&["-e", &script])), want);
+    // The whole table: its view (ss order, no family column) ...
+    let view = squash(header(&["table", "sockets"]));
+    assert!(
+        view.starts_with("│ proto │ state │ local_addr │ local_port │"),
+        "{view}"
+    );
+    // ... and routes with dst/len in one cell.
+    let (_, out, _) = run(&["--snapshot", fixture, "--width", "400", "table", "routes"]);
+    assert!(out.contains("│ 10.0.0.0/8 "), "{out}");
+    assert!(
+        squash(header(&["table", "routes"]))
+            .starts_with("│ dst │ gateway │ dev │ protocol │ metric │ table_name │")
+    );
+    // --all: every column.
+    let all = squash(header(&["--all", "table", "sockets"]));
+    assert!(all.starts_with("│ proto │ family │ state │"), "{all}");
+    // JSON keeps every column whatever the width.
+    let (_, out, _) = run(&[
+        "--snapshot",
+        fixture,
+        "--width",
+        "80",
+        "table",
+        "routes",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.contains("\"dst_len\":8") && out.contains("\"table\":254"),
+        "{out}"
+    );
 }

@@ -335,6 +335,15 @@ fn dot_commands() {
     sh.wait_for(".explain TERM");
     sh.eval(".help keys");
     sh.wait_for("Ctrl-R searches history");
+    // Help on a method: signature, one-line description, example (from the book's API pages).
+    sh.eval(".help where");
+    sh.wait_for("where(|row| condition)");
+    sh.wait_for("The rows for which the condition is");
+    sh.wait_for("sockets().where(|s| s.state == ");
+    sh.eval(".help agg");
+    sh.wait_for("Several aggregates at once:");
+    sh.eval(".help int_arg");
+    sh.wait_for("let top = args.int_arg(0, 10);");
     sh.eval(".tables");
     for t in netpry::tables::TABLES {
         sh.wait_for(t.doc);
