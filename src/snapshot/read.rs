@@ -20,8 +20,18 @@ use crate::model::{Column, Table, Type, Value};
 /// Distinct texts shared per column; beyond this many, new texts are stored unshared.
 const SHARED_TEXTS: usize = 4096;
 
-/// Parses a document; the error is a one-line description of the problem.
-pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
+/// The checked header of a document, without its tables (one pass that skips them).
+pub(super) fn info(text: &[u8]) -> Result<SnapshotInfo, String> {
+    let header = checked_header(text)?;
+    Ok(SnapshotInfo {
+        host: header.host,
+        kernel: header.kernel,
+        time: header.time,
+    })
+}
+
+/// The first pass, with the format marker and version checked.
+fn checked_header(text: &[u8]) -> Result<Header, String> {
     let header = run(text, HeaderSeed)?;
     if header.format.as_deref() != Some(FORMAT) {
         return Err(format!(
@@ -34,6 +44,12 @@ pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
             "unsupported snapshot version {version} (this netpry reads version {VERSION})"
         ));
     }
+    Ok(header)
+}
+
+/// Parses a document; the error is a one-line description of the problem.
+pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
+    let header = checked_header(text)?;
     let body = run(text, BodySeed)?;
     Ok(Snapshot {
         info: SnapshotInfo {
