@@ -231,9 +231,9 @@ impl Catalog {
         }
         tables::check_columns(def, &inner)?;
         match &self.origin {
-            Origin::Fleet(_) => {
-                let mut t = (*self.table(def.name)?).clone();
-                (def.restrict)(req, &mut t);
+            Origin::Fleet(f) => {
+                // Only what is asked for is read into the union.
+                let t = f.union_of(def.name, req, &self.notes)?;
                 Ok(match &req.columns {
                     Some(cols) => project_stored(&t, def, cols),
                     None => t,
