@@ -327,14 +327,24 @@ impl Fleet {
         for p in parts {
             tables.push(p?);
         }
-        Ok(stack(name, &self.members, tables, notes))
+        Ok(stack(
+            name,
+            &self.members,
+            tables,
+            req.columns.as_deref(),
+            notes,
+        ))
     }
 }
 
 /// The columns of `t` among `cols`, in the order of `cols` (absent ones left out: the union
-/// fills them with null).
+/// fills them with null). When none is there, the first column stays, so that the rows are
+/// still counted (a table without columns holds no rows).
 fn project(t: &Table, cols: &[String]) -> Table {
-    let picks: Vec<usize> = cols.iter().filter_map(|c| t.column_index(c)).collect();
+    let mut picks: Vec<usize> = cols.iter().filter_map(|c| t.column_index(c)).collect();
+    if picks.is_empty() && t.width() > 0 {
+        picks.push(0);
+    }
     let columns: Vec<Column> = picks.iter().map(|&i| t.columns()[i].clone()).collect();
     let mut out = Table::with_capacity(t.name().to_string(), columns, t.len());
     for row in t.rows() {
@@ -344,11 +354,13 @@ fn project(t: &Table, cols: &[String]) -> Table {
 }
 
 /// The union of `parts` (each member's table, or why it has none), with `host` and
-/// `snapshot_time` first; notes for members lacking the table or some columns.
+/// `snapshot_time` first, then every column of the parts (only those of `wanted`, when given);
+/// notes for members lacking the table or some columns.
 fn stack(
     name: &str,
     members: &[Member],
     parts: Vec<std::result::Result<Arc<Table>, Option<String>>>,
+    wanted: Option<&[String]>,
     notes: &Notes,
 ) -> Table {
     let mut columns = vec![
@@ -359,6 +371,9 @@ fn stack(
     for t in parts.iter().flatten() {
         rows += t.len();
         for c in t.columns() {
+            if wanted.is_some_and(|w| !w.iter().any(|n| *n == c.name)) {
+                continue;
+            }
             match columns.iter_mut().find(|k| k.name == c.name) {
                 Some(k) if k.ty != c.ty => k.ty = Type::Any,
                 Some(_) => {}
@@ -527,7 +542,7 @@ mod tests {
         let mut t = Table::new(
             "sockets",
             cols.iter()
-                .map(|c| Column::new(c.to_string(), Type::Int, ""))
+                .map(|c| Column::computed(c.to_string(), Type::Int))
                 .collect::<Vec<_>>(),
         );
         for r in rows {
@@ -545,7 +560,7 @@ mod tests {
             Err(Some("no permission".to_string())),
         ];
         let notes = Notes::default();
-        let t = stack("sockets", &members, parts, &notes);
+        let t = stack("sockets", &members, parts, None, &notes);
         let names: Vec<&str> = t.columns().iter().map(|c| c.name.as_ref()).collect();
         assert_eq!(names, ["host", "snapshot_time", "x", "y"]);
         assert_eq!(t.len(), 3);
@@ -571,12 +586,21 @@ mod tests {
     }
 
     #[test]
+    fn projection_keeps_rows_when_no_asked_column_is_there() {
+        let t = table(&["x", "y"], &[&[1, 2], &[3, 4]]);
+        let p = project(&t, &["y".to_string(), "x".to_string()]);
+        assert_eq!(p.row(1), &[Value::Int(4), Value::Int(3)]);
+        let p = project(&t, &["nope".to_string()]);
+        assert_eq!((p.len(), p.width()), (2, 1));
+    }
+
+    #[test]
     fn conflicting_types_become_any() {
         let members = vec![member("a", "T"), member("b", "T")];
         let mut s = Table::new("t", vec![Column::new("x", Type::Str, "")]);
         s.push([Value::str("v")]);
         let parts = vec![Ok(table(&["x"], &[&[1]])), Ok(Arc::new(s))];
-        let t = stack("t", &members, parts, &Notes::default());
+        let t = stack("t", &members, parts, None, &Notes::default());
         assert_eq!(t.columns()[2].ty, Type::Any);
         assert_eq!(t.cell(1, 2), &Value::str("v"));
     }
