@@ -559,3 +559,35 @@ print(json.dumps({"hosts": dict(hosts), "states": dict(states), "types": types})
     assert_eq!(duck["types"]["local_addr"], "VARCHAR");
     assert_eq!(duck["types"]["host"], "VARCHAR");
 }
+
+#[test]
+fn the_shell_and_saved_scripts_run_unchanged_on_a_fleet() {
+    let a = fixture("script.json");
+    let b = fixture("handout.json");
+    // The shell reading its script from standard input.
+    let (code, out, err) = piped(
+        &["--snapshot", &a, "--snapshot", &b, "--format", "csv"],
+        b"sockets().group_by(\"host\").count()\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "host,count\nfixture-host,10\nmac-handout,17\n"
+    );
+    // A saved script sees the union: every listener of both hosts.
+    let listeners = |spec: &[&str]| -> usize {
+        let mut args: Vec<&str> = Vec::new();
+        for s in spec {
+            args.extend(["--snapshot", s]);
+        }
+        args.extend(["--format", "json", "run", "listening"]);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        let rows: Json = serde_json::from_str(&out).unwrap();
+        rows.as_array().unwrap().len()
+    };
+    let later = fixture("script-later.json");
+    let (one, other) = (listeners(&[&a]), listeners(&[&later]));
+    assert!(one > 0);
+    assert_eq!(listeners(&[&a, &later]), one + other);
+}
