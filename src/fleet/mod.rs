@@ -24,6 +24,7 @@ use crate::model::{Column, Notes, Table, Type, Value};
 use crate::snapshot::{Snapshot, SnapshotInfo};
 
 pub mod export;
+mod header;
 pub mod progress;
 
 pub use progress::Progress;
@@ -72,6 +73,22 @@ impl Source {
             Source::File(p) => p.clone(),
             Source::Stdin(_) => PathBuf::from("-"),
         }
+    }
+
+    /// The snapshot's header. netpry writes the header before the tables, so the first bytes
+    /// of a file (decompressed as far as they go) usually hold it; otherwise, and for
+    /// anything unusual, the whole document is read and checked.
+    pub fn info(&self) -> Result<SnapshotInfo> {
+        if let Source::File(p) = self {
+            if let Some(info) = header::from_prefix(p) {
+                return Ok(info);
+            }
+        }
+        let bytes = self.bytes()?;
+        Snapshot::parse_info(&bytes).map_err(|problem| Error::Snapshot {
+            path: self.path(),
+            problem,
+        })
     }
 
     /// The whole snapshot.
@@ -226,14 +243,7 @@ impl Fleet {
     pub fn open(specs: &[PathBuf]) -> Result<Fleet> {
         let sources = expand(specs)?;
         let progress = Progress::new("reading snapshot headers", sources.len());
-        let infos = par_map(sources.len(), &progress, |i| {
-            let src = &sources[i];
-            let bytes = src.bytes()?;
-            Snapshot::parse_info(&bytes).map_err(|problem| Error::Snapshot {
-                path: src.path(),
-                problem,
-            })
-        });
+        let infos = par_map(sources.len(), &progress, |i| sources[i].info());
         progress.finish();
         let mut members = Vec::with_capacity(sources.len());
         for (source, info) in sources.into_iter().zip(infos) {
