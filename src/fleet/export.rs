@@ -144,56 +144,68 @@ pub fn write_rows(w: &mut dyn Write, t: &Table, host: &str, time: &str) -> std::
         t.column_index("netns")
     };
     let skip = ["host", "snapshot_time", "netns"];
-    let cols: Vec<(usize, String)> = t
+    // `,"name":` for each column written, ready to copy.
+    let cols: Vec<(usize, Vec<u8>)> = t
         .columns()
         .iter()
         .enumerate()
         .filter(|(_, c)| !skip.contains(&c.name.as_ref()))
-        .map(|(i, c)| (i, json_string(&c.name)))
+        .map(|(i, c)| {
+            let mut key = b",".to_vec();
+            push_str(&mut key, &c.name);
+            key.push(b':');
+            (i, key)
+        })
         .collect();
-    let host = json_value(&Value::raw(host));
-    let time = json_string(time);
-    let mut line = String::with_capacity(512);
+    let mut start = b"{\"host\":".to_vec();
+    push_value(&mut start, &Value::raw(host));
+    start.extend_from_slice(b",\"snapshot_time\":");
+    push_str(&mut start, time);
+    start.extend_from_slice(b",\"netns\":");
+    let mut line: Vec<u8> = Vec::with_capacity(1024);
     for row in t.rows() {
         line.clear();
-        line.push_str("{\"host\":");
-        line.push_str(&host);
-        line.push_str(",\"snapshot_time\":");
-        line.push_str(&time);
-        line.push_str(",\"netns\":");
+        line.extend_from_slice(&start);
         match netns_col.map(|i| &row[i]) {
-            Some(v @ Value::Int(_)) => line.push_str(&json_value(v)),
-            _ => line.push_str("null"),
+            Some(v @ Value::Int(_)) => push_value(&mut line, v),
+            _ => line.extend_from_slice(b"null"),
         }
         for (i, key) in &cols {
-            line.push(',');
-            line.push_str(key);
-            line.push(':');
-            line.push_str(&json_value(&row[*i]));
+            line.extend_from_slice(key);
+            push_value(&mut line, &row[*i]);
         }
-        line.push_str("}\n");
-        w.write_all(line.as_bytes())?;
+        line.extend_from_slice(b"}\n");
+        w.write_all(&line)?;
     }
     Ok(())
 }
 
-fn json_string(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+/// `s` as a JSON string.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 /// One value as JSON of its column's type (see the module documentation).
-fn json_value(v: &Value) -> String {
+fn push_value(out: &mut Vec<u8>, v: &Value) {
+    use std::io::Write as _;
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(n) => n.to_string(),
-        Value::Float(f) if f.is_finite() => {
-            serde_json::Number::from_f64(*f).map_or_else(|| "null".into(), |n| n.to_string())
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
         }
-        Value::Float(_) => "null".into(),
-        Value::Str(s) => json_string(s),
-        Value::Bytes(b) => json_string(&crate::model::escape_bytes(b)),
-        Value::Ip(ip) => json_string(&ip.to_string()),
+        Value::Float(f) if f.is_finite() => {
+            let _ = serde_json::to_writer(&mut *out, f);
+        }
+        Value::Float(_) => out.extend_from_slice(b"null"),
+        Value::Str(s) => push_str(out, s),
+        Value::Bytes(b) => push_str(out, &crate::model::escape_bytes(b)),
+        Value::Ip(ip) => {
+            out.push(b'"');
+            let _ = write!(out, "{ip}");
+            out.push(b'"');
+        }
     }
 }
 
