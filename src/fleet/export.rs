@@ -16,8 +16,10 @@
 //! become path components: letters, digits, `.`, `-` and `_` stay, anything else (`/`, a
 //! control character, a space, a byte that is not UTF-8) becomes `_`, `..` cannot stay whole,
 //! and a changed name gets `~` and eight hex digits of a hash of the original, so that two
-//! names never share a directory. Files are written safely ([`crate::outfile`]); tables
-//! without rows are not written.
+//! names never share a directory. Files are written safely ([`crate::outfile`]: a temporary
+//! file renamed into place, so no reader sees a partial file), and the filesystem is synced
+//! once at the end rather than after each of thousands of files; tables without rows are not
+//! written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,6 +55,8 @@ pub fn export(
     let progress = Progress::new("exporting", n);
     let done = super::par_map(n, &progress, |i| write_snapshot(dir, &load(i)?));
     progress.finish();
+    // One sync for every file, rather than one each.
+    crate::outfile::sync_filesystem(dir)?;
     let mut total = Stats::default();
     for s in done {
         let s = s?;
@@ -89,7 +93,7 @@ pub fn write_snapshot(dir: &Path, snap: &Snapshot) -> Result<Stats> {
             source: e,
         })?;
         let path = part.join(&file);
-        crate::outfile::write_atomically(&path, |w| {
+        crate::outfile::write_atomically_unsynced(&path, |w| {
             write_rows(w, table, &snap.info.host, &snap.info.time).map_err(Error::Output)
         })?;
         stats.files += 1;
