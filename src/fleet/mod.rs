@@ -99,6 +99,15 @@ impl Source {
             problem,
         })
     }
+
+    /// The snapshot with only table `name` built ([`Snapshot::parse_table`]).
+    pub fn load_table(&self, name: &str) -> Result<Snapshot> {
+        let bytes = self.bytes()?;
+        Snapshot::parse_table(&bytes, name).map_err(|problem| Error::Snapshot {
+            path: self.path(),
+            problem,
+        })
+    }
 }
 
 /// One snapshot of a fleet: where it is and whose it is.
@@ -314,7 +323,7 @@ impl Fleet {
         let def = crate::tables::lookup(name).ok();
         let progress = Progress::new(&format!("loading {name}"), self.members.len());
         let parts = par_map(self.members.len(), &progress, |i| {
-            let mut snap = self.members[i].source.load()?;
+            let mut snap = self.members[i].source.load_table(name)?;
             let Some(t) = snap.tables.remove(name) else {
                 return Ok(Err(snap.errors.remove(name)));
             };

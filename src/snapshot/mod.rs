@@ -82,6 +82,12 @@ impl Snapshot {
         })
     }
 
+    /// [`Snapshot::parse`] building only table `name` (the others are left out, as if the
+    /// snapshot did not hold them; `errors` is kept whole).
+    pub fn parse_table(text: &[u8], name: &str) -> std::result::Result<Snapshot, String> {
+        read::parse_only(text, Some(name)).map_err(one_line)
+    }
+
     /// The header of a snapshot document (host, kernel, time), checked like [`Snapshot::parse`]
     /// checks it, without building its tables.
     pub fn parse_info(text: &[u8]) -> std::result::Result<SnapshotInfo, String> {
@@ -362,6 +368,18 @@ mod tests {
             }
         });
         assert!(refused > 400, "{refused}");
+    }
+
+    #[test]
+    fn one_table_can_be_built_alone() {
+        let doc = br#"{"format":"netpry-snapshot","version":1,"host":"h","tables":{"a":{"columns":[{"name":"n","type":"int"}],"rows":[[1]]},"b":{"columns":[{"name":"n","type":"int"}],"rows":[[2],[3]]}},"errors":{"c":"why"}}"#;
+        let s = Snapshot::parse_table(doc, "b").unwrap();
+        assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(s.tables["b"].len(), 2);
+        assert_eq!(s.errors["c"], "why");
+        assert!(Snapshot::parse_table(doc, "c").unwrap().tables.is_empty());
+        // The document is still checked whole.
+        assert!(Snapshot::parse_table(&doc[..doc.len() - 3], "b").is_err());
     }
 
     #[test]
