@@ -43,29 +43,13 @@ pub fn write_atomically(
 }
 
 /// [`write_atomically`] without syncing the file before the rename: for writing thousands of
-/// files (`netpry export`), which then call [`sync_filesystem`] once. A reader still never
-/// sees a partial file; a crash before that sync may lose the newest files.
+/// files that can be made again (`netpry export`). A reader still never sees a partial file;
+/// a power cut soon after may lose the newest ones (run `sync` when they must survive it).
 pub fn write_atomically_unsynced(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     write_renamed(path, false, write)
-}
-
-/// Flushes everything written to the filesystem holding `dir` to its disk (syncfs(2)).
-#[allow(unsafe_code)]
-pub fn sync_filesystem(dir: &Path) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let io_err = |e: std::io::Error| Error::Io {
-        what: format!("syncing {}", dir.display()),
-        source: e,
-    };
-    let d = std::fs::File::open(dir).map_err(io_err)?;
-    // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
-    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-        return Err(io_err(std::io::Error::last_os_error()));
-    }
-    Ok(())
 }
 
 fn write_renamed(

@@ -17,9 +17,9 @@
 //! control character, a space, a byte that is not UTF-8) becomes `_`, `..` cannot stay whole,
 //! and a changed name gets `~` and eight hex digits of a hash of the original, so that two
 //! names never share a directory. Files are written safely ([`crate::outfile`]: a temporary
-//! file renamed into place, so no reader sees a partial file), and the filesystem is synced
-//! once at the end rather than after each of thousands of files; tables without rows are not
-//! written.
+//! file created exclusively and renamed into place, so no reader sees a partial file), but not
+//! synced one by one (thousands of fsyncs would take most of the time; run `sync` when an
+//! export must survive a power cut); tables without rows are not written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,8 +55,6 @@ pub fn export(
     let progress = Progress::new("exporting", n);
     let done = super::par_map(n, &progress, |i| write_snapshot(dir, &load(i)?));
     progress.finish();
-    // One sync for every file, rather than one each.
-    crate::outfile::sync_filesystem(dir)?;
     let mut total = Stats::default();
     for s in done {
         let s = s?;
