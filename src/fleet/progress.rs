@@ -20,10 +20,15 @@ impl Progress {
             indicatif::ProgressDrawTarget::stderr(),
         );
         let style = indicatif::ProgressStyle::with_template(
-            "netpry: {msg} {pos}/{len} files  {per_sec}  {eta} left  {wide_bar}",
+            "netpry: {msg} {pos}/{len} files  {rate} files/s  {eta} left  {wide_bar}",
         );
         if let Ok(style) = style {
-            bar.set_style(style);
+            bar.set_style(style.with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", s.per_sec());
+                },
+            ));
         }
         bar.set_message(what.to_string());
         Progress(Some(bar))

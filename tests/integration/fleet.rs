@@ -591,3 +591,44 @@ fn the_shell_and_saved_scripts_run_unchanged_on_a_fleet() {
     assert!(one > 0);
     assert_eq!(listeners(&[&a, &later]), one + other);
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    // util-linux `script` runs netpry on a pseudo-terminal (its stderr a terminal).
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = writeln!(std::io::stderr(), "SKIP progress test: no script(1)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (snaps, _) = generate(dir.path(), 6, 20, true, 0);
+    let cmd = format!(
+        "'{}' --snapshot '{}' -e 'sockets().len()' >/dev/null",
+        crate::support::netpry_bin().display(),
+        snaps.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    assert!(
+        shown.contains("netpry: reading snapshot headers") && shown.contains("/6 files"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("files/s") && shown.contains("left"),
+        "{shown}"
+    );
+    // Not a terminal: nothing but the result.
+    let (code, _, err) = run(&[
+        "--snapshot",
+        &snaps.display().to_string(),
+        "-e",
+        "sockets().len()",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(err, "");
+}
