@@ -632,3 +632,38 @@ fn progress_shows_on_a_terminal_only() {
     assert_eq!(code, 0);
     assert_eq!(err, "");
 }
+
+#[test]
+fn the_fleet_benchmark_runs_in_miniature() {
+    // benches/fleet.py end to end (a live base snapshot, generation, the timed commands) with
+    // the debug binary on a tiny fleet; its times are printed, never judged here.
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new("python3")
+        .arg(root().join("benches/fleet.py"))
+        .arg("--netpry")
+        .arg(crate::support::netpry_bin())
+        .args(["--count", "4", "--sockets", "30", "--runs", "1", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for line in [
+        "fleet: 4 snapshots",
+        "query group_by(host).count()",
+        "export ",
+    ] {
+        assert!(out.contains(line), "{out}");
+    }
+    let exported = files(&dir.path().join("export"));
+    assert!(
+        exported
+            .iter()
+            .any(|f| f.starts_with("table=sockets/host=node-0003")),
+        "{exported:?}"
+    );
+}
