@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -66,35 +67,59 @@ fn netstat_dispatch(args: &[OsString]) -> Option<u8> {
     if base == "netstat" || base == "bsd-netstat" {
         return Some(crate::netstat::main(base, args[1..].to_vec(), None));
     }
-    let (snapshot, rest): (Option<&str>, &[String]) = match args.get(1).map(String::as_str) {
-        Some("--snapshot") => (
-            args.get(2).map(String::as_str),
-            args.get(3..).unwrap_or(&[]),
-        ),
-        Some(a) if a.starts_with("--snapshot=") => (Some(&a["--snapshot=".len()..]), &args[2..]),
-        _ => (None, args.get(1..).unwrap_or(&[])),
-    };
+    // Leading `--snapshot FILE` / `--snapshot=FILE` options, as many as given.
+    let mut snapshots: Vec<PathBuf> = Vec::new();
+    let mut i = 1;
+    loop {
+        match args.get(i).map(String::as_str) {
+            Some("--snapshot") => {
+                snapshots.extend(args.get(i + 1).map(PathBuf::from));
+                i += 2;
+            }
+            Some(a) if a.starts_with("--snapshot=") => {
+                snapshots.push(PathBuf::from(&a["--snapshot=".len()..]));
+                i += 1;
+            }
+            _ => break,
+        }
+    }
+    let rest = args.get(i..).unwrap_or(&[]);
     if rest.first().map(String::as_str) != Some("netstat") {
         return None;
     }
-    let snapshot = snapshot.map(std::path::Path::new);
-    if namespaces::choice() == Choice::All {
-        return Some(match snapshot {
-            None => crate::netns_front::netstat_every("netstat", &rest[1..]),
-            Some(p) => crate::netns_front::netstat_every_stored(p, &rest[1..]),
-        });
-    }
-    Some(crate::netstat::main(
-        "netstat",
-        rest[1..].to_vec(),
-        snapshot,
-    ))
+    Some(netstat_over(&snapshots, &rest[1..]))
 }
 
-/// Opens the catalog the options ask for.
-/// Follows `--netns`/`--all-netns` (see [`namespaces::choice`]).
-pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
-    match (snapshot, namespaces::choice()) {
+/// `netpry netstat ARGS` over the live host, one snapshot, or each snapshot of a fleet (after a
+/// `host: NAME` line each); `--all-netns` adds a `netns: NAME` line per namespace.
+pub fn netstat_over(snapshots: &[PathBuf], args: &[String]) -> u8 {
+    if crate::fleet::is_fleet(snapshots) {
+        return crate::fleet::netstat_each(snapshots, args);
+    }
+    let snapshot = snapshots.first().map(PathBuf::as_path);
+    if namespaces::choice() == Choice::All {
+        return match snapshot {
+            None => crate::netns_front::netstat_every("netstat", args),
+            Some(p) => crate::netns_front::netstat_every_stored(p, args),
+        };
+    }
+    crate::netstat::main("netstat", args.to_vec(), snapshot)
+}
+
+/// Opens the catalog the options ask for: live with no snapshot, one snapshot, or a fleet of
+/// them ([`crate::fleet::is_fleet`]). Follows `--netns`/`--all-netns` (see
+/// [`namespaces::choice`]).
+pub fn catalog(snapshots: &[PathBuf]) -> Result<Catalog> {
+    if crate::fleet::is_fleet(snapshots) {
+        if let Choice::One { .. } = namespaces::choice() {
+            return Err(Error::Usage(
+                "--netns names a namespace of one host; over several snapshots, filter on the host and netns columns instead"
+                    .into(),
+            ));
+        }
+        return Catalog::open_fleet(snapshots);
+    }
+    match (snapshots.first(), namespaces::choice()) {
         (Some(p), Choice::One { spec, .. }) => {
             let cat = Catalog::open_snapshot(p)?;
             let inode = crate::netns_front::snapshot_netns(&cat, &spec)?;
@@ -104,6 +129,15 @@ pub fn catalog(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
         (None, Choice::All) => Ok(Catalog::live_every(namespaces::all())),
         (None, _) => Ok(Catalog::live()),
     }
+}
+
+/// [`catalog`] over at most one snapshot file (netstat's per-snapshot runs).
+pub fn catalog_one(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
+    let one: Vec<PathBuf> = snapshot
+        .map(std::path::Path::to_path_buf)
+        .into_iter()
+        .collect();
+    catalog(&one)
 }
 
 /// The `--width` option, set once at start-up (`Some(0)`: no limit).
@@ -172,10 +206,13 @@ fn run(cli: Cli) -> Result<u8> {
     };
     // Commands that read no table still refuse a snapshot they cannot read: the same status
     // as every other command given it.
-    if let (Some(path), Command::Tables | Command::Schema { .. } | Command::Man { .. }) =
-        (cli.snapshot.as_deref(), &command)
+    if !cli.snapshot.is_empty()
+        && matches!(
+            &command,
+            Command::Tables | Command::Schema { .. } | Command::Man { .. }
+        )
     {
-        catalog(Some(path))?;
+        catalog(&cli.snapshot)?;
     }
     let opts = stdout_render_opts(cli.format);
     let stdout = std::io::stdout();
@@ -191,7 +228,7 @@ fn run(cli: Cli) -> Result<u8> {
             render::render(&def.schema_table(), &opts, &mut out)?;
         }
         Command::Table { name, columns } => {
-            let cat = catalog(cli.snapshot.as_deref())?;
+            let cat = catalog(&cli.snapshot)?;
             let req = Request {
                 columns,
                 ..Request::default()
@@ -222,7 +259,13 @@ fn run(cli: Cli) -> Result<u8> {
             if let Some(p) = output.as_deref().filter(|p| p.as_os_str() != "-") {
                 crate::outfile::check_target(p)?;
             }
-            let cat = catalog(cli.snapshot.as_deref())?;
+            let cat = catalog(&cli.snapshot)?;
+            if cat.fleet().is_some() {
+                return Err(Error::Usage(
+                    "snapshot saves one host: over several snapshots, use `netpry export DIR` (or query them with -e)"
+                        .into(),
+                ));
+            }
             let snap = cat.snapshot();
             print_notes(&cat);
             for (t, why) in &snap.errors {
@@ -237,7 +280,7 @@ fn run(cli: Cli) -> Result<u8> {
                 Some(p) if p.as_os_str() == "-" => snap.write(&mut out)?,
                 _ => {
                     let path = output.unwrap_or_else(|| snapshot::default_path(&snap.info));
-                    crate::outfile::write_atomically(&path, |w| snap.write(w))?;
+                    snap.write_file(&path)?;
                     crate::errln!("netpry: snapshot written to {}", path.display());
                 }
             }
@@ -290,7 +333,7 @@ fn run(cli: Cli) -> Result<u8> {
             target,
         } => {
             drop(out);
-            if cli.snapshot.is_some() {
+            if !cli.snapshot.is_empty() {
                 return Err(Error::Usage(
                     "watch reads the running kernel; to compare snapshots use `netpry diff OLD NEW`"
                         .into(),
@@ -321,11 +364,20 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Netstat { args } => {
             // Normally dispatched before clap; reached only with options clap consumed first.
-            return Ok(crate::netstat::main(
-                "netstat",
-                args,
-                cli.snapshot.as_deref(),
-            ));
+            return Ok(netstat_over(&cli.snapshot, &args));
+        }
+        Command::Export { dir } => {
+            drop(out);
+            let stats = export(&dir, &cli.snapshot)?;
+            crate::errln!(
+                "netpry: exported {} rows from {} snapshot{} to {} ({} files)",
+                stats.rows,
+                stats.snapshots,
+                if stats.snapshots == 1 { "" } else { "s" },
+                dir.display(),
+                stats.files
+            );
+            return Ok(0);
         }
     }
     out.flush().map_err(Error::Output)?;
@@ -339,15 +391,16 @@ fn run_script(
     name: &str,
     source: &str,
     args: &[String],
-    snapshot: &Option<std::path::PathBuf>,
+    snapshot: &[PathBuf],
     format: Option<Format>,
     saved: bool,
 ) -> Result<u8> {
     let script = crate::script::Script { name, source, args };
-    if saved && namespaces::choice() == Choice::All {
-        return crate::netns_front::run_every(&script, snapshot.as_deref(), format);
+    if saved && namespaces::choice() == Choice::All && !crate::fleet::is_fleet(snapshot) {
+        let one = snapshot.first().map(PathBuf::as_path);
+        return crate::netns_front::run_every(&script, one, format);
     }
-    let cat = catalog(snapshot.as_deref())?;
+    let cat = catalog(snapshot)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = run_script_on(cat, &script, format, &mut out)?;
@@ -395,6 +448,28 @@ pub fn run_script_on(
         }
     };
     Ok(code)
+}
+
+/// `netpry export DIR`: the snapshots given (each one whole, in parallel), or this host now.
+fn export(dir: &std::path::Path, snapshots: &[PathBuf]) -> Result<crate::fleet::export::Stats> {
+    use crate::fleet::export;
+    if snapshots.is_empty() {
+        let cat = catalog(snapshots)?;
+        let snap = cat.snapshot();
+        print_notes(&cat);
+        for (t, why) in &snap.errors {
+            crate::errln!("netpry: {t}: not collected: {why}");
+        }
+        return export::export(dir, 1, |_| Ok(snap.clone()));
+    }
+    if namespaces::choice() != Choice::Current {
+        return Err(Error::Usage(
+            "export writes every row of every snapshot, with its netns: --netns and --all-netns do not apply to snapshots here".into(),
+        ));
+    }
+    let fleet = crate::fleet::Fleet::open(snapshots)?;
+    let members = fleet.members();
+    export::export(dir, members.len(), |i| members[i].source.load())
 }
 
 /// The saved scripts as a table: name, where it comes from, description.

@@ -20,6 +20,8 @@ use crate::tables::{self, Notes, Request, TABLES};
 enum Origin {
     Live,
     Snapshot(Snapshot),
+    /// Many snapshots: every table the union of theirs ([`crate::fleet`]).
+    Fleet(crate::fleet::Fleet),
 }
 
 /// Tables for one command, one REPL evaluation, or one script run.
@@ -71,6 +73,23 @@ impl Catalog {
         }
     }
 
+    /// A catalog over many snapshots: each table the union of theirs, with `host` and
+    /// `snapshot_time` columns ([`crate::fleet`]).
+    pub fn open_fleet(specs: &[std::path::PathBuf]) -> Result<Catalog> {
+        Ok(Catalog {
+            origin: Origin::Fleet(crate::fleet::Fleet::open(specs)?),
+            ..Catalog::live()
+        })
+    }
+
+    /// The fleet being read, when reading many snapshots.
+    pub fn fleet(&self) -> Option<&crate::fleet::Fleet> {
+        match &self.origin {
+            Origin::Fleet(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// A live catalog reading every namespace in `targets`, each table's rows tagged with their
     /// namespace's inode in a `netns` column (added where the table has none).
     pub fn live_every(targets: Vec<Target>) -> Catalog {
@@ -91,6 +110,7 @@ impl Catalog {
         match &self.origin {
             Origin::Live => None,
             Origin::Snapshot(s) => Some(&s.info),
+            Origin::Fleet(f) => Some(f.summary()),
         }
     }
 
@@ -98,7 +118,7 @@ impl Catalog {
     /// snapshot holds it (a snapshot from an older netpry may lack newer tables).
     pub fn holds(&self, name: &str) -> bool {
         match &self.origin {
-            Origin::Live => true,
+            Origin::Live | Origin::Fleet(_) => true,
             Origin::Snapshot(s) => s.tables.contains_key(name),
         }
     }
@@ -187,6 +207,7 @@ impl Catalog {
             Origin::Snapshot(s) if s.tables.contains_key(def.name) && self.only.is_none() => {
                 Arc::clone(&s.tables[def.name])
             }
+            Origin::Fleet(f) => Arc::new(f.union(def.name, &self.notes)?),
             _ => Arc::new(self.collect(name, &Request::default())?),
         };
         self.lock().insert(def.name, Arc::clone(&t));
@@ -204,8 +225,20 @@ impl Catalog {
                 cols.retain(|c| c != "netns");
             }
         }
+        if let (Origin::Fleet(_), Some(cols)) = (&self.origin, &mut inner.columns) {
+            // Every table of a fleet has these two.
+            cols.retain(|c| c != crate::fleet::HOST && c != crate::fleet::TIME);
+        }
         tables::check_columns(def, &inner)?;
         match &self.origin {
+            Origin::Fleet(f) => {
+                // Only what is asked for is read into the union.
+                let t = f.union_of(def.name, req, &self.notes)?;
+                Ok(match &req.columns {
+                    Some(cols) => project_stored(&t, def, cols),
+                    None => t,
+                })
+            }
             Origin::Live => match &self.every {
                 Some(targets) if !HOST_WIDE.contains(&def.name) => {
                     self.collect_every(def, req, &inner, targets)
@@ -347,6 +380,7 @@ impl Catalog {
     pub fn host_info(&self) -> SnapshotInfo {
         match &self.origin {
             Origin::Snapshot(s) => s.info.clone(),
+            Origin::Fleet(f) => f.summary().clone(),
             Origin::Live => {
                 let h = crate::source::linux::host_info();
                 SnapshotInfo {

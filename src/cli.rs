@@ -16,9 +16,12 @@ use crate::render::Format;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Read every table from this snapshot file instead of the running kernel.
+    /// Read every table from this snapshot file instead of the running kernel (`-`: standard
+    /// input; `.gz` files are decompressed). Repeat it, or give a directory or a quoted pattern
+    /// (`'snaps/*.json.gz'`), to read a fleet: every table is then the union of the snapshots'
+    /// tables, with `host` and `snapshot_time` columns.
     #[arg(long, global = true, value_name = "FILE")]
-    pub snapshot: Option<PathBuf>,
+    pub snapshot: Vec<PathBuf>,
 
     /// Read this network namespace: a name under /var/run/netns, an nsfs path (e.g.
     /// /var/run/docker/netns/ID, /proc/PID/ns/net), `pid:PID`, or an inode. Needs
@@ -88,7 +91,8 @@ pub enum Command {
     },
     /// Save every table, with host name, kernel release and time, to one JSON file.
     Snapshot {
-        /// Output file (`-` for standard output); default `netpry-HOST-TIME.json`.
+        /// Output file (`-` for standard output; a name ending in `.gz` is written
+        /// gzip-compressed); default `netpry-HOST-TIME.json`.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -155,6 +159,13 @@ pub enum Command {
         /// Compare snapshots of different hosts.
         #[arg(long)]
         any_host: bool,
+    },
+    /// Write every table as newline-delimited JSON partitioned for DuckDB, ClickHouse, Spark
+    /// or Trino: DIR/table=NAME/host=HOST/TIME.ndjson, from the snapshots given with
+    /// --snapshot (many at once), or from the running host.
+    Export {
+        /// The directory to write into (created when missing).
+        dir: PathBuf,
     },
     /// Print a shell completion script (`netpry completions bash > /etc/bash_completion.d/netpry`).
     Completions {

@@ -8,6 +8,7 @@
 //! replaces both. Only regular files are read by path: a device, FIFO, socket or directory is
 //! refused before anything is read (opening a FIFO never waits for a writer), unless it is
 //! standard input itself (`--snapshot /dev/stdin < file`), which is read with the same bound.
+//! Snapshots may be gzip-compressed ([`read_snapshot`]); the bound is on the decompressed size.
 
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
@@ -148,6 +149,42 @@ fn read_bounded(r: impl Read, limit: u64, kind: Kind) -> Result<Vec<u8>, String>
     Ok(buf)
 }
 
+/// The two bytes every gzip stream starts with.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Reads a snapshot document: the file at `path`, or standard input when `path` is `-`, with
+/// the snapshot bound ([`read_path`]). A gzip stream (a `.json.gz` file, or `gzip` output piped
+/// in) is recognised by its first bytes and decompressed, and the bound applies to the
+/// decompressed size too, so a small file that inflates to gigabytes fails like a large one.
+pub fn read_snapshot(path: &Path) -> Result<Vec<u8>, String> {
+    let raw = if path.as_os_str() == "-" {
+        read_stdin(Kind::Snapshot)?
+    } else {
+        read_path(path, Kind::Snapshot)?
+    };
+    gunzip_bounded(raw, limit(Kind::Snapshot)?)
+}
+
+/// `raw` decompressed when it is gzip (every member of a multi-member stream, as `zcat`
+/// does), unchanged otherwise; more than `limit` decompressed bytes is refused.
+pub fn gunzip_bounded(raw: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
+    if !raw.starts_with(&GZIP_MAGIC) {
+        return Ok(raw);
+    }
+    let mut buf = Vec::with_capacity(raw.len().saturating_mul(6));
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("is not a valid gzip stream ({e})"))?;
+    if buf.len() as u64 > limit {
+        return Err(format!(
+            "decompresses to {}",
+            too_big(Kind::Snapshot, limit)
+        ));
+    }
+    Ok(buf)
+}
+
 /// Whether `meta` describes the file standard input is open on.
 fn is_stdin(meta: &std::fs::Metadata) -> bool {
     use std::os::fd::AsFd;
@@ -241,5 +278,36 @@ mod tests {
             read_bounded(&b"hell"[..], 4, Kind::Script).unwrap(),
             b"hell"
         );
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_is_decompressed_within_the_bound() {
+        assert_eq!(gunzip_bounded(b"{}".to_vec(), 10).unwrap(), b"{}");
+        assert_eq!(
+            gunzip_bounded(gzip(b"{\"a\":1}"), 100).unwrap(),
+            b"{\"a\":1}"
+        );
+        // Two members, as `cat a.gz b.gz` makes.
+        let mut two = gzip(b"ab");
+        two.extend(gzip(b"cd"));
+        assert_eq!(gunzip_bounded(two, 100).unwrap(), b"abcd");
+        // A bomb: 64 MiB of zeros in about 64 KiB, against a 1 MiB bound.
+        let bomb = gzip(&vec![0u8; 64 << 20]);
+        assert!(bomb.len() < 1 << 20);
+        let e = gunzip_bounded(bomb, 1 << 20).unwrap_err();
+        assert!(
+            e.starts_with("decompresses to larger than the 1 MiB limit"),
+            "{e}"
+        );
+        let mut broken = gzip(b"hello world");
+        broken.truncate(12);
+        let e = gunzip_bounded(broken, 100).unwrap_err();
+        assert!(e.contains("not a valid gzip stream"), "{e}");
     }
 }

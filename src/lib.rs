@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod cli;
 pub mod console;
 pub mod error;
+pub mod fleet;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

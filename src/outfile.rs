@@ -39,6 +39,24 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    write_renamed(path, true, write)
+}
+
+/// [`write_atomically`] without syncing the file before the rename: for writing thousands of
+/// files that can be made again (`netpry export`). A reader still never sees a partial file;
+/// a power cut soon after may lose the newest ones (run `sync` when they must survive it).
+pub fn write_atomically_unsynced(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    write_renamed(path, false, write)
+}
+
+fn write_renamed(
+    path: &Path,
+    sync: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let io_err = |what: &str, e: std::io::Error| Error::Io {
         what: format!("{what} {}", path.display()),
         source: e,
@@ -73,7 +91,9 @@ pub fn write_atomically(
     let tmp = w
         .into_inner()
         .map_err(|e| io_err("writing", e.into_error()))?;
-    tmp.as_file().sync_all().map_err(|e| io_err("writing", e))?;
+    if sync {
+        tmp.as_file().sync_all().map_err(|e| io_err("writing", e))?;
+    }
     // The target may have changed since the first check: check again just before the rename.
     check_target(path)?;
     tmp.persist(path).map_err(|e| io_err("writing", e.error))?;

@@ -122,7 +122,7 @@ pub fn group_aggregates<S: AsRef<str>>(
         let g = if key_idx.is_empty() {
             0
         } else {
-            let key: Vec<Value> = key_idx.iter().map(|&k| table.cell(r, k).clone()).collect();
+            let key: Vec<Value> = key_idx.iter().map(|&k| table.cell(r, k)).collect();
             let next = accs.len();
             let g = *index.entry(key).or_insert(next);
             if g == next {
@@ -132,6 +132,7 @@ pub fn group_aggregates<S: AsRef<str>>(
         };
         for ((acc, (_, agg)), target) in accs[g].iter_mut().zip(aggs).zip(&targets) {
             let v = target.map(|i| table.cell(r, i));
+            let v = v.as_ref();
             step(acc, agg, v)?;
         }
     }

@@ -3,6 +3,7 @@
 //! its errors as one line and returns to the prompt.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use super::Session;
 use super::explain;
@@ -121,7 +122,7 @@ pub fn help_topics() -> Vec<String> {
 /// `.watch [-n SECS] EXPRESSION`: `netpry watch -e EXPRESSION` on the live system.
 fn watch(session: &mut Session, line: &str) {
     const USAGE: &str = "usage: .watch [-n SECS] EXPRESSION (e.g. .watch -n 1 interfaces())";
-    if session.snapshot.is_some() {
+    if !session.snapshot.is_empty() {
         return session.error(".watch watches the live system; a snapshot never changes");
     }
     let mut rest = line.strip_prefix(".watch").unwrap_or("").trim_start();
@@ -234,12 +235,18 @@ pub fn run(session: &mut Session, line: &str) -> Next {
             }
         }
         ".netstat" => {
-            let every = session.snapshot.is_none()
+            let every = session.snapshot.is_empty()
                 && crate::namespaces::choice() == crate::namespaces::Choice::All;
             let code = if every {
                 crate::netns_front::netstat_every("netstat", &words)
+            } else if crate::fleet::is_fleet(&session.snapshot) {
+                crate::fleet::netstat_each(&session.snapshot, &words)
             } else {
-                crate::netstat::main("netstat", words, session.snapshot.as_deref())
+                crate::netstat::main(
+                    "netstat",
+                    words,
+                    session.snapshot.first().map(PathBuf::as_path),
+                )
             };
             if code != 0 {
                 session.error(&format!("netstat exited with status {code}"));

@@ -42,8 +42,8 @@ const HISTORY_SIZE: usize = 5000;
 /// What the shell was started with.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Read tables from this snapshot instead of the kernel.
-    pub snapshot: Option<PathBuf>,
+    /// Read tables from these snapshots instead of the kernel (several: a fleet).
+    pub snapshot: Vec<PathBuf>,
     /// Initial output format.
     pub format: Option<Format>,
 }
@@ -52,8 +52,8 @@ pub struct Options {
 pub struct Session {
     catalog: Rc<Catalog>,
     evaluator: script::Session,
-    /// The snapshot being read, if any.
-    pub snapshot: Option<PathBuf>,
+    /// The snapshots being read, if any (several: a fleet).
+    pub snapshot: Vec<PathBuf>,
     /// Output format of results.
     pub format: Format,
     /// Whether to print evaluation times.
@@ -82,7 +82,7 @@ pub fn run(opts: Options) -> Result<u8> {
 impl Session {
     /// A session reading the snapshot or the kernel, as `opts` says.
     pub fn new(opts: &Options) -> Result<Session> {
-        let catalog = Rc::new(crate::app::catalog(opts.snapshot.as_deref())?);
+        let catalog = Rc::new(crate::app::catalog(&opts.snapshot)?);
         let format = opts.format.unwrap_or_default();
         let evaluator =
             script::Session::new(Rc::clone(&catalog), Settings::new(render_opts(format)));
@@ -102,15 +102,22 @@ impl Session {
     pub fn prompt(&self) -> String {
         let ns = crate::namespaces::choice().label();
         let ns = if ns.is_empty() { ns } else { format!("@{ns}") };
-        match &self.snapshot {
-            Some(p) => {
+        match self.snapshot.as_slice() {
+            [] => format!("netpry{ns}> "),
+            [p] if !crate::fleet::is_fleet(&self.snapshot) => {
                 let name = p.file_name().map_or_else(
                     || p.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
                 format!("netpry{ns}[{name}]> ")
             }
-            None => format!("netpry{ns}> "),
+            _ => {
+                let n = self
+                    .catalog
+                    .fleet()
+                    .map_or(self.snapshot.len(), |f| f.members().len());
+                format!("netpry{ns}[{n} snapshots]> ")
+            }
         }
     }
 
@@ -127,7 +134,7 @@ impl Session {
             });
             return Ok(());
         };
-        let live = self.snapshot.is_none();
+        let live = self.snapshot.is_empty();
         let choice = match arg {
             "-" => Choice::Current,
             "all" => Choice::All,
@@ -156,7 +163,7 @@ impl Session {
         };
         let before = ns::choice();
         ns::set_choice(choice);
-        match crate::app::catalog(self.snapshot.as_deref()) {
+        match crate::app::catalog(&self.snapshot) {
             Ok(cat) => {
                 self.catalog = Rc::new(cat);
                 self.evaluator.set_catalog(Rc::clone(&self.catalog));
@@ -229,7 +236,7 @@ impl Session {
     pub fn refresh(&mut self) {
         self.catalog.refresh();
         self.fresh_since = None;
-        if self.snapshot.is_some() {
+        if !self.snapshot.is_empty() {
             self.show("reading a snapshot: its data never changes");
         } else {
             self.show("the next input collects fresh data");

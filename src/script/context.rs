@@ -55,19 +55,29 @@ impl Ctx {
         if let Some(t) = self.tables.borrow().get(def.name) {
             return Ok(Arc::clone(t));
         }
-        // A snapshot already holds every column; only a live collection saves the scan.
-        let live = self.catalog.snapshot_info().is_none();
+        // A snapshot already holds every column; only a live collection saves the scan, and a
+        // fleet's union then holds only the columns the script reads (and host, time).
+        let fleet = self.catalog.fleet().is_some();
+        let live = self.catalog.snapshot_info().is_none() || fleet;
         let plan = self.socket_plan.borrow().clone();
         // Conservative: only a plan proven from the syntax tree narrows the collection; when
         // any use of `sockets()` escapes the analysis, every column (pid, process, tcp_info)
         // is collected.
-        let t = if def.name == "sockets" && live && plan != SocketPlan::unknown() {
+        // Outside a fleet, a script naming `host` fails on the whole table, as unplanned.
+        let names_fleet_columns = plan.columns.as_ref().is_some_and(|used| {
+            used.contains(crate::fleet::HOST) || used.contains(crate::fleet::TIME)
+        });
+        let planned = plan != SocketPlan::unknown() && (fleet || !names_fleet_columns);
+        let t = if def.name == "sockets" && live && planned {
             // Only the columns the script can read (at least one, so rows are counted).
-            let cols: Vec<&str> = (def.columns)()
+            let fleet_cols = [crate::fleet::HOST, crate::fleet::TIME];
+            let extra = if fleet { &fleet_cols[..] } else { &[][..] };
+            let cols: Vec<&str> = extra
                 .iter()
-                .map(|c| c.name.as_ref())
+                .copied()
+                .chain((def.columns)().iter().map(|c| c.name.as_ref()))
                 .filter(|c| match &plan.columns {
-                    Some(used) => used.contains(*c) || *c == "proto",
+                    Some(used) => used.contains(*c) || *c == "proto" || extra.contains(c),
                     None => true,
                 })
                 .collect();

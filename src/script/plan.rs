@@ -70,9 +70,12 @@ pub fn sockets_plan(ast: &AST, closures: &HashMap<String, Closure>) -> SocketPla
     {
         return SocketPlan::unknown();
     }
+    // A fleet's tables also have `host` and `snapshot_time` (crate::fleet); elsewhere a script
+    // naming them fails on the table as it would unplanned.
     let schema: Vec<String> = (crate::tables::sockets::DEF.columns)()
         .iter()
         .map(|c| c.name.to_string())
+        .chain([crate::fleet::HOST, crate::fleet::TIME].map(String::from))
         .collect();
     let planner = Planner {
         ast,

@@ -5,7 +5,9 @@
 //! `{"format":"netpry-snapshot","version":1,"netpry":"0.1.0","host":..,"kernel":..,
 //!   "time":"2026-11-28T16:32:29Z","tables":{"sockets":{"columns":[{"name":..,"type":..}],
 //!   "rows":[[..],..]},..},"errors":{"table":"why it is missing"}}`.
-//! Values keep their JSON types; IP addresses are strings in columns of type `ip`.
+//! Values keep their JSON types; IP addresses are strings in columns of type `ip`. A file
+//! whose name ends in `.gz` is written gzip-compressed, and compressed documents are read
+//! transparently (from files or standard input, `--snapshot -`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,38 +63,67 @@ impl Snapshot {
             path: path.to_path_buf(),
             problem,
         };
-        let text = crate::input::read_path(path, crate::input::Kind::Snapshot).map_err(bad)?;
+        let text = crate::input::read_snapshot(path).map_err(bad)?;
         Snapshot::parse(&text).map_err(bad)
+    }
+
+    /// Writes the document to the file at `path` safely ([`crate::outfile::write_atomically`]),
+    /// gzip-compressed when the name ends in `.gz`.
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        crate::outfile::write_atomically(path, |w| {
+            if path.extension().is_some_and(|e| e == "gz") {
+                let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
+                self.write(&mut gz)?;
+                gz.finish().map_err(Error::Output)?;
+                Ok(())
+            } else {
+                self.write(w)
+            }
+        })
+    }
+
+    /// [`Snapshot::parse`] building only table `name` (the others are left out, as if the
+    /// snapshot did not hold them; `errors` is kept whole).
+    pub fn parse_table(text: &[u8], name: &str) -> std::result::Result<Snapshot, String> {
+        read::parse_only(text, Some(name)).map_err(one_line)
+    }
+
+    /// The header of a snapshot document (host, kernel, time), checked like [`Snapshot::parse`]
+    /// checks it, without building its tables.
+    pub fn parse_info(text: &[u8]) -> std::result::Result<SnapshotInfo, String> {
+        read::info(text).map_err(one_line)
     }
 
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
-        // Names in the message come from the file: keep it on one line whatever they hold,
-        // and short whatever their length.
-        read::parse(text).map_err(|e| {
-            let mut line: String = e
-                .chars()
-                .map(|c| {
-                    // Controls and bidirectional overrides, as escape_str finds them.
-                    let plain = c == '\\'
-                        || matches!(
-                            crate::model::escape_str(c.encode_utf8(&mut [0; 4])),
-                            std::borrow::Cow::Borrowed(_)
-                        );
-                    if plain {
-                        c.to_string()
-                    } else {
-                        c.escape_default().to_string()
-                    }
-                })
-                .take(MAX_PROBLEM)
-                .collect();
-            if e.chars().count() > MAX_PROBLEM {
-                line.push_str("...");
-            }
-            line
-        })
+        read::parse(text).map_err(one_line)
     }
+}
+
+/// A problem quoted from a file kept on one line whatever names it holds, and short whatever
+/// their length.
+fn one_line(e: String) -> String {
+    let mut line: String = e
+        .chars()
+        .map(|c| {
+            // Controls and bidirectional overrides, as escape_str finds them.
+            let plain = c == '\\'
+                || matches!(
+                    crate::model::escape_str(c.encode_utf8(&mut [0; 4])),
+                    std::borrow::Cow::Borrowed(_)
+                );
+            if plain {
+                c.to_string()
+            } else {
+                c.escape_default().to_string()
+            }
+        })
+        .take(MAX_PROBLEM)
+        .collect();
+    if e.chars().count() > MAX_PROBLEM {
+        line.push_str("...");
+    }
+    line
 }
 
 /// Where a snapshot file is written by default: `netpry-HOST-YYYYMMDDTHHMMSSZ.json`, in the
@@ -358,6 +389,18 @@ mod tests {
             }
         });
         assert!(refused > 400, "{refused}");
+    }
+
+    #[test]
+    fn one_table_can_be_built_alone() {
+        let doc = br#"{"format":"netpry-snapshot","version":1,"host":"h","tables":{"a":{"columns":[{"name":"n","type":"int"}],"rows":[[1]]},"b":{"columns":[{"name":"n","type":"int"}],"rows":[[2],[3]]}},"errors":{"c":"why"}}"#;
+        let s = Snapshot::parse_table(doc, "b").unwrap();
+        assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(s.tables["b"].len(), 2);
+        assert_eq!(s.errors["c"], "why");
+        assert!(Snapshot::parse_table(doc, "c").unwrap().tables.is_empty());
+        // The document is still checked whole.
+        assert!(Snapshot::parse_table(&doc[..doc.len() - 3], "b").is_err());
     }
 
     #[test]

@@ -21,10 +21,20 @@ use crate::model::{Column, Table, Type, Value};
 /// Distinct texts shared per column; beyond this many, new texts are stored unshared.
 const SHARED_TEXTS: usize = 4096;
 
-/// Parses a document; the error is a one-line description of the problem.
-pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
-    // The header pass stops once it has every header key (netpry writes them first), so a
-    // large document is parsed in full only once, by the body pass.
+/// The checked header of a document, without its tables.
+pub(super) fn info(text: &[u8]) -> Result<SnapshotInfo, String> {
+    let header = checked_header(text)?;
+    Ok(SnapshotInfo {
+        host: header.host,
+        kernel: header.kernel,
+        time: header.time,
+    })
+}
+
+/// The first pass, with the format marker and version checked. It stops once it has every
+/// header key (netpry writes them first), so a large document is parsed in full only once,
+/// by the body pass.
+fn checked_header(text: &[u8]) -> Result<Header, String> {
     let early = std::cell::RefCell::new(None);
     let header = match run(text, HeaderSeed(&early)) {
         Ok(h) => h,
@@ -42,7 +52,19 @@ pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
             "unsupported snapshot version {version} (this netpry reads version {VERSION})"
         ));
     }
-    let body = run(text, BodySeed)?;
+    Ok(header)
+}
+
+/// Parses a document; the error is a one-line description of the problem.
+pub(super) fn parse(text: &[u8]) -> Result<Snapshot, String> {
+    parse_only(text, None)
+}
+
+/// [`parse`], building only table `only` when given (the others are skipped unread, as if
+/// absent; fleets read one table of many files).
+pub(super) fn parse_only(text: &[u8], only: Option<&str>) -> Result<Snapshot, String> {
+    let header = checked_header(text)?;
+    let body = run(text, BodySeed(only))?;
     Ok(Snapshot {
         info: SnapshotInfo {
             host: header.host,
@@ -179,18 +201,19 @@ struct Body {
     errors: BTreeMap<String, String>,
 }
 
-struct BodySeed;
+/// The body pass; `Some(name)` builds only that table.
+struct BodySeed<'o>(Option<&'o str>);
 
-impl<'de> DeserializeSeed<'de> for BodySeed {
+impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
     type Value = Body;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Body, D::Error> {
-        d.deserialize_map(BodyVisitor)
+        d.deserialize_map(BodyVisitor(self.0))
     }
 }
 
-struct BodyVisitor;
+struct BodyVisitor<'o>(Option<&'o str>);
 
-impl<'de> Visitor<'de> for BodyVisitor {
+impl<'de> Visitor<'de> for BodyVisitor<'_> {
     type Value = Body;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a snapshot object")
@@ -202,7 +225,7 @@ impl<'de> Visitor<'de> for BodyVisitor {
         };
         while let Some(key) = m.next_key::<String>()? {
             match key.as_str() {
-                "tables" => body.tables = Some(m.next_value_seed(TablesSeed)?),
+                "tables" => body.tables = Some(m.next_value_seed(TablesSeed(self.0))?),
                 "errors" => {
                     if let Json::Object(o) = m.next_value::<Json>()? {
                         body.errors = o
@@ -220,18 +243,18 @@ impl<'de> Visitor<'de> for BodyVisitor {
     }
 }
 
-struct TablesSeed;
+struct TablesSeed<'o>(Option<&'o str>);
 
-impl<'de> DeserializeSeed<'de> for TablesSeed {
+impl<'de> DeserializeSeed<'de> for TablesSeed<'_> {
     type Value = BTreeMap<String, Arc<Table>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TablesVisitor)
+        d.deserialize_any(TablesVisitor(self.0))
     }
 }
 
-struct TablesVisitor;
+struct TablesVisitor<'o>(Option<&'o str>);
 
-impl<'de> Visitor<'de> for TablesVisitor {
+impl<'de> Visitor<'de> for TablesVisitor<'_> {
     type Value = BTreeMap<String, Arc<Table>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a \"tables\" object")
@@ -239,6 +262,10 @@ impl<'de> Visitor<'de> for TablesVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
         while let Some(name) = m.next_key::<String>()? {
+            if self.0.is_some_and(|only| only != name) {
+                m.next_value::<IgnoredAny>()?;
+                continue;
+            }
             let t = m.next_value_seed(TableSeed { name: &name })?;
             out.insert(name, Arc::new(t));
         }

@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod conntrack;
 mod diag_scripts;
+mod fleet;
 mod hardening_files;
 mod hardening_scripts;
 mod hostile_names;

@@ -63,7 +63,7 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
             opts.ignored_kvm.join(", ")
         );
     }
-    let cat = match crate::app::catalog(snapshot) {
+    let cat = match crate::app::catalog_one(snapshot) {
         Ok(c) => c,
         Err(e) => {
             crate::errln!("{me}: {e}");

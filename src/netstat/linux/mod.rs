@@ -234,7 +234,7 @@ fn run(
         err.write_all(b"netstat: no support for `ip_masquerade' on this system.\n")?;
         return Ok(1);
     }
-    let cat = match crate::app::catalog(snapshot) {
+    let cat = match crate::app::catalog_one(snapshot) {
         Ok(c) => c,
         Err(e) => {
             writeln!(err, "{program}: {e}")?;
