@@ -621,7 +621,7 @@ mod tests {
         let parts = vec![Ok(table(&["x"], &[&[1]])), Ok(Arc::new(s))];
         let t = stack("t", &members, parts, None, &Notes::default());
         assert_eq!(t.columns()[2].ty, Type::Any);
-        assert_eq!(t.cell(1, 2), &Value::str("v"));
+        assert_eq!(t.cell(1, 2), Value::str("v"));
     }
 
     #[test]
