@@ -37,7 +37,7 @@ pub struct Catalog {
 }
 
 /// Tables that are the same from every namespace, collected once under `--all-netns`.
-const HOST_WIDE: &[&str] = &["processes", "netns"];
+const HOST_WIDE: &[&str] = &["processes", "netns", "slabs"];
 
 impl Catalog {
     /// A catalog reading the running kernel.

@@ -148,6 +148,27 @@ const NETNS: Identity = Identity {
     wrap32: NONE,
 };
 
+const IF_INET6: Identity = Identity {
+    key: &["netns", "ifindex", "addr", "prefix_len"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
+const DEV_SNMP6: Identity = Identity {
+    key: &["netns", "ifname", "name"],
+    fallback: NONE,
+    counters: &["value"],
+    wrap32: NONE,
+};
+
+const SLABS: Identity = Identity {
+    key: &["netns", "cache"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
 const CONNTRACK_STATS: Identity = Identity {
     key: &["netns", "cpu"],
     fallback: NONE,
@@ -194,6 +215,9 @@ pub fn identity(table: &str) -> Option<&'static Identity> {
         "conntrack" => &CONNTRACK,
         "conntrack_stats" => &CONNTRACK_STATS,
         "netns" => &NETNS,
+        "if_inet6" => &IF_INET6,
+        "dev_snmp6" => &DEV_SNMP6,
+        "slabs" => &SLABS,
         _ => return None,
     })
 }

@@ -8,8 +8,10 @@
 pub mod addresses;
 pub mod conntrack;
 pub mod conntrack_stats;
+pub mod dev_snmp6;
 mod field;
 pub mod identity;
+pub mod if_inet6;
 pub mod interfaces;
 pub mod multicast;
 pub mod neighbours;
@@ -17,6 +19,7 @@ pub mod netns;
 pub mod processes;
 pub mod routes;
 pub mod rules;
+pub mod slabs;
 pub mod sockets;
 pub mod stats;
 pub mod sysctls;
@@ -131,11 +134,14 @@ pub static TABLES: &[TableDef] = &[
     processes::DEF,
     interfaces::DEF,
     addresses::DEF,
+    if_inet6::DEF,
     routes::DEF,
     rules::DEF,
     neighbours::DEF,
     multicast::DEF,
     stats::DEF,
+    dev_snmp6::DEF,
+    slabs::DEF,
     sysctls::DEF,
     conntrack::DEF,
     conntrack_stats::DEF,

@@ -22,6 +22,7 @@ mod rules;
 mod script;
 mod script_plan;
 mod snapshot;
+mod snapshot_replay;
 mod sockets;
 mod version;
 mod watch;

@@ -704,23 +704,27 @@ pub fn interface_lines(
     out
 }
 
-/// `-i -s` / `-I IF -s` (optionally `-p ip6|icmp6`): per-interface IPv6 statistics.
+/// `-i -s` / `-I IF -s` (optionally `-p ip6|icmp6`): per-interface IPv6 statistics, from the
+/// `dev_snmp6` table (an interface without IPv6 has no rows and prints nothing).
 pub fn per_interface(ctx: &Ctx<'_>, out: &mut dyn Write, which: Option<&str>) -> Result<()> {
-    if ctx.snapshot {
-        ctx.cat
-            .notes()
-            .add("per-interface IPv6 counters are not stored in snapshots; showing none");
-        return Ok(());
-    }
     let ifaces = data::interfaces(ctx.cat)?;
+    let v = data::View::load(ctx.cat, "dev_snmp6")?;
+    let (ifname, name, value) = (v.col("ifname"), v.col("name"), v.col("value"));
     for i in ifaces
         .iter()
         .filter(|i| ctx.opts.interface.as_deref().is_none_or(|n| n == i.name))
     {
-        let counters = match crate::source::linux::dev_snmp6::counters(&i.name) {
-            Ok(c) => c,
-            Err(_) => continue, // no IPv6 on this interface
-        };
+        let counters: Vec<(String, u64)> = v
+            .rows()
+            .filter(|row| data::text(row, ifname) == i.name)
+            .filter_map(|row| {
+                let n = u64::try_from(data::int(row, value)?).ok()?;
+                Some((data::text(row, name), n))
+            })
+            .collect();
+        if counters.is_empty() {
+            continue; // no IPv6 on this interface
+        }
         for l in interface_lines(&i.name, &counters, which, ctx.opts.stats) {
             line(out, &l)?;
         }

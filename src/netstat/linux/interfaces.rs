@@ -53,8 +53,10 @@ pub fn interfaces(
                 return Ok(1);
             }
         };
-        if p.extend > 0 && cat.snapshot_info().is_none() {
-            kernel_inet6_order(&mut list, &crate::source::linux::if_inet6::if_inet6());
+        if p.extend > 0 {
+            if let Some(order) = kernel_order(cat) {
+                kernel_inet6_order(&mut list, &order);
+            }
         }
         write_pass(&list, p.all, p.extend > 0, out)?;
         out.flush()?;
@@ -66,14 +68,39 @@ pub fn interfaces(
     }
 }
 
+/// One address of the kernel's own list: interface name (bytewise text, as [`Iface::name`]),
+/// address and prefix length.
+pub type KernelAddr = (String, Ipv6Addr, u8);
+
+/// The kernel's IPv6 address order, from the `if_inet6` table (live, or saved in a snapshot);
+/// `None` when a snapshot from an older netpry lacks the table (its `addresses` order stays).
+fn kernel_order(cat: &Catalog) -> Option<Vec<KernelAddr>> {
+    if !cat.holds("if_inet6") {
+        return None;
+    }
+    let t = crate::netstat::bytewise(cat.collect("if_inet6", &Request::default()).ok()?);
+    let c = Cols::of(&t);
+    Some(
+        t.rows()
+            .filter_map(|row| {
+                let Some(IpAddr::V6(addr)) = c.ip(row, "addr") else {
+                    return None;
+                };
+                let plen = u8::try_from(c.u64(row, "prefix_len")?).ok()?;
+                Some((c.text(row, "ifname")?, addr, plen))
+            })
+            .collect(),
+    )
+}
+
 /// Puts each interface's IPv6 addresses in `/proc/net/if_inet6` order (the kernel's hash,
 /// which `ifconfig` follows and rtnetlink does not); addresses the file does not list keep
-/// their order after those it does. Snapshots keep the table's order.
-pub fn kernel_inet6_order(list: &mut [Iface], file: &[crate::source::linux::if_inet6::IfInet6]) {
+/// their order after those it does.
+pub fn kernel_inet6_order(list: &mut [Iface], file: &[KernelAddr]) {
     for i in list.iter_mut() {
         i.inet6.sort_by_key(|(a, plen)| {
             file.iter()
-                .position(|e| e.dev == i.name && e.addr == *a && e.prefix_len == *plen)
+                .position(|(dev, addr, len)| *dev == i.name && addr == a && len == plen)
                 .unwrap_or(usize::MAX)
         });
     }
@@ -905,11 +932,14 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
     #[test]
     fn inet6_lines_follow_the_kernel_file() {
         let mut list = sample();
-        let file = crate::source::linux::if_inet6::parse(
-            "fe80000000000000c4a8d9fffe61d4c0 02 40 20 80    veth0\n\
-             00000000000000000000000000000001 01 80 10 80       lo\n\
-             fd000001000000000000000000000001 02 40 00 80    veth0\n",
-        );
+        let file: Vec<KernelAddr> = [
+            ("veth0", "fe80::c4a8:d9ff:fe61:d4c0", 64),
+            ("lo", "::1", 128),
+            ("veth0", "fd00:1::1", 64),
+        ]
+        .iter()
+        .map(|(d, a, p)| (d.to_string(), a.parse().unwrap(), *p))
+        .collect();
         let veth0 = |l: &[Iface]| {
             l.iter()
                 .find(|i| i.name == "veth0")

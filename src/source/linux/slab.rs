@@ -12,6 +12,47 @@ pub fn active_objects(cache: &str) -> Result<Option<u64>> {
     Ok(parse_active_objects(&text, cache))
 }
 
+/// One cache of `/proc/slabinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlabRecord {
+    /// Cache name (`skbuff_head_cache`, `TCP`, ...).
+    pub cache: String,
+    /// Objects in use.
+    pub active_objs: u64,
+    /// Objects allocated (in use or free).
+    pub num_objs: u64,
+    /// Size of one object in bytes.
+    pub objsize: u64,
+    /// The kernel page size in bytes (the same on every row).
+    pub page_size: u64,
+}
+
+/// Every cache of `/proc/slabinfo`, in file order. Reading the file needs root: the error
+/// says so.
+pub fn slabs() -> Result<Vec<SlabRecord>> {
+    let text = std::fs::read_to_string("/proc/slabinfo")
+        .map_err(|e| Error::kernel("reading /proc/slabinfo (needs root)", e))?;
+    Ok(parse_slabs(&text, page_size()))
+}
+
+/// Parses slabinfo text (version 2.x: `name active_objs num_objs objsize ...`); the header
+/// lines and malformed lines are skipped.
+pub fn parse_slabs(text: &str, page_size: u64) -> Vec<SlabRecord> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("slabinfo"))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some(SlabRecord {
+                cache: w.next()?.to_string(),
+                active_objs: w.next()?.parse().ok()?,
+                num_objs: w.next()?.parse().ok()?,
+                objsize: w.next()?.parse().ok()?,
+                page_size,
+            })
+        })
+        .collect()
+}
+
 /// The `<active_objs>` column of `cache` in slabinfo text.
 pub fn parse_active_objects(text: &str, cache: &str) -> Option<u64> {
     text.lines().find_map(|l| {
@@ -68,6 +109,24 @@ pub fn page_size() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slabinfo_caches_in_file_order() {
+        let t = "slabinfo - version: 2.1\n# name <active_objs> <num_objs> <objsize> ...\n\
+                 skbuff_head_cache 400 480 256 32 2 : tunables 0 0 0\nbad line\nTCP 12 24 2368 13 8\n";
+        let got = parse_slabs(t, 4096);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (
+                got[0].cache.as_str(),
+                got[0].active_objs,
+                got[0].num_objs,
+                got[0].objsize
+            ),
+            ("skbuff_head_cache", 400, 480, 256)
+        );
+        assert_eq!((got[1].cache.as_str(), got[1].page_size), ("TCP", 4096));
+    }
 
     #[test]
     fn parses_slabinfo_and_sockstat() {
