@@ -15,19 +15,14 @@
 //! registry [`tables::TABLES`] lists them all.
 
 pub mod app;
-pub mod catalog;
 pub mod cli;
 pub mod console;
 pub mod error;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod input;
 pub mod manual;
 pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
-pub mod namespaces;
 pub mod netns_front;
 pub mod netstat;
 pub mod outfile;
@@ -36,9 +31,12 @@ pub mod render;
 pub mod repl;
 pub mod script;
 pub mod snapshot;
-pub mod source;
-pub mod tables;
-pub mod version;
 pub mod watch;
 
+mod door;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use door::fuzzing;
+pub use door::{catalog, namespaces, tables, version};
 pub use error::{Error, Result};

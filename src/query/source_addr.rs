@@ -42,7 +42,7 @@ struct Addr {
 /// The scope number of `ip`'s scope word (global 0, site 200, link 253, host 254, nowhere 255,
 /// or a name from `rt_scopes`); global when unknown.
 fn scope_number(word: &str) -> u8 {
-    crate::source::linux::rtnames::scope_number(word).unwrap_or(0)
+    crate::tables::names::scope_number(word).unwrap_or(0)
 }
 
 /// The addresses of a namespace, ready for source selection (built once, asked per route).

@@ -3,9 +3,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::dev_snmp6::{self, DevSnmp6Record};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::dev_snmp6::{self, DevSnmp6Record};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {

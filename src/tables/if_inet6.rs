@@ -4,9 +4,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::if_inet6::{self, IfInet6};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::if_inet6::{self, IfInet6};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {

@@ -13,7 +13,10 @@ mod field;
 pub mod identity;
 pub mod if_inet6;
 pub mod interfaces;
+pub mod ipv6_route;
 pub mod multicast;
+pub mod name_files;
+pub mod names;
 pub mod neighbours;
 pub mod netns;
 pub mod processes;
@@ -27,6 +30,7 @@ pub mod sysctls;
 use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
 
+pub use crate::door::source::records;
 pub use crate::model::Notes;
 pub use field::{Field, TableBuilder};
 pub use sockets::SocketSelect;
@@ -136,6 +140,7 @@ pub static TABLES: &[TableDef] = &[
     addresses::DEF,
     if_inet6::DEF,
     routes::DEF,
+    ipv6_route::DEF,
     rules::DEF,
     neighbours::DEF,
     multicast::DEF,
@@ -145,6 +150,7 @@ pub static TABLES: &[TableDef] = &[
     sysctls::DEF,
     conntrack::DEF,
     conntrack_stats::DEF,
+    name_files::DEF,
     netns::DEF,
 ];
 

@@ -3,9 +3,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::slab::{self, SlabRecord};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::slab::{self, SlabRecord};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {

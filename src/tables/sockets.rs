@@ -10,10 +10,10 @@ use std::sync::LazyLock;
 
 use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
+pub use crate::door::source::select::{ALL_STATES, STATE_NAMES, SocketSelect, Want, state_number};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::{Family, Proto, SocketRecord, TcpInfo};
-pub use crate::source::select::{ALL_STATES, STATE_NAMES, SocketSelect, Want, state_number};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -405,7 +405,9 @@ fn columns() -> &'static [Column] {
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let mut b = TableBuilder::new(DEF.name, &FIELDS, req);
-    crate::source::linux::sockets(&req.sockets, &Want::for_request(req), notes, |r| b.push(&r))?;
+    crate::door::source::linux::sockets(&req.sockets, &Want::for_request(req), notes, |r| {
+        b.push(&r)
+    })?;
     Ok(b.finish())
 }
 

@@ -20,6 +20,7 @@ fn tables_lists_every_registered_table() {
             "addresses",
             "if_inet6",
             "routes",
+            "ipv6_route",
             "rules",
             "neighbours",
             "multicast",
@@ -29,6 +30,7 @@ fn tables_lists_every_registered_table() {
             "sysctls",
             "conntrack",
             "conntrack_stats",
+            "name_files",
             "netns"
         ]
     );

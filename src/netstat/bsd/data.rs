@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::model::{Table, Value};
-use crate::source::linux::rtnames;
+use crate::tables::names as rtnames;
 
 static NULL: Value = Value::Null;
 
@@ -350,8 +350,8 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
             oif: int(r, oif).unwrap_or(0) as u32,
             prefsrc: ip(r, prefsrc),
             metric: int(r, metric).unwrap_or(0).max(0) as u64,
-            protocol: rt_name(text(r, proto), rtnames::protocol_name),
-            scope: rt_name(text(r, scope), rtnames::scope_name),
+            protocol: rt_name(text(r, proto), protocol_name),
+            scope: rt_name(text(r, scope), scope_name),
             flags: text(r, flags).to_ascii_lowercase(),
             mtu: int(r, mtu).unwrap_or(0).max(0) as u64,
             expires: int(r, exp).filter(|e| *e > 0),
@@ -360,9 +360,20 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
     Ok(out)
 }
 
+/// `ip`'s built-in name of route protocol `p` (the number when it has none).
+fn protocol_name(p: u8) -> String {
+    rtnames::builtin_protocols().name(p.into())
+}
+
+/// `ip`'s built-in name of scope `s` (the number when it has none).
+fn scope_name(s: u8) -> String {
+    rtnames::builtin_scopes().name(s.into())
+}
+
 /// A route type, protocol or scope cell as a lowercase name. The `routes` table already names
-/// them as `ip` does; a cell holding the kernel's number (a hand-made or foreign snapshot) gets
-/// the same name through [`rtnames`], the one owner of those tables.
+/// them as `ip` does on the host it was read from (its iproute2 files included); a cell holding
+/// the kernel's number (the host had no name for it, or a hand-made snapshot) gets only `ip`'s
+/// built-in name, never one from the files of the machine reading the snapshot.
 fn rt_name(cell: String, name: fn(u8) -> String) -> String {
     match cell.parse::<u8>() {
         Ok(n) => name(n),
@@ -705,9 +716,9 @@ mod tests {
             "blackhole"
         );
         assert_eq!(rt_name("7".into(), rtnames::route_type_name), "unreachable");
-        assert_eq!(rt_name("2".into(), rtnames::protocol_name), "kernel");
-        assert_eq!(rt_name("253".into(), rtnames::scope_name), "link");
-        assert_eq!(rt_name("300".into(), rtnames::scope_name), "300");
+        assert_eq!(rt_name("2".into(), protocol_name), "kernel");
+        assert_eq!(rt_name("253".into(), scope_name), "link");
+        assert_eq!(rt_name("300".into(), scope_name), "300");
     }
 
     #[test]

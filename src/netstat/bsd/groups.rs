@@ -43,7 +43,7 @@ fn load(ctx: &Ctx<'_>) -> Vec<Group> {
 /// Prints `-g` (or `-gs`).
 pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
     let groups = load(ctx);
-    let mut names = Names::load(ctx.opts.numeric);
+    let mut names = Names::load(ctx.opts.numeric, ctx.cat);
     if let Ok(ifs) = data::interfaces(ctx.cat) {
         names.ifnames = ifs.into_iter().map(|i| (i.index, i.name)).collect();
     }

@@ -30,7 +30,7 @@ pub fn table(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
         }
     };
     let groups = if o.all { groups(ctx) } else { Vec::new() };
-    let mut names = Names::load(o.numeric);
+    let mut names = Names::load(o.numeric, ctx.cat);
     names.ifnames = ifaces.iter().map(|i| (i.index, i.name.clone())).collect();
     let shown: Vec<&Iface> = ifaces
         .iter()

@@ -384,7 +384,7 @@ pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
         }
     };
     let ifaces = data::interfaces(ctx.cat)?;
-    let mut names = Names::load(o.numeric);
+    let mut names = Names::load(o.numeric, ctx.cat);
     names.ifnames = ifaces.iter().map(|i| (i.index, i.name.clone())).collect();
     let rows = entries(&routes, &neigh, &ifaces, &names);
     line(out, "Routing tables")?;

@@ -50,7 +50,7 @@ impl Inet {
     /// Reads sockets, interface names and the sysctls the display needs.
     pub fn load(ctx: &Ctx<'_>) -> Result<Inet> {
         let socks = data::sockets(ctx.cat)?;
-        let mut names = Names::load(ctx.opts.numeric);
+        let mut names = Names::load(ctx.opts.numeric, ctx.cat);
         if let Ok(ifs) = data::interfaces(ctx.cat) {
             names.ifnames = ifs.into_iter().map(|i| (i.index, i.name)).collect();
         }

@@ -249,7 +249,7 @@ fn run(
         services: if plan.opts.numeric_ports {
             names::Services::default()
         } else {
-            names::Services::load()
+            names::Services::load(&cat.name_files())
         },
         ..Names::default()
     };
@@ -416,8 +416,8 @@ fn stream_sockets(
     let mut buf = String::with_capacity(256);
     let mut failed: Option<std::io::Error> = None;
     let defer = !layout.numeric_hosts;
-    let own = crate::source::linux::own_sockets::own_socket_inodes();
-    let _ = crate::source::linux::sockets(&req.sockets, &want, cat.notes(), |rec| {
+    let own = crate::catalog::this_process::own_socket_inodes();
+    let _ = cat.stream_sockets(&req.sockets, &want, |rec| {
         if failed.is_some() || (rec.inode != 0 && own.contains(&rec.inode)) {
             return;
         }
@@ -670,7 +670,7 @@ impl Programs {
 
 /// netstat's `-p` warning when other users' processes cannot be inspected.
 fn program_warning(err: &mut dyn Write) -> std::io::Result<()> {
-    let access = crate::source::linux::fd_access();
+    let access = crate::catalog::this_process::fd_access();
     if !access.denied {
         return Ok(());
     }
@@ -705,7 +705,7 @@ mod tests {
     /// path (records → `sockets` table → rows) does.
     #[test]
     fn streamed_rows_equal_table_rows() {
-        use crate::source::records::{Family as F, Proto as P, SocketRecord};
+        use crate::tables::records::{Family as F, Proto as P, SocketRecord};
         let mut recs = Vec::new();
         let ips: [Option<std::net::IpAddr>; 4] = [
             None,

@@ -15,8 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::source::linux::netdb;
-use crate::source::linux::services::{self, Duplicates};
+use crate::tables::names as services;
+use crate::tables::names::{self as netdb, Duplicates, NameFiles};
 
 /// Total time host-name lookups may wait during one run.
 pub const HOST_BUDGET: Duration = Duration::from_millis(2000);
@@ -42,10 +42,10 @@ pub struct Services {
 
 impl Services {
     /// Reads the system files (missing files give no names).
-    pub fn load() -> Services {
+    pub fn load(files: &NameFiles) -> Services {
         Services {
-            services: services::Services::load(Duplicates::Last),
-            protocols: protocol_names(netdb::protocols()),
+            services: files.services(Duplicates::Last),
+            protocols: protocol_names(files.protocols()),
         }
     }
 
@@ -250,7 +250,7 @@ impl Resolver {
             IpAddr::V4(_) => *ip,
         };
         self.hosts
-            .get_or_insert_with(netdb::hosts)
+            .get_or_insert_with(|| NameFiles::this_machine().hosts())
             .iter()
             .find(|e| e.addr == ip)
             .map(|e| e.name.clone())

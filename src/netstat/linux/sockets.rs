@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use super::names::{self, Resolver, ServProto, Services, Users};
 use crate::model::{Table, Value};
-use crate::source::records::{Family, Proto as RecProto, SocketRecord};
+use crate::tables::records::{Family, Proto as RecProto, SocketRecord};
 use crate::tables::sockets::STATE_NAMES;
 
 /// Protocol of an Internet socket row.

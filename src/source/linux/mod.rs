@@ -39,13 +39,13 @@ pub use conntrack::conntrack;
 pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;
-pub use processes::{ProcWant, processes, socket_owners};
+pub use processes::{ProcWant, processes};
 pub use procfd::{FdAccess, euid, fd_access, uid};
 pub use routes::{route_get, routes};
 pub use rules::rules;
 pub use snmp::protocol_stats;
 pub use sock_diag::sockets;
-pub use sysctl::{net_sysctls, read_sysctl};
+pub use sysctl::read_sysctl;
 
 use std::path::{Path, PathBuf};
 

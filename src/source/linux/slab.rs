@@ -1,16 +1,9 @@
-//! Kernel memory figures for BSD netstat's `-m`: active objects of a slab cache from
-//! `/proc/slabinfo` (root only), the socket memory lines of `/proc/net/sockstat` and
-//! `sockstat6`, and the page size.
+//! Kernel memory figures for BSD netstat's `-m` (the `slabs` table): the caches of
+//! `/proc/slabinfo` (root only) and the page size. (The socket memory lines of
+//! `/proc/net/sockstat` are in the `stats` table; the parsers kept here for them and for one
+//! cache are fuzzing targets.)
 
 use crate::error::{Error, Result};
-
-/// Active objects of slab cache `cache` (e.g. `skbuff_head_cache`); `None` when the cache is
-/// not listed. Reading /proc/slabinfo needs root: the error says so.
-pub fn active_objects(cache: &str) -> Result<Option<u64>> {
-    let text = std::fs::read_to_string("/proc/slabinfo")
-        .map_err(|e| Error::kernel("reading /proc/slabinfo (needs root)", e))?;
-    Ok(parse_active_objects(&text, cache))
-}
 
 /// One cache of `/proc/slabinfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +47,7 @@ pub fn parse_slabs(text: &str, page_size: u64) -> Vec<SlabRecord> {
 }
 
 /// The `<active_objs>` column of `cache` in slabinfo text.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn parse_active_objects(text: &str, cache: &str) -> Option<u64> {
     text.lines().find_map(|l| {
         let mut w = l.split_whitespace();
@@ -63,19 +57,8 @@ pub fn parse_active_objects(text: &str, cache: &str) -> Option<u64> {
     })
 }
 
-/// Every `(group, name, value)` of `/proc/net/sockstat` and `sockstat6` (`("TCP", "mem", 3)`,
-/// `("FRAG6", "memory", 0)`, ...). Missing files contribute nothing.
-pub fn sockstat() -> Vec<(String, String, u64)> {
-    let mut out = Vec::new();
-    for p in ["/proc/net/sockstat", "/proc/net/sockstat6"] {
-        if let Ok(t) = std::fs::read_to_string(p) {
-            out.extend(parse_sockstat(&t));
-        }
-    }
-    out
-}
-
 /// Parses sockstat text: `GROUP: name value name value ...` lines.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn parse_sockstat(text: &str) -> Vec<(String, String, u64)> {
     let mut out = Vec::new();
     for l in text.lines() {
