@@ -1,9 +1,10 @@
 //! netpry: a scriptable query shell for Linux network state.
 //!
-//! Data flows one way:
+//! Data flows one way, and only the `door` module reads the host (its `source` is private, so
+//! the compiler enforces it):
 //!
 //! ```text
-//! source::linux (netlink, /proc) ─▶ source::records ─▶ tables (schema + collect, registry)
+//! door: source::linux (netlink, /proc, /etc) ─▶ source::records ─▶ tables (schema + collect)
 //!        snapshot (JSON) ──────────────────────────────▶ catalog (live or snapshot, cached)
 //!                                                          │
 //!                          query (select, where, join, group_by: plain Rust on Table)

@@ -3,10 +3,12 @@
 mod escape;
 mod notes;
 pub mod rawtext;
+pub mod read;
 mod table;
 mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
 pub use notes::Notes;
+pub use read::Cols;
 pub use table::{Column, Table};
 pub use value::{Type, Value};

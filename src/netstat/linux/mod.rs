@@ -358,6 +358,26 @@ fn socket_request(plan: &Plan) -> Request {
 /// The sockets of a snapshot, through the catalog's `sockets` table. Every row is asked for
 /// (the listing applies netstat's own filters), so that rows with an unknown state reach
 /// [`read_table`] and are reported rather than silently dropped by the state selection.
+/// From a snapshot, user names come from the `sockets` table's `user` column (the names of the
+/// host it was taken on), not from this machine's user database; a snapshot without the column
+/// leaves the lookups to this machine, as before.
+fn seed_users(cat: &Catalog, users: &mut names::Users) {
+    if !cat.holds("sockets") {
+        return;
+    }
+    let Ok(t) = cat.collect("sockets", &Request::columns(&["uid", "user"])) else {
+        return;
+    };
+    let (Some(u), Some(n)) = (t.column_index("uid"), t.column_index("user")) else {
+        return;
+    };
+    for r in t.rows() {
+        if let Some(uid) = r[u].as_int().and_then(|x| u32::try_from(x).ok()) {
+            users.seed(uid, r[n].text_lossless().map(|s| s.into_owned()));
+        }
+    }
+}
+
 fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     let mut got = Collected::default();
     let mut req = socket_request(plan);
@@ -578,6 +598,9 @@ fn socket_pass(
             stream_sockets(plan, cat, names, &mut progs, out, &mut data)?;
         } else {
             data = collect_sockets(plan, cat);
+            if plan.layout().extend && !plan.layout().numeric_users {
+                seed_users(cat, &mut names.users);
+            }
             snapshot_notes(&data, err)?;
         }
     }

@@ -332,6 +332,12 @@ pub struct Users {
 }
 
 impl Users {
+    /// Records the name of `uid` as the host being read knows it (`None`: no name), so that
+    /// no lookup is made on this machine.
+    pub fn seed(&mut self, uid: u32, name: Option<String>) {
+        self.cache.insert(uid, name);
+    }
+
     /// The text netstat prints for `uid`: the user name, or the decimal uid when numeric or
     /// unknown.
     pub fn text(&mut self, uid: u32, numeric: bool) -> String {
