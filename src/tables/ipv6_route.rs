@@ -9,7 +9,7 @@ use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
 use crate::door::source::linux::ipv6_route;
 use crate::error::Result;
-use crate::model::{Column, Table, Type, Value};
+use crate::model::{Cols, Column, Table, Type, Value};
 
 pub use crate::door::source::linux::ipv6_route::Ipv6RouteEntry;
 
@@ -98,42 +98,39 @@ pub fn parse_file(text: &str) -> Vec<Ipv6RouteEntry> {
 /// an edited snapshot) is left out rather than wrapped; the device is the cell's text as it
 /// stands (after `netstat::bytewise`, the bytes netstat prints).
 pub fn entries(t: &Table) -> Vec<Ipv6RouteEntry> {
-    let idx = |n: &str| t.column_index(n);
-    let cols = [
-        "dst",
-        "dst_len",
-        "src",
-        "src_len",
-        "next_hop",
-        "metric",
-        "refcnt",
-        "use_count",
-        "rtf_flags",
-        "dev",
-    ]
-    .map(idx);
-    let v6 = |row: &[Value], c: Option<usize>| match row.get(c?)? {
-        Value::Ip(IpAddr::V6(a)) => Some(*a),
-        _ => None,
+    let c = Cols::new(
+        t,
+        &[
+            "dst",
+            "dst_len",
+            "src",
+            "src_len",
+            "next_hop",
+            "metric",
+            "refcnt",
+            "use_count",
+            "rtf_flags",
+            "dev",
+        ],
+    );
+    let v6 = |row, col| match c.ip(row, col)? {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
     };
-    let u32_ = |row: &[Value], c: Option<usize>| u32::try_from(row.get(c?)?.as_int()?).ok();
-    let plen = |row: &[Value], c| u8::try_from(u32_(row, c)?).ok().filter(|n| *n <= 128);
-    t.rows()
+    let any = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+    (0..c.len())
         .filter_map(|row| {
             Some(Ipv6RouteEntry {
-                dst: v6(row, cols[0])?,
-                dst_len: plen(row, cols[1])?,
-                src: v6(row, cols[2]).unwrap_or(Ipv6Addr::UNSPECIFIED),
-                src_len: plen(row, cols[3]).unwrap_or(0),
-                next_hop: v6(row, cols[4]).unwrap_or(Ipv6Addr::UNSPECIFIED),
-                metric: u32_(row, cols[5])?,
-                refcnt: u32_(row, cols[6])?,
-                use_count: u32_(row, cols[7]).unwrap_or(0),
-                flags: u32_(row, cols[8])?,
-                dev: cols[9]
-                    .and_then(|c| row[c].text_lossless())
-                    .map(|s| s.into_owned())
-                    .unwrap_or_default(),
+                dst: v6(row, 0)?,
+                dst_len: c.prefix_len(row, 1, any)?,
+                src: v6(row, 2).unwrap_or(Ipv6Addr::UNSPECIFIED),
+                src_len: c.prefix_len(row, 3, any).unwrap_or(0),
+                next_hop: v6(row, 4).unwrap_or(Ipv6Addr::UNSPECIFIED),
+                metric: c.u32(row, 5)?,
+                refcnt: c.u32(row, 6)?,
+                use_count: c.u32(row, 7).unwrap_or(0),
+                flags: c.u32(row, 8)?,
+                dev: c.str(row, 9).map(String::from).unwrap_or_default(),
             })
         })
         .collect()

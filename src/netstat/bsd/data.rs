@@ -44,6 +44,11 @@ impl View {
         Col(self.table.column_index(name))
     }
 
+    /// The table itself (for [`crate::model::Cols`]).
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
     /// Every row.
     pub fn rows(&self) -> impl Iterator<Item = &[Value]> {
         self.table.rows()

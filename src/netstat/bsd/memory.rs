@@ -44,17 +44,12 @@ const DEFAULT_PAGE: u64 = 4096;
 /// Active `skbuff_head_cache` objects and the page size, from the `slabs` table (0 and
 /// [`DEFAULT_PAGE`] for what it lacks; a negative or non-integer cell counts as missing).
 fn slab_figures(v: &data::View) -> (u64, u64) {
-    let (cache, active, page) = (v.col("cache"), v.col("active_objs"), v.col("page_size"));
-    let count = |row, c| data::int(row, c).and_then(|n| u64::try_from(n).ok());
-    let mut skb = 0;
-    let mut size = None;
-    for row in v.rows() {
-        size = size.or_else(|| count(row, page));
-        if data::text(row, cache) == "skbuff_head_cache" {
-            skb = count(row, active).unwrap_or(0);
-        }
-    }
-    (skb, size.unwrap_or(DEFAULT_PAGE))
+    let c = crate::model::Cols::new(v.table(), &["cache", "active_objs", "page_size"]);
+    let page = (0..c.len()).find_map(|row| c.u64(row, 2));
+    let skb = (0..c.len())
+        .find(|row| c.str(*row, 0) == Some("skbuff_head_cache"))
+        .and_then(|row| c.u64(row, 1));
+    (skb.unwrap_or(0), page.unwrap_or(DEFAULT_PAGE))
 }
 
 /// Prints `-m`.

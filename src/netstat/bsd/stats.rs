@@ -709,18 +709,14 @@ pub fn interface_lines(
 pub fn per_interface(ctx: &Ctx<'_>, out: &mut dyn Write, which: Option<&str>) -> Result<()> {
     let ifaces = data::interfaces(ctx.cat)?;
     let v = data::View::load(ctx.cat, "dev_snmp6")?;
-    let (ifname, name, value) = (v.col("ifname"), v.col("name"), v.col("value"));
+    let c = crate::model::Cols::new(v.table(), &["ifname", "name", "value"]);
     for i in ifaces
         .iter()
         .filter(|i| ctx.opts.interface.as_deref().is_none_or(|n| n == i.name))
     {
-        let counters: Vec<(String, u64)> = v
-            .rows()
-            .filter(|row| data::text(row, ifname) == i.name)
-            .filter_map(|row| {
-                let n = u64::try_from(data::int(row, value)?).ok()?;
-                Some((data::text(row, name), n))
-            })
+        let counters: Vec<(String, u64)> = (0..c.len())
+            .filter(|row| c.str(*row, 0) == Some(i.name.as_str()))
+            .filter_map(|row| Some((c.str(row, 1)?.to_string(), c.u64(row, 2)?)))
             .collect();
         if counters.is_empty() {
             continue; // no IPv6 on this interface

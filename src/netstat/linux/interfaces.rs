@@ -79,15 +79,16 @@ fn kernel_order(cat: &Catalog) -> Option<Vec<KernelAddr>> {
         return None;
     }
     let t = crate::netstat::bytewise(cat.collect("if_inet6", &Request::default()).ok()?);
-    let c = Cols::of(&t);
+    let c = crate::model::Cols::new(&t, &["ifname", "addr", "prefix_len"]);
+    let any = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
     Some(
-        t.rows()
+        (0..c.len())
             .filter_map(|row| {
-                let Some(IpAddr::V6(addr)) = c.ip(row, "addr") else {
+                let Some(IpAddr::V6(addr)) = c.ip(row, 1) else {
                     return None;
                 };
-                let plen = u8::try_from(c.u64(row, "prefix_len")?).ok()?;
-                Some((c.text(row, "ifname")?, addr, plen))
+                let plen = c.prefix_len(row, 2, any)?;
+                Some((c.str(row, 0)?.to_string(), addr, plen))
             })
             .collect(),
     )

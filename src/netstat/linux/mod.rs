@@ -368,12 +368,13 @@ fn seed_users(cat: &Catalog, users: &mut names::Users) {
     let Ok(t) = cat.collect("sockets", &Request::columns(&["uid", "user"])) else {
         return;
     };
-    let (Some(u), Some(n)) = (t.column_index("uid"), t.column_index("user")) else {
+    let c = crate::model::Cols::new(&t, &["uid", "user"]);
+    if !c.has(1) {
         return;
-    };
-    for r in t.rows() {
-        if let Some(uid) = r[u].as_int().and_then(|x| u32::try_from(x).ok()) {
-            users.seed(uid, r[n].text_lossless().map(|s| s.into_owned()));
+    }
+    for row in 0..c.len() {
+        if let Some(uid) = c.u32(row, 0) {
+            users.seed(uid, c.text_raw(row, 1));
         }
     }
 }
