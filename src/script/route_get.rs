@@ -341,7 +341,10 @@ fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
         match ctx.catalog.route_get(&q) {
             Ok(table) => (table, Value::Null, "kernel"),
             Err(crate::error::Error::Kernel { source, .. })
-                if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
+                if matches!(
+                    source.raw_os_error(),
+                    Some(libc::EACCES | libc::EINVAL | libc::ENETUNREACH | libc::EHOSTUNREACH)
+                ) =>
             {
                 let (t, rule) = refused_route(ctx, &q, &source)?;
                 (t, Value::opt_int(rule), "kernel")
@@ -375,15 +378,15 @@ fn refused_route(
 ) -> RhaiResultOf<(Table, Option<u32>)> {
     let dst = q.dst;
     let meaning = match err.raw_os_error() {
-        Some(113) => "no route to host: an unreachable route covers it",
-        Some(13) => "permission denied: a prohibit route or rule covers it",
+        Some(libc::EHOSTUNREACH) => "no route to host: an unreachable route covers it",
+        Some(libc::EACCES) => "permission denied: a prohibit route or rule covers it",
         _ => "invalid argument: a blackhole route or rule covers it",
     };
     match walked_route(ctx, q) {
         Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
         // The walk's own explanation of a source or device the kernel will not use.
         Err(e) if q.src.is_some() || q.oif.is_some() => Err(e),
-        _ if err.raw_os_error() == Some(101) => rt_err(format!(
+        _ if err.raw_os_error() == Some(libc::ENETUNREACH) => rt_err(format!(
             "route_get: no route to {dst} (the kernel says: {err})"
         )),
         _ => rt_err(format!(

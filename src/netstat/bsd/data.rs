@@ -122,7 +122,7 @@ pub struct Iface {
     pub mac: String,
     /// Link type (`ether`, `loopback`, `none`, ...).
     pub link_type: String,
-    /// Counters: rx/tx packets, bytes, errors, dropped, collisions.
+    /// StatCounters: rx/tx packets, bytes, errors, dropped, collisions.
     pub rx_packets: u64,
     /// Packets sent.
     pub tx_packets: u64,
@@ -628,20 +628,20 @@ fn cookie(v: &Value) -> u64 {
 
 /// Protocol counters: `(proto, name)` to value, read from the `stats` table.
 #[derive(Debug, Default, Clone)]
-pub struct Counters {
+pub struct StatCounters {
     map: HashMap<(String, String), i64>,
 }
 
-impl Counters {
+impl StatCounters {
     /// Reads the `stats` table.
-    pub fn load(cat: &Catalog) -> Result<Counters> {
-        Ok(Counters::from_view(&View::load(cat, "stats")?))
+    pub fn load(cat: &Catalog) -> Result<StatCounters> {
+        Ok(StatCounters::from_view(&View::load(cat, "stats")?))
     }
 
     /// Reads counters from a view of `stats` (proto, name, value).
-    pub fn from_view(v: &View) -> Counters {
+    pub fn from_view(v: &View) -> StatCounters {
         let (proto, name, value) = (v.col("proto"), v.col("name"), v.col("value"));
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         for r in v.rows() {
             let (p, n) = (text(r, proto), text(r, name));
             let Some(val) = int(r, value) else { continue };
@@ -677,7 +677,7 @@ impl Counters {
     }
 
     /// `self - before`, counter by counter (a counter that went backwards gives 0).
-    pub fn delta(&self, before: &Counters) -> Counters {
+    pub fn delta(&self, before: &StatCounters) -> StatCounters {
         let map = self
             .map
             .iter()
@@ -688,7 +688,7 @@ impl Counters {
                 )
             })
             .collect();
-        Counters { map }
+        StatCounters { map }
     }
 
     /// Whether any counter was read.

@@ -9,8 +9,8 @@
 
 use std::io::Write;
 
-use super::data::{self, Counters};
-use super::{Ctx, line};
+use super::data::{self, StatCounters};
+use super::{BsdCtx, line};
 use crate::error::Result;
 
 /// The figures `-m` prints.
@@ -26,7 +26,7 @@ pub struct Figures {
 
 /// Computes the figures from sockstat counters (groups `TCP`, `UDP`, `FRAG`, `FRAG6`), the
 /// page size and `tcp_mem[2]` in pages.
-pub fn figures(skbuffs: u64, sock: &Counters, page: u64, tcp_mem_max: u64) -> Figures {
+pub fn figures(skbuffs: u64, sock: &StatCounters, page: u64, tcp_mem_max: u64) -> Figures {
     let pages = sock.get("TCP", "mem") + sock.get("UDP", "mem");
     let bytes = pages * page + sock.get("FRAG", "memory") + sock.get("FRAG6", "memory");
     let kbytes = bytes / 1024;
@@ -53,8 +53,8 @@ fn slab_figures(v: &data::View) -> (u64, u64) {
 }
 
 /// Prints `-m`.
-pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
-    let sock = Counters::load(ctx.cat).unwrap_or_default();
+pub fn print(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
+    let sock = StatCounters::load(ctx.cat).unwrap_or_default();
     let (skbuffs, page) = match data::View::load(ctx.cat, "slabs") {
         Ok(v) => slab_figures(&v),
         Err(e) => {
@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn kbytes_and_percentage() {
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         c.insert("TCP", "mem", 100);
         c.insert("UDP", "mem", 28);
         c.insert("FRAG", "memory", 2048);
@@ -107,6 +107,6 @@ mod tests {
                 percent: 10
             }
         );
-        assert_eq!(figures(0, &Counters::default(), 4096, 0).percent, 0);
+        assert_eq!(figures(0, &StatCounters::default(), 4096, 0).percent, 0);
     }
 }

@@ -5,7 +5,7 @@
 //! reports (aliases such as `eth0:1`, which have no counters of their own), sorted in its
 //! "natural" order ([`natural_cmp`]), and takes flags, MTU and the IPv4 address from ioctls.
 //! Here the links come from rtnetlink with their IFLA_STATS64 counters, folded the way the
-//! kernel folds them into `/proc/net/dev` ([`Counters`]), and the aliases from the labels of
+//! kernel folds them into `/proc/net/dev` ([`LinkCounters`]), and the aliases from the labels of
 //! the IPv4 addresses.
 
 use std::cmp::Ordering;
@@ -134,9 +134,9 @@ const IFF_UP: u32 = 0x1;
 const IFF_BROADCAST: u32 = 0x2;
 const IFF_POINTOPOINT: u32 = 0x10;
 
-/// Counters as `/proc/net/dev` shows them (the kernel sums some IFLA_STATS64 fields).
+/// LinkCounters as `/proc/net/dev` shows them (the kernel sums some IFLA_STATS64 fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
+pub struct LinkCounters {
     /// Packets received.
     pub rx_packets: u64,
     /// Bytes received.
@@ -197,8 +197,8 @@ pub struct Iface {
     pub link_type: String,
     /// Hardware address text (`aa:bb:...`).
     pub mac: Option<String>,
-    /// Counters; `None` for aliases, which `/proc/net/dev` does not list.
-    pub stats: Option<Counters>,
+    /// LinkCounters; `None` for aliases, which `/proc/net/dev` does not list.
+    pub stats: Option<LinkCounters>,
     /// First IPv4 address labelled with this name.
     pub inet: Option<Inet4>,
     /// IPv6 addresses with their prefix lengths (links only).
@@ -464,7 +464,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     let mut list: Vec<(u64, Iface)> = Vec::new();
     for row in links.rows() {
         let n = |c: &str| l.u64(row, c).unwrap_or(0);
-        let stats = Counters {
+        let stats = LinkCounters {
             rx_packets: n("rx_packets"),
             rx_bytes: n("rx_bytes"),
             rx_errors: n("rx_errors"),
@@ -491,7 +491,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             continue;
         };
         let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
-            Counters::default()
+            LinkCounters::default()
         } else {
             stats
         };
@@ -864,7 +864,7 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
             txqlen: 500,
             link_type: "none".into(),
             mac: None,
-            stats: Some(Counters::default()),
+            stats: Some(LinkCounters::default()),
             inet: Some(Inet4 {
                 addr: "10.6.0.1".parse().unwrap(),
                 mask: Ipv4Addr::BROADCAST,

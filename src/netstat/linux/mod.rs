@@ -247,9 +247,9 @@ fn run(
     // Port names are read only when ports are shown by name.
     let mut names = Names {
         services: if plan.opts.numeric_ports {
-            names::Services::default()
+            names::PortNames::default()
         } else {
-            names::Services::load(&cat.name_files())
+            names::PortNames::load(&cat.name_files())
         },
         ..Names::default()
     };

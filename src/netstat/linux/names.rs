@@ -32,18 +32,18 @@ pub enum ServProto {
     Raw,
 }
 
-/// Port and protocol names, read once from `/etc/services` and `/etc/protocols` through the
-/// shared parsers ([`services`], [`netdb`]).
+/// Port and protocol names, from the host's `/etc/services` and `/etc/protocols` (its
+/// `name_files`) through the shared parsers ([`services`], [`netdb`]).
 #[derive(Debug, Default)]
-pub struct Services {
+pub struct PortNames {
     services: services::Services,
     protocols: HashMap<u16, String>,
 }
 
-impl Services {
+impl PortNames {
     /// Reads the system files (missing files give no names).
-    pub fn load(files: &NameFiles) -> Services {
-        Services {
+    pub fn load(files: &NameFiles) -> PortNames {
+        PortNames {
             services: files.services(Duplicates::Last),
             protocols: protocol_names(files.protocols()),
         }
@@ -52,8 +52,8 @@ impl Services {
     /// Builds the tables from file texts: for a port listed twice for one protocol, the later
     /// line wins (netstat keeps the last one it reads); raw "ports" are IP protocol numbers,
     /// named by `/etc/protocols` first and by `raw` service entries otherwise.
-    pub fn parse(services: &str, protocols: &str) -> Services {
-        Services {
+    pub fn parse(services: &str, protocols: &str) -> PortNames {
+        PortNames {
             services: services::Services::parse(services, Duplicates::Last),
             protocols: protocol_names(netdb::parse_protocols(protocols)),
         }
@@ -79,7 +79,7 @@ impl Services {
         s
     }
 
-    /// Appends [`Services::port_text`] to `out`.
+    /// Appends [`PortNames::port_text`] to `out`.
     pub fn port_into(&self, out: &mut String, proto: ServProto, port: u16, numeric: bool) {
         if port == 0 {
             out.push('*');
@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn services_later_line_wins_and_raw_uses_protocols() {
-        let s = Services::parse(
+        let s = PortNames::parse(
             "http 80/tcp www # web\nfoo 80/tcp\nhttp 80/udp\nbad line\nx 99999/tcp\n",
             "ip 0 IP\nicmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
         );
