@@ -16,7 +16,7 @@ use netpry::query::RouteIndex;
 use netpry::render::RenderOpts;
 use netpry::script::{Output, Script, Settings, run};
 use netpry::snapshot::{Snapshot, SnapshotInfo};
-use netpry::source::records::RouteQuery;
+use netpry::tables::records::RouteQuery;
 
 /// A deterministic pseudo-random sequence (xorshift64).
 struct Rng(u64);

@@ -46,7 +46,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
     };
     // A hidden switch for tests and benchmarks: which costly /proc passes the run made.
     if std::env::var_os("NETPRY_DEBUG_STATS").is_some_and(|v| v == "1") {
-        crate::errln!("netpry-stats: {}", crate::source::linux::collection_stats());
+        crate::errln!("netpry-stats: {}", crate::catalog::collection_stats());
     }
     code
 }

@@ -39,7 +39,7 @@ pub struct Catalog {
 }
 
 /// Tables that are the same from every namespace, collected once under `--all-netns`.
-const HOST_WIDE: &[&str] = &["processes", "netns"];
+const HOST_WIDE: &[&str] = &["processes", "netns", "slabs", "name_files"];
 
 impl Catalog {
     /// A catalog reading the running kernel.
@@ -382,7 +382,7 @@ impl Catalog {
             Origin::Snapshot(s) => s.info.clone(),
             Origin::Fleet(f) => f.summary().clone(),
             Origin::Live => {
-                let h = crate::source::linux::host_info();
+                let h = crate::door::source::linux::host_info();
                 SnapshotInfo {
                     host: h.host,
                     kernel: h.kernel,
@@ -394,6 +394,103 @@ impl Catalog {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Arc<Table>>> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Catalog {
+    /// Streams the sockets `select` asks for straight from the kernel, one record at a time,
+    /// without building a table (`netstat`'s live listing, whose speed this keeps); from a
+    /// snapshot there is no kernel to stream from, and the caller reads the `sockets` table.
+    pub fn stream_sockets(
+        &self,
+        select: &tables::SocketSelect,
+        want: &tables::sockets::Want,
+        each: impl FnMut(tables::records::SocketRecord),
+    ) -> Result<()> {
+        match &self.origin {
+            Origin::Live => crate::door::source::linux::sockets(select, want, &self.notes, each),
+            Origin::Snapshot(_) | Origin::Fleet(_) => Err(crate::Error::Usage(
+                "sockets can be streamed only from the running kernel; read the sockets table"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The host's name files (services, protocols, networks, hosts) from the `name_files`
+    /// table, live or saved in the snapshot. A snapshot made before the table existed has none:
+    /// this machine's files stand in, as they did then.
+    pub fn name_files(&self) -> tables::names::NameFiles {
+        if !self.holds("name_files") {
+            return tables::names::NameFiles::this_machine();
+        }
+        match self.table("name_files") {
+            Ok(t) => tables::names::NameFiles::from_table(&t),
+            Err(_) => tables::names::NameFiles::default(),
+        }
+    }
+
+    /// The value of sysctl `name` (dotted, or with `/` as in `/proc/sys`): read now when live,
+    /// else from the snapshot's `sysctls` table; `None` when there is no such key.
+    pub fn sysctl(&self, name: &str) -> Result<Option<String>> {
+        match &self.origin {
+            Origin::Live => crate::door::source::linux::read_sysctl(name),
+            Origin::Snapshot(_) | Origin::Fleet(_) => {
+                let name = tables::sysctls::dotted(name);
+                let t = self.table("sysctls")?;
+                let (Some(n), Some(v)) = (t.column_index("name"), t.column_index("value")) else {
+                    return Ok(None);
+                };
+                Ok(t.rows()
+                    .find(|r| r[n].as_str() == Some(name.as_str()))
+                    .map(|r| r[v].to_string()))
+            }
+        }
+    }
+
+    /// The kernel's answer to a route lookup (RTM_GETROUTE) as a one-row `routes` table; live
+    /// only (from a snapshot, `query::route_lookup` emulates the kernel over the tables).
+    pub fn route_get(&self, q: &tables::records::RouteQuery) -> Result<Table> {
+        match &self.origin {
+            Origin::Live => {
+                let rec = crate::door::source::linux::route_get(q)?;
+                Ok(tables::routes::build(&[rec], &Request::default()))
+            }
+            Origin::Snapshot(_) | Origin::Fleet(_) => Err(crate::Error::Usage(
+                "a route lookup needs the running kernel; from a snapshot it is emulated".into(),
+            )),
+        }
+    }
+}
+
+/// Facts about this netpry process rather than the host it reads: who runs it, which
+/// namespace it is in, which sockets it holds itself. They are answered here because only the
+/// door reads `/proc`.
+pub mod this_process {
+    pub use crate::door::source::linux::FdAccess;
+
+    /// The real user id (route lookups match `uidrange` rules with it).
+    pub fn uid() -> u32 {
+        crate::door::source::linux::uid()
+    }
+
+    /// The effective user id.
+    pub fn euid() -> u32 {
+        crate::door::source::linux::euid()
+    }
+
+    /// Whether other users' processes could be inspected (netstat `-p`'s warning).
+    pub fn fd_access() -> FdAccess {
+        crate::door::source::linux::fd_access()
+    }
+
+    /// Inodes of the sockets this process holds (netstat leaves its own out).
+    pub fn own_socket_inodes() -> std::collections::HashSet<u64> {
+        crate::door::source::linux::own_sockets::own_socket_inodes()
+    }
+
+    /// The inode of the network namespace this thread is in.
+    pub fn current_netns() -> Option<u64> {
+        crate::door::source::linux::processes::current_netns()
     }
 }
 
@@ -484,4 +581,10 @@ mod tests {
         assert!(cat.table("neighbours").unwrap().is_empty());
         assert!(!cat.notes().take().is_empty());
     }
+}
+
+/// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
+/// and benchmarks (`NETPRY_DEBUG_STATS=1`).
+pub fn collection_stats() -> String {
+    crate::door::source::linux::collection_stats()
 }

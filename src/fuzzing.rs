@@ -10,8 +10,8 @@ use crate::model::{Column, Table, Type, Value, escape_bounded, escape_bytes, une
 use crate::render::{write_csv, write_json, write_plain, write_table};
 use crate::snapshot::Snapshot;
 
+pub use crate::door::source::linux::fuzz::{netlink, procfs};
 pub use crate::script::fuzz::script;
-pub use crate::source::linux::fuzz::{netlink, procfs};
 
 /// The snapshot reader: any bytes parse or fail with one line; a parsed snapshot written
 /// again reads back, and writing that gives the same bytes; its tables render (see [`render`]).

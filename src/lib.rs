@@ -1,9 +1,10 @@
 //! netpry: a scriptable query shell for Linux network state.
 //!
-//! Data flows one way:
+//! Data flows one way, and only the `door` module reads the host (its `source` is private, so
+//! the compiler enforces it):
 //!
 //! ```text
-//! source::linux (netlink, /proc) ─▶ source::records ─▶ tables (schema + collect, registry)
+//! door: source::linux (netlink, /proc, /etc) ─▶ source::records ─▶ tables (schema + collect)
 //!        snapshot (JSON) ──────────────────────────────▶ catalog (live or snapshot, cached)
 //!                                                          │
 //!                          query (select, where, join, group_by: plain Rust on Table)
@@ -15,20 +16,15 @@
 //! registry [`tables::TABLES`] lists them all.
 
 pub mod app;
-pub mod catalog;
 pub mod cli;
 pub mod console;
 pub mod error;
 pub mod fleet;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod input;
 pub mod manual;
 pub mod model;
 #[cfg(test)]
 pub(crate) mod mutate;
-pub mod namespaces;
 pub mod netns_front;
 pub mod netstat;
 pub mod outfile;
@@ -37,9 +33,12 @@ pub mod render;
 pub mod repl;
 pub mod script;
 pub mod snapshot;
-pub mod source;
-pub mod tables;
-pub mod version;
 pub mod watch;
 
+mod door;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use door::fuzzing;
+pub use door::{catalog, namespaces, tables, version};
 pub use error::{Error, Result};

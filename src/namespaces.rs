@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::door::source::linux::netns as src;
 use crate::error::{Error, Result};
 use crate::model::Notes;
-use crate::source::linux::netns as src;
 
 /// The namespaces a command reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -191,10 +191,10 @@ pub fn sharing_owners<T>(f: impl FnOnce() -> T) -> T {
     struct Stop;
     impl Drop for Stop {
         fn drop(&mut self) {
-            crate::source::linux::processes::share_owners(false);
+            crate::door::source::linux::processes::share_owners(false);
         }
     }
-    crate::source::linux::processes::share_owners(true);
+    crate::door::source::linux::processes::share_owners(true);
     let _stop = Stop;
     f()
 }
@@ -238,7 +238,7 @@ pub fn in_each<T: Send>(
 fn enter_checked(t: &Target) -> std::result::Result<(), String> {
     let f = File::open(&t.path).map_err(|_| "it vanished".to_string())?;
     src::enter(&f).map_err(|e| e.to_string())?;
-    match crate::source::linux::processes::current_netns() {
+    match crate::door::source::linux::processes::current_netns() {
         Some(i) if i == t.inode => Ok(()),
         _ => Err("it vanished".into()),
     }
@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn workers_read_where_they_are() {
         assert_eq!(Choice::All.label(), "all");
-        let me = crate::source::linux::processes::current_netns().unwrap();
+        let me = crate::door::source::linux::processes::current_netns().unwrap();
         let t = Target {
             inode: me,
             label: "self".into(),

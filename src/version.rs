@@ -1,10 +1,10 @@
 //! `netpry --version`: the crate version and, when built from a git checkout, the commit
 //! (`build.rs` passes it as `NETPRY_GIT_COMMIT`); with `--verbose`, the kernel features found
-//! at run time ([`crate::source::linux::features`]).
+//! at run time ([`crate::door::source::linux::features`]).
 
 use std::io::{self, Write};
 
-use crate::source::linux::features::{self, Probe};
+use crate::door::source::linux::features::{self, Probe};
 
 /// The crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -80,7 +80,11 @@ mod tests {
         }
         let mut zsh = Vec::new();
         completions(Shell::Zsh, &mut zsh).unwrap();
-        assert!(String::from_utf8(zsh).unwrap().contains("routes rules"));
+        assert!(
+            String::from_utf8(zsh)
+                .unwrap()
+                .contains("routes ipv6_route rules")
+        );
         // The other shells get commands and options (clap completes no positional values
         // for them).
         for shell in [Shell::Fish, Shell::Elvish, Shell::PowerShell] {

@@ -3,12 +3,14 @@
 mod escape;
 mod notes;
 pub mod rawtext;
+pub mod read;
 pub mod store;
 mod table;
 mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
 pub use notes::Notes;
+pub use read::Cols;
 pub use store::{ColumnData, NO_ROW, Store};
 pub use table::{Column, Table, row_id};
 pub use value::{Type, Value};

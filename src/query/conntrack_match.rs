@@ -151,8 +151,8 @@ fn nat_text(ct: &[Value], cols: &[usize]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::{ConntrackRecord, CtTuple, Family};
     use crate::tables::Request;
+    use crate::tables::records::{ConntrackRecord, CtTuple, Family};
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

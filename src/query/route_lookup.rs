@@ -36,7 +36,7 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::model::{Table, Value};
-use crate::source::records::RouteQuery;
+use crate::tables::records::RouteQuery;
 
 /// Where the walk ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

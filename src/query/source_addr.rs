@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv6Net};
 
-use crate::model::{Table, Value};
+use crate::model::{Cols, Table};
 
 /// One candidate address read from the table.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ struct Addr {
 /// The scope number of `ip`'s scope word (global 0, site 200, link 253, host 254, nowhere 255,
 /// or a name from `rt_scopes`); global when unknown.
 fn scope_number(word: &str) -> u8 {
-    crate::source::linux::rtnames::scope_number(word).unwrap_or(0)
+    crate::tables::names::scope_number(word).unwrap_or(0)
 }
 
 /// The addresses of a namespace, ready for source selection (built once, asked per route).
@@ -57,29 +57,35 @@ impl SourceSelector {
     /// missing ones read as unset). `prefers_temporary` says whether a device (by index)
     /// prefers temporary IPv6 addresses (its `use_tempaddr` sysctl is 2 or more).
     pub fn new(addresses: &Table, prefers_temporary: &dyn Fn(i64) -> bool) -> SourceSelector {
-        let col = |n: &str| addresses.column_index(n);
-        let (Some(ix), Some(a)) = (col("ifindex"), col("addr")) else {
+        const IFINDEX: usize = 0;
+        const ADDR: usize = 1;
+        const LEN: usize = 2;
+        const PEER: usize = 3;
+        const SCOPE: usize = 4;
+        const FLAGS: usize = 5;
+        let c = Cols::new(
+            addresses,
+            &["ifindex", "addr", "prefix_len", "peer", "scope", "flags"],
+        );
+        if !c.has(IFINDEX) || !c.has(ADDR) {
             return SourceSelector::default();
-        };
-        let (len, peer, scope, flags) =
-            (col("prefix_len"), col("peer"), col("scope"), col("flags"));
-        let cell = |row: &'_ [Value], c: Option<usize>| c.map_or(Value::Null, |c| row[c].clone());
+        }
         let mut out = SourceSelector::default();
-        for row in addresses.rows() {
-            let Some(addr) = row[a].as_ip() else { continue };
-            let ifindex = row[ix].as_int().unwrap_or(0);
-            let flags = cell(&row, flags);
-            let flags: Vec<&str> = flags.as_str().unwrap_or("").split(',').collect();
+        for row in 0..c.len() {
+            let Some(addr) = c.ip(row, ADDR) else {
+                continue;
+            };
+            // An ifindex outside 1-2^31 (an edited snapshot) matches no device.
+            let ifindex = c.u32(row, IFINDEX).map_or(0, i64::from);
+            let flags = c.str(row, FLAGS);
+            let flags: Vec<&str> = flags.as_deref().unwrap_or("").split(',').collect();
             let has = |f: &str| flags.iter().any(|x| x.trim() == f);
             let rec = Addr {
                 ifindex,
                 addr,
-                peer: cell(&row, peer).as_ip(),
-                prefix_len: cell(&row, len)
-                    .as_int()
-                    .and_then(|l| u8::try_from(l).ok())
-                    .unwrap_or(0),
-                scope: scope_number(cell(&row, scope).as_str().unwrap_or("global")),
+                peer: c.ip(row, PEER),
+                prefix_len: c.prefix_len(row, LEN, addr).unwrap_or(0),
+                scope: scope_number(c.str(row, SCOPE).as_deref().unwrap_or("global")),
                 secondary: has("secondary"),
                 tentative: has("tentative"),
                 optimistic: has("optimistic"),
@@ -218,7 +224,7 @@ fn common_prefix(a: &Ipv6Addr, b: &Ipv6Addr) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Column, Type};
+    use crate::model::{Column, Type, Value};
 
     fn table(rows: &[(i64, &str, i64, &str, &str)]) -> Table {
         let mut t = Table::new(

@@ -393,7 +393,7 @@ fn history_refusal(path: &Path) -> Option<String> {
     if !meta.file_type().is_file() {
         return Some(format!("is {}", crate::input::what_file(&meta.file_type())));
     }
-    let me = crate::source::linux::euid();
+    let me = crate::catalog::this_process::euid();
     (meta.uid() != me).then(|| format!("belongs to uid {}, not to uid {me}", meta.uid()))
 }
 

@@ -2,7 +2,6 @@
 //! `sleep`, `fail`, `usage`, `exit_with`, and the argument readers `int_arg` and `float_arg`.
 
 use std::rc::Rc;
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
@@ -10,7 +9,7 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Position};
 use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
-use crate::source::linux::services::{Duplicates, Services};
+use crate::tables::names::{Duplicates, Services};
 
 /// What `fail` and `exit_with` hand back to the runner (as Rhai's "terminated" token, which
 /// `try`/`catch` cannot intercept).
@@ -85,10 +84,14 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Ctx>) {
     });
     let c = Rc::clone(ctx);
     engine.register_fn("hostname", move || -> String { c.catalog.host_info().host });
-    engine.register_fn("service", |port: INT, proto: &str| -> Dynamic {
+    // The services of the host being read (its `name_files`), parsed once per engine.
+    let c = Rc::clone(ctx);
+    let services: Rc<std::cell::OnceCell<Services>> = Rc::default();
+    engine.register_fn("service", move |port: INT, proto: &str| -> Dynamic {
+        let services = services.get_or_init(|| c.catalog.name_files().services(Duplicates::First));
         u16::try_from(port)
             .ok()
-            .and_then(|p| services().name(p, proto))
+            .and_then(|p| services.name(p, proto))
             .map_or(Dynamic::UNIT, |n| Dynamic::from(n.to_string()))
     });
     // A socket without a port (UNIX) has `()` there: no service, not an error.
@@ -150,19 +153,7 @@ fn sleep(secs: FLOAT) -> RhaiResultOf<()> {
 
 /// A sysctl value, an integer when the whole value is one; `()` when there is no such key.
 fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
-    let value = if ctx.catalog.snapshot_info().is_some() {
-        let name = &dotted(name);
-        let t = rt(ctx.table("sysctls"))?;
-        let (n, v) = (
-            rt(crate::query::column_index(&t, "name"))?,
-            rt(crate::query::column_index(&t, "value"))?,
-        );
-        t.rows()
-            .find(|r| r[n].as_str() == Some(name))
-            .map(|r| r[v].to_string())
-    } else {
-        rt(crate::source::linux::read_sysctl(name))?
-    };
+    let value = rt(ctx.catalog.sysctl(name))?;
     Ok(match value {
         None => Dynamic::UNIT,
         Some(v) => v
@@ -172,29 +163,9 @@ fn sysctl(ctx: &Ctx, name: &str) -> RhaiResultOf<Dynamic> {
     })
 }
 
-/// The `sysctls` table's spelling of a sysctl name given in either form: dotted, with `/`
-/// standing for a dot inside a component (`net/ipv4/conf/vx.1/forwarding` becomes
-/// `net.ipv4.conf.vx/1.forwarding`).
-fn dotted(name: &str) -> String {
-    match crate::source::linux::sysctl::sysctl_path(name) {
-        Some(path) => path
-            .iter()
-            .map(|c| c.to_string_lossy().replace('.', "/"))
-            .collect::<Vec<_>>()
-            .join("."),
-        None => name.to_string(),
-    }
-}
-
-/// /etc/services, read once; the first line for a port wins, as `getservbyport(3)` answers.
-fn services() -> &'static Services {
-    static SERVICES: LazyLock<Services> = LazyLock::new(|| Services::load(Duplicates::First));
-    &SERVICES
-}
-
 #[cfg(test)]
 mod tests {
-    use super::dotted;
+    use crate::tables::sysctls::dotted;
 
     #[test]
     fn sysctl_names_in_either_form_match_the_table() {

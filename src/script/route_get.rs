@@ -19,8 +19,7 @@ use super::ip::RhaiResultOf;
 use super::types::{Ip, Row};
 use crate::model::{Column, Table, Type, Value};
 use crate::query::{Decision, RouteIndex, SourceSelector, first_hop_dev};
-use crate::source::records::RouteQuery;
-use crate::tables::Request;
+use crate::tables::records::RouteQuery;
 
 static SOURCE: Column = Column::new(
     "source",
@@ -91,7 +90,7 @@ fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteEnv>> {
         routes,
         index,
         interfaces,
-        uid: crate::source::linux::uid(),
+        uid: crate::catalog::this_process::uid(),
         sources: OnceCell::new(),
     });
     *ctx.route_get.env.borrow_mut() = Some(Rc::clone(&e));
@@ -340,14 +339,13 @@ fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
         let (t, rule) = walked_route(ctx, &q)?;
         (t, Value::opt_int(rule), "snapshot")
     } else {
-        match crate::source::linux::route_get(&q) {
-            Ok(rec) => (
-                crate::tables::routes::build(&[rec], &Request::default()),
-                Value::Null,
-                "kernel",
-            ),
+        match ctx.catalog.route_get(&q) {
+            Ok(table) => (table, Value::Null, "kernel"),
             Err(crate::error::Error::Kernel { source, .. })
-                if matches!(source.raw_os_error(), Some(13 | 22 | 101 | 113)) =>
+                if matches!(
+                    source.raw_os_error(),
+                    Some(libc::EACCES | libc::EINVAL | libc::ENETUNREACH | libc::EHOSTUNREACH)
+                ) =>
             {
                 let (t, rule) = refused_route(ctx, &q, &source)?;
                 (t, Value::opt_int(rule), "kernel")
@@ -381,15 +379,15 @@ fn refused_route(
 ) -> RhaiResultOf<(Table, Option<u32>)> {
     let dst = q.dst;
     let meaning = match err.raw_os_error() {
-        Some(113) => "no route to host: an unreachable route covers it",
-        Some(13) => "permission denied: a prohibit route or rule covers it",
+        Some(libc::EHOSTUNREACH) => "no route to host: an unreachable route covers it",
+        Some(libc::EACCES) => "permission denied: a prohibit route or rule covers it",
         _ => "invalid argument: a blackhole route or rule covers it",
     };
     match walked_route(ctx, q) {
         Ok((t, rule)) if refusal_type(&t).is_some() => Ok((t, rule)),
         // The walk's own explanation of a source or device the kernel will not use.
         Err(e) if q.src.is_some() || q.oif.is_some() => Err(e),
-        _ if err.raw_os_error() == Some(101) => rt_err(format!(
+        _ if err.raw_os_error() == Some(libc::ENETUNREACH) => rt_err(format!(
             "route_get: no route to {dst} (the kernel says: {err})"
         )),
         _ => rt_err(format!(
@@ -497,7 +495,7 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
             let matched_len = cells.get("dst_len").as_int().unwrap_or(0);
             if let Some(t) = table {
                 cells.set("table", Value::Int(t));
-                let name = crate::source::linux::rtnames::table_name(254);
+                let name = crate::tables::names::table_name(254);
                 cells.set("table_name", Value::str(name));
             }
             cells.host(dst);
@@ -607,7 +605,7 @@ impl Draft {
     /// An answer no table gave (the kernel sends table 0).
     fn no_table(&mut self) {
         self.set("table", Value::Int(0));
-        let name = crate::source::linux::rtnames::table_name(0);
+        let name = crate::tables::names::table_name(0);
         self.set("table_name", Value::str(name));
     }
 }

@@ -2,7 +2,7 @@
 //! (tcp_info, owners, names, ...). Plain parameters of the socket collector, defined here so the
 //! source layer depends on nothing above it; `tables::sockets` derives them from a request.
 
-use crate::source::records::{Family, Proto};
+use crate::door::source::records::{Family, Proto};
 
 /// Bitmask of every kernel socket state (TCP_ESTABLISHED = 1 ... TCP_NEW_SYN_RECV = 12).
 pub const ALL_STATES: u32 = 0x1ffe;

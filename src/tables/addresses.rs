@@ -2,9 +2,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::{AddressRecord, Family};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::{AddressRecord, Family};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -103,7 +103,7 @@ static FIELDS: [Field<AddressRecord>; 12] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    let recs = crate::source::linux::addresses(req.wants("ifname"))?;
+    let recs = crate::door::source::linux::addresses(req.wants("ifname"))?;
     Ok(build(&recs, req))
 }
 

@@ -5,9 +5,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::{ConntrackRecord, CtCounters, CtTuple};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::{ConntrackRecord, CtCounters, CtTuple};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -264,7 +264,7 @@ static FIELDS: [F; 31] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
-    let recs = match crate::source::linux::conntrack() {
+    let recs = match crate::door::source::linux::conntrack() {
         Ok(r) => r,
         Err(e) => {
             notes.add(unavailable_note(&e));
@@ -308,7 +308,7 @@ pub fn build(recs: &[ConntrackRecord], req: &Request) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::Family;
+    use crate::door::source::records::Family;
 
     #[test]
     fn nat_flags_states_and_counters() {

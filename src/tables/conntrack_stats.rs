@@ -88,13 +88,13 @@ fn columns() -> &'static [Column] {
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let sysctl = |n: &str| -> Option<i64> {
-        crate::source::linux::read_sysctl(&format!("net.netfilter.nf_conntrack_{n}"))
+        crate::door::source::linux::read_sysctl(&format!("net.netfilter.nf_conntrack_{n}"))
             .ok()
             .flatten()
             .and_then(|v| v.trim().parse().ok())
     };
     let limits = [sysctl("count"), sysctl("max"), sysctl("buckets")];
-    let cpus = crate::source::linux::conntrack::cpu_stats();
+    let cpus = crate::door::source::linux::conntrack::cpu_stats();
     if cpus.is_none() && limits.iter().all(Option::is_none) {
         notes.add("conntrack_stats: this kernel has no connection tracking; the table is empty");
     }

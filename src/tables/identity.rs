@@ -48,7 +48,7 @@ const INTERFACES: Identity = Identity {
     key: &["netns", "index"],
     fallback: NONE,
     // Every rtnl_link_stats64 counter is a column of its own name.
-    counters: &crate::source::records::LINK_STAT_NAMES,
+    counters: &crate::door::source::records::LINK_STAT_NAMES,
     wrap32: NONE,
 };
 
@@ -148,6 +148,43 @@ const NETNS: Identity = Identity {
     wrap32: NONE,
 };
 
+const IF_INET6: Identity = Identity {
+    key: &["netns", "ifindex", "addr", "prefix_len"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
+const IPV6_ROUTE: Identity = Identity {
+    key: &[
+        "netns", "dst", "dst_len", "src", "src_len", "next_hop", "metric", "dev",
+    ],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
+const DEV_SNMP6: Identity = Identity {
+    key: &["netns", "ifname", "name"],
+    fallback: NONE,
+    counters: &["value"],
+    wrap32: NONE,
+};
+
+const SLABS: Identity = Identity {
+    key: &["netns", "cache"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
+const NAME_FILES: Identity = Identity {
+    key: &["netns", "path"],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
 const CONNTRACK_STATS: Identity = Identity {
     key: &["netns", "cpu"],
     fallback: NONE,
@@ -194,6 +231,11 @@ pub fn identity(table: &str) -> Option<&'static Identity> {
         "conntrack" => &CONNTRACK,
         "conntrack_stats" => &CONNTRACK_STATS,
         "netns" => &NETNS,
+        "if_inet6" => &IF_INET6,
+        "ipv6_route" => &IPV6_ROUTE,
+        "dev_snmp6" => &DEV_SNMP6,
+        "slabs" => &SLABS,
+        "name_files" => &NAME_FILES,
         _ => return None,
     })
 }

@@ -4,9 +4,9 @@ use std::sync::LazyLock;
 
 use super::field::{Field, TableBuilder, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::LinkRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::LinkRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -189,7 +189,7 @@ static FIELDS: LazyLock<Vec<Field<Link>>> = LazyLock::new(|| {
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    let links = crate::source::linux::links()?;
+    let links = crate::door::source::linux::links()?;
     Ok(build(links, req))
 }
 
@@ -346,7 +346,7 @@ mod tests {
             name: "vx.1".into(),
             mtu: 1500,
             master: 1,
-            stats: Some(crate::source::records::LinkStats { values: [7; 25] }),
+            stats: Some(crate::door::source::records::LinkStats { values: [7; 25] }),
             ..LinkRecord::default()
         };
         let lo = LinkRecord {

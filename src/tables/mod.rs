@@ -8,15 +8,21 @@
 pub mod addresses;
 pub mod conntrack;
 pub mod conntrack_stats;
+pub mod dev_snmp6;
 mod field;
 pub mod identity;
+pub mod if_inet6;
 pub mod interfaces;
+pub mod ipv6_route;
 pub mod multicast;
+pub mod name_files;
+pub mod names;
 pub mod neighbours;
 pub mod netns;
 pub mod processes;
 pub mod routes;
 pub mod rules;
+pub mod slabs;
 pub mod sockets;
 pub mod stats;
 pub mod sysctls;
@@ -25,6 +31,7 @@ pub mod views;
 use crate::error::{Error, Result};
 use crate::model::{Column, Table, Type, Value};
 
+pub use crate::door::source::records;
 pub use crate::model::Notes;
 pub use field::{Field, TableBuilder};
 pub use sockets::SocketSelect;
@@ -137,14 +144,19 @@ pub static TABLES: &[TableDef] = &[
     processes::DEF,
     interfaces::DEF,
     addresses::DEF,
+    if_inet6::DEF,
     routes::DEF,
+    ipv6_route::DEF,
     rules::DEF,
     neighbours::DEF,
     multicast::DEF,
     stats::DEF,
+    dev_snmp6::DEF,
+    slabs::DEF,
     sysctls::DEF,
     conntrack::DEF,
     conntrack_stats::DEF,
+    name_files::DEF,
     netns::DEF,
 ];
 

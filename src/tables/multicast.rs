@@ -4,9 +4,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::igmp::{self, GroupRecord};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::igmp::{self, GroupRecord};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {

@@ -3,9 +3,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::NeighbourRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::NeighbourRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -109,7 +109,8 @@ static FIELDS: [Field<NeighbourRecord>; 13] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    let recs = crate::source::linux::neighbours(req.wants("ifname"), req.wants("reachable_ms"))?;
+    let recs =
+        crate::door::source::linux::neighbours(req.wants("ifname"), req.wants("reachable_ms"))?;
     Ok(build(&recs, req))
 }
 
@@ -121,7 +122,7 @@ pub fn build(recs: &[NeighbourRecord], req: &Request) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::Family;
+    use crate::door::source::records::Family;
 
     #[test]
     fn booleans_and_null_mac() {

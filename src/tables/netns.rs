@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::netns as src;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::netns as src;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -122,7 +122,8 @@ columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let mut nl = if req.wants("nsid") {
-        crate::source::linux::netlink::Netlink::open(netlink_sys::protocols::NETLINK_ROUTE).ok()
+        crate::door::source::linux::netlink::Netlink::open(netlink_sys::protocols::NETLINK_ROUTE)
+            .ok()
     } else {
         None
     };
@@ -162,7 +163,7 @@ mod tests {
     #[test]
     fn live_table_has_this_namespace() {
         let t = collect(&Request::default(), &Notes::default()).unwrap();
-        let me = crate::source::linux::processes::current_netns().unwrap();
+        let me = crate::door::source::linux::processes::current_netns().unwrap();
         let i = t.column_index("inode").unwrap();
         assert!(t.rows().any(|r| r[i] == Value::int(me)));
     }

@@ -5,10 +5,10 @@ use std::sync::LazyLock;
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::ProcWant;
+use crate::door::source::records::ProcessRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::ProcWant;
-use crate::source::records::ProcessRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -98,10 +98,10 @@ pub fn want_for(req: &Request) -> ProcWant {
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     let want = want_for(req);
-    let procs = crate::source::linux::processes(want);
+    let procs = crate::door::source::linux::processes(want);
     // Root is refused only for special processes (an init outside any namespace we may open);
     // that is not something a user can fix, so only unprivileged users get the note.
-    if procs.netns_denied > 0 && crate::source::linux::euid() != 0 {
+    if procs.netns_denied > 0 && crate::door::source::linux::euid() != 0 {
         notes.add(
             "other users' network namespaces are not readable without root; their netns is null",
         );

@@ -3,10 +3,10 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::rtnames::table_name;
+use crate::door::source::records::RouteRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::rtnames::table_name;
-use crate::source::records::RouteRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -224,7 +224,7 @@ columns_fn!(FIELDS);
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let names = req.wants("dev") || req.wants("nexthops");
     let kernel = req.wants("refcnt") || req.wants("rtf_flags");
-    let recs = crate::source::linux::routes(names, kernel)?;
+    let recs = crate::door::source::linux::routes(names, kernel)?;
     Ok(build(&recs, req))
 }
 
@@ -237,7 +237,7 @@ pub fn build(recs: &[RouteRecord], req: &Request) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::Family;
+    use crate::door::source::records::Family;
 
     #[test]
     fn defaults_and_nulls() {

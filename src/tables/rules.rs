@@ -4,10 +4,10 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::linux::rtnames::table_name;
+use crate::door::source::records::RuleRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::linux::rtnames::table_name;
-use crate::source::records::RuleRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -301,7 +301,7 @@ static FIELDS: [Field<RuleRecord>; 36] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
-    Ok(build(&crate::source::linux::rules()?, req))
+    Ok(build(&crate::door::source::linux::rules()?, req))
 }
 
 /// Builds the table from rule records.
@@ -312,7 +312,7 @@ pub fn build(recs: &[RuleRecord], req: &Request) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::Family;
+    use crate::door::source::records::Family;
 
     #[test]
     fn selectors_left_open_are_null() {

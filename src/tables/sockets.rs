@@ -10,10 +10,10 @@ use std::sync::LazyLock;
 
 use super::field::{Field, TableBuilder, columns_of};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
+pub use crate::door::source::select::{ALL_STATES, STATE_NAMES, SocketSelect, Want, state_number};
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::{Family, Proto, SocketRecord, TcpInfo};
-pub use crate::source::select::{ALL_STATES, STATE_NAMES, SocketSelect, Want, state_number};
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -421,7 +421,7 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
         ..Want::for_request(req)
     };
     let mut b = TableBuilder::new(DEF.name, &FIELDS, &inner);
-    crate::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
+    crate::door::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
     let mut t = b.finish();
     t.shrink();
     if owners {
@@ -446,9 +446,9 @@ fn lazy_owners(t: &mut Table) {
     let inodes = Arc::clone(t.column_data(ic));
     let len = t.len();
     // One scan for both columns, whichever is read first.
-    let scan: Arc<OnceLock<Arc<crate::source::linux::OwnerMap>>> = Arc::new(OnceLock::new());
-    let owners = move || -> Arc<crate::source::linux::OwnerMap> {
-        let map = crate::source::linux::socket_owners();
+    let scan: Arc<OnceLock<Arc<crate::door::source::linux::OwnerMap>>> = Arc::new(OnceLock::new());
+    let owners = move || -> Arc<crate::door::source::linux::OwnerMap> {
+        let map = crate::door::source::linux::socket_owners();
         let ino = inodes.get();
         let unowned = (0..len).any(|r| {
             ino.int(r)
@@ -464,7 +464,7 @@ fn lazy_owners(t: &mut Table) {
     };
     let owners = Arc::new(owners);
     let ino = Arc::clone(t.column_data(ic));
-    let column = |pick: fn(&crate::source::linux::OwnerMap, u64) -> Value| {
+    let column = |pick: fn(&crate::door::source::linux::OwnerMap, u64) -> Value| {
         let (scan, owners, ino) = (Arc::clone(&scan), Arc::clone(&owners), Arc::clone(&ino));
         Arc::new(ColumnData::lazy(Box::new(move || {
             let map = scan.get_or_init(|| owners());

@@ -3,9 +3,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::StatRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::StatRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -55,7 +55,7 @@ static FIELDS: [Field<StatRecord>; 4] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
-    let stats = crate::source::linux::protocol_stats()?;
+    let stats = crate::door::source::linux::protocol_stats()?;
     for n in stats.notes {
         notes.add(format!("stats: {n}"));
     }

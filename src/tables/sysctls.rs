@@ -3,9 +3,9 @@
 
 use super::field::{self, Field, columns_fn};
 use super::{Notes, Request, TableDef};
+use crate::door::source::records::SysctlRecord;
 use crate::error::Result;
 use crate::model::{Column, Table, Type, Value};
-use crate::source::records::SysctlRecord;
 
 /// Registry entry.
 pub const DEF: TableDef = TableDef {
@@ -39,7 +39,7 @@ static FIELDS: [Field<SysctlRecord>; 2] = [
 columns_fn!(FIELDS);
 
 fn collect(req: &Request, notes: &Notes) -> Result<Table> {
-    let (records, denied) = crate::source::linux::sysctl::net_sysctls_and_denied()?;
+    let (records, denied) = crate::door::source::linux::sysctl::net_sysctls_and_denied()?;
     if let Some(note) = denied_note(&denied) {
         notes.add(note);
     }
@@ -67,6 +67,20 @@ fn denied_note(denied: &[String]) -> Option<String> {
             "sysctls: {n} keys are readable only by root and are left out ({names}); run as root to see them"
         )
     })
+}
+
+/// The `name` column's spelling of a sysctl name given in either form: dotted, or with `/`
+/// standing for a dot inside a component (`net/ipv4/conf/vx.1/forwarding` becomes
+/// `net.ipv4.conf.vx/1.forwarding`).
+pub fn dotted(name: &str) -> String {
+    match crate::door::source::linux::sysctl::sysctl_path(name) {
+        Some(path) => path
+            .iter()
+            .map(|c| c.to_string_lossy().replace('.', "/"))
+            .collect::<Vec<_>>()
+            .join("."),
+        None => name.to_string(),
+    }
 }
 
 /// Builds the table from sysctl records, keeping their order.

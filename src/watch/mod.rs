@@ -101,8 +101,8 @@ fn sleep_until(deadline: Instant) -> bool {
 
 /// The JSON event stream on standard output.
 fn run_json(opts: &Options) -> Result<u8> {
-    let host = crate::source::linux::host_info().host;
-    let netns = crate::source::linux::processes::current_netns();
+    let host = crate::catalog::Catalog::live().host_info().host;
+    let netns = crate::catalog::this_process::current_netns();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut prev: Option<Sample> = None;

@@ -30,8 +30,8 @@ struct State {
 /// Runs the terminal view until `q` or Ctrl-C (or `--count` intervals).
 pub fn run(opts: &Options) -> Result<u8> {
     let term = RawTerminal::enter().map_err(Error::Output)?;
-    let host = crate::source::linux::host_info().host;
-    let netns = crate::source::linux::processes::current_netns();
+    let host = crate::catalog::Catalog::live().host_info().host;
+    let netns = crate::catalog::this_process::current_netns();
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut state = State {
         rates: true,

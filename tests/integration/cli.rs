@@ -18,14 +18,19 @@ fn tables_lists_every_registered_table() {
             "processes",
             "interfaces",
             "addresses",
+            "if_inet6",
             "routes",
+            "ipv6_route",
             "rules",
             "neighbours",
             "multicast",
             "stats",
+            "dev_snmp6",
+            "slabs",
             "sysctls",
             "conntrack",
             "conntrack_stats",
+            "name_files",
             "netns"
         ]
     );

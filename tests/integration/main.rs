@@ -24,6 +24,7 @@ mod rules;
 mod script;
 mod script_plan;
 mod snapshot;
+mod snapshot_replay;
 mod sockets;
 mod version;
 mod watch;

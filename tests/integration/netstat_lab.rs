@@ -60,7 +60,7 @@ fn assert_none_differ(what: &str, failures: &[String], total: usize, reordered: 
 
 /// The receiving side in the peer namespace: a listener with a tiny receive buffer whose
 /// connections are accepted and never read.
-const SINK_PY: &str = r#"
+pub(crate) const SINK_PY: &str = r#"
 import socket, time
 L = socket.socket(); L.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 L.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -72,7 +72,7 @@ while True:
 "#;
 
 /// The sockets of the namespace under test; argv: socket directory, peer namespace name.
-const STATES_PY: &str = r#"
+pub(crate) const STATES_PY: &str = r#"
 import os, socket, sys, time
 d, peer = sys.argv[1], sys.argv[2]
 keep = []
@@ -124,7 +124,7 @@ print('ready', flush=True)
 time.sleep(600)
 "#;
 
-const STATE_CASES: &[&str] = &[
+pub(crate) const STATE_CASES: &[&str] = &[
     "-tan", "-tano", "-tanoe", "-tnoe", "-tno", "-ta", "-tao", "-taoe", "-xa", "-x", "-xl", "-xap",
     "-a", "-an", "-ao", "-N", "-Nxa", "-ee", "-aee", "-tanp", "-tanop", "-l",
 ];

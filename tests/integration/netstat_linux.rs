@@ -374,7 +374,7 @@ fn command_line_matches_net_tools() {
 }
 
 /// The Python program holding the namespace's sockets; prints `ready` when set up.
-const SOCKETS_PY: &str = r#"
+pub(crate) const SOCKETS_PY: &str = r#"
 import os, socket, sys, time
 d = sys.argv[1]
 keep = []
@@ -451,7 +451,7 @@ pub(crate) struct Proc(Child);
 impl Proc {
     /// Starts the real interpreter (by absolute path, so its argv[0] is a path) under the name
     /// `argv0` when given.
-    fn start(ns: &Netns, argv0: Option<&str>, code: &str, args: &[&str]) -> Proc {
+    pub(crate) fn start(ns: &Netns, argv0: Option<&str>, code: &str, args: &[&str]) -> Proc {
         use std::io::BufRead;
         // python3 may be a wrapper script (pyenv) that would replace argv[0]: exec the real
         // interpreter.

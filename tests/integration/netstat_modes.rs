@@ -28,9 +28,9 @@ const NETSTAT: &str = "/usr/bin/netstat";
 type Run = (i32, String, String);
 
 /// The namespace under test and its peer (both removed on drop).
-struct Lab {
-    ns: Netns,
-    _peer: Netns,
+pub(crate) struct Lab {
+    pub(crate) ns: Netns,
+    pub(crate) _peer: Netns,
 }
 
 fn sysctl_quiet(ns: &Netns) {
@@ -47,7 +47,7 @@ fn sysctl_quiet(ns: &Netns) {
     }
 }
 
-fn lab(tag: &str) -> Lab {
+pub(crate) fn lab(tag: &str) -> Lab {
     let mut peer = Netns::new(&format!("{tag}p"));
     let ns = Netns::new(tag);
     sysctl_quiet(&ns);
@@ -187,7 +187,7 @@ fn lab(tag: &str) -> Lab {
 }
 
 /// Waits until the namespace's counter files stay unchanged for two seconds.
-fn settle(ns: &Netns) {
+pub(crate) fn settle(ns: &Netns) {
     let read = || {
         ns.exec(
             "cat",
@@ -264,45 +264,57 @@ fn have_netstat() -> bool {
     false
 }
 
+/// `netstat -r` argument lists compared with net-tools.
+pub(crate) const ROUTE_CASES: &[&[&str]] = &[
+    &["-r"],
+    &["-rn"],
+    &["-rne"],
+    &["-rnee"],
+    &["-rneee"],
+    &["-rneeee"],
+    &["-ree"],
+    &["-rN"],
+    &["-rNe"],
+    &["-r", "-6"],
+    &["-rn6"],
+    &["-rnA", "inet6"],
+    &["-rn", "-A", "inet,inet6"],
+    &["-r", "-A", "inet6,inet"],
+    &["-rn", "-66"],
+    &["-rC"],
+    &["-rF"],
+    &["-rnCF"],
+    &["-rnC6"],
+    &["-rneeC"],
+    &["-rW", "-v"],
+    &["--route", "--numeric"],
+    &["-r", "-A", "unix"],
+    &["-r", "-A", "inet,bluetooth"],
+    &["-r", "-A", "x25"],
+    &["-r", "-A", "ipx,inet"],
+    &["-r", "-A", "netrom"],
+];
+
 #[test]
 fn routing_tables_match_net_tools() {
     if !root_or_skip("routing_tables_match_net_tools") || !have_netstat() {
         return;
     }
     let lab = lab("nmr");
-    compare_all(
-        &lab.ns,
-        &[
-            &["-r"],
-            &["-rn"],
-            &["-rne"],
-            &["-rnee"],
-            &["-rneee"],
-            &["-rneeee"],
-            &["-ree"],
-            &["-rN"],
-            &["-rNe"],
-            &["-r", "-6"],
-            &["-rn6"],
-            &["-rnA", "inet6"],
-            &["-rn", "-A", "inet,inet6"],
-            &["-r", "-A", "inet6,inet"],
-            &["-rn", "-66"],
-            &["-rC"],
-            &["-rF"],
-            &["-rnCF"],
-            &["-rnC6"],
-            &["-rneeC"],
-            &["-rW", "-v"],
-            &["--route", "--numeric"],
-            &["-r", "-A", "unix"],
-            &["-r", "-A", "inet,bluetooth"],
-            &["-r", "-A", "x25"],
-            &["-r", "-A", "ipx,inet"],
-            &["-r", "-A", "netrom"],
-        ],
-    );
+    compare_all(&lab.ns, ROUTE_CASES);
 }
+
+/// `netstat -i` argument lists compared with net-tools.
+pub(crate) const INTERFACE_CASES: &[&[&str]] = &[
+    &["-i"],
+    &["-ia"],
+    &["-ie"],
+    &["-iea"],
+    &["-in"],
+    &["-ieee"],
+    &["-iaN", "-v"],
+    &["--interfaces", "--all"],
+];
 
 #[test]
 fn interface_tables_match_net_tools() {
@@ -310,20 +322,30 @@ fn interface_tables_match_net_tools() {
         return;
     }
     let lab = lab("nmi");
-    compare_all(
-        &lab.ns,
-        &[
-            &["-i"],
-            &["-ia"],
-            &["-ie"],
-            &["-iea"],
-            &["-in"],
-            &["-ieee"],
-            &["-iaN", "-v"],
-            &["--interfaces", "--all"],
-        ],
-    );
+    compare_all(&lab.ns, INTERFACE_CASES);
 }
+
+/// `netstat -s` argument lists compared with net-tools.
+pub(crate) const STATISTICS_CASES: &[&[&str]] = &[
+    &["-s"],
+    &["-st"],
+    &["-su"],
+    &["-sw"],
+    &["-s", "-6"],
+    &["-s", "-4"],
+    &["-stu"],
+    &["-s", "--udplite"],
+    &["-sn"],
+    &["-sS"],
+    &["-s6t"],
+    &["-s6u"],
+    &["-s6w"],
+    &["-sc"],
+    &["--statistics", "--tcp", "--raw"],
+    &["-s", "-4", "-6"],
+    &["-s", "-x"],
+    &["-s", "-A", "inet6,inet6"],
+];
 
 #[test]
 fn statistics_match_net_tools() {
@@ -331,29 +353,7 @@ fn statistics_match_net_tools() {
         return;
     }
     let lab = lab("nms");
-    compare_all(
-        &lab.ns,
-        &[
-            &["-s"],
-            &["-st"],
-            &["-su"],
-            &["-sw"],
-            &["-s", "-6"],
-            &["-s", "-4"],
-            &["-stu"],
-            &["-s", "--udplite"],
-            &["-sn"],
-            &["-sS"],
-            &["-s6t"],
-            &["-s6u"],
-            &["-s6w"],
-            &["-sc"],
-            &["--statistics", "--tcp", "--raw"],
-            &["-s", "-4", "-6"],
-            &["-s", "-x"],
-            &["-s", "-A", "inet6,inet6"],
-        ],
-    );
+    compare_all(&lab.ns, STATISTICS_CASES);
     // The counters did move (traffic reached the namespace), so the comparison had teeth.
     let (_, out, _) = ours(&lab.ns, &["-st"]);
     assert!(out.contains("    1 active connection openings"), "{out}");

@@ -924,6 +924,32 @@ fn neighbours_match_ip_neigh() {
     });
 }
 
+/// The kernel's answer to a route lookup for `addr` in namespace `ns`, through the catalog
+/// (the one door), as a one-row `routes` table.
+fn route_get(ns: &str, addr: IpAddr) -> netpry::Result<RouteAnswer> {
+    in_netns(ns, move || {
+        let q = netpry::tables::records::RouteQuery::to(addr);
+        let t = netpry::catalog::Catalog::live().route_get(&q)?;
+        let cell = |n: &str| t.cell(0, t.column_index(n).expect("routes column")).clone();
+        Ok(RouteAnswer {
+            dst: cell("dst").as_ip(),
+            dev: cell("dev").as_str().map(String::from),
+            gateway: cell("gateway").as_ip(),
+            prefsrc: cell("prefsrc").as_ip(),
+            table: cell("table").as_int().unwrap_or(-1),
+        })
+    })
+}
+
+/// The cells of a route lookup's answer these tests compare.
+struct RouteAnswer {
+    dst: Option<IpAddr>,
+    dev: Option<String>,
+    gateway: Option<IpAddr>,
+    prefsrc: Option<IpAddr>,
+    table: i64,
+}
+
 /// Runs `f` on a thread that has entered network namespace `ns` (only that thread moves).
 #[allow(unsafe_code)]
 fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -956,10 +982,7 @@ fn route_get_follows_policy_rules_like_ip_route_get() {
         "10.9.0.2",
     ] {
         let addr: IpAddr = dst.parse().unwrap();
-        let rec = in_netns(&ns.name, move || {
-            netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
-        })
-        .unwrap_or_else(|e| panic!("route_get({dst}): {e}"));
+        let rec = route_get(&ns.name, addr).unwrap_or_else(|e| panic!("route_get({dst}): {e}"));
         let theirs = ip_rows(&ns, &format!("route get {dst}"));
         let t = &theirs[0];
         let ctx = format!("route get {dst}");
@@ -976,22 +999,16 @@ fn route_get_follows_policy_rules_like_ip_route_get() {
             "{ctx}: prefsrc"
         );
         let table = t.get("table").and_then(Value::as_str).map_or(254, table_id);
-        assert_eq!(i64::from(rec.table), table, "{ctx}: table");
+        assert_eq!(rec.table, table, "{ctx}: table");
     }
     // The policy rule wins over the more specific route of the main table.
     let addr: IpAddr = "10.90.5.1".parse().unwrap();
-    let rec = in_netns(&ns.name, move || {
-        netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
-    })
-    .unwrap();
+    let rec = route_get(&ns.name, addr).unwrap();
     assert_eq!((rec.table, rec.dev.as_deref()), (100, Some("va")));
     assert_eq!(rec.gateway, Some("10.9.0.2".parse().unwrap()));
     // Unreachable destinations are a clear error naming the address.
     let addr: IpAddr = "10.51.0.1".parse().unwrap();
-    let err = in_netns(&ns.name, move || {
-        netpry::source::linux::route_get(&netpry::source::records::RouteQuery::to(addr))
-    })
-    .unwrap_err();
+    let err = route_get(&ns.name, addr).err().expect("an error");
     assert!(
         err.to_string().starts_with("route lookup for 10.51.0.1: "),
         "{err}"

@@ -440,7 +440,7 @@ fn compare_with_kernel(ns: &Netns, dsts: &[&str]) -> Vec<Value> {
         }
         // The kernel names no table for 0.0.0.0 (it answers before any table).
         let none = if *dst == "0.0.0.0" {
-            netpry::source::linux::rtnames::table_name(0)
+            netpry::tables::names::table_name(0)
         } else {
             "main".to_string()
         };
@@ -611,7 +611,7 @@ fn route_get_with_packet_fields_matches_ip_route_get() {
             if v.is_array() { v[0].clone() } else { v }
         };
         let (snap, live) = (one(&sout), one(&lout));
-        let no_table = netpry::source::linux::rtnames::table_name(0);
+        let no_table = netpry::tables::names::table_name(0);
         for (name, got) in [("snapshot", &snap), ("live", &live)] {
             let ctx = format!("{ctx} ({name}): kernel {k}, netpry {got}");
             let kernel_type = k.get("type").and_then(Value::as_str).unwrap_or("unicast");

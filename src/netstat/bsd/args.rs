@@ -7,7 +7,7 @@
 //! numeric operand is the legacy form of `-w N`; further operands are the kvm namelist and
 //! core, accepted and ignored like `-N` and `-M`.
 
-use crate::source::linux::netdb;
+use crate::tables::names as netdb;
 
 /// Address family selected with `-f` (or `-u`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::model::{Table, Value};
-use crate::source::linux::rtnames;
+use crate::tables::names as rtnames;
 
 static NULL: Value = Value::Null;
 
@@ -42,6 +42,11 @@ impl View {
     /// The position of column `name`.
     pub fn col(&self, name: &str) -> Col {
         Col(self.table.column_index(name))
+    }
+
+    /// The table itself (for [`crate::model::Cols`]).
+    pub fn table(&self) -> &Table {
+        &self.table
     }
 
     /// Every row.
@@ -117,7 +122,7 @@ pub struct Iface {
     pub mac: String,
     /// Link type (`ether`, `loopback`, `none`, ...).
     pub link_type: String,
-    /// Counters: rx/tx packets, bytes, errors, dropped, collisions.
+    /// StatCounters: rx/tx packets, bytes, errors, dropped, collisions.
     pub rx_packets: u64,
     /// Packets sent.
     pub tx_packets: u64,
@@ -350,8 +355,8 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
             oif: int(&r, oif).unwrap_or(0) as u32,
             prefsrc: ip(&r, prefsrc),
             metric: int(&r, metric).unwrap_or(0).max(0) as u64,
-            protocol: rt_name(text(&r, proto), rtnames::protocol_name),
-            scope: rt_name(text(&r, scope), rtnames::scope_name),
+            protocol: rt_name(text(&r, proto), protocol_name),
+            scope: rt_name(text(&r, scope), scope_name),
             flags: text(&r, flags).to_ascii_lowercase(),
             mtu: int(&r, mtu).unwrap_or(0).max(0) as u64,
             expires: int(&r, exp).filter(|e| *e > 0),
@@ -360,9 +365,20 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
     Ok(out)
 }
 
+/// `ip`'s built-in name of route protocol `p` (the number when it has none).
+fn protocol_name(p: u8) -> String {
+    rtnames::builtin_protocols().name(p.into())
+}
+
+/// `ip`'s built-in name of scope `s` (the number when it has none).
+fn scope_name(s: u8) -> String {
+    rtnames::builtin_scopes().name(s.into())
+}
+
 /// A route type, protocol or scope cell as a lowercase name. The `routes` table already names
-/// them as `ip` does; a cell holding the kernel's number (a hand-made or foreign snapshot) gets
-/// the same name through [`rtnames`], the one owner of those tables.
+/// them as `ip` does on the host it was read from (its iproute2 files included); a cell holding
+/// the kernel's number (the host had no name for it, or a hand-made snapshot) gets only `ip`'s
+/// built-in name, never one from the files of the machine reading the snapshot.
 fn rt_name(cell: String, name: fn(u8) -> String) -> String {
     match cell.parse::<u8>() {
         Ok(n) => name(n),
@@ -612,20 +628,20 @@ fn cookie(v: &Value) -> u64 {
 
 /// Protocol counters: `(proto, name)` to value, read from the `stats` table.
 #[derive(Debug, Default, Clone)]
-pub struct Counters {
+pub struct StatCounters {
     map: HashMap<(String, String), i64>,
 }
 
-impl Counters {
+impl StatCounters {
     /// Reads the `stats` table.
-    pub fn load(cat: &Catalog) -> Result<Counters> {
-        Ok(Counters::from_view(&View::load(cat, "stats")?))
+    pub fn load(cat: &Catalog) -> Result<StatCounters> {
+        Ok(StatCounters::from_view(&View::load(cat, "stats")?))
     }
 
     /// Reads counters from a view of `stats` (proto, name, value).
-    pub fn from_view(v: &View) -> Counters {
+    pub fn from_view(v: &View) -> StatCounters {
         let (proto, name, value) = (v.col("proto"), v.col("name"), v.col("value"));
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         for r in v.rows() {
             let (p, n) = (text(&r, proto), text(&r, name));
             let Some(val) = int(&r, value) else { continue };
@@ -661,7 +677,7 @@ impl Counters {
     }
 
     /// `self - before`, counter by counter (a counter that went backwards gives 0).
-    pub fn delta(&self, before: &Counters) -> Counters {
+    pub fn delta(&self, before: &StatCounters) -> StatCounters {
         let map = self
             .map
             .iter()
@@ -672,7 +688,7 @@ impl Counters {
                 )
             })
             .collect();
-        Counters { map }
+        StatCounters { map }
     }
 
     /// Whether any counter was read.
@@ -705,9 +721,9 @@ mod tests {
             "blackhole"
         );
         assert_eq!(rt_name("7".into(), rtnames::route_type_name), "unreachable");
-        assert_eq!(rt_name("2".into(), rtnames::protocol_name), "kernel");
-        assert_eq!(rt_name("253".into(), rtnames::scope_name), "link");
-        assert_eq!(rt_name("300".into(), rtnames::scope_name), "300");
+        assert_eq!(rt_name("2".into(), protocol_name), "kernel");
+        assert_eq!(rt_name("253".into(), scope_name), "link");
+        assert_eq!(rt_name("300".into(), scope_name), "300");
     }
 
     #[test]

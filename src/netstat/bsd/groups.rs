@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use super::args::Af;
 use super::data::{self, Group, GroupAddr};
 use super::names::{self, Names};
-use super::{Ctx, line};
+use super::{BsdCtx, line};
 use crate::error::Result;
 
 /// The link-layer address an IP group maps to: `01:00:5e` + low 23 bits, `33:33` + low 32.
@@ -33,7 +33,7 @@ pub fn mapped_mac(a: IpAddr) -> String {
         .join(":")
 }
 
-fn load(ctx: &Ctx<'_>) -> Vec<Group> {
+fn load(ctx: &BsdCtx<'_>) -> Vec<Group> {
     data::multicast(ctx.cat).unwrap_or_else(|e| {
         ctx.cat.notes().add(format!("multicast memberships: {e}"));
         Vec::new()
@@ -41,9 +41,9 @@ fn load(ctx: &Ctx<'_>) -> Vec<Group> {
 }
 
 /// Prints `-g` (or `-gs`).
-pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+pub fn print(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
     let groups = load(ctx);
-    let mut names = Names::load(ctx.opts.numeric);
+    let mut names = Names::load(ctx.opts.numeric, ctx.cat);
     if let Ok(ifs) = data::interfaces(ctx.cat) {
         names.ifnames = ifs.into_iter().map(|i| (i.index, i.name)).collect();
     }
@@ -114,7 +114,7 @@ pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
 /// `-gs`: for each interface with memberships, its addresses, the IGMP/MLD version and each
 /// group with the link-layer address it maps to.
 fn per_interface(
-    ctx: &Ctx<'_>,
+    ctx: &BsdCtx<'_>,
     groups: &[Group],
     names: &Names,
     out: &mut dyn Write,

@@ -13,11 +13,11 @@ use std::net::IpAddr;
 
 use super::data::{self, Addr, Group, GroupAddr, IFF_UP, Iface};
 use super::names::{self, Names};
-use super::{Ctx, l, line};
+use super::{BsdCtx, l, line};
 use crate::error::{Error, Result};
 
 /// Prints the interface table.
-pub fn table(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+pub fn table(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
     let o = &ctx.opts;
     let ifaces = data::interfaces(ctx.cat)?;
     let addrs = match data::addresses(ctx.cat) {
@@ -30,7 +30,7 @@ pub fn table(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
         }
     };
     let groups = if o.all { groups(ctx) } else { Vec::new() };
-    let mut names = Names::load(o.numeric);
+    let mut names = Names::load(o.numeric, ctx.cat);
     names.ifnames = ifaces.iter().map(|i| (i.index, i.name.clone())).collect();
     let shown: Vec<&Iface> = ifaces
         .iter()
@@ -108,7 +108,7 @@ pub fn table(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The counter cells of a row; address rows show `-` where BSD has no per-address value.
-fn counters(ctx: &Ctx<'_>, i: &Iface, link: bool) -> String {
+fn counters(ctx: &BsdCtx<'_>, i: &Iface, link: bool) -> String {
     let o = &ctx.opts;
     let dash = |w: usize, v: u64| {
         if link {
@@ -136,7 +136,7 @@ fn counters(ctx: &Ctx<'_>, i: &Iface, link: bool) -> String {
 }
 
 /// Multicast memberships for `-i -a`, from the `multicast` table.
-fn groups(ctx: &Ctx<'_>) -> Vec<Group> {
+fn groups(ctx: &BsdCtx<'_>) -> Vec<Group> {
     data::multicast(ctx.cat).unwrap_or_else(|e| {
         ctx.cat.notes().add(format!("multicast memberships: {e}"));
         Vec::new()
@@ -248,7 +248,7 @@ pub fn sideways_header(interface: Option<&str>, drops: bool) -> [String; 2] {
 }
 
 /// `-w wait`: prints per-interval deltas until Ctrl-C. Returns the exit status.
-pub fn sideways(ctx: &Ctx<'_>, wait: u64, out: &mut dyn Write) -> Result<u8> {
+pub fn sideways(ctx: &BsdCtx<'_>, wait: u64, out: &mut dyn Write) -> Result<u8> {
     let o = &ctx.opts;
     if ctx.snapshot {
         return Err(Error::Usage(

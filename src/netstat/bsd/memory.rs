@@ -1,18 +1,17 @@
 //! `-m`: BSD's mbuf statistics, in the classic Mac OS X layout, from Linux memory figures.
 //!
 //! Linux has no mbufs. The convention (spec §2.7, also in the book): "mbufs in use" is the
-//! active-object count of the `skbuff_head_cache` slab (root only; 0 otherwise, or when reading
-//! a snapshot), all counted as packet headers; the cluster lines are `0/0`; the Kbytes figure is
+//! active-object count of the `skbuff_head_cache` slab (the `slabs` table: root only, 0
+//! otherwise or when a snapshot lacks the table), all counted as packet headers; the cluster lines are `0/0`; the Kbytes figure is
 //! the TCP and UDP `mem` pages of `/proc/net/sockstat` (times the page size) plus the FRAG and
 //! FRAG6 `memory` bytes, measured against `net.ipv4.tcp_mem[2]` pages for the percentage; the
 //! denied, delayed and drain counters are 0.
 
 use std::io::Write;
 
-use super::data::{self, Counters};
-use super::{Ctx, line};
+use super::data::{self, StatCounters};
+use super::{BsdCtx, line};
 use crate::error::Result;
-use crate::source::linux::slab;
 
 /// The figures `-m` prints.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +26,7 @@ pub struct Figures {
 
 /// Computes the figures from sockstat counters (groups `TCP`, `UDP`, `FRAG`, `FRAG6`), the
 /// page size and `tcp_mem[2]` in pages.
-pub fn figures(skbuffs: u64, sock: &Counters, page: u64, tcp_mem_max: u64) -> Figures {
+pub fn figures(skbuffs: u64, sock: &StatCounters, page: u64, tcp_mem_max: u64) -> Figures {
     let pages = sock.get("TCP", "mem") + sock.get("UDP", "mem");
     let bytes = pages * page + sock.get("FRAG", "memory") + sock.get("FRAG6", "memory");
     let kbytes = bytes / 1024;
@@ -39,33 +38,30 @@ pub fn figures(skbuffs: u64, sock: &Counters, page: u64, tcp_mem_max: u64) -> Fi
     }
 }
 
+/// The page size assumed when the `slabs` table has no rows (a snapshot without it).
+const DEFAULT_PAGE: u64 = 4096;
+
+/// Active `skbuff_head_cache` objects and the page size, from the `slabs` table (0 and
+/// [`DEFAULT_PAGE`] for what it lacks; a negative or non-integer cell counts as missing).
+fn slab_figures(v: &data::View) -> (u64, u64) {
+    let c = crate::model::Cols::new(v.table(), &["cache", "active_objs", "page_size"]);
+    let page = (0..c.len()).find_map(|row| c.u64(row, 2));
+    let skb = (0..c.len())
+        .find(|row| c.str(*row, 0).as_deref() == Some("skbuff_head_cache"))
+        .and_then(|row| c.u64(row, 1));
+    (skb.unwrap_or(0), page.unwrap_or(DEFAULT_PAGE))
+}
+
 /// Prints `-m`.
-pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
-    let mut sock = Counters::default();
-    let from_table = Counters::load(ctx.cat).unwrap_or_default();
-    let has_sockstat = from_table.get("TCP", "alloc") > 0 || from_table.get("sockets", "used") > 0;
-    let (skbuffs, page) = if ctx.snapshot {
-        ctx.cat
-            .notes()
-            .add("slab counts are not stored in snapshots; mbufs in use shows 0");
-        (0, 4096)
-    } else {
-        let skb = match slab::active_objects("skbuff_head_cache") {
-            Ok(n) => n.unwrap_or(0),
-            Err(e) => {
-                ctx.cat.notes().add(format!("{e}; mbufs in use shows 0"));
-                0
-            }
-        };
-        (skb, slab::page_size())
-    };
-    if has_sockstat || ctx.snapshot {
-        sock = from_table;
-    } else {
-        for (g, n, v) in slab::sockstat() {
-            sock.insert(&g, &n, v as i64);
+pub fn print(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
+    let sock = StatCounters::load(ctx.cat).unwrap_or_default();
+    let (skbuffs, page) = match data::View::load(ctx.cat, "slabs") {
+        Ok(v) => slab_figures(&v),
+        Err(e) => {
+            ctx.cat.notes().add(format!("{e}; mbufs in use shows 0"));
+            (0, DEFAULT_PAGE)
         }
-    }
+    };
     let tcp_mem_max = data::sysctl(ctx.cat, "net.ipv4.tcp_mem")
         .and_then(|v| v.split_whitespace().nth(2)?.parse().ok())
         .unwrap_or(0);
@@ -97,7 +93,7 @@ mod tests {
 
     #[test]
     fn kbytes_and_percentage() {
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         c.insert("TCP", "mem", 100);
         c.insert("UDP", "mem", 28);
         c.insert("FRAG", "memory", 2048);
@@ -111,6 +107,6 @@ mod tests {
                 percent: 10
             }
         );
-        assert_eq!(figures(0, &Counters::default(), 4096, 0).percent, 0);
+        assert_eq!(figures(0, &StatCounters::default(), 4096, 0).percent, 0);
     }
 }

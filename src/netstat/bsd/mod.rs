@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use args::{Af, Opts};
 
 /// Everything a display needs: options, the catalog, and the output.
-pub struct Ctx<'a> {
+pub struct BsdCtx<'a> {
     /// Parsed options.
     pub opts: Opts,
     /// Where tables come from.
@@ -70,7 +70,7 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
             return 1;
         }
     };
-    let ctx = Ctx {
+    let ctx = BsdCtx {
         opts,
         cat: &cat,
         snapshot: snapshot.is_some(),
@@ -95,7 +95,7 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
 }
 
 /// Apple's dispatch order (spec §1.3).
-fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
+fn dispatch(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<u8> {
     let o = &ctx.opts;
     if o.memory > 0 {
         memory::print(ctx, out)?;
@@ -142,7 +142,7 @@ fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
                 }
             }
         }
-        let c = data::Counters::load(ctx.cat)?;
+        let c = data::StatCounters::load(ctx.cat)?;
         for p in list {
             stats::block(ctx, &c, p, out)?;
         }
@@ -164,7 +164,7 @@ fn dispatch(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<u8> {
 }
 
 /// `-p proto`: its sockets, or its statistics with `-s` (repeated every `-w` seconds).
-fn print_protocol(ctx: &Ctx<'_>, p: &'static str, out: &mut dyn Write) -> Result<u8> {
+fn print_protocol(ctx: &BsdCtx<'_>, p: &'static str, out: &mut dyn Write) -> Result<u8> {
     let o = &ctx.opts;
     if o.stats > 0 {
         if o.if_explicit {
@@ -182,7 +182,7 @@ fn print_protocol(ctx: &Ctx<'_>, p: &'static str, out: &mut dyn Write) -> Result
         return match o.interval {
             Some(wait) => stats::repeat(ctx, p, wait, out),
             None => {
-                let c = data::Counters::load(ctx.cat)?;
+                let c = data::StatCounters::load(ctx.cat)?;
                 stats::block(ctx, &c, p, out)?;
                 Ok(0)
             }

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::source::linux::netdb;
-use crate::source::linux::services::{Duplicates, Services};
+use crate::catalog::Catalog;
+use crate::tables::names::{self as netdb, Duplicates, Services};
 
 /// Name tables, loaded once per run (empty with `-n`).
 #[derive(Debug, Default)]
@@ -24,19 +24,25 @@ pub struct Names {
 }
 
 impl Names {
-    /// Loads the name files, unless `numeric`.
-    pub fn load(numeric: bool) -> Names {
-        let mut n = Names {
-            numeric,
-            ..Names::default()
-        };
+    /// Loads the host's name files (the catalog's `name_files`), unless `numeric`.
+    pub fn load(numeric: bool, cat: &Catalog) -> Names {
+        let mut n = Names::numeric_only(numeric);
         if !numeric {
-            n.hosts = first_hosts(netdb::hosts());
-            n.networks = first_networks(netdb::networks());
+            let files = cat.name_files();
+            n.hosts = first_hosts(files.hosts());
+            n.networks = first_networks(files.networks());
             // getservbyport(3), which BSD netstat calls, answers with the first line.
-            n.services = Services::load(Duplicates::First);
+            n.services = files.services(Duplicates::First);
         }
         n
+    }
+
+    /// Names without any file: every lookup fails (for `-n`, and tests).
+    pub fn numeric_only(numeric: bool) -> Names {
+        Names {
+            numeric,
+            ..Names::default()
+        }
     }
 
     /// Whether `-n` was given.
@@ -246,7 +252,7 @@ mod tests {
     use super::*;
 
     fn n4(s: &str, len: u8) -> String {
-        netname4(s.parse().unwrap(), len, &Names::load(true))
+        netname4(s.parse().unwrap(), len, &Names::numeric_only(true))
     }
 
     #[test]
@@ -294,9 +300,9 @@ mod tests {
 
     #[test]
     fn inetname_wildcards_and_scopes() {
-        let names = Names::load(true);
+        let names = Names::numeric_only(true);
         assert_eq!(inetname(Ipv4Addr::UNSPECIFIED, &names), "*");
-        let mut names = Names::load(true);
+        let mut names = Names::numeric_only(true);
         names.ifnames.insert(4, "en0".into());
         assert_eq!(
             numeric6("fe80::1".parse().unwrap(), 4, &names),

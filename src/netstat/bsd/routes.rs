@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use super::args::Af;
 use super::data::{self, Iface, Neigh, Route};
 use super::names::{self, Names};
-use super::{Ctx, l, line};
+use super::{BsdCtx, l, line};
 use crate::error::Result;
 
 /// One printed route row.
@@ -371,7 +371,7 @@ fn gw_text(a: IpAddr, ifindex: u32, names: &Names) -> String {
 }
 
 /// Prints the routing tables.
-pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+pub fn print(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
     let o = &ctx.opts;
     let routes = data::routes(ctx.cat)?;
     let neigh = match data::neighbours(ctx.cat) {
@@ -384,7 +384,7 @@ pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
         }
     };
     let ifaces = data::interfaces(ctx.cat)?;
-    let mut names = Names::load(o.numeric);
+    let mut names = Names::load(o.numeric, ctx.cat);
     names.ifnames = ifaces.iter().map(|i| (i.index, i.name.clone())).collect();
     let rows = entries(&routes, &neigh, &ifaces, &names);
     line(out, "Routing tables")?;
@@ -411,7 +411,7 @@ pub fn print(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 fn section<'a>(
-    ctx: &Ctx<'_>,
+    ctx: &BsdCtx<'_>,
     v6: bool,
     rows: impl Iterator<Item = &'a Entry>,
     out: &mut dyn Write,

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::args::Af;
 use super::data::{self, Sock};
 use super::names::{self, Names};
-use super::{Ctx, l, line};
+use super::{BsdCtx, l, line};
 use crate::error::Result;
 
 /// The Internet sockets of one run, with what formatting them needs.
@@ -48,9 +48,9 @@ pub fn has_pcb_list(p: &str) -> bool {
 
 impl Inet {
     /// Reads sockets, interface names and the sysctls the display needs.
-    pub fn load(ctx: &Ctx<'_>) -> Result<Inet> {
+    pub fn load(ctx: &BsdCtx<'_>) -> Result<Inet> {
         let socks = data::sockets(ctx.cat)?;
-        let mut names = Names::load(ctx.opts.numeric);
+        let mut names = Names::load(ctx.opts.numeric, ctx.cat);
         if let Ok(ifs) = data::interfaces(ctx.cat) {
             names.ifnames = ifs.into_iter().map(|i| (i.index, i.name)).collect();
         }
@@ -129,7 +129,7 @@ impl Inet {
     }
 
     /// The socket list of every Internet protocol in Apple's order, filtered by `-f`.
-    pub fn print_all(&self, ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+    pub fn print_all(&self, ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
         let af = ctx.opts.af;
         let mut groups: Vec<&str> = Vec::new();
         if matches!(af, None | Some(Af::Inet)) {
@@ -146,12 +146,12 @@ impl Inet {
     }
 
     /// The socket list of protocol `p` (`-p`).
-    pub fn print_protocol(&self, ctx: &Ctx<'_>, p: &str, out: &mut dyn Write) -> Result<()> {
+    pub fn print_protocol(&self, ctx: &BsdCtx<'_>, p: &str, out: &mut dyn Write) -> Result<()> {
         let groups: Vec<&str> = vec![p];
         self.print_groups(ctx, &groups, out)
     }
 
-    fn print_groups(&self, ctx: &Ctx<'_>, groups: &[&str], out: &mut dyn Write) -> Result<()> {
+    fn print_groups(&self, ctx: &BsdCtx<'_>, groups: &[&str], out: &mut dyn Write) -> Result<()> {
         let o = &ctx.opts;
         let rows = self.rows();
         let mut incomplete = Incomplete::new();
@@ -193,7 +193,7 @@ impl Inet {
         Ok(())
     }
 
-    fn header(&self, ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
+    fn header(&self, ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
         let o = &ctx.opts;
         if o.listen_queues {
             line(out, "Current listen queue sizes (qlen/incqlen/maxqlen)")?;
@@ -227,7 +227,7 @@ impl Inet {
         line(out, &h)
     }
 
-    fn addr_width(&self, ctx: &Ctx<'_>) -> usize {
+    fn addr_width(&self, ctx: &BsdCtx<'_>) -> usize {
         let o = &ctx.opts;
         if o.long > 0 {
             45
@@ -238,7 +238,7 @@ impl Inet {
         }
     }
 
-    fn format_row(&self, ctx: &Ctx<'_>, row: &Row<'_>, incomplete: &Incomplete) -> String {
+    fn format_row(&self, ctx: &BsdCtx<'_>, row: &Row<'_>, incomplete: &Incomplete) -> String {
         let o = &ctx.opts;
         let s = row.s;
         let state = bsd_state(&s.state);
@@ -293,7 +293,7 @@ impl Inet {
     #[allow(clippy::too_many_arguments)]
     fn field(
         &self,
-        ctx: &Ctx<'_>,
+        ctx: &BsdCtx<'_>,
         ip: Option<IpAddr>,
         port: u16,
         svc: &str,

@@ -8,8 +8,8 @@
 
 use std::io::Write;
 
-use super::data::{self, Counters};
-use super::{Ctx, line};
+use super::data::{self, StatCounters};
+use super::{BsdCtx, line};
 use crate::error::{Error, Result};
 
 /// Protocols with a statistics block on Linux.
@@ -135,7 +135,7 @@ fn icmp6_name(t: u32) -> String {
 }
 
 /// Prints block `p` (`tcp`, `udp`, ...) from counters `c`.
-pub fn block(ctx: &Ctx<'_>, c: &Counters, p: &str, out: &mut dyn Write) -> Result<()> {
+pub fn block(ctx: &BsdCtx<'_>, c: &StatCounters, p: &str, out: &mut dyn Write) -> Result<()> {
     let lines = block_lines(c, p, ctx.opts.stats);
     if lines.is_empty() && !has_block(p) {
         return Ok(());
@@ -148,7 +148,7 @@ pub fn block(ctx: &Ctx<'_>, c: &Counters, p: &str, out: &mut dyn Write) -> Resul
 }
 
 /// The lines of block `p` (without the `p:` title).
-pub fn block_lines(c: &Counters, p: &str, sflag: u32) -> Vec<String> {
+pub fn block_lines(c: &StatCounters, p: &str, sflag: u32) -> Vec<String> {
     let mut b = Block::new(sflag);
     match p {
         "tcp" => tcp(c, &mut b),
@@ -164,7 +164,7 @@ pub fn block_lines(c: &Counters, p: &str, sflag: u32) -> Vec<String> {
     b.lines
 }
 
-fn tcp(c: &Counters, b: &mut Block) {
+fn tcp(c: &StatCounters, b: &mut Block) {
     let t = |n: &str| c.get("Tcp", n);
     let x = |n: &str| c.get("TcpExt", n);
     b.ln(1, "{} packet{s} sent", &[t("OutSegs") + t("RetransSegs")]);
@@ -285,7 +285,7 @@ fn tcp(c: &Counters, b: &mut Block) {
     );
 }
 
-fn udp(c: &Counters, b: &mut Block) {
+fn udp(c: &StatCounters, b: &mut Block) {
     let u = |n: &str| c.get("Udp", n) + c.get("Udp6", n);
     let received = u("InDatagrams") + u("NoPorts") + u("InErrors") + u("IgnoredMulti");
     let badlen = u("InErrors")
@@ -315,7 +315,7 @@ fn udp(c: &Counters, b: &mut Block) {
     b.ln(1, "{} datagram{s} output", &[u("OutDatagrams")]);
 }
 
-fn ip(c: &Counters, b: &mut Block) {
+fn ip(c: &StatCounters, b: &mut Block) {
     let i = |n: &str| c.get("Ip", n);
     let x = |n: &str| c.get("IpExt", n);
     b.ln(1, "{} total packet{s} received", &[i("InReceives")]);
@@ -389,7 +389,7 @@ fn output_lines(b: &mut Block, i: &dyn Fn(&str) -> u64, redirects: u64) {
     );
 }
 
-fn icmp(c: &Counters, b: &mut Block) {
+fn icmp(c: &StatCounters, b: &mut Block) {
     let m = |dir: &str, t: usize| c.get("IcmpMsg", &format!("{dir}Type{t}"));
     let i = |n: &str| c.get("Icmp", n);
     let errors = [3, 4, 5, 11, 12].iter().map(|t| m("Out", *t)).sum::<u64>();
@@ -449,7 +449,7 @@ fn igmp(b: &mut Block) {
     }
 }
 
-fn ip6(c: &Counters, b: &mut Block) {
+fn ip6(c: &StatCounters, b: &mut Block) {
     let i = |n: &str| c.get("Ip6", n);
     b.ln(1, "{} total packet{s} received", &[i("InReceives")]);
     b.ln(2, "{} with size smaller than minimum", &[i("InHdrErrors")]);
@@ -485,7 +485,7 @@ fn ip6(c: &Counters, b: &mut Block) {
     b.always(2, "{} two or more ext mbuf", &[0]);
 }
 
-fn icmp6(c: &Counters, b: &mut Block) {
+fn icmp6(c: &StatCounters, b: &mut Block) {
     let i = |n: &str| c.get("Icmp6", n);
     let ty = |dir: &str, t: u32| i(&format!("{dir}Type{t}"));
     let errors = (1..=4).map(|t| ty("Out", t)).sum::<u64>();
@@ -551,10 +551,10 @@ fn rip6(b: &mut Block) {
 
 /// `-rs`: routing statistics. Linux keeps none apart from "destinations found unreachable",
 /// approximated by Ip OutNoRoutes.
-pub fn routing(ctx: &Ctx<'_>, out: &mut dyn Write) -> Result<()> {
-    let c = Counters::load(ctx.cat).unwrap_or_else(|e| {
+pub fn routing(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
+    let c = StatCounters::load(ctx.cat).unwrap_or_else(|e| {
         ctx.cat.notes().add(format!("stats: {e}; counters show 0"));
-        Counters::default()
+        StatCounters::default()
     });
     let mut b = Block::new(ctx.opts.stats);
     b.ln(1, "{} bad routing redirect{s}", &[0]);
@@ -704,23 +704,23 @@ pub fn interface_lines(
     out
 }
 
-/// `-i -s` / `-I IF -s` (optionally `-p ip6|icmp6`): per-interface IPv6 statistics.
-pub fn per_interface(ctx: &Ctx<'_>, out: &mut dyn Write, which: Option<&str>) -> Result<()> {
-    if ctx.snapshot {
-        ctx.cat
-            .notes()
-            .add("per-interface IPv6 counters are not stored in snapshots; showing none");
-        return Ok(());
-    }
+/// `-i -s` / `-I IF -s` (optionally `-p ip6|icmp6`): per-interface IPv6 statistics, from the
+/// `dev_snmp6` table (an interface without IPv6 has no rows and prints nothing).
+pub fn per_interface(ctx: &BsdCtx<'_>, out: &mut dyn Write, which: Option<&str>) -> Result<()> {
     let ifaces = data::interfaces(ctx.cat)?;
+    let v = data::View::load(ctx.cat, "dev_snmp6")?;
+    let c = crate::model::Cols::new(v.table(), &["ifname", "name", "value"]);
     for i in ifaces
         .iter()
         .filter(|i| ctx.opts.interface.as_deref().is_none_or(|n| n == i.name))
     {
-        let counters = match crate::source::linux::dev_snmp6::counters(&i.name) {
-            Ok(c) => c,
-            Err(_) => continue, // no IPv6 on this interface
-        };
+        let counters: Vec<(String, u64)> = (0..c.len())
+            .filter(|row| c.str(*row, 0).as_deref() == Some(i.name.as_str()))
+            .filter_map(|row| Some((c.str(row, 1)?.to_string(), c.u64(row, 2)?)))
+            .collect();
+        if counters.is_empty() {
+            continue; // no IPv6 on this interface
+        }
         for l in interface_lines(&i.name, &counters, which, ctx.opts.stats) {
             line(out, &l)?;
         }
@@ -729,14 +729,14 @@ pub fn per_interface(ctx: &Ctx<'_>, out: &mut dyn Write, which: Option<&str>) ->
 }
 
 /// `-s -p P -w N`: block P now (cumulative), then its deltas every N seconds until Ctrl-C.
-pub fn repeat(ctx: &Ctx<'_>, p: &str, wait: u64, out: &mut dyn Write) -> Result<u8> {
+pub fn repeat(ctx: &BsdCtx<'_>, p: &str, wait: u64, out: &mut dyn Write) -> Result<u8> {
     if ctx.snapshot {
         return Err(Error::Usage(
             "-w needs live counters; it cannot read a snapshot".into(),
         ));
     }
     super::interrupted();
-    let mut before = Counters::load(ctx.cat)?;
+    let mut before = StatCounters::load(ctx.cat)?;
     block(ctx, &before, p, out)?;
     out.flush().map_err(Error::Output)?;
     loop {
@@ -744,7 +744,7 @@ pub fn repeat(ctx: &Ctx<'_>, p: &str, wait: u64, out: &mut dyn Write) -> Result<
             return Ok(0);
         }
         ctx.cat.refresh();
-        let now = Counters::load(ctx.cat)?;
+        let now = StatCounters::load(ctx.cat)?;
         block(ctx, &now.delta(&before), p, out)?;
         out.flush().map_err(Error::Output)?;
         before = now;
@@ -770,7 +770,7 @@ mod tests {
 
     #[test]
     fn double_s_hides_zero_lines() {
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         c.insert("Tcp", "ActiveOpens", 3);
         c.insert("Tcp", "InSegs", 1);
         let once = block_lines(&c, "tcp", 1);
@@ -785,21 +785,21 @@ mod tests {
         );
         // Always-printed lines survive -ss.
         assert!(
-            block_lines(&Counters::default(), "icmp", 2)
+            block_lines(&StatCounters::default(), "icmp", 2)
                 .contains(&"\tICMP address mask responses are disabled".to_string())
         );
     }
 
     #[test]
     fn udp_sums_both_versions_and_histograms_show_nonzero_types() {
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         c.insert("Udp", "InDatagrams", 5);
         c.insert("Udp6", "Udp6InDatagrams", 2);
         c.insert("Udp", "NoPorts", 1);
         let l = block_lines(&c, "udp", 2);
         assert_eq!(l[0], "\t8 datagrams received");
         assert!(l.contains(&"\t\t7 delivered".to_string()), "{l:?}");
-        let mut c = Counters::default();
+        let mut c = StatCounters::default();
         c.insert("IcmpMsg", "OutType3", 4);
         let l = block_lines(&c, "icmp", 1);
         assert!(l.contains(&"\tOutput histogram:".to_string()));

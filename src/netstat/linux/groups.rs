@@ -7,8 +7,9 @@ use std::io::Write;
 use super::Plan;
 use super::args::Family;
 use super::names::Resolver;
-use super::sockets::{cell, pad_left};
+use super::sockets::pad_left;
 use crate::catalog::Catalog;
+use crate::model::Cols;
 use crate::tables::Request;
 
 /// The three header lines.
@@ -39,27 +40,26 @@ pub fn print(
     let Ok(t) = cat.collect("multicast", &req).map(crate::netstat::bytewise) else {
         return Ok(());
     };
-    let (fi, ii, gi, ui) = (
-        t.column_index("family"),
-        t.column_index("ifname"),
-        t.column_index("group"),
-        t.column_index("users"),
-    );
+    const FAMILY: usize = 0;
+    const IFNAME: usize = 1;
+    const GROUP: usize = 2;
+    const USERS: usize = 3;
+    let c = Cols::new(&t, &["family", "ifname", "group", "users"]);
     for (fam, want) in [("inet", Family::Inet), ("inet6", Family::Inet6)] {
         if !plan.opts.has(want) {
             continue;
         }
-        for row in t.rows() {
-            if cell(&row, fi).as_str() != Some(fam) {
+        for row in 0..c.len() {
+            if c.str(row, FAMILY).as_deref() != Some(fam) {
                 continue;
             }
-            let Some(group) = cell(&row, gi).as_ip() else {
+            let Some(group) = c.ip(row, GROUP) else {
                 continue;
             };
             let group = hosts.host_text(&group, plan.opts.numeric_hosts);
             let line = format_row(
-                cell(&row, ii).as_str().unwrap_or(""),
-                cell(&row, ui).as_int().unwrap_or(0),
+                c.str(row, IFNAME).as_deref().unwrap_or(""),
+                c.int(row, USERS).unwrap_or(0),
                 &group,
             );
             out.write_all(line.as_bytes())?;

@@ -5,7 +5,7 @@
 //! reports (aliases such as `eth0:1`, which have no counters of their own), sorted in its
 //! "natural" order ([`natural_cmp`]), and takes flags, MTU and the IPv4 address from ioctls.
 //! Here the links come from rtnetlink with their IFLA_STATS64 counters, folded the way the
-//! kernel folds them into `/proc/net/dev` ([`Counters`]), and the aliases from the labels of
+//! kernel folds them into `/proc/net/dev` ([`LinkCounters`]), and the aliases from the labels of
 //! the IPv4 addresses.
 
 use std::cmp::Ordering;
@@ -53,8 +53,10 @@ pub fn interfaces(
                 return Ok(1);
             }
         };
-        if p.extend > 0 && cat.snapshot_info().is_none() {
-            kernel_inet6_order(&mut list, &crate::source::linux::if_inet6::if_inet6());
+        if p.extend > 0 {
+            if let Some(order) = kernel_order(cat) {
+                kernel_inet6_order(&mut list, &order);
+            }
         }
         write_pass(&list, p.all, p.extend > 0, out)?;
         out.flush()?;
@@ -66,14 +68,40 @@ pub fn interfaces(
     }
 }
 
+/// One address of the kernel's own list: interface name (bytewise text, as [`Iface::name`]),
+/// address and prefix length.
+pub type KernelAddr = (String, Ipv6Addr, u8);
+
+/// The kernel's IPv6 address order, from the `if_inet6` table (live, or saved in a snapshot);
+/// `None` when a snapshot from an older netpry lacks the table (its `addresses` order stays).
+fn kernel_order(cat: &Catalog) -> Option<Vec<KernelAddr>> {
+    if !cat.holds("if_inet6") {
+        return None;
+    }
+    let t = crate::netstat::bytewise(cat.collect("if_inet6", &Request::default()).ok()?);
+    let c = crate::model::Cols::new(&t, &["ifname", "addr", "prefix_len"]);
+    let any = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+    Some(
+        (0..c.len())
+            .filter_map(|row| {
+                let Some(IpAddr::V6(addr)) = c.ip(row, 1) else {
+                    return None;
+                };
+                let plen = c.prefix_len(row, 2, any)?;
+                Some((c.str(row, 0)?.to_string(), addr, plen))
+            })
+            .collect(),
+    )
+}
+
 /// Puts each interface's IPv6 addresses in `/proc/net/if_inet6` order (the kernel's hash,
 /// which `ifconfig` follows and rtnetlink does not); addresses the file does not list keep
-/// their order after those it does. Snapshots keep the table's order.
-pub fn kernel_inet6_order(list: &mut [Iface], file: &[crate::source::linux::if_inet6::IfInet6]) {
+/// their order after those it does.
+pub fn kernel_inet6_order(list: &mut [Iface], file: &[KernelAddr]) {
     for i in list.iter_mut() {
         i.inet6.sort_by_key(|(a, plen)| {
             file.iter()
-                .position(|e| e.dev == i.name && e.addr == *a && e.prefix_len == *plen)
+                .position(|(dev, addr, len)| *dev == i.name && addr == a && len == plen)
                 .unwrap_or(usize::MAX)
         });
     }
@@ -106,9 +134,9 @@ const IFF_UP: u32 = 0x1;
 const IFF_BROADCAST: u32 = 0x2;
 const IFF_POINTOPOINT: u32 = 0x10;
 
-/// Counters as `/proc/net/dev` shows them (the kernel sums some IFLA_STATS64 fields).
+/// LinkCounters as `/proc/net/dev` shows them (the kernel sums some IFLA_STATS64 fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
+pub struct LinkCounters {
     /// Packets received.
     pub rx_packets: u64,
     /// Bytes received.
@@ -169,8 +197,8 @@ pub struct Iface {
     pub link_type: String,
     /// Hardware address text (`aa:bb:...`).
     pub mac: Option<String>,
-    /// Counters; `None` for aliases, which `/proc/net/dev` does not list.
-    pub stats: Option<Counters>,
+    /// LinkCounters; `None` for aliases, which `/proc/net/dev` does not list.
+    pub stats: Option<LinkCounters>,
     /// First IPv4 address labelled with this name.
     pub inet: Option<Inet4>,
     /// IPv6 addresses with their prefix lengths (links only).
@@ -436,7 +464,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
     let mut list: Vec<(u64, Iface)> = Vec::new();
     for row in links.rows() {
         let n = |c: &str| l.u64(&row, c).unwrap_or(0);
-        let stats = Counters {
+        let stats = LinkCounters {
             rx_packets: n("rx_packets"),
             rx_bytes: n("rx_bytes"),
             rx_errors: n("rx_errors"),
@@ -463,7 +491,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             continue;
         };
         let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
-            Counters::default()
+            LinkCounters::default()
         } else {
             stats
         };
@@ -836,7 +864,7 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
             txqlen: 500,
             link_type: "none".into(),
             mac: None,
-            stats: Some(Counters::default()),
+            stats: Some(LinkCounters::default()),
             inet: Some(Inet4 {
                 addr: "10.6.0.1".parse().unwrap(),
                 mask: Ipv4Addr::BROADCAST,
@@ -905,11 +933,14 @@ vx10: flags=4099<UP,BROADCAST,MULTICAST>  mtu 1500
     #[test]
     fn inet6_lines_follow_the_kernel_file() {
         let mut list = sample();
-        let file = crate::source::linux::if_inet6::parse(
-            "fe80000000000000c4a8d9fffe61d4c0 02 40 20 80    veth0\n\
-             00000000000000000000000000000001 01 80 10 80       lo\n\
-             fd000001000000000000000000000001 02 40 00 80    veth0\n",
-        );
+        let file: Vec<KernelAddr> = [
+            ("veth0", "fe80::c4a8:d9ff:fe61:d4c0", 64),
+            ("lo", "::1", 128),
+            ("veth0", "fd00:1::1", 64),
+        ]
+        .iter()
+        .map(|(d, a, p)| (d.to_string(), a.parse().unwrap(), *p))
+        .collect();
         let veth0 = |l: &[Iface]| {
             l.iter()
                 .find(|i| i.name == "veth0")

@@ -247,9 +247,9 @@ fn run(
     // Port names are read only when ports are shown by name.
     let mut names = Names {
         services: if plan.opts.numeric_ports {
-            names::Services::default()
+            names::PortNames::default()
         } else {
-            names::Services::load()
+            names::PortNames::load(&cat.name_files())
         },
         ..Names::default()
     };
@@ -358,6 +358,27 @@ fn socket_request(plan: &Plan) -> Request {
 /// The sockets of a snapshot, through the catalog's `sockets` table. Every row is asked for
 /// (the listing applies netstat's own filters), so that rows with an unknown state reach
 /// [`read_table`] and are reported rather than silently dropped by the state selection.
+/// From a snapshot, user names come from the `sockets` table's `user` column (the names of the
+/// host it was taken on), not from this machine's user database; a snapshot without the column
+/// leaves the lookups to this machine, as before.
+fn seed_users(cat: &Catalog, users: &mut names::Users) {
+    if !cat.holds("sockets") {
+        return;
+    }
+    let Ok(t) = cat.collect("sockets", &Request::columns(&["uid", "user"])) else {
+        return;
+    };
+    let c = crate::model::Cols::new(&t, &["uid", "user"]);
+    if !c.has(1) {
+        return;
+    }
+    for row in 0..c.len() {
+        if let Some(uid) = c.u32(row, 0) {
+            users.seed(uid, c.text_raw(row, 1));
+        }
+    }
+}
+
 fn collect_sockets(plan: &Plan, cat: &Catalog) -> Collected {
     let mut got = Collected::default();
     let mut req = socket_request(plan);
@@ -416,8 +437,8 @@ fn stream_sockets(
     let mut buf = String::with_capacity(256);
     let mut failed: Option<std::io::Error> = None;
     let defer = !layout.numeric_hosts;
-    let own = crate::source::linux::own_sockets::own_socket_inodes();
-    let _ = crate::source::linux::sockets(&req.sockets, &want, cat.notes(), |rec| {
+    let own = crate::catalog::this_process::own_socket_inodes();
+    let _ = cat.stream_sockets(&req.sockets, &want, |rec| {
         if failed.is_some() || (rec.inode != 0 && own.contains(&rec.inode)) {
             return;
         }
@@ -578,6 +599,9 @@ fn socket_pass(
             stream_sockets(plan, cat, names, &mut progs, out, &mut data)?;
         } else {
             data = collect_sockets(plan, cat);
+            if plan.layout().extend && !plan.layout().numeric_users {
+                seed_users(cat, &mut names.users);
+            }
             snapshot_notes(&data, err)?;
         }
     }
@@ -670,7 +694,7 @@ impl Programs {
 
 /// netstat's `-p` warning when other users' processes cannot be inspected.
 fn program_warning(err: &mut dyn Write) -> std::io::Result<()> {
-    let access = crate::source::linux::fd_access();
+    let access = crate::catalog::this_process::fd_access();
     if !access.denied {
         return Ok(());
     }
@@ -705,7 +729,7 @@ mod tests {
     /// path (records → `sockets` table → rows) does.
     #[test]
     fn streamed_rows_equal_table_rows() {
-        use crate::source::records::{Family as F, Proto as P, SocketRecord};
+        use crate::tables::records::{Family as F, Proto as P, SocketRecord};
         let mut recs = Vec::new();
         let ips: [Option<std::net::IpAddr>; 4] = [
             None,

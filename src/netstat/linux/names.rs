@@ -15,8 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::source::linux::netdb;
-use crate::source::linux::services::{self, Duplicates};
+use crate::tables::names as services;
+use crate::tables::names::{self as netdb, Duplicates, NameFiles};
 
 /// Total time host-name lookups may wait during one run.
 pub const HOST_BUDGET: Duration = Duration::from_millis(2000);
@@ -32,28 +32,28 @@ pub enum ServProto {
     Raw,
 }
 
-/// Port and protocol names, read once from `/etc/services` and `/etc/protocols` through the
-/// shared parsers ([`services`], [`netdb`]).
+/// Port and protocol names, from the host's `/etc/services` and `/etc/protocols` (its
+/// `name_files`) through the shared parsers ([`services`], [`netdb`]).
 #[derive(Debug, Default)]
-pub struct Services {
+pub struct PortNames {
     services: services::Services,
     protocols: HashMap<u16, String>,
 }
 
-impl Services {
+impl PortNames {
     /// Reads the system files (missing files give no names).
-    pub fn load() -> Services {
-        Services {
-            services: services::Services::load(Duplicates::Last),
-            protocols: protocol_names(netdb::protocols()),
+    pub fn load(files: &NameFiles) -> PortNames {
+        PortNames {
+            services: files.services(Duplicates::Last),
+            protocols: protocol_names(files.protocols()),
         }
     }
 
     /// Builds the tables from file texts: for a port listed twice for one protocol, the later
     /// line wins (netstat keeps the last one it reads); raw "ports" are IP protocol numbers,
     /// named by `/etc/protocols` first and by `raw` service entries otherwise.
-    pub fn parse(services: &str, protocols: &str) -> Services {
-        Services {
+    pub fn parse(services: &str, protocols: &str) -> PortNames {
+        PortNames {
             services: services::Services::parse(services, Duplicates::Last),
             protocols: protocol_names(netdb::parse_protocols(protocols)),
         }
@@ -79,7 +79,7 @@ impl Services {
         s
     }
 
-    /// Appends [`Services::port_text`] to `out`.
+    /// Appends [`PortNames::port_text`] to `out`.
     pub fn port_into(&self, out: &mut String, proto: ServProto, port: u16, numeric: bool) {
         if port == 0 {
             out.push('*');
@@ -250,7 +250,7 @@ impl Resolver {
             IpAddr::V4(_) => *ip,
         };
         self.hosts
-            .get_or_insert_with(netdb::hosts)
+            .get_or_insert_with(|| NameFiles::this_machine().hosts())
             .iter()
             .find(|e| e.addr == ip)
             .map(|e| e.name.clone())
@@ -332,6 +332,12 @@ pub struct Users {
 }
 
 impl Users {
+    /// Records the name of `uid` as the host being read knows it (`None`: no name), so that
+    /// no lookup is made on this machine.
+    pub fn seed(&mut self, uid: u32, name: Option<String>) {
+        self.cache.insert(uid, name);
+    }
+
     /// The text netstat prints for `uid`: the user name, or the decimal uid when numeric or
     /// unknown.
     pub fn text(&mut self, uid: u32, numeric: bool) -> String {
@@ -511,7 +517,7 @@ mod tests {
 
     #[test]
     fn services_later_line_wins_and_raw_uses_protocols() {
-        let s = Services::parse(
+        let s = PortNames::parse(
             "http 80/tcp www # web\nfoo 80/tcp\nhttp 80/udp\nbad line\nx 99999/tcp\n",
             "ip 0 IP\nicmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
         );

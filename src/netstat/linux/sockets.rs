@@ -11,9 +11,9 @@ use crate::model::rawtext::raw_len;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::names::{self, Resolver, ServProto, Services, Users};
+use super::names::{self, PortNames, Resolver, ServProto, Users};
 use crate::model::{Table, Value};
-use crate::source::records::{Family, Proto as RecProto, SocketRecord};
+use crate::tables::records::{Family, Proto as RecProto, SocketRecord};
 use crate::tables::sockets::STATE_NAMES;
 
 /// Protocol of an Internet socket row.
@@ -198,7 +198,7 @@ pub struct Names {
     /// Host names.
     pub hosts: Resolver,
     /// Port and protocol names.
-    pub services: Services,
+    pub services: PortNames,
     /// User names.
     pub users: Users,
     /// Reused text buffers (host, port) so that a row costs no allocation.
@@ -633,7 +633,7 @@ mod tests {
     fn text(r: &InetRow, layout: &Layout, prog: &str) -> String {
         let mut names = Names {
             hosts: Resolver::offline(Vec::new()),
-            services: Services::parse(
+            services: PortNames::parse(
                 "http-alt 8080/tcp\nssh 22/tcp\n",
                 "icmp 1 ICMP\nipv6-icmp 58 IPv6-ICMP\n",
             ),

@@ -4,7 +4,7 @@
 
 use super::sockets::{Layout, NETSTAT_STATES, cell, pad_left, state_number};
 use crate::model::{Table, Value};
-use crate::source::records::{Family, SocketRecord};
+use crate::tables::records::{Family, SocketRecord};
 
 /// Flag bit for a listening socket (`__SO_ACCEPTCON`).
 pub const ACC: u32 = 1 << 16;

@@ -16,8 +16,8 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 use super::links::resolve_names;
 use super::netlink::{Netlink, take_raw_strings};
 use super::rtnames::scope_name;
+use crate::door::source::records::AddressRecord;
 use crate::error::{Error, Result};
-use crate::source::records::AddressRecord;
 
 /// Size of `struct ifaddrmsg`, before an address's attributes.
 const IFADDRMSG_LEN: usize = 8;

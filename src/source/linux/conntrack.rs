@@ -7,7 +7,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::netlink::{Netlink, attrs};
-use crate::source::records::{ConntrackRecord, CtCounters, CtTuple, Family};
+use crate::door::source::records::{ConntrackRecord, CtCounters, CtTuple, Family};
 
 /// NETLINK_NETFILTER.
 const NETLINK_NETFILTER: isize = 12;

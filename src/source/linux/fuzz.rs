@@ -8,7 +8,7 @@ use netlink_packet_core::{NetlinkDeserializable, NetlinkHeader};
 use netlink_packet_route::RouteNetlinkMessage;
 
 use super::sock_diag_decode::{Decoder, MessageKind, decode_inet, decode_tcp_info, decode_unix};
-use crate::source::records::{Family, Proto};
+use crate::door::source::records::{Family, Proto};
 
 /// The rtnetlink message types the dumps answer with, in selector order.
 const RTM_TYPES: [u16; 5] = [

@@ -15,8 +15,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 
+use crate::door::source::records::{Family, RouteRecord};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, RouteRecord};
 
 /// RTF_GATEWAY: the entry has a next hop.
 pub const RTF_GATEWAY: u32 = 0x0002;
@@ -221,7 +221,7 @@ pub fn attach_refcnts(recs: &mut [RouteRecord], entries: &[Ipv6RouteEntry]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::records::RouteHop;
+    use crate::door::source::records::RouteHop;
 
     /// Captured from a namespace on Linux 6.18 after: `ip -6 route add default via
     /// fd00:1::2`, `fd00:59::/64 nexthop via fd00:1::2 dev veth0 nexthop via fd00:1::3 dev
@@ -328,7 +328,7 @@ ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000
         let mut unreachable = route("fd00:99::", 64, None, "lo", 1024);
         unreachable.route_type = "unreachable".into();
         let v4 = RouteRecord {
-            family: Some(crate::source::records::Family::Inet),
+            family: Some(crate::door::source::records::Family::Inet),
             dst: Some("10.0.0.0".parse().unwrap()),
             ..RouteRecord::default()
         };

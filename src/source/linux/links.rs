@@ -7,8 +7,8 @@ use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::netlink::{Netlink, take_raw_strings};
+use crate::door::source::records::{LinkRecord, LinkStats};
 use crate::error::{Error, Result};
-use crate::source::records::{LinkRecord, LinkStats};
 
 /// Size of `struct ifinfomsg`, before a link's attributes.
 const IFINFOMSG_LEN: usize = 16;

@@ -45,7 +45,7 @@ pub use routes::{route_get, routes};
 pub use rules::rules;
 pub use snmp::protocol_stats;
 pub use sock_diag::sockets;
-pub use sysctl::{net_sysctls, read_sysctl};
+pub use sysctl::read_sysctl;
 
 use std::path::{Path, PathBuf};
 

@@ -12,8 +12,8 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::links::{mac_text, resolve_names};
 use super::netlink::Netlink;
+use crate::door::source::records::{Family, NeighbourRecord};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, NeighbourRecord};
 
 /// Dumps every IPv4 and IPv6 neighbour entry, then the proxy entries. With `names`, interface
 /// names are resolved from a link dump (an entry whose link vanished keeps its index and gets

@@ -53,24 +53,25 @@ pub struct ProtocolEntry {
     pub aliases: Vec<String>,
 }
 
-/// The entries of `/etc/hosts`.
-pub fn hosts() -> Vec<HostEntry> {
-    parse_hosts(&read("/etc/hosts"))
-}
-
-/// The entries of `/etc/networks`.
-pub fn networks() -> Vec<NetworkEntry> {
-    parse_networks(&read("/etc/networks"))
-}
-
-/// The entries of `/etc/protocols`.
-pub fn protocols() -> Vec<ProtocolEntry> {
-    parse_protocols(&read("/etc/protocols"))
-}
-
 /// The entries of a protocols(5) file at `path` (for callers that take the path).
 pub fn protocols_at(path: &str) -> Vec<ProtocolEntry> {
     parse_protocols(&read(path))
+}
+
+/// The name files netpry snapshots, in the order the `name_files` table lists them.
+pub const NAME_FILES: [&str; 4] = [
+    "/etc/services",
+    "/etc/protocols",
+    "/etc/networks",
+    "/etc/hosts",
+];
+
+/// `(path, text)` of each of [`NAME_FILES`] that can be read (raw text, see `model::rawtext`).
+pub fn name_files() -> Vec<(String, String)> {
+    NAME_FILES
+        .iter()
+        .filter_map(|p| Some((p.to_string(), super::read_raw(p).ok()?)))
+        .collect()
 }
 
 fn read(path: &str) -> String {

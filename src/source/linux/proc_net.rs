@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::source::records::{Family, Proto, SocketRecord};
+use crate::door::source::records::{Family, Proto, SocketRecord};
 
 /// Clock ticks per second of `tm->when` (USER_HZ is 100 on every Linux architecture).
 const USER_HZ: u64 = 100;

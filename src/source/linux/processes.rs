@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::sync::Arc;
 
-use crate::source::records::ProcessRecord;
+use crate::door::source::records::ProcessRecord;
 
 /// The process holding a socket.
 #[derive(Debug, Clone, PartialEq, Eq)]

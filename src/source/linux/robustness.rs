@@ -14,8 +14,8 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::netlink::Netlink;
 use super::sock_diag_decode::{Decoder, MessageKind, decode_tcp_info, messages};
+use crate::door::source::records::{Family, Proto};
 use crate::mutate::each_variant;
-use crate::source::records::{Family, Proto};
 
 const ROUNDS: usize = 1000;
 

@@ -20,8 +20,8 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 use super::links::link_names;
 use super::netlink::Netlink;
 use super::rtnames::{protocol_name, route_type_name, scope_name};
+use crate::door::source::records::{Family, RouteHop, RouteQuery, RouteRecord};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, RouteHop, RouteQuery, RouteRecord};
 
 /// Dumps the routes of every table, IPv4 then IPv6, in the kernel's order. With `names`,
 /// output devices are resolved to names from a link dump (a route whose device vanished keeps

@@ -11,8 +11,8 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::netlink::{Netlink, take_raw_strings};
 use super::rtnames::protocol_name;
+use crate::door::source::records::{Family, RuleRecord};
 use crate::error::{Error, Result};
-use crate::source::records::{Family, RuleRecord};
 
 /// Size of `struct fib_rule_hdr`, before a rule's attributes.
 const FIB_RULE_HDR_LEN: usize = 12;

@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
+use crate::door::source::records::StatRecord;
 use crate::error::{Error, Result};
-use crate::source::records::StatRecord;
 
 /// One of the counter files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -29,10 +29,10 @@ use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 use super::processes::{OwnerMap, socket_owners};
 use super::sock_diag_decode::{Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, messages};
 use super::{proc_net, users};
+use crate::door::source::records::{Family, Proto, SocketRecord};
+use crate::door::source::select::{SocketSelect, Want};
 use crate::error::Result;
 use crate::model::Notes;
-use crate::source::records::{Family, Proto, SocketRecord};
-use crate::source::select::{SocketSelect, Want};
 
 /// Receive buffer: the kernel fills at most 32 KiB per read of a dump; twice that is room to
 /// spare on 64 KiB-page kernels.

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use super::netlink::{Header, attrs, truncated};
-use crate::source::records::{Family, Proto, SocketRecord, TcpInfo};
+use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
 
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;

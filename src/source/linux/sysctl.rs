@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::door::source::records::SysctlRecord;
 use crate::error::{Error, Result};
-use crate::source::records::SysctlRecord;
 
 /// Where the kernel exposes sysctls.
 pub const PROC_SYS: &str = "/proc/sys";
@@ -22,6 +22,7 @@ const DEPRECATED: [&str; 2] = ["base_reachable_time", "retrans_time"];
 
 /// Every readable sysctl under `net.` in the current network namespace, as `sysctl -a` lists
 /// them.
+#[cfg(test)]
 pub fn net_sysctls() -> Result<Vec<SysctlRecord>> {
     sysctls_under(Path::new(PROC_SYS), "net")
 }
@@ -35,6 +36,7 @@ pub fn net_sysctls_and_denied() -> Result<(Vec<SysctlRecord>, Vec<String>)> {
 
 /// Every readable sysctl in the directory `top` of `root` (e.g. `/proc/sys` and `net`), named,
 /// ordered and filtered like `sysctl -a`.
+#[cfg(test)]
 pub fn sysctls_under(root: &Path, top: &str) -> Result<Vec<SysctlRecord>> {
     sysctls_and_denied(root, top).map(|(records, _)| records)
 }

@@ -19,9 +19,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::catalog::Catalog;
 use crate::model::{Table, Value};
-use crate::source::linux::ipv6_route::Ipv6RouteEntry;
-use crate::source::linux::netdb::{self, NetworkEntry};
 use crate::tables::Request;
+use crate::tables::ipv6_route::Ipv6RouteEntry;
+use crate::tables::names::NetworkEntry;
 
 mod ipv4;
 mod ipv6;
@@ -78,7 +78,7 @@ pub fn routes(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let names = SystemNames::default();
+    let names = SystemNames::new(cat.name_files().networks());
     loop {
         let status = one_pass(p, cat, &names, out, err)?;
         out.flush()?;
@@ -135,11 +135,10 @@ fn one_pass(
                     }
                 } else {
                     if fib {
-                        // Live, the kernel's file gives the counts the table cannot carry.
-                        let kernel = match cat.snapshot_info() {
-                            None => crate::source::linux::ipv6_route::read().ok(),
-                            Some(_) => None,
-                        };
+                        // The kernel's own entries give the counts `routes` cannot carry (each
+                        // next hop's, the null entry's); a snapshot older than the table has
+                        // none, and the counts are estimated.
+                        let kernel = kernel_entries(cat);
                         let rows = ipv6_rows(all, kernel.as_deref());
                         write_ipv6(&rows, false, numeric, names, out)?;
                     }
@@ -156,6 +155,16 @@ fn one_pass(
 
 // ---------------------------------------------------------------------------------------------
 // Reading the routes table.
+
+/// The `ipv6_route` table's entries, live or from a snapshot; `None` when a snapshot lacks the
+/// table (made before it existed) or it cannot be read.
+fn kernel_entries(cat: &Catalog) -> Option<Vec<Ipv6RouteEntry>> {
+    if !cat.holds("ipv6_route") {
+        return None;
+    }
+    let t = crate::netstat::bytewise_shared(cat.table("ipv6_route").ok()?);
+    Some(crate::tables::ipv6_route::entries(&t))
+}
 
 /// Cells of a table looked up by column name; a missing column reads as null, so the formatter
 /// works with live tables, projections and older snapshots alike.
@@ -463,13 +472,15 @@ mod tests {
 
     impl Names for FakeNames {
         fn host_v4(&self, a: Ipv4Addr) -> Option<String> {
-            netdb::parse_hosts("127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n")
-                .into_iter()
-                .find(|e| e.addr == IpAddr::V4(a))
-                .map(|e| e.name)
+            crate::tables::names::parse_hosts(
+                "127.0.0.1 localhost\n192.0.2.1 gw.example gw\n10.80.1.1 far\n",
+            )
+            .into_iter()
+            .find(|e| e.addr == IpAddr::V4(a))
+            .map(|e| e.name)
         }
         fn net_v4(&self, net: u32) -> Option<String> {
-            let entries = netdb::parse_networks(
+            let entries = crate::tables::names::parse_networks(
                 "default 0.0.0.0\nloopback 127.0.0.0\nlink-local 169.254.0.0\nshort 127\n",
             );
             network_name(&entries, net)
@@ -837,7 +848,7 @@ ff00::/8                       ::                         U    256 4      0 veth
         local.metric = 0;
         let routes = [mp, single, local];
         // The kernel's own lines (a different count for `single`: the column wins).
-        let kernel = crate::source::linux::ipv6_route::parse(
+        let kernel = crate::tables::ipv6_route::parse_file(
             "fd000059000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000002 00000400 00000002 00000000 00000003    veth0
 fd000059000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000003 00000400 00000001 00000000 00000003    veth0
 fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001000000000000000000000002 00000400 00000009 00000000 00000003    veth0
@@ -872,7 +883,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
         assert_eq!(ntop6("::1".parse().unwrap()), "::1");
         assert_eq!(ntop6("::ffff:1.2.3.4".parse().unwrap()), "::ffff:1.2.3.4");
         assert_eq!(ntop6("fd00::1".parse().unwrap()), "fd00::1");
-        let nets = netdb::parse_networks("short 127\nloopback 127.0.0.0\n");
+        let nets = crate::tables::names::parse_networks("short 127\nloopback 127.0.0.0\n");
         assert_eq!(network_name(&nets, 0x7f).as_deref(), Some("short"));
         assert_eq!(
             network_name(&nets, 0x7f00_0000).as_deref(),
