@@ -286,8 +286,11 @@ impl Catalog {
         inner: &Request,
         targets: &[Target],
     ) -> Result<Table> {
-        let parts =
-            namespaces::in_each(targets, &self.notes, |_| (def.collect)(inner, &self.notes));
+        // Lazy columns (the owner scan) are computed in the workers, while the namespaces share
+        // one scan: the rows are copied into one table below, which reads every cell.
+        let parts = namespaces::in_each(targets, &self.notes, |_| {
+            (def.collect)(inner, &self.notes).inspect(Table::compute_all)
+        });
         let add = inner.columns.is_none() || inner.columns.as_ref() != req.columns.as_ref();
         let mut out: Option<Table> = None;
         let mut first_err = None;

@@ -217,18 +217,16 @@ impl Planner<'_> {
                 ("group_by", 1) => {
                     let Some(key) = strs else { break false };
                     used.extend(key);
-                    // A grouping is only counted or aggregated over named columns.
+                    // A grouping is only counted or aggregated over named columns; its result
+                    // holds the keys and the aggregate only, so whatever follows it (a sort,
+                    // a limit, a count, a print) can read no other column of the sockets.
                     match chain.get(i) {
                         None => break true,
                         Some(Expr::MethodCall(agg, _)) => {
                             let cols = string_args(&agg.args);
                             match (agg.name.as_str(), cols) {
-                                ("count", Some(c)) if c.is_empty() && i + 1 == chain.len() => {
-                                    break true;
-                                }
-                                ("sum" | "min" | "max", Some(c))
-                                    if c.len() == 1 && i + 1 == chain.len() =>
-                                {
+                                ("count", Some(c)) if c.is_empty() => break true,
+                                ("sum" | "min" | "max", Some(c)) if c.len() == 1 => {
                                     used.extend(c);
                                     break true;
                                 }
@@ -523,6 +521,16 @@ mod tests {
         assert_eq!(p.select, SocketSelect::default());
         let p = plan(r#"sockets().group_by("process").sum("recv_q")"#);
         assert_eq!(cols(&p), Some(vec!["process", "recv_q"]));
+        // Whatever follows an aggregate sees only the keys and the aggregate.
+        let p = plan(r#"sockets().group_by("remote_addr").count().sort_desc("count").limit(10)"#);
+        assert_eq!(cols(&p), Some(vec!["remote_addr"]));
+        let p = plan(
+            r#"sockets().where(|s| s.state == "ESTABLISHED").group_by("remote_addr").count().count()"#,
+        );
+        assert_eq!(cols(&p), Some(vec!["remote_addr", "state"]));
+        assert_eq!(p.select.states, 1 << 1);
+        let p = plan(r#"sockets().group_by("uid").max("recv_q").where(|g| g.uid == 0)"#);
+        assert_eq!(cols(&p), Some(vec!["recv_q", "uid"]));
         let p = plan(r#"sockets().sort("local_port").select(["proto", "local_port"])"#);
         assert_eq!(cols(&p), Some(vec!["local_port", "proto"]));
         let p = plan(r#"sockets().where(|s| s.remote_addr.is_loopback()).column("inode")"#);
@@ -546,7 +554,6 @@ mod tests {
             "sockets().where(|s| s.to_map().len() > 0).count()",
             "let f = |s| s.uid == 0; sockets().where(f).count()",
             "sockets().map(|s| #{a: s.uid}).count()",
-            "sockets().group_by(\"uid\").count().len()",
             r#"table("sockets").count()"#,
             "fn count(t) { 1 } sockets().count()",
             "sockets().where(|s| s.no_such_column == 1).count()",

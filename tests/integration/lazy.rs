@@ -21,9 +21,15 @@ time.sleep(600)
 
 /// Runs `script` in `ns` with the counters on: (stdout, owner scans, fd directories read).
 fn stats(ns: &Netns, script: &str) -> (String, u64, u64) {
+    stats_of(ns, &["-e", script])
+}
+
+/// Runs netpry with `args` in `ns` with the counters on.
+fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64) {
+    let script = args.join(" ");
     let bin = netpry_bin();
     let out = ns
-        .command(bin.to_str().expect("utf-8 path"), &["-e", script])
+        .command(bin.to_str().expect("utf-8 path"), args)
         .env("NETPRY_DEBUG_STATS", "1")
         .env("XDG_CONFIG_HOME", "/nonexistent-netpry-test")
         .env("LC_ALL", "C")
@@ -101,4 +107,14 @@ fn queries_that_never_read_owners_never_scan_proc() {
             assert_eq!(out.trim(), want, "{script}");
         }
     }
+    // Every namespace at once: the namespaces share one scan.
+    let (out, scans, _) = stats_of(
+        &ns,
+        &[
+            "--all-netns",
+            "-e",
+            r#"sockets().where(|s| s.pid != ()).count()"#,
+        ],
+    );
+    assert_eq!(scans, 1, "{out}");
 }
