@@ -554,6 +554,12 @@ fn project_stored(t: &Table, def: &tables::TableDef, cols: &[String]) -> Table {
     out
 }
 
+/// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
+/// and benchmarks (`NETPRY_DEBUG_STATS=1`).
+pub fn collection_stats() -> String {
+    crate::door::source::linux::collection_stats()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,10 +590,4 @@ mod tests {
         assert!(cat.table("neighbours").unwrap().is_empty());
         assert!(!cat.notes().take().is_empty());
     }
-}
-
-/// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
-/// and benchmarks (`NETPRY_DEBUG_STATS=1`).
-pub fn collection_stats() -> String {
-    crate::door::source::linux::collection_stats()
 }

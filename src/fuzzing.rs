@@ -277,7 +277,7 @@ fn check_renderers(table: &Table, width: Option<usize>) {
             let j = obj.get(&*c.name).expect("every column has its key");
             let back = Value::from_json(j, c.ty);
             assert!(
-                same(v, back.as_ref()),
+                same(&v, back.as_ref()),
                 "column {:?} ({}): {v:?} came back as {back:?} from {j}",
                 c.name,
                 c.ty.name()

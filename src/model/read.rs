@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(c.prefix_len(0, LEN, dst), Some(8));
         let v6 = c.ip(1, DST).unwrap();
         assert_eq!(c.prefix_len(1, LEN, v6), None, "129 is too long for IPv6");
-        assert_eq!(c.str(0, DEV), Some("eth0"));
+        assert_eq!(c.str(0, DEV), Some("eth0".into()));
         assert_eq!(c.str(1, DEV), None);
         assert_eq!(c.text_raw(1, DEV).map(|s| s.len() > 1), Some(true));
         assert!(!c.has(NOPE));

@@ -56,12 +56,12 @@ mod tests {
         );
         let t = build(&recs, &Request::default());
         assert_eq!(t.len(), 2);
-        assert_eq!(t.cell(0, 0), &Value::str("veth0"));
-        assert_eq!(t.cell(0, 1), &Value::Int(10));
+        assert_eq!(t.cell(0, 0), Value::str("veth0"));
+        assert_eq!(t.cell(0, 1), Value::Int(10));
         assert_eq!(
             t.cell(1, 2),
-            &Value::from("fe80::1".parse::<std::net::IpAddr>().unwrap())
+            Value::from("fe80::1".parse::<std::net::IpAddr>().unwrap())
         );
-        assert_eq!(t.cell(1, 3), &Value::Int(64));
+        assert_eq!(t.cell(1, 3), Value::Int(64));
     }
 }

@@ -158,7 +158,7 @@ fd000059000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
         let t = build(&recs, &Request::default());
         let refcnt = t.column_index("refcnt").unwrap();
         let len = t.column_index("dst_len").unwrap();
-        let mut rows: Vec<Vec<Value>> = t.rows().map(<[Value]>::to_vec).collect();
+        let mut rows: Vec<Vec<Value>> = t.rows().collect();
         rows[0][refcnt] = Value::Int(1 << 40);
         rows[1][len] = Value::Int(129);
         let mut bad = Table::new("ipv6_route", t.columns().to_vec());
