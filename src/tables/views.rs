@@ -174,6 +174,45 @@ const VIEWS: &[(&str, View)] = &[
             ],
         },
     ),
+    (
+        "if_inet6",
+        View {
+            columns: &["ifname", "ifindex", "addr/prefix_len"],
+        },
+    ),
+    (
+        "ipv6_route",
+        View {
+            columns: &[
+                "dst/dst_len",
+                "src/src_len",
+                "next_hop",
+                "dev",
+                "metric",
+                "refcnt",
+                "use_count",
+                "rtf_flags",
+            ],
+        },
+    ),
+    (
+        "dev_snmp6",
+        View {
+            columns: &["ifname", "name", "value"],
+        },
+    ),
+    (
+        "slabs",
+        View {
+            columns: &["cache", "active_objs", "num_objs", "objsize", "page_size"],
+        },
+    ),
+    (
+        "name_files",
+        View {
+            columns: &["path", "text"],
+        },
+    ),
 ];
 
 /// The default view of table `name`.
