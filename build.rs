@@ -44,7 +44,11 @@ mod render {
 }
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: `env!` would bake in the checkout the build script was compiled in,
+    // which cargo reuses for a moved or copied target directory.
+    let root = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo"),
+    );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let scripts = saved_scripts(&root, &out_dir);
     captures(&root);
@@ -72,7 +76,7 @@ fn saved_scripts(root: &Path, out_dir: &Path) -> Vec<(String, String)> {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("cannot read the saved scripts in {}: {e}", dir.display()));
     names.sort();
     let mut out = String::from(
         "/// The built-in saved scripts: (name, source), sorted by name.\npub static BUILTIN: &[(&str, &str)] = &[\n",

@@ -241,8 +241,12 @@ fn netpry_rows(spec: &str) -> Vec<(String, i64, i64)> {
         "-c",
         "proto,local_port,remote_port",
     ]);
+    tuples(rows.iter())
+}
+
+/// (proto, local port, remote port) of the TCP and UDP rows of a sockets table in JSON, sorted.
+fn tuples<'a>(rows: impl Iterator<Item = &'a serde_json::Value>) -> Vec<(String, i64, i64)> {
     let mut out: Vec<(String, i64, i64)> = rows
-        .iter()
         .filter(|r| matches!(r["proto"].as_str(), Some("tcp" | "udp")))
         .map(|r| {
             (
@@ -384,19 +388,7 @@ fn every_kind_of_namespace_is_found_and_read() {
     ]);
     for (file, spec) in &files {
         let ino = inode(file);
-        let mut mine: Vec<(String, i64, i64)> = all
-            .iter()
-            .filter(|r| r["netns"].as_u64() == Some(ino))
-            .filter(|r| matches!(r["proto"].as_str(), Some("tcp" | "udp")))
-            .map(|r| {
-                (
-                    r["proto"].as_str().unwrap_or("").into(),
-                    r["local_port"].as_i64().unwrap_or(0),
-                    r["remote_port"].as_i64().unwrap_or(0),
-                )
-            })
-            .collect();
-        mine.sort();
+        let mine = tuples(all.iter().filter(|r| r["netns"].as_u64() == Some(ino)));
         assert_eq!(mine, ss_rows(file), "--all-netns rows of {spec}");
     }
     let routes = json(&["--all-netns", "table", "routes", "-c", "dst,netns"]);
@@ -476,19 +468,7 @@ fn every_kind_of_namespace_is_found_and_read() {
     let ino_a = inode(&files[0].0);
     assert!(!from_snap.is_empty());
     assert!(from_snap.iter().all(|r| r["netns"].as_u64() == Some(ino_a)));
-    let mut got: Vec<(String, i64, i64)> = from_snap
-        .iter()
-        .filter(|r| matches!(r["proto"].as_str(), Some("tcp" | "udp")))
-        .map(|r| {
-            (
-                r["proto"].as_str().unwrap_or("").into(),
-                r["local_port"].as_i64().unwrap_or(0),
-                r["remote_port"].as_i64().unwrap_or(0),
-            )
-        })
-        .collect();
-    got.sort();
-    assert_eq!(got, ss_rows(&files[0].0));
+    assert_eq!(tuples(from_snap.iter()), ss_rows(&files[0].0));
 
     // Processes carry their namespace: the unnamed holder's is its own.
     let procs = json(&["table", "processes", "-c", "pid,netns"]);

@@ -496,9 +496,8 @@ const HOSTS: &str = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopba
 10.77.0.1 alpha.test alpha\n2001:db8:77::1 beta.test\n2001:db8:1234:5678:9abc:def0:1234:5678 \
 a-rather-long-host-name.example.test\nff02::1 ip6-allnodes\n224.0.0.1 all-systems.mcast.net\n";
 
-/// A namespace with a veth pair, addresses, controlled name files and the sockets.
-pub(crate) fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
-    let ns = Netns::new(tag);
+/// The veth pair `d0`/`d1` and the addresses the listing suite's sockets bind to.
+pub(crate) fn add_listing_addresses(ns: &Netns) {
     ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
     ns.ip(&["link", "set", "d1", "up"]);
     ns.ip(&["link", "set", "d0", "multicast", "on", "up"]);
@@ -512,6 +511,12 @@ pub(crate) fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
         "d0",
         "nodad",
     ]);
+}
+
+/// A namespace with a veth pair, addresses, controlled name files and the sockets.
+pub(crate) fn populated(tag: &str, dir: &Path) -> (Netns, Vec<Proc>) {
+    let ns = Netns::new(tag);
+    add_listing_addresses(&ns);
     ns.etc_file("hosts", HOSTS);
     ns.etc_file(
         "resolv.conf",

@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::netstat_linux::{Proc, SOCKET_CASES, SOCKETS_PY};
+use crate::netstat_linux::{Proc, SOCKET_CASES, SOCKETS_PY, add_listing_addresses};
 use crate::netstat_modes::{INTERFACE_CASES, ROUTE_CASES, STATISTICS_CASES, lab, settle};
 use crate::support::{Netns, root_or_skip};
 
@@ -149,19 +149,7 @@ fn snapshot_replays_every_netstat_mode_exactly() {
     let lab = lab("rpl");
     let ns = &lab.ns;
     // The sockets of the listing suite need its addresses.
-    ns.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
-    ns.ip(&["link", "set", "d1", "up"]);
-    ns.ip(&["link", "set", "d0", "multicast", "on", "up"]);
-    ns.ip(&["addr", "add", "10.77.0.1/24", "dev", "d0"]);
-    ns.ip(&["addr", "add", "2001:db8:77::1/64", "dev", "d0", "nodad"]);
-    ns.ip(&[
-        "addr",
-        "add",
-        "2001:db8:1234:5678:9abc:def0:1234:5678/64",
-        "dev",
-        "d0",
-        "nodad",
-    ]);
+    add_listing_addresses(ns);
     let dir = std::env::temp_dir().join(format!("netpry-replay-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("socket dir");
