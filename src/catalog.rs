@@ -554,6 +554,21 @@ fn project_stored(t: &Table, def: &tables::TableDef, cols: &[String]) -> Table {
     out
 }
 
+/// Runs `f` with the socket-owner map kept from one collection to the next (`netpry watch`):
+/// the scan of /proc/*/fd runs again only when a socket or an owning process is new or has
+/// changed, or after a bounded number of collections (see the owner cache in the source).
+pub fn keeping_owners<T>(f: impl FnOnce() -> T) -> T {
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            crate::door::source::linux::keep_owners(false);
+        }
+    }
+    crate::door::source::linux::keep_owners(true);
+    let _stop = Stop;
+    f()
+}
+
 /// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
 /// and benchmarks (`NETPRY_DEBUG_STATS=1`).
 pub fn collection_stats() -> String {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Column, Table, Type, Value};
+use crate::model::{Column, Store, Table, Type, Value};
 use crate::tables::identity::identity_or_all;
 
 /// How rows are recognised and which columns are counters, as column names.
@@ -158,22 +158,46 @@ pub fn counter_delta(old: i64, new: i64, wrap32: bool) -> Delta {
 }
 
 /// A row's identity: which key it uses, its values, and its occurrence among rows with the
-/// same values (so duplicates pair up in order instead of vanishing).
+/// same values (so duplicates pair up in order instead of vanishing). The first two values are
+/// held inline, so the usual keys (a cookie and a namespace, an index) allocate nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     fallback: bool,
-    values: Vec<Value>,
+    head: [Value; 2],
+    rest: Vec<Value>,
     nth: u32,
 }
 
-/// The key of row `row` with `key` and `fallback` column indices (occurrence 0).
-fn key_of(row: &[Value], key: &[usize], fallback: &[usize]) -> Key {
-    let use_fallback = !fallback.is_empty() && key.iter().all(|&i| row[i].is_null());
+/// The key of row `row` of the columns `stores`, with `key` and `fallback` column indices
+/// (occurrence 0).
+fn key_of(stores: &[&Store], row: usize, key: &[usize], fallback: &[usize]) -> Key {
+    let use_fallback = !fallback.is_empty() && key.iter().all(|&i| stores[i].is_null(row));
     let cols = if use_fallback { fallback } else { key };
+    let at = |n: usize| cols.get(n).map_or(Value::Null, |&i| stores[i].get(row));
     Key {
         fallback: use_fallback,
-        values: cols.iter().map(|&i| row[i].clone()).collect(),
+        head: [at(0), at(1)],
+        rest: cols.iter().skip(2).map(|&i| stores[i].get(row)).collect(),
         nth: 0,
+    }
+}
+
+/// Whether cell `o` of `old` and cell `n` of `new` are equal values (as [`Value`]'s `==`),
+/// read from the stores without building values where both have the same compact form.
+#[inline]
+fn same_cell(old: &Store, o: usize, new: &Store, n: usize) -> bool {
+    match (old, new) {
+        (Store::Int(a, an), Store::Int(b, bn)) => match (an.get(o), bn.get(n)) {
+            (false, false) => a.get(o) == b.get(n),
+            (x, y) => x == y,
+        },
+        (Store::Ip4(a, an), Store::Ip4(b, bn)) => match (an.get(o), bn.get(n)) {
+            (false, false) => a[o] == b[n],
+            (x, y) => x == y,
+        },
+        (Store::Text(..), Store::Text(..)) => old.text(o) == new.text(n),
+        (Store::Null(_), Store::Null(_)) => true,
+        _ => old.get(o) == new.get(n),
     }
 }
 
@@ -211,12 +235,16 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
             Some((i, spec.wrap32.contains(n)))
         })
         .collect();
+    // Every cell is read from the stores: nothing is built or allocated for a row that did
+    // not change (the usual row of a watch over many sockets).
+    let old_stores: Vec<&Store> = (0..old.width()).map(|c| old.store(c)).collect();
+    let new_stores: Vec<&Store> = (0..new.width()).map(|c| new.store(c)).collect();
     // Old rows by key; a row whose key an earlier row already has gets the next occurrence
     // number, so duplicates pair up in order instead of vanishing.
     let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old.len());
     let mut most_dup = 0;
-    for (i, row) in old.rows().enumerate() {
-        let mut k = key_of(&row, &key_old, &fb_old);
+    for i in 0..old.len() {
+        let mut k = key_of(&old_stores, i, &key_old, &fb_old);
         loop {
             match by_key.entry(k) {
                 std::collections::hash_map::Entry::Vacant(v) => {
@@ -235,9 +263,15 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     let mut rows = Vec::new();
     let mut unchanged = 0;
     let rate_of = |d: i64| elapsed.filter(|e| *e > 0.0).map(|e| d as f64 / e);
-    for (ni, row) in new.rows().enumerate() {
+    // The columns both tables have, as (old store, new column, new store).
+    let pairs: Vec<(&Store, usize, &Store)> = old_column
+        .iter()
+        .enumerate()
+        .filter_map(|(c, o)| Some((old_stores[(*o)?], c, new_stores[c])))
+        .collect();
+    for ni in 0..new.len() {
         // The first old row with this key not matched yet (occurrences are taken in order).
-        let mut k = key_of(&row, &key_new, &fb_new);
+        let mut k = key_of(&new_stores, ni, &key_new, &fb_new);
         let mut found = by_key.remove(&k);
         while found.is_none() && k.nth < most_dup {
             k.nth += 1;
@@ -254,21 +288,21 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
             continue;
         };
         matched[oi] = true;
-        let (nrow, orow) = (new.row(ni), old.row(oi));
-        let changed: Vec<usize> = old_column
-            .iter()
-            .enumerate()
-            .filter(|(c, o)| o.is_some_and(|o| orow[o] != nrow[*c]))
-            .map(|(c, _)| c)
-            .collect();
-        if changed.is_empty() {
+        if pairs.iter().all(|(os, _, ns)| same_cell(os, oi, ns, ni)) {
             unchanged += 1;
             continue;
         }
+        let changed: Vec<usize> = pairs
+            .iter()
+            .filter(|(os, _, ns)| !same_cell(os, oi, ns, ni))
+            .map(|(_, c, _)| *c)
+            .collect();
+        // Rates only for the rows that changed.
         let counters = counters
             .iter()
             .filter_map(|&(c, wrap)| {
-                let (o, n) = (orow[old_column[c]?].as_int()?, nrow[c].as_int()?);
+                let o = old_stores[old_column[c]?].get(oi).as_int()?;
+                let n = new_stores[c].get(ni).as_int()?;
                 let delta = counter_delta(o, n, wrap);
                 let rate = match delta {
                     Delta::Up(d) => rate_of(d),

@@ -448,8 +448,12 @@ fn lazy_owners(t: &mut Table) {
     // One scan for both columns, whichever is read first.
     let scan: Arc<OnceLock<Arc<crate::door::source::linux::OwnerMap>>> = Arc::new(OnceLock::new());
     let owners = move || -> Arc<crate::door::source::linux::OwnerMap> {
-        let map = crate::door::source::linux::socket_owners();
         let ino = inodes.get();
+        let asked: Vec<u64> = (0..len)
+            .filter_map(|r| ino.int(r))
+            .map(|i| i as u64)
+            .collect();
+        let map = crate::door::source::linux::owners_of(&asked);
         let unowned = (0..len).any(|r| {
             ino.int(r)
                 .is_some_and(|i| i != 0 && map.get(i as u64).is_none())

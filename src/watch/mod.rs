@@ -46,11 +46,14 @@ pub fn run(opts: &Options) -> Result<u8> {
         )));
     }
     let terminal = !opts.json && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-    if terminal {
-        view::run(opts)
-    } else {
-        run_json(opts)
-    }
+    // Each interval re-reads the same sockets: keep their owners instead of rescanning /proc.
+    crate::catalog::keeping_owners(|| {
+        if terminal {
+            view::run(opts)
+        } else {
+            run_json(opts)
+        }
+    })
 }
 
 /// One collection: the table and when it was taken.

@@ -158,7 +158,7 @@ pub fn collection_stats() -> String {
 }
 
 /// Builds the socket-inode → owner map from /proc/*/fd.
-fn scan_owners() -> OwnerMap {
+pub(crate) fn scan_owners() -> OwnerMap {
     OWNER_SCANS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let pids = pids();
     let sockfs = sockfs_dev();
