@@ -491,6 +491,11 @@ pub mod this_process {
         crate::door::source::linux::own_sockets::own_socket_inodes()
     }
 
+    /// CPU seconds (user + system) this process has used so far (benchmark figures).
+    pub fn cpu_seconds() -> f64 {
+        crate::door::source::linux::cpu_seconds()
+    }
+
     /// The inode of the network namespace this thread is in.
     pub fn current_netns() -> Option<u64> {
         crate::door::source::linux::processes::current_netns()

@@ -201,6 +201,85 @@ fn same_cell(old: &Store, o: usize, new: &Store, n: usize) -> bool {
     }
 }
 
+/// Old rows from `from` on by key: a row whose key an earlier row already has gets the next
+/// occurrence number; with the largest occurrence number given.
+fn old_rows_by_key(
+    stores: &[&Store],
+    from: usize,
+    key: &[usize],
+    fallback: &[usize],
+) -> (HashMap<Key, usize, FastHash>, u32) {
+    let len = stores.first().map_or(0, |s| s.len());
+    let mut by_key: HashMap<Key, usize, FastHash> =
+        HashMap::with_capacity_and_hasher(len.saturating_sub(from), FastHash::default());
+    let mut most_dup = 0;
+    for i in from..len {
+        let mut k = key_of(stores, i, key, fallback);
+        loop {
+            match by_key.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                    break;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    k = o.key().clone();
+                    k.nth += 1;
+                    most_dup = most_dup.max(k.nth);
+                }
+            }
+        }
+    }
+    (by_key, most_dup)
+}
+
+/// A quick multiplicative hash for row keys (values read from the kernel, not chosen by
+/// whoever could make them collide in bulk).
+type FastHash = std::hash::BuildHasherDefault<Mix>;
+
+/// The hasher of [`FastHash`]: each word is mixed in by a rotate, xor and multiply.
+#[derive(Debug, Default)]
+struct Mix(u64);
+
+impl Mix {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(w) ^ (bytes.len() as u64) << 56);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // hashbrown takes its control bits from the top of the hash: spread the low ones up.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
 fn indices(t: &Table, names: &[String]) -> Vec<usize> {
     names.iter().filter_map(|n| t.column_index(n)).collect()
 }
@@ -239,26 +318,6 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     // not change (the usual row of a watch over many sockets).
     let old_stores: Vec<&Store> = (0..old.width()).map(|c| old.store(c)).collect();
     let new_stores: Vec<&Store> = (0..new.width()).map(|c| new.store(c)).collect();
-    // Old rows by key; a row whose key an earlier row already has gets the next occurrence
-    // number, so duplicates pair up in order instead of vanishing.
-    let mut by_key: HashMap<Key, usize> = HashMap::with_capacity(old.len());
-    let mut most_dup = 0;
-    for i in 0..old.len() {
-        let mut k = key_of(&old_stores, i, &key_old, &fb_old);
-        loop {
-            match by_key.entry(k) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
-                    break;
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    k = o.key().clone();
-                    k.nth += 1;
-                    most_dup = most_dup.max(k.nth);
-                }
-            }
-        }
-    }
     let mut matched = vec![false; old.len()];
     let mut rows = Vec::new();
     let mut unchanged = 0;
@@ -269,14 +328,40 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
         .enumerate()
         .filter_map(|(c, o)| Some((old_stores[(*o)?], c, new_stores[c])))
         .collect();
+    // Whether old row `oi` and new row `ni` have the same key (as their `Key`s would be).
+    let same_key = |oi: usize, ni: usize| -> bool {
+        let ofb = !fb_old.is_empty() && key_old.iter().all(|&i| old_stores[i].is_null(oi));
+        let nfb = !fb_new.is_empty() && key_new.iter().all(|&i| new_stores[i].is_null(ni));
+        let (oc, nc) = if ofb { (&fb_old, &fb_new) } else { (&key_old, &key_new) };
+        ofb == nfb
+            && oc.len() == nc.len()
+            && oc
+                .iter()
+                .zip(nc)
+                .all(|(&o, &n)| same_cell(old_stores[o], oi, new_stores[n], ni))
+    };
+    // Rows usually come in the order they came last time (the kernel's hash order): while
+    // they do, the rows at the same position pair up without hashing (old rows before
+    // `cursor` are all paired). The first row that breaks the order sends the rest through a
+    // map, by key, of the old rows from `cursor` on. Either way a new row pairs with the first
+    // old row of its key not paired yet, so duplicates pair up in order.
+    let mut cursor = 0;
+    let mut by_key: Option<(HashMap<Key, usize, FastHash>, u32)> = None;
     for ni in 0..new.len() {
-        // The first old row with this key not matched yet (occurrences are taken in order).
-        let mut k = key_of(&new_stores, ni, &key_new, &fb_new);
-        let mut found = by_key.remove(&k);
-        while found.is_none() && k.nth < most_dup {
-            k.nth += 1;
-            found = by_key.remove(&k);
-        }
+        let found = if by_key.is_none() && cursor < old.len() && same_key(cursor, ni) {
+            cursor += 1;
+            Some(cursor - 1)
+        } else {
+            let (map, most_dup) = by_key
+                .get_or_insert_with(|| old_rows_by_key(&old_stores, cursor, &key_old, &fb_old));
+            let mut k = key_of(&new_stores, ni, &key_new, &fb_new);
+            let mut found = map.remove(&k);
+            while found.is_none() && k.nth < *most_dup {
+                k.nth += 1;
+                found = map.remove(&k);
+            }
+            found
+        };
         let Some(oi) = found else {
             rows.push(RowChange {
                 action: Action::Added,
@@ -508,6 +593,68 @@ mod tests {
         assert_eq!(ch.unchanged, 2);
         let b = socks(&[(None, 1, "x", 0)]);
         assert_eq!(changes(&a, &b, &spec, None).counts(), (0, 1, 0));
+    }
+
+    #[test]
+    fn rows_pair_up_the_same_in_order_and_out_of_order() {
+        let old = socks(&[
+            (Some(1), 1, "a", 0),
+            (Some(2), 2, "a", 0),
+            (Some(3), 3, "a", 0),
+            (Some(4), 4, "a", 0),
+            (Some(5), 5, "a", 0),
+        ]);
+        // Same order at first, then an added row, a swap and a changed row.
+        let new = socks(&[
+            (Some(1), 1, "a", 0),
+            (Some(2), 2, "a", 0),
+            (Some(9), 9, "a", 0),
+            (Some(5), 5, "a", 7),
+            (Some(3), 3, "a", 0),
+        ]);
+        let ch = changes(&old, &new, &ChangeSpec::for_table(&new), Some(1.0));
+        let got: Vec<(Action, Option<usize>, Option<usize>)> =
+            ch.rows.iter().map(|r| (r.action, r.old, r.new)).collect();
+        assert_eq!(
+            got,
+            [
+                (Action::Added, None, Some(2)),
+                (Action::Changed, Some(4), Some(3)),
+                (Action::Removed, Some(3), None),
+            ]
+        );
+        assert_eq!(ch.unchanged, 3);
+        // Duplicate keys (no cookie, the fallback port) pair in order on both paths.
+        let mut spec = ChangeSpec::for_table(&old);
+        spec.fallback = vec!["local_port".into()];
+        let a = socks(&[(None, 1, "x", 1), (None, 1, "y", 2), (None, 2, "z", 3)]);
+        let b = socks(&[(None, 2, "z", 3), (None, 1, "x", 1), (None, 1, "y", 2)]);
+        assert!(changes(&a, &b, &spec, None).is_empty());
+        let c = socks(&[(None, 1, "x", 1), (None, 2, "z", 3), (None, 1, "y", 2)]);
+        assert!(changes(&a, &c, &spec, None).is_empty());
+    }
+
+    #[test]
+    fn cells_compare_as_values_whatever_their_store() {
+        let mut ints = Store::default();
+        let mut mixed = Store::default();
+        let mut texts = Store::default();
+        for v in [Value::Int(3), Value::Null, Value::Int(300_000)] {
+            ints.push(v);
+        }
+        for v in [Value::Float(3.0), Value::str("x"), Value::Int(300_000)] {
+            mixed.push(v);
+        }
+        for v in [Value::str("x"), Value::Null, Value::str("y")] {
+            texts.push(v);
+        }
+        for (a, b) in [(&ints, &mixed), (&mixed, &ints), (&ints, &texts), (&texts, &mixed)] {
+            for i in 0..3 {
+                for j in 0..3 {
+                    assert_eq!(same_cell(a, i, b, j), a.get(i) == b.get(j), "{i} {j}");
+                }
+            }
+        }
     }
 
     #[test]

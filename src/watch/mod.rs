@@ -113,8 +113,19 @@ fn run_json(opts: &Options) -> Result<u8> {
     let start = Instant::now();
     let mut n: u64 = 0;
     let mut notes = Vec::new();
+    // `NETPRY_DEBUG_STATS=1`: where each interval's time went, on stderr (benchmarks).
+    let timings = std::env::var_os("NETPRY_DEBUG_STATS").is_some_and(|v| v == "1");
+    let cpu = || {
+        if timings {
+            crate::catalog::this_process::cpu_seconds()
+        } else {
+            0.0
+        }
+    };
     loop {
+        let t0 = cpu();
         let next = sample(&opts.target, &mut notes)?;
+        let t1 = cpu();
         let mut err = std::io::stderr();
         for note in notes.drain(..) {
             let _ = writeln!(err, "netpry: note: {note}");
@@ -129,6 +140,7 @@ fn run_json(opts: &Options) -> Result<u8> {
             }
         };
         let ch = compare(old, prev.as_ref().map(|p| p.at), &next, spec);
+        let t2 = cpu();
         let ctx = events::EventContext {
             time: &next.time,
             host: &host,
@@ -138,6 +150,16 @@ fn run_json(opts: &Options) -> Result<u8> {
         };
         events::write_events(&ctx, old, &next.table, &ch, &mut out).map_err(Error::Output)?;
         out.flush().map_err(Error::Output)?;
+        if timings {
+            let ms = |a: f64, b: f64| (b - a) * 1000.0;
+            crate::errln!(
+                "netpry-stats: interval {}: CPU collect {:.1} ms, compare {:.1} ms, events {:.1} ms",
+                n + 1,
+                ms(t0, t1),
+                ms(t1, t2),
+                ms(t2, cpu())
+            );
+        }
         prev = Some(next);
         n += 1;
         if opts.count.is_some_and(|c| n >= c) {

@@ -42,7 +42,7 @@ pub use links::links;
 pub use neighbours::neighbours;
 pub use owner_cache::{keep_owners, owners_of};
 pub use processes::{OwnerMap, ProcWant, collection_stats, processes, socket_owners};
-pub use procfd::{FdAccess, euid, fd_access, uid};
+pub use procfd::{FdAccess, cpu_seconds, euid, fd_access, uid};
 pub use routes::{route_get, routes};
 pub use rules::rules;
 pub use snmp::protocol_stats;

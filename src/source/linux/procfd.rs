@@ -41,6 +41,19 @@ pub fn euid() -> u32 {
     std::fs::metadata("/proc/self").map_or(0, |m| m.uid())
 }
 
+/// CPU seconds (user + system) this process has used so far, every thread included.
+#[allow(unsafe_code)]
+pub fn cpu_seconds() -> f64 {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid out-pointer for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
+}
+
 /// Scans `/proc`; root is never refused, so the scan is skipped for uid 0.
 pub fn fd_access() -> FdAccess {
     let euid = euid();
