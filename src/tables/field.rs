@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::Request;
-use crate::model::{Column, Table, Value};
+use crate::model::{Column, ColumnData, Store, Table, Value};
 
 /// A shared name from the source layer as a cell (see `model::rawtext`): the same `Arc` when
 /// the name is UTF-8, its bytes otherwise.
@@ -41,8 +41,13 @@ pub fn columns_of<R>(fields: &[Field<R>]) -> Vec<Column> {
 
 /// Builds a table from records, evaluating only the requested fields.
 pub struct TableBuilder<R: 'static> {
+    name: &'static str,
     selected: Vec<&'static Field<R>>,
-    table: Table,
+    columns: Arc<[Column]>,
+    /// One store per selected field, filled a cell at a time (not a row through the table,
+    /// which would check each column's sharing for every cell).
+    stores: Vec<Store>,
+    len: usize,
 }
 
 impl<R: 'static> TableBuilder<R> {
@@ -58,15 +63,20 @@ impl<R: 'static> TableBuilder<R> {
         };
         let columns: Arc<[Column]> = selected.iter().map(|f| f.column.clone()).collect();
         TableBuilder {
+            name,
+            stores: selected.iter().map(|_| Store::default()).collect(),
             selected,
-            table: Table::new(name, columns),
+            columns,
+            len: 0,
         }
     }
 
     /// Appends the row for `record`.
     pub fn push(&mut self, record: &R) {
-        let row = self.selected.iter().map(|f| (f.get)(record));
-        self.table.push(row);
+        for (f, s) in self.selected.iter().zip(&mut self.stores) {
+            s.push((f.get)(record));
+        }
+        self.len += 1;
     }
 
     /// Appends a row per record.
@@ -78,7 +88,12 @@ impl<R: 'static> TableBuilder<R> {
 
     /// The finished table.
     pub fn finish(self) -> Table {
-        self.table
+        let data = self
+            .stores
+            .into_iter()
+            .map(|s| Arc::new(ColumnData::ready(s)))
+            .collect();
+        Table::from_columns(self.name, self.columns, data, self.len)
     }
 }
 

@@ -466,35 +466,39 @@ fn lazy_owners(t: &mut Table) {
         }
         map
     };
-    let owners = Arc::new(owners);
+    // One pass fills both columns, whichever is read first; each then takes its own.
+    let filled: Arc<OnceLock<(Store, Store)>> = Arc::new(OnceLock::new());
     let ino = Arc::clone(t.column_data(ic));
-    let column = |pick: fn(&crate::door::source::linux::OwnerMap, u64) -> Value| {
-        let (scan, owners, ino) = (Arc::clone(&scan), Arc::clone(&owners), Arc::clone(&ino));
+    let fill = move || -> (Store, Store) {
+        let map = scan.get_or_init(&owners);
+        let ino = ino.get();
+        let (mut pids, mut names) = (Store::default(), Store::default());
+        for r in 0..len {
+            let owner = match ino.int(r) {
+                Some(i) if i != 0 => map.get(i as u64),
+                _ => None,
+            };
+            pids.push(Value::opt_int(owner.map(|o| o.pid)));
+            names.push(owner.map_or(Value::Null, |o| {
+                crate::tables::field::shared_name(&o.comm)
+            }));
+        }
+        pids.shrink();
+        names.shrink();
+        (pids, names)
+    };
+    let fill = Arc::new(fill);
+    let column = |pick: fn(&(Store, Store)) -> &Store| {
+        let (filled, fill) = (Arc::clone(&filled), Arc::clone(&fill));
         Arc::new(ColumnData::lazy(Box::new(move || {
-            let map = scan.get_or_init(|| owners());
-            let ino = ino.get();
-            let mut s = Store::default();
-            for r in 0..len {
-                s.push(match ino.int(r) {
-                    Some(i) if i != 0 => pick(map, i as u64),
-                    _ => Value::Null,
-                });
-            }
-            s.shrink();
-            s
+            pick(filled.get_or_init(|| fill())).clone()
         })))
     };
     if let Some(c) = t.column_index("pid") {
-        t.set_column(c, column(|m, i| Value::opt_int(m.get(i).map(|o| o.pid))));
+        t.set_column(c, column(|s| &s.0));
     }
     if let Some(c) = t.column_index("process") {
-        t.set_column(
-            c,
-            column(|m, i| {
-                m.get(i)
-                    .map_or(Value::Null, |o| crate::tables::field::shared_name(&o.comm))
-            }),
-        );
+        t.set_column(c, column(|s| &s.1));
     }
 }
 

@@ -23,11 +23,34 @@ pub struct Owner {
     pub comm: Arc<str>,
 }
 
+/// Hashing of socket inodes (small integers handed out by the kernel): one multiply, not
+/// SipHash, since every socket of a collection is looked up (twice per interval under watch).
+pub type InodeHash = std::hash::BuildHasherDefault<InodeHasher>;
+
+/// The hasher of [`InodeHash`].
+#[derive(Debug, Default)]
+pub struct InodeHasher(u64);
+
+impl std::hash::Hasher for InodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        // The table takes bits from both ends of the hash: fold the high ones down.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
 /// Socket inode → owning process, for the sockets of every process we could read.
 #[derive(Debug, Default)]
 pub struct OwnerMap {
     /// The owners by socket inode.
-    pub by_inode: HashMap<u64, Owner>,
+    pub by_inode: HashMap<u64, Owner, InodeHash>,
     /// Processes whose fd directory we were not allowed to read (other users' without root).
     pub denied: usize,
 }
