@@ -546,3 +546,144 @@ fn the_terminal_view_marks_highlights_quits_and_restores_the_terminal() {
         "0 1"
     );
 }
+
+/// A listener on `port` that forks: the parent (the owner, lowest pid) and the child both
+/// hold it. Prints "PARENT CHILD" and waits; the child exits on its own after a minute.
+const FORKED_LISTENER: &str = r#"
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+child = os.fork()
+if child == 0:
+    time.sleep(60)
+    os._exit(0)
+print(os.getpid(), child, flush=True)
+time.sleep(60)
+"#;
+
+/// The events of `w` about the socket on local port `port`.
+fn events_on(w: &Watcher, port: i64) -> Vec<Json> {
+    w.events()
+        .into_iter()
+        .filter(|e| e["row"]["local_port"] == port)
+        .collect()
+}
+
+/// Waits until `ok` holds for the events of `w` about `port` (at most 15 s).
+fn wait_events(w: &Watcher, port: i64, ok: impl Fn(&[Json]) -> bool) -> Vec<Json> {
+    let start = Instant::now();
+    loop {
+        let ev = events_on(w, port);
+        if ok(&ev) {
+            return ev;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "events on port {port}: {ev:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn owners_kept_between_intervals_stay_right_for_new_and_exiting_processes() {
+    if !root_or_skip("owners_kept_between_intervals_stay_right_for_new_and_exiting_processes") {
+        return;
+    }
+    let mut ns = Netns::new("watchown");
+    // A steady listener, so that the owner map is kept from the start.
+    ns.spawn_python(
+        "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',6000))\ns.listen()\nprint('ready',flush=True)\ntime.sleep(60)",
+        &[],
+    );
+    let w = Watcher::start(
+        &ns,
+        &[
+            "watch",
+            "-n",
+            "0.3",
+            "table",
+            "sockets",
+            "-c",
+            "state,local_port,pid,process",
+        ],
+    );
+    w.wait_initial();
+    settle(1.0);
+
+    // A new process's socket: its owner in the interval it first appears.
+    let pid = ns.spawn_python(
+        "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',6001))\ns.listen()\nprint('ready',flush=True)\ntime.sleep(60)",
+        &[],
+    );
+    let ev = wait_events(&w, 6001, |e| !e.is_empty());
+    assert_eq!(ev[0]["action"], "added", "{ev:#?}");
+    assert_eq!(ev[0]["row"]["pid"], pid, "{ev:#?}");
+    assert_eq!(ev[0]["row"]["process"], "python3", "{ev:#?}");
+
+    // The owner exits while its child still holds the socket: the child owns it from the
+    // next interval on (the kept map notices the process is gone).
+    let mut forked = ns
+        .command("python3", &["-u", "-c", FORKED_LISTENER, "6002"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(forked.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pids: Vec<u32> = line
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    let (parent, child) = (pids[0], pids[1]);
+    // The child is not ours to wait for: it is killed by pid when the test ends, however it ends.
+    struct KillOnDrop(u32);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = Command::new("kill").arg(self.0.to_string()).status();
+        }
+    }
+    let child_guard = KillOnDrop(child);
+    let ev = wait_events(&w, 6002, |e| !e.is_empty());
+    assert_eq!(ev[0]["action"], "added", "{ev:#?}");
+    assert_eq!(ev[0]["row"]["pid"], parent.min(child), "{ev:#?}");
+    forked.kill().unwrap();
+    forked.wait().unwrap();
+    let ev = wait_events(&w, 6002, |e| e.len() >= 2);
+    drop(child_guard);
+    assert_eq!(ev[1]["action"], "changed", "{ev:#?}");
+    assert_eq!(ev[1]["changed"]["pid"]["new"], child, "{ev:#?}");
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    // The steady listener never changed.
+    assert_eq!(events_on(&w, 6000).len(), 1);
+}
+
+#[test]
+fn a_watch_over_unchanging_sockets_scans_proc_once() {
+    if !root_or_skip("a_watch_over_unchanging_sockets_scans_proc_once") {
+        return;
+    }
+    let mut ns = Netns::new("watchscan");
+    ns.spawn_python(
+        "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',6000))\ns.listen()\nprint('ready',flush=True)\ntime.sleep(60)",
+        &[],
+    );
+    let bin = netpry_bin();
+    let out = ns
+        .command(
+            bin.to_str().unwrap(),
+            &["watch", "-n", "0.2", "--count", "5", "table", "sockets"],
+        )
+        .env("NETPRY_DEBUG_STATS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains(r#""process":"python3""#), "{out}");
+    assert!(err.contains("owner_scans=1 "), "{err}");
+    assert_eq!(err.matches("netpry-stats: interval").count(), 5, "{err}");
+}
