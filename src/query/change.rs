@@ -332,7 +332,11 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     let same_key = |oi: usize, ni: usize| -> bool {
         let ofb = !fb_old.is_empty() && key_old.iter().all(|&i| old_stores[i].is_null(oi));
         let nfb = !fb_new.is_empty() && key_new.iter().all(|&i| new_stores[i].is_null(ni));
-        let (oc, nc) = if ofb { (&fb_old, &fb_new) } else { (&key_old, &key_new) };
+        let (oc, nc) = if ofb {
+            (&fb_old, &fb_new)
+        } else {
+            (&key_old, &key_new)
+        };
         ofb == nfb
             && oc.len() == nc.len()
             && oc
@@ -648,7 +652,12 @@ mod tests {
         for v in [Value::str("x"), Value::Null, Value::str("y")] {
             texts.push(v);
         }
-        for (a, b) in [(&ints, &mixed), (&mixed, &ints), (&ints, &texts), (&texts, &mixed)] {
+        for (a, b) in [
+            (&ints, &mixed),
+            (&mixed, &ints),
+            (&ints, &texts),
+            (&texts, &mixed),
+        ] {
             for i in 0..3 {
                 for j in 0..3 {
                     assert_eq!(same_cell(a, i, b, j), a.get(i) == b.get(j), "{i} {j}");

@@ -479,9 +479,7 @@ fn lazy_owners(t: &mut Table) {
                 _ => None,
             };
             pids.push(Value::opt_int(owner.map(|o| o.pid)));
-            names.push(owner.map_or(Value::Null, |o| {
-                crate::tables::field::shared_name(&o.comm)
-            }));
+            names.push(owner.map_or(Value::Null, |o| crate::tables::field::shared_name(&o.comm)));
         }
         pids.shrink();
         names.shrink();

@@ -255,7 +255,10 @@ mod tests {
         let mut c = OwnerCache::new(f);
         // 7 has no owner (a kernel socket): known unowned after the first scan.
         for _ in 0..5 {
-            assert_eq!(owner(&mut c, &[100, 101, 7, 0], 100), Some((10, "srv".into())));
+            assert_eq!(
+                owner(&mut c, &[100, 101, 7, 0], 100),
+                Some((10, "srv".into()))
+            );
         }
         assert_eq!(c.procfs.scans, 1);
     }
