@@ -351,7 +351,9 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     // old row of its key not paired yet, so duplicates pair up in order.
     let mut cursor = 0;
     let mut by_key: Option<(HashMap<Key, usize, FastHash>, u32)> = None;
-    for ni in 0..new.len() {
+    // For each new row, its old row (`NO_ROW`: added).
+    let mut old_of = vec![crate::model::NO_ROW; new.len()];
+    for (ni, slot) in old_of.iter_mut().enumerate() {
         let found = if by_key.is_none() && cursor < old.len() && same_key(cursor, ni) {
             cursor += 1;
             Some(cursor - 1)
@@ -366,7 +368,23 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
             }
             found
         };
-        let Some(oi) = found else {
+        if let Some(oi) = found {
+            matched[oi] = true;
+            *slot = crate::model::row_id(oi);
+        }
+    }
+    // Which paired rows differ, a column at a time (each column's form is then the same for
+    // every comparison, and its cells are read in order).
+    let mut differs = vec![false; new.len()];
+    for (os, _, ns) in &pairs {
+        for (ni, (&oi, d)) in old_of.iter().zip(differs.iter_mut()).enumerate() {
+            if oi != crate::model::NO_ROW && !*d {
+                *d = !same_cell(os, oi as usize, ns, ni);
+            }
+        }
+    }
+    for (ni, &oi) in old_of.iter().enumerate() {
+        if oi == crate::model::NO_ROW {
             rows.push(RowChange {
                 action: Action::Added,
                 old: None,
@@ -375,9 +393,9 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
                 counters: Vec::new(),
             });
             continue;
-        };
-        matched[oi] = true;
-        if pairs.iter().all(|(os, _, ns)| same_cell(os, oi, ns, ni)) {
+        }
+        let oi = oi as usize;
+        if !differs[ni] {
             unchanged += 1;
             continue;
         }

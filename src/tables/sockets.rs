@@ -445,8 +445,6 @@ fn lazy_owners(t: &mut Table) {
     };
     let inodes = Arc::clone(t.column_data(ic));
     let len = t.len();
-    // One scan for both columns, whichever is read first.
-    let scan: Arc<OnceLock<Arc<crate::door::source::linux::OwnerMap>>> = Arc::new(OnceLock::new());
     let owners = move || -> Arc<crate::door::source::linux::OwnerMap> {
         let ino = inodes.get();
         let asked: Vec<u64> = (0..len)
@@ -466,11 +464,11 @@ fn lazy_owners(t: &mut Table) {
         }
         map
     };
-    // One pass fills both columns, whichever is read first; each then takes its own.
+    // One scan and one pass fill both columns, whichever is read first; each takes its own.
     let filled: Arc<OnceLock<(Store, Store)>> = Arc::new(OnceLock::new());
     let ino = Arc::clone(t.column_data(ic));
     let fill = move || -> (Store, Store) {
-        let map = scan.get_or_init(&owners);
+        let map = owners();
         let ino = ino.get();
         let (mut pids, mut names) = (Store::default(), Store::default());
         for r in 0..len {
