@@ -20,7 +20,7 @@ mod engine;
 pub(crate) mod fuzz;
 pub mod help;
 mod helpers;
-mod interrupt;
+use crate::interrupt;
 
 /// Whether Ctrl-C was pressed since the last script run started (for loops that run scripts
 /// repeatedly, such as `netpry watch`).
