@@ -187,6 +187,7 @@ impl Plan {
                 Proto::Udp => o.udp,
                 Proto::UdpLite => o.udplite,
                 Proto::Raw => o.raw,
+                Proto::Unix => self.unix_on(),
             }
     }
 

@@ -12,36 +12,21 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::names::{self, PortNames, Resolver, ServProto, Users};
+pub use crate::model::Proto;
 use crate::model::Table;
-use crate::tables::records::{Family, Proto as RecProto, SocketRecord};
+use crate::tables::records::{Family, SocketRecord};
 use crate::tables::sockets::STATE_NAMES;
 
-/// Protocol of an Internet socket row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// UDP-Lite.
-    UdpLite,
-    /// Raw IP.
-    Raw,
+/// netstat's texts of a socket protocol.
+trait ProtoText {
+    /// The Proto column text.
+    fn label(self, v6: bool) -> &'static str;
+    /// The services file's protocol for port names.
+    fn services(self) -> ServProto;
 }
 
-impl Proto {
-    /// The `proto` value of netpry's `sockets` table.
-    pub fn table_name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::UdpLite => "udplite",
-            Proto::Raw => "raw",
-        }
-    }
-
-    /// The Proto column text.
-    pub fn label(self, v6: bool) -> &'static str {
+impl ProtoText for Proto {
+    fn label(self, v6: bool) -> &'static str {
         match (self, v6) {
             (Proto::Tcp, false) => "tcp",
             (Proto::Tcp, true) => "tcp6",
@@ -51,6 +36,7 @@ impl Proto {
             (Proto::UdpLite, true) => "udpl6",
             (Proto::Raw, false) => "raw",
             (Proto::Raw, true) => "raw6",
+            (Proto::Unix, _) => "unix",
         }
     }
 
@@ -58,7 +44,7 @@ impl Proto {
         match self {
             Proto::Tcp => ServProto::Tcp,
             Proto::Udp | Proto::UdpLite => ServProto::Udp,
-            Proto::Raw => ServProto::Raw,
+            Proto::Raw | Proto::Unix => ServProto::Raw,
         }
     }
 }
@@ -141,7 +127,7 @@ impl InetRow {
                 7 => "".into(),
                 _ => "UNKNOWN".into(),
             },
-            Proto::Raw => self.state.to_string().into(),
+            Proto::Raw | Proto::Unix => self.state.to_string().into(),
         }
     }
 
@@ -336,13 +322,10 @@ impl InetRow {
     /// The row for a record streamed from the live collector (`None` for UNIX sockets):
     /// exactly what [`InetCols::read`] makes of the record's row in the `sockets` table.
     pub fn from_record(r: &SocketRecord) -> Option<InetRow> {
-        let proto = match r.proto {
-            RecProto::Tcp => Proto::Tcp,
-            RecProto::Udp => Proto::Udp,
-            RecProto::UdpLite => Proto::UdpLite,
-            RecProto::Raw => Proto::Raw,
-            RecProto::Unix => return None,
-        };
+        let proto = r.proto;
+        if proto == Proto::Unix {
+            return None;
+        }
         let v6 = match r.family {
             Family::Inet => false,
             Family::Inet6 => true,
