@@ -578,6 +578,72 @@ impl<'t> InetCols<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Column, Type, Value};
+
+    #[test]
+    fn snapshot_cells_out_of_range_read_as_zero_with_a_problem() {
+        let cols = [
+            "proto",
+            "family",
+            "state",
+            "local_port",
+            "uid",
+            "inode",
+            "pid",
+        ];
+        let types = [
+            Type::Str,
+            Type::Str,
+            Type::Str,
+            Type::Int,
+            Type::Int,
+            Type::Int,
+            Type::Int,
+        ];
+        let mut t = Table::new(
+            "sockets",
+            cols.iter()
+                .zip(types)
+                .map(|(n, ty)| Column::new(n, ty, "c"))
+                .collect::<Vec<_>>(),
+        );
+        t.push([
+            Value::str("tcp"),
+            Value::str("inet"),
+            Value::str("LISTEN"),
+            Value::Int(22),
+            Value::Int(-1),
+            Value::Int(1 << 40),
+            Value::Int(-7),
+        ]);
+        t.push([
+            Value::str("udp"),
+            Value::str("inet6"),
+            Value::str("CLOSE"),
+            Value::Int(70000),
+            Value::Int(1000),
+            Value::Int(5),
+            Value::Int(42),
+        ]);
+        let c = InetCols::of(&t);
+        assert_eq!(c.skip(0, true), None);
+        assert_eq!(
+            c.skip(1, true),
+            Some(Skip::Port),
+            "70000 is left out, not wrapped"
+        );
+        let r = c.read(0).unwrap();
+        assert_eq!(
+            (r.local_port, r.uid, r.inode, r.pid),
+            (22, 0, 1 << 40, None)
+        );
+        let p = c.take_problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("uid -1 is out of range"), "{p:?}");
+        assert!(p[1].contains("pid -7 is out of range"), "{p:?}");
+        let r = c.read(1).unwrap();
+        assert_eq!((r.v6, r.uid, r.pid), (true, 1000, Some(42)));
+    }
 
     fn row(
         proto: Proto,
