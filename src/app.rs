@@ -295,7 +295,7 @@ fn run(cli: Cli) -> Result<u8> {
                 crate::input::read_script(std::path::Path::new(name))
                     .map_err(|p| Error::Usage(format!("cannot read script {name}: {p}")))?
             } else {
-                crate::script::catalogue::find(name)?.source
+                crate::script::saved::find(name)?.source
             };
             drop(out);
             return run_script(name, &source, &args, &cli.snapshot, cli.format, true);
@@ -474,7 +474,7 @@ fn export(dir: &std::path::Path, snapshots: &[PathBuf]) -> Result<crate::fleet::
 
 /// The saved scripts as a table: name, where it comes from, description.
 fn saved_scripts_table() -> Result<Table> {
-    use crate::script::catalogue::{self, Origin};
+    use crate::script::saved::{self, Origin};
     let mut t = Table::new(
         "scripts",
         vec![
@@ -483,7 +483,7 @@ fn saved_scripts_table() -> Result<Table> {
             Column::new("description", Type::Str, "First comment line"),
         ],
     );
-    let listing = catalogue::all();
+    let listing = saved::all();
     for p in &listing.problems {
         crate::errln!("netpry: note: {p}");
     }

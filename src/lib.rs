@@ -21,6 +21,7 @@ pub mod console;
 pub mod error;
 pub mod fleet;
 pub mod input;
+pub mod interrupt;
 pub mod manual;
 pub mod model;
 #[cfg(test)]

@@ -26,8 +26,8 @@ pub fn catalogue() -> Catalogue {
     Catalogue {
         tables: TABLES.iter().map(|t| (t.name, t.doc)).collect(),
         scripts: {
-            let saved = crate::script::catalogue::builtin();
-            crate::script::catalogue::builtin_names()
+            let saved = crate::script::saved::builtin();
+            crate::script::saved::builtin_names()
                 .into_iter()
                 .map(|n| (n, saved.get(n).map(|s| s.description()).unwrap_or_default()))
                 .collect()
@@ -111,7 +111,7 @@ mod tests {
                 t.name
             );
         }
-        for s in crate::script::catalogue::builtin().keys() {
+        for s in crate::script::saved::builtin().keys() {
             // roff writes a hyphen as `\-`.
             let escaped = s.replace('-', "\\-");
             assert!(text.contains(&escaped), "man page lacks script {s}");

@@ -37,7 +37,7 @@ pub const COMPLETION_FILES: &[(Shell, &str)] = &[
 ];
 
 /// A saved script's description: its first comment line (`// text`), after an optional `#!`
-/// line; empty when none. (The same rule as `Saved::description` in the script catalogue.)
+/// line; empty when none. (The same rule as `Saved::description` in `script::saved`.)
 pub fn script_description(source: &str) -> String {
     source
         .lines()

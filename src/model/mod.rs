@@ -2,6 +2,7 @@
 
 mod escape;
 mod notes;
+mod proto;
 pub mod rawtext;
 pub mod read;
 pub mod store;
@@ -10,6 +11,7 @@ mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
 pub use notes::Notes;
+pub use proto::Proto;
 pub use read::Cols;
 pub use store::{ColumnData, NO_ROW, Store};
 pub use table::{Column, Table, row_id};

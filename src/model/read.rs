@@ -48,6 +48,16 @@ impl<'t> Cols<'t> {
         self.table.is_empty()
     }
 
+    /// The position of `name` among the names this reader was made with, to read a column by
+    /// name where a list of constants would be longer than the code (a name that was not
+    /// given reads as null on every row, like a column the table lacks).
+    pub fn at(&self, name: &str) -> usize {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(usize::MAX)
+    }
+
     /// Whether the table has column `names[col]`.
     pub fn has(&self, col: usize) -> bool {
         self.index.get(col).is_some_and(Option::is_some)
@@ -118,6 +128,15 @@ impl<'t> Cols<'t> {
         self.checked(row, col, "a count (0 or more)")
     }
 
+    /// An integer cell's 64 bits read as unsigned, for counters the table keeps as signed
+    /// integers and that net-tools prints with C's `%llu` (the kernel's `-1`, e.g. `Tcp
+    /// MaxConn`, prints as 18446744073709551615). A two's-complement reading, not a range
+    /// conversion: use it only where the program imitated prints the bits that way.
+    pub fn u64_bits(&self, row: usize, col: usize) -> Option<u64> {
+        self.int(row, col)
+            .map(|n| u64::from_ne_bytes(n.to_ne_bytes()))
+    }
+
     /// A prefix length for `ip`'s family (0-32 for IPv4, 0-128 for IPv6).
     pub fn prefix_len(&self, row: usize, col: usize, ip: IpAddr) -> Option<u8> {
         let (limit, what) = if ip.is_ipv4() {
@@ -158,6 +177,13 @@ impl<'t> Cols<'t> {
             Value::Bytes(b) => Some(super::rawtext::encode(&b).into_owned()),
             _ => None,
         }
+    }
+
+    /// The cell as people read it: text as it is (bytes that are not UTF-8 escaped), numbers,
+    /// booleans and addresses formatted, the empty string for a null or a missing column.
+    pub fn display(&self, row: usize, col: usize) -> String {
+        self.cell(row, col)
+            .map_or_else(String::new, |v| v.to_string())
     }
 
     /// The problems met so far (out-of-range cells), as sentences for a note, emptied. Past
@@ -232,6 +258,10 @@ mod tests {
         assert_eq!(c.str(1, DEV), None);
         assert_eq!(c.text_raw(1, DEV).map(|s| s.len() > 1), Some(true));
         assert!(!c.has(NOPE));
+        assert_eq!(c.display(0, DST), "10.0.0.0");
+        assert_eq!(c.display(0, PORT), "80");
+        assert_eq!(c.display(2, DST), "");
+        assert_eq!(c.display(0, NOPE), "");
         assert_eq!(c.value(0, NOPE), Value::Null);
         let problems = c.take_problems();
         assert_eq!(problems.len(), 4, "{problems:?}");
@@ -240,6 +270,108 @@ mod tests {
             "{problems:?}"
         );
         assert!(c.take_problems().is_empty());
+    }
+
+    /// One column per edge a conversion meets: a negative number, a number too large for every
+    /// type but `u64`, a float, numeric text, a boolean and a null.
+    fn edges() -> Table {
+        let mut t = Table::new("edges", vec![Column::new("v", Type::Int, "v")]);
+        for v in [
+            Value::Int(-1),
+            Value::Int(i64::MAX),
+            Value::Float(8.0),
+            Value::str("8"),
+            Value::Bool(true),
+            Value::Null,
+            Value::Int(256),
+            Value::Int(65536),
+            Value::Int(1 << 32),
+        ] {
+            t.push([v]);
+        }
+        t
+    }
+
+    const NEGATIVE: usize = 0;
+    const HUGE: usize = 1;
+    const FLOAT: usize = 2;
+    const TEXT: usize = 3;
+    const BOOL: usize = 4;
+    const NULL: usize = 5;
+
+    #[test]
+    fn every_conversion_refuses_negative_too_large_float_and_text() {
+        let t = edges();
+        let c = Cols::new(&t, &["v"]);
+        for row in [NEGATIVE, HUGE, FLOAT, TEXT, BOOL, NULL] {
+            assert_eq!(c.u8(row, 0), None, "u8 of row {row}");
+            assert_eq!(c.u16(row, 0), None, "u16 of row {row}");
+            assert_eq!(c.u32(row, 0), None, "u32 of row {row}");
+            let ip = "10.0.0.0".parse().unwrap();
+            assert_eq!(c.prefix_len(row, 0, ip), None, "prefix of row {row}");
+        }
+        assert_eq!(c.u64(NEGATIVE, 0), None);
+        assert_eq!(c.u64(HUGE, 0), Some(i64::MAX as u64));
+        for row in [FLOAT, TEXT, BOOL, NULL] {
+            assert_eq!(c.u64(row, 0), None, "u64 of row {row}");
+            assert_eq!(c.int(row, 0), None, "int of row {row}");
+        }
+        // The first value past each type's range.
+        assert_eq!(c.u8(6, 0), None);
+        assert_eq!(c.u16(6, 0), Some(256));
+        assert_eq!(c.u16(7, 0), None);
+        assert_eq!(c.u32(7, 0), Some(65536));
+        assert_eq!(c.u32(8, 0), None);
+        assert_eq!(c.u64(8, 0), Some(1 << 32));
+        // Out-of-range integers are problems; cells of another type are not (they are no
+        // number at all, as a null is not).
+        let p = c.take_problems();
+        assert_eq!(p.len(), DESCRIBED + 1, "{p:?}");
+        assert!(
+            p[0].contains("edges row 1: v -1 is out of range for 0-255"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn prefix_lengths_are_checked_against_the_family() {
+        let t = edges();
+        let c = Cols::new(&t, &["v"]);
+        let v4 = "10.0.0.0".parse().unwrap();
+        let v6 = "fd00::".parse().unwrap();
+        let mut t2 = Table::new("p", vec![Column::new("len", Type::Int, "l")]);
+        for n in [32, 33, 128, 129] {
+            t2.push([Value::Int(n)]);
+        }
+        let p = Cols::new(&t2, &["len"]);
+        assert_eq!(p.prefix_len(0, 0, v4), Some(32));
+        assert_eq!(p.prefix_len(1, 0, v4), None);
+        assert_eq!(p.prefix_len(1, 0, v6), Some(33));
+        assert_eq!(p.prefix_len(2, 0, v6), Some(128));
+        assert_eq!(p.prefix_len(3, 0, v6), None);
+        assert_eq!(p.take_problems().len(), 2);
+        assert_eq!(c.prefix_len(NEGATIVE, 0, v6), None);
+    }
+
+    #[test]
+    fn u64_bits_reads_a_signed_counter_as_percent_llu_does() {
+        let t = edges();
+        let c = Cols::new(&t, &["v"]);
+        assert_eq!(c.u64_bits(NEGATIVE, 0), Some(u64::MAX));
+        assert_eq!(c.u64_bits(HUGE, 0), Some(i64::MAX as u64));
+        assert_eq!(c.u64_bits(FLOAT, 0), None);
+        assert_eq!(c.u64_bits(TEXT, 0), None);
+        assert!(c.take_problems().is_empty());
+    }
+
+    #[test]
+    fn columns_by_name() {
+        let t = table();
+        let c = Cols::new(&t, &["dst", "dst_len", "nope"]);
+        assert_eq!(c.at("dst_len"), 1);
+        assert_eq!(c.u8(0, c.at("dst_len")), Some(8));
+        assert_eq!(c.value(0, c.at("port")), Value::Null, "not asked for");
+        assert_eq!(c.value(0, c.at("nope")), Value::Null, "not in the table");
     }
 
     #[test]

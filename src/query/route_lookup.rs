@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use crate::model::{Table, Value};
+use crate::model::{Cols, Table};
 use crate::tables::records::RouteQuery;
 
 /// Where the walk ended.
@@ -73,35 +73,71 @@ const DEFAULT_RULES_V6: [(u32, i64); 2] = [(0, 255), (32766, 254)];
 /// The key of the merged local/main IPv4 table in [`RouteIndex`].
 const MERGED: i64 = -1;
 
-/// Cells of a row by column name; a missing column reads as null.
-struct Cells<'a> {
-    table: &'a Table,
-    row: &'a [Value],
+/// One row of a table, its cells read by column name through the one typed reader
+/// ([`Cols`]); a missing column reads as null, an out-of-range number as null too (and
+/// [`Cols::take_problems`] says so).
+struct Cells<'c, 't> {
+    cols: &'c Cols<'t>,
+    row: usize,
 }
 
-impl Cells<'_> {
-    fn get(&self, name: &str) -> &Value {
-        self.table
-            .column_index(name)
-            .and_then(|i| self.row.get(i))
-            .unwrap_or(&Value::Null)
-    }
+impl Cells<'_, '_> {
     fn int(&self, name: &str) -> Option<i64> {
-        self.get(name).as_int()
+        self.cols.int(self.row, self.cols.at(name))
     }
     fn flag(&self, name: &str) -> bool {
-        self.get(name).as_bool().unwrap_or(false)
+        self.cols
+            .bool(self.row, self.cols.at(name))
+            .unwrap_or(false)
     }
-    fn text(&self, name: &str) -> Option<&str> {
-        self.get(name).as_str()
+    fn text(&self, name: &str) -> Option<Arc<str>> {
+        self.cols.str(self.row, self.cols.at(name))
     }
-    /// The prefix in columns `addr`/`len`; `None` for a null address (no selector).
+    /// The prefix in columns `addr`/`len`; `None` for a null address (no selector) or a
+    /// length too long for the address's family.
     fn prefix(&self, addr: &str, len: &str) -> Option<IpNet> {
-        let a = self.get(addr).as_ip()?;
-        let l = u8::try_from(self.int(len).unwrap_or(0)).ok()?;
+        let a = self.cols.ip(self.row, self.cols.at(addr))?;
+        let l = self.cols.prefix_len(self.row, self.cols.at(len), a)?;
         IpNet::new(a, l).ok()
     }
 }
+
+/// The `rules` columns [`Rule::read`] reads.
+const RULE_COLUMNS: [&str; 33] = [
+    "family",
+    "priority",
+    "invert",
+    "src",
+    "src_len",
+    "dst",
+    "dst_len",
+    "tos",
+    "dscp",
+    "dscp_mask",
+    "flowlabel",
+    "flowlabel_mask",
+    "iif",
+    "iif_detached",
+    "oif",
+    "oif_detached",
+    "fwmark",
+    "fwmask",
+    "uid_start",
+    "uid_end",
+    "ipproto",
+    "sport_start",
+    "sport_end",
+    "dport_start",
+    "dport_end",
+    "tun_id",
+    "l3mdev",
+    "action",
+    "table",
+    "goto_priority",
+    "unresolved",
+    "suppress_prefixlen",
+    "suppress_ifgroup",
+];
 
 /// One rule, read from a row of the `rules` table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,10 +174,7 @@ struct Rule {
 impl Rule {
     fn read(c: &Cells) -> Rule {
         Rule {
-            priority: c
-                .int("priority")
-                .and_then(|p| u32::try_from(p).ok())
-                .unwrap_or(0),
+            priority: c.cols.u32(c.row, c.cols.at("priority")).unwrap_or(0),
             invert: c.flag("invert"),
             src: c.prefix("src", "src_len").filter(|n| n.prefix_len() > 0),
             dst: c.prefix("dst", "dst_len").filter(|n| n.prefix_len() > 0),
@@ -150,9 +183,9 @@ impl Rule {
             dscp_mask: c.int("dscp_mask"),
             flowlabel: c.int("flowlabel"),
             flowlabel_mask: c.int("flowlabel_mask"),
-            iif: c.text("iif").map(str::to_string),
+            iif: c.text("iif").map(|s| s.to_string()),
             iif_detached: c.flag("iif_detached"),
-            oif: c.text("oif").map(str::to_string),
+            oif: c.text("oif").map(|s| s.to_string()),
             oif_detached: c.flag("oif_detached"),
             fwmark: c.int("fwmark").unwrap_or(0),
             fwmask: c.int("fwmask").unwrap_or(0),
@@ -162,8 +195,8 @@ impl Rule {
             dport: c.int("dport_start").zip(c.int("dport_end")),
             tun_id: c.int("tun_id").unwrap_or(0),
             l3mdev: c.flag("l3mdev"),
-            action: c.text("action").unwrap_or("lookup").to_string(),
-            table: c.int("table"),
+            action: c.text("action").as_deref().unwrap_or("lookup").to_string(),
+            table: c.cols.u32(c.row, c.cols.at("table")).map(i64::from),
             goto: c.int("goto_priority"),
             unresolved: c.flag("unresolved"),
             suppress_prefixlen: c.int("suppress_prefixlen"),
@@ -370,18 +403,22 @@ pub struct RouteIndex {
     hop_devs: HashMap<usize, Vec<String>>,
     /// Rows of refusing routes (blackhole, unreachable, prohibit, ...).
     refusal_rows: std::collections::HashSet<usize>,
+    /// Out-of-range cells met while indexing ([`RouteIndex::problems`]).
+    problems: Vec<String>,
 }
 
 /// The interface group of each device, by index and by name, and the loopback device's name.
-fn groups(interfaces: Option<&Table>) -> (HashMap<i64, i64>, HashMap<String, i64>, String) {
+fn groups(
+    interfaces: Option<&Table>,
+    problems: &mut Vec<String>,
+) -> (HashMap<i64, i64>, HashMap<String, i64>, String) {
     let (mut by_index, mut by_name, mut lo) = (HashMap::new(), HashMap::new(), None);
     if let Some(t) = interfaces {
-        for row in t.rows() {
-            let c = Cells {
-                table: t,
-                row: &row,
-            };
-            let (Some(ix), Some(name)) = (c.int("index"), c.text("name")) else {
+        let cols = Cols::new(t, &["index", "name", "group"]);
+        for row in 0..cols.len() {
+            let c = Cells { cols: &cols, row };
+            let ix = cols.u32(row, 0).map(i64::from);
+            let (Some(ix), Some(name)) = (ix, c.text("name")) else {
                 continue;
             };
             if ix == 1 {
@@ -392,6 +429,7 @@ fn groups(interfaces: Option<&Table>) -> (HashMap<i64, i64>, HashMap<String, i64
                 by_name.insert(name.to_string(), g);
             }
         }
+        problems.extend(cols.take_problems());
     }
     (by_index, by_name, lo.unwrap_or_else(|| "lo".to_string()))
 }
@@ -409,19 +447,17 @@ impl RouteIndex {
     /// Indexes `routes` and `rules` (the built-in rules when `None`); `interfaces` gives the
     /// loopback device's name and the devices' groups.
     pub fn new(routes: &Table, rules: Option<&Table>, interfaces: Option<&Table>) -> RouteIndex {
-        let (group_of, group_by_name, lo) = groups(interfaces);
+        let mut problems = Vec::new();
+        let (group_of, group_by_name, lo) = groups(interfaces, &mut problems);
+        let rule_cols = rules.map(|t| Cols::new(t, &RULE_COLUMNS));
         let read_rules = |family: &str, defaults: &[(u32, i64)]| -> Vec<Rule> {
-            let Some(t) = rules else {
+            let Some(cols) = &rule_cols else {
                 return defaults.iter().copied().map(Rule::builtin).collect();
             };
-            let mut out: Vec<Rule> = t
-                .rows()
+            let mut out: Vec<Rule> = (0..cols.len())
                 .filter_map(|row| {
-                    let c = Cells {
-                        table: t,
-                        row: &row,
-                    };
-                    (c.text("family") == Some(family)).then(|| Rule::read(&c))
+                    let c = Cells { cols, row };
+                    (c.text("family").as_deref() == Some(family)).then(|| Rule::read(&c))
                 })
                 .collect();
             out.sort_by_key(|r| r.priority);
@@ -429,6 +465,9 @@ impl RouteIndex {
         };
         let rules_v4 = read_rules("inet", &DEFAULT_RULES_V4);
         let rules_v6 = read_rules("inet6", &DEFAULT_RULES_V6);
+        if let Some(c) = &rule_cols {
+            problems.extend(c.take_problems());
+        }
         let builtin: Vec<Rule> = DEFAULT_RULES_V4
             .iter()
             .copied()
@@ -439,39 +478,30 @@ impl RouteIndex {
         let mut src_selectors = HashMap::new();
         let mut hop_devs = HashMap::new();
         let mut refusal_rows = std::collections::HashSet::new();
-        let col = |name: &str| routes.column_index(name);
-        let (c_table, c_dst, c_dst_len, c_src, c_src_len) = (
-            col("table"),
-            col("dst"),
-            col("dst_len"),
-            col("src"),
-            col("src_len"),
+        let c = Cols::new(
+            routes,
+            &[
+                "table", "dst", "dst_len", "src", "src_len", "flags", "tos", "type", "oif",
+                "nexthops", "metric", "pref", "dev",
+            ],
         );
-        let (c_flags, c_tos, c_type, c_oif, c_hops, c_metric, c_pref) = (
-            col("flags"),
-            col("tos"),
-            col("type"),
-            col("oif"),
-            col("nexthops"),
-            col("metric"),
-            col("pref"),
-        );
-        let c_dev = col("dev");
-        for (row, cells) in routes.rows().enumerate() {
-            let at = |c: Option<usize>| c.map_or(&Value::Null, |i| &cells[i]);
-            let prefix = |a: Option<usize>, l: Option<usize>| {
-                let len = u8::try_from(at(l).as_int().unwrap_or(0)).ok()?;
-                IpNet::new(at(a).as_ip()?, len).ok()
+        let (c_table, c_dst, c_dst_len, c_src, c_src_len) = (0, 1, 2, 3, 4);
+        let (c_flags, c_tos, c_type, c_oif, c_hops, c_metric, c_pref, c_dev) =
+            (5, 6, 7, 8, 9, 10, 11, 12);
+        for row in 0..c.len() {
+            let prefix = |a: usize, l: usize| {
+                let addr = c.ip(row, a)?;
+                IpNet::new(addr, c.prefix_len(row, l, addr)?).ok()
             };
-            let Some(table) = at(c_table).as_int() else {
+            let Some(table) = c.u32(row, c_table).map(i64::from) else {
                 continue;
             };
             let Some(net) = prefix(c_dst, c_dst_len) else {
                 continue;
             };
             let v4 = net.addr().is_ipv4();
-            let dead = at(c_flags)
-                .as_str()
+            let dead = c
+                .str(row, c_flags)
                 .is_some_and(|f| f.split(',').any(|w| w == "dead"));
             if dead {
                 continue;
@@ -479,7 +509,8 @@ impl RouteIndex {
             if let Some(n) = prefix(c_src, c_src_len).filter(|n| n.prefix_len() > 0) {
                 src_selectors.insert(row, n);
             }
-            if let Some(hops) = at(c_hops).as_str().filter(|h| !h.is_empty()) {
+            let hops = c.str(row, c_hops).filter(|h| !h.is_empty());
+            if let Some(hops) = &hops {
                 let devs = hops
                     .split(';')
                     .filter_map(first_hop_dev)
@@ -487,11 +518,9 @@ impl RouteIndex {
                     .collect();
                 hop_devs.insert(row, devs);
             }
-            let tos = at(c_tos)
-                .as_int()
-                .and_then(|t| u8::try_from(t).ok())
-                .unwrap_or(0);
-            let ty = at(c_type).as_str().unwrap_or("unicast");
+            let tos = c.u8(row, c_tos).unwrap_or(0);
+            let ty = c.str(row, c_type);
+            let ty = ty.as_deref().unwrap_or("unicast");
             let kind = match ty {
                 "throw" => Kind::Throw,
                 "blackhole" | "unreachable" | "prohibit" | "nat" | "xresolve" => Kind::Refusal,
@@ -505,16 +534,16 @@ impl RouteIndex {
             let group = if !v4 && matches!(ty, "local" | "anycast") {
                 group_of.get(&1).copied()
             } else {
-                match at(c_oif).as_int() {
-                    Some(oif) => group_of.get(&oif).copied(),
-                    None => at(c_hops)
-                        .as_str()
+                match c.u32(row, c_oif) {
+                    Some(oif) => group_of.get(&i64::from(oif)).copied(),
+                    None => hops
+                        .as_deref()
                         .and_then(first_hop_dev)
                         .and_then(|d| group_by_name.get(d).copied()),
                 }
             };
-            let metric = at(c_metric).as_int().unwrap_or(0);
-            let pref = match at(c_pref).as_str() {
+            let metric = c.u32(row, c_metric).map_or(0, i64::from);
+            let pref = match c.str(row, c_pref).as_deref() {
                 Some("high") => 0,
                 Some("low") => 2,
                 _ => 1,
@@ -534,10 +563,7 @@ impl RouteIndex {
                 table,
                 tos,
                 src_len: src_selectors.get(&row).map_or(0, IpNet::prefix_len),
-                dev: match at(c_dev) {
-                    Value::Str(d) => Some(Arc::clone(d)),
-                    _ => None,
-                },
+                dev: c.str(row, c_dev),
             };
             tables
                 .entry((v4, key))
@@ -547,6 +573,7 @@ impl RouteIndex {
         for m in tables.values_mut() {
             m.finish();
         }
+        problems.extend(c.take_problems());
         RouteIndex {
             tables,
             rules_v4,
@@ -556,7 +583,15 @@ impl RouteIndex {
             src_selectors,
             hop_devs,
             refusal_rows,
+            problems,
         }
+    }
+
+    /// The out-of-range cells met while indexing (a prefix length, table id, metric or
+    /// ifindex a snapshot holds that no kernel would), as sentences for a note: each such
+    /// route or rule selector was read as unset.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
     }
 
     /// The loopback device's name (index 1 of the interfaces given, else `lo`).
@@ -710,6 +745,7 @@ fn suppressed(rule: &Rule, c: &Cand) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
 
     /// Walks `rules` (the built-in rules when `None`) for `flow` over `routes`, as the kernel
     /// would; see [`RouteIndex`], which answers many lookups from one reading of the tables.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::Session;
+use super::ReplSession;
 use super::explain;
 use crate::render::Format;
 use crate::tables::{self, TABLES};
@@ -120,7 +120,7 @@ pub fn help_topics() -> Vec<String> {
 }
 
 /// `.watch [-n SECS] EXPRESSION`: `netpry watch -e EXPRESSION` on the live system.
-fn watch(session: &mut Session, line: &str) {
+fn watch(session: &mut ReplSession, line: &str) {
     const USAGE: &str = "usage: .watch [-n SECS] EXPRESSION (e.g. .watch -n 1 interfaces())";
     if !session.snapshot.is_empty() {
         return session.error(".watch watches the live system; a snapshot never changes");
@@ -155,7 +155,7 @@ fn watch(session: &mut Session, line: &str) {
 }
 
 /// Runs the dot-command line `line` (leading dot included).
-pub fn run(session: &mut Session, line: &str) -> Next {
+pub fn run(session: &mut ReplSession, line: &str) -> Next {
     let mut words = split_args(line.trim());
     if words.is_empty() {
         return Next::Continue;
@@ -321,7 +321,7 @@ fn format_name(f: Format) -> &'static str {
 }
 
 /// The text of `.help` and `.help TOPIC`.
-fn help(session: &Session, topic: Option<&str>) -> String {
+fn help(session: &ReplSession, topic: Option<&str>) -> String {
     let mut out = String::new();
     let Some(topic) = topic.map(|t| t.trim_start_matches('.')) else {
         let _ = writeln!(

@@ -49,9 +49,9 @@ pub struct Options {
 }
 
 /// The shell's state between inputs.
-pub struct Session {
+pub struct ReplSession {
     catalog: Rc<Catalog>,
-    evaluator: script::Session,
+    evaluator: script::ScriptSession,
     /// The snapshots being read, if any (several: a fleet).
     pub snapshot: Vec<PathBuf>,
     /// Output format of results.
@@ -73,20 +73,20 @@ pub fn run(opts: Options) -> Result<u8> {
         let src = crate::input::read_stdin(crate::input::Kind::Script)
             .and_then(crate::input::script_text)
             .map_err(|p| Error::Usage(format!("the script on standard input {p}")))?;
-        let mut session = Session::new(&opts)?;
+        let mut session = ReplSession::new(&opts)?;
         session.pager.enabled = false;
         Ok(session.eval_script(&src, "<stdin>"))
     }
 }
 
-impl Session {
+impl ReplSession {
     /// A session reading the snapshot or the kernel, as `opts` says.
-    pub fn new(opts: &Options) -> Result<Session> {
+    pub fn new(opts: &Options) -> Result<ReplSession> {
         let catalog = Rc::new(crate::app::catalog(&opts.snapshot)?);
         let format = opts.format.unwrap_or_default();
         let evaluator =
-            script::Session::new(Rc::clone(&catalog), Settings::new(render_opts(format)));
-        Ok(Session {
+            script::ScriptSession::new(Rc::clone(&catalog), Settings::new(render_opts(format)));
+        Ok(ReplSession {
             catalog,
             evaluator,
             snapshot: opts.snapshot.clone(),
@@ -181,7 +181,7 @@ impl Session {
     /// and the saved scripts.
     pub fn vocabulary(&self) -> Vocabulary {
         let (methods, functions) = self.evaluator.vocabulary();
-        let scripts = script::catalogue::all().scripts.into_keys().collect();
+        let scripts = script::saved::all().scripts.into_keys().collect();
         Vocabulary {
             methods,
             functions,
@@ -274,7 +274,7 @@ impl Session {
                 Err(p) => return self.error(&format!("cannot read script {script}: {p}")),
             }
         } else {
-            match script::catalogue::find(script) {
+            match script::saved::find(script) {
                 Ok(saved) => (saved.name.clone(), saved.source.clone()),
                 Err(e) => return self.error(&e.to_string()),
             }
@@ -398,7 +398,7 @@ fn history_refusal(path: &Path) -> Option<String> {
 }
 
 fn interactive(opts: Options) -> Result<u8> {
-    let mut session = Session::new(&opts)?;
+    let mut session = ReplSession::new(&opts)?;
     let config = Config::builder()
         .history_ignore_space(true)
         .history_ignore_dups(true)

@@ -9,7 +9,6 @@
 
 mod agg;
 mod api;
-pub mod catalogue;
 mod changes;
 mod check;
 mod closure;
@@ -20,7 +19,8 @@ mod engine;
 pub(crate) mod fuzz;
 pub mod help;
 mod helpers;
-mod interrupt;
+pub mod saved;
+use crate::interrupt;
 
 /// Whether Ctrl-C was pressed since the last script run started (for loops that run scripts
 /// repeatedly, such as `netpry watch`).
@@ -52,7 +52,7 @@ use crate::query;
 use crate::render::RenderOpts;
 
 pub use engine::Limits;
-pub use session::{Session, VarShape};
+pub use session::{ScriptSession, VarShape};
 
 /// The token a script stops with on Ctrl-C (also its message).
 pub const INTERRUPTED: &str = "interrupted";

@@ -17,7 +17,7 @@ use super::api::{rt, rt_err};
 use super::context::Ctx;
 use super::ip::RhaiResultOf;
 use super::types::{Ip, Row};
-use crate::model::{Column, Table, Type, Value};
+use crate::model::{Cols, Column, Table, Type, Value};
 use crate::query::{Decision, RouteIndex, SourceSelector, first_hop_dev};
 use crate::tables::records::RouteQuery;
 
@@ -86,6 +86,11 @@ fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteEnv>> {
         None
     };
     let index = RouteIndex::new(&routes, rules.as_deref(), interfaces.as_deref());
+    for p in index.problems() {
+        ctx.catalog.notes().add(format!(
+            "route_get: {p}; the route or rule reads it as unset"
+        ));
+    }
     let e = Rc::new(RouteEnv {
         routes,
         index,
@@ -122,34 +127,27 @@ impl RouteEnv {
         let Ok(sysctls) = ctx.table("sysctls") else {
             return Vec::new();
         };
-        let (Some(name), Some(value)) =
-            (sysctls.column_index("name"), sysctls.column_index("value"))
-        else {
-            return Vec::new();
-        };
-        let prefers: HashMap<String, bool> = sysctls
-            .rows()
+        let sc = Cols::new(&sysctls, &["name", "value"]);
+        let prefers: HashMap<String, bool> = (0..sc.len())
             .filter_map(|r| {
-                let dev = r[name]
-                    .as_str()?
+                let dev = sc
+                    .str(r, 0)?
                     .strip_prefix("net.ipv6.conf.")?
                     .strip_suffix(".use_tempaddr")?
                     .to_string();
-                let v: i64 = r[value].as_str()?.trim().parse().ok()?;
+                let v: i64 = sc.str(r, 1)?.trim().parse().ok()?;
                 Some((dev, v >= 2))
             })
             .collect();
-        let (Some(ix), Some(nm)) = (ifs.column_index("index"), ifs.column_index("name")) else {
-            return Vec::new();
-        };
-        ifs.rows()
+        let ic = Cols::new(ifs, &["index", "name"]);
+        (0..ic.len())
             .filter_map(|r| {
-                let dev = r[nm].as_str()?.replace('.', "/");
+                let dev = ic.str(r, 1)?.replace('.', "/");
                 prefers
                     .get(dev.as_str())
                     .copied()
                     .unwrap_or(false)
-                    .then_some(r[ix].as_int()?)
+                    .then_some(i64::from(ic.u32(r, 0)?))
             })
             .collect()
     }
@@ -163,27 +161,32 @@ impl RouteEnv {
         let Ok(t) = ctx.table("addresses") else {
             return true;
         };
-        let Some(a) = t.column_index("addr") else {
+        let c = Cols::new(&t, &["addr"]);
+        if !c.has(0) {
             return true;
-        };
-        t.rows().any(|r| r[a].as_ip() == Some(addr))
+        }
+        (0..c.len()).any(|r| c.ip(r, 0) == Some(addr))
+    }
+
+    /// The row of the device named `name` in the interfaces table, read through `c`
+    /// (columns `index`, `name`, `flags_raw`).
+    fn device_row(&self, name: &str) -> Option<(Cols<'_>, usize)> {
+        let t = self.interfaces.as_ref()?;
+        let c = Cols::new(t, &["index", "name", "flags_raw"]);
+        let row = (0..c.len()).find(|&r| c.str(r, 1).as_deref() == Some(name))?;
+        Some((c, row))
     }
 
     /// Whether the device named `name` is up (IFF_UP); `None` when unknown.
     fn is_up(&self, name: &str) -> Option<bool> {
-        let t = self.interfaces.as_ref()?;
-        let (nm, fl) = (t.column_index("name")?, t.column_index("flags_raw")?);
-        let row = t.rows().find(|r| r[nm].as_str() == Some(name))?;
-        Some(row[fl].as_int()? & 1 == 1)
+        let (c, row) = self.device_row(name)?;
+        Some(c.u32(row, 2)? & 1 == 1)
     }
 
     /// The index of the device named `name`.
     fn index_of(&self, name: &str) -> Option<i64> {
-        let t = self.interfaces.as_ref()?;
-        let (ix, nm) = (t.column_index("index")?, t.column_index("name")?);
-        t.rows()
-            .find(|r| r[nm].as_str() == Some(name))
-            .and_then(|r| r[ix].as_int())
+        let (c, row) = self.device_row(name)?;
+        c.u32(row, 0).map(i64::from)
     }
 
     /// The loopback device's name (index 1), `lo` without an interfaces table.
@@ -399,12 +402,14 @@ fn refused_route(
 /// The type of the one-row route table `t` when it is a refusal (blackhole, unreachable,
 /// prohibit).
 fn refusal_type(t: &Table) -> Option<&'static str> {
-    let ty = t.column_index("type")?;
-    let first = t.rows().next()?;
-    let v = first[ty].as_str()?;
+    let c = Cols::new(t, &["type"]);
+    if c.is_empty() {
+        return None;
+    }
+    let v = c.str(0, 0)?;
     ["blackhole", "unreachable", "prohibit"]
         .into_iter()
-        .find(|k| *k == v)
+        .find(|k| *k == &*v)
 }
 
 /// The route the catalog's rules and routes give for `q`, as a one-row `routes` table naming
@@ -492,7 +497,7 @@ fn walked_route(ctx: &Ctx, q: &RouteQuery) -> RhaiResultOf<(Table, Option<u32>)>
     let rule = match env.index.lookup(&flow) {
         Some(Decision::Route { row, rule, table }) => {
             let mut cells = Draft::of(routes, row);
-            let matched_len = cells.get("dst_len").as_int().unwrap_or(0);
+            let matched_len = cells.int("dst_len").unwrap_or(0);
             if let Some(t) = table {
                 cells.set("table", Value::Int(t));
                 let name = crate::tables::names::table_name(254);
@@ -574,17 +579,15 @@ impl Draft {
     }
     /// Row `row` of `routes` (a snapshot's table, which may lack columns: they are null).
     fn of(routes: &Table, row: usize) -> Draft {
-        let cells = routes.row(row);
+        let names: Vec<&'static str> = registry_columns().iter().map(|c| c.name.as_ref()).collect();
+        let c = Cols::new(routes, &names);
         Draft {
-            values: registry_columns()
-                .iter()
-                .map(|c| {
-                    routes
-                        .column_index(&c.name)
-                        .map_or(Value::Null, |i| cells[i].clone())
-                })
-                .collect(),
+            values: (0..names.len()).map(|i| c.value(row, i)).collect(),
         }
+    }
+    /// An integer cell of the draft (`None` for a null or another type).
+    fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).as_int()
     }
     fn index(name: &str) -> Option<usize> {
         registry_columns().iter().position(|c| c.name == name)
@@ -660,7 +663,7 @@ fn complete_output_route(
         let chosen = if dst.is_ipv4() && ty == "local" {
             Some(dst)
         } else {
-            let oif = cells.get("oif").as_int().or_else(|| {
+            let oif = cells.int("oif").or_else(|| {
                 let hops = cells.get("nexthops");
                 let dev = hops.as_str().and_then(first_hop_dev)?;
                 env.index_of(dev)

@@ -26,7 +26,7 @@ pub enum VarShape {
 }
 
 /// Evaluation state kept between the inputs of an interactive session.
-pub struct Session {
+pub struct ScriptSession {
     catalog: Rc<Catalog>,
     /// Settings for the next evaluations (the shell updates the render options).
     pub settings: Settings,
@@ -34,12 +34,12 @@ pub struct Session {
     functions: AST,
 }
 
-impl Session {
+impl ScriptSession {
     /// A session over `catalog`; `args` is an empty array, as for a script run without any.
-    pub fn new(catalog: Rc<Catalog>, settings: Settings) -> Session {
+    pub fn new(catalog: Rc<Catalog>, settings: Settings) -> ScriptSession {
         let mut scope = Scope::new();
         scope.push_constant("args", Array::new());
-        Session {
+        ScriptSession {
             catalog,
             settings,
             scope,
@@ -144,14 +144,14 @@ mod tests {
     use super::*;
     use crate::render::RenderOpts;
 
-    fn session() -> Session {
+    fn session() -> ScriptSession {
         let snap = crate::snapshot::Snapshot::parse(
             br#"{"format":"netpry-snapshot","version":1,"host":"h","kernel":"k","time":"t",
                  "tables":{"interfaces":{"columns":[{"name":"name","type":"str"},
                  {"name":"mtu","type":"int"}],"rows":[["lo",65536],["eth0",1500]]}},"errors":{}}"#,
         )
         .unwrap();
-        Session::new(
+        ScriptSession::new(
             Rc::new(Catalog::from_snapshot(snap)),
             Settings::new(RenderOpts::default()),
         )

@@ -713,7 +713,7 @@ fn damaged_scripts_compile_or_fail_with_a_clean_report() {
         RenderOpts::default(),
     ));
     let engine = super::engine::build(&ctx);
-    let sources: Vec<String> = crate::script::catalogue::builtin()
+    let sources: Vec<String> = crate::script::saved::builtin()
         .into_values()
         .map(|s| s.source)
         .collect();

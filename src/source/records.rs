@@ -7,33 +7,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Transport protocol of a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// UDP-Lite.
-    UdpLite,
-    /// Raw IP.
-    Raw,
-    /// UNIX domain.
-    Unix,
-}
-
-impl Proto {
-    /// Lowercase name as shown in the `proto` column.
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::UdpLite => "udplite",
-            Proto::Raw => "raw",
-            Proto::Unix => "unix",
-        }
-    }
-}
+/// Transport protocol of a socket (defined in the model: front ends print it too).
+pub use crate::model::Proto;
 
 /// Address family of a socket or address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

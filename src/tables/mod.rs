@@ -93,7 +93,7 @@ impl std::fmt::Debug for TableDef {
 
 impl TableDef {
     /// The table's default view on a terminal (see [`views`]).
-    pub fn view(&self) -> Option<&'static views::View> {
+    pub fn view(&self) -> Option<&'static views::DefaultView> {
         views::view(self.name)
     }
 

@@ -8,17 +8,17 @@
 
 /// A table's default view.
 #[derive(Debug, Clone, Copy)]
-pub struct View {
+pub struct DefaultView {
     /// Column names in display order, most important first; `a/b` joins address `a` and
     /// prefix length `b` in one cell.
     pub columns: &'static [&'static str],
 }
 
 /// Every table's view, by table name.
-const VIEWS: &[(&str, View)] = &[
+const VIEWS: &[(&str, DefaultView)] = &[
     (
         "sockets",
-        View {
+        DefaultView {
             columns: &[
                 "proto",
                 "state",
@@ -37,13 +37,13 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "processes",
-        View {
+        DefaultView {
             columns: &["pid", "ppid", "name", "user", "state", "threads", "cmdline"],
         },
     ),
     (
         "interfaces",
-        View {
+        DefaultView {
             columns: &[
                 "index", "name", "state", "mtu", "mac", "master", "rx_bytes", "tx_bytes", "kind",
                 "flags",
@@ -52,7 +52,7 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "addresses",
-        View {
+        DefaultView {
             columns: &[
                 "ifname",
                 "family",
@@ -67,7 +67,7 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "routes",
-        View {
+        DefaultView {
             columns: &[
                 "dst/dst_len",
                 "gateway",
@@ -83,7 +83,7 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "rules",
-        View {
+        DefaultView {
             columns: &[
                 "priority",
                 "family",
@@ -100,31 +100,31 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "neighbours",
-        View {
+        DefaultView {
             columns: &["addr", "ifname", "mac", "state", "router", "family"],
         },
     ),
     (
         "multicast",
-        View {
+        DefaultView {
             columns: &["ifname", "family", "group", "users", "lladdr"],
         },
     ),
     (
         "stats",
-        View {
+        DefaultView {
             columns: &["source", "proto", "name", "value"],
         },
     ),
     (
         "sysctls",
-        View {
+        DefaultView {
             columns: &["name", "value"],
         },
     ),
     (
         "conntrack",
-        View {
+        DefaultView {
             columns: &[
                 "protocol",
                 "state",
@@ -144,7 +144,7 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "conntrack_stats",
-        View {
+        DefaultView {
             columns: &[
                 "cpu",
                 "count",
@@ -161,7 +161,7 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "netns",
-        View {
+        DefaultView {
             columns: &[
                 "inode",
                 "name",
@@ -176,13 +176,13 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "if_inet6",
-        View {
+        DefaultView {
             columns: &["ifname", "ifindex", "addr/prefix_len"],
         },
     ),
     (
         "ipv6_route",
-        View {
+        DefaultView {
             columns: &[
                 "dst/dst_len",
                 "src/src_len",
@@ -197,26 +197,26 @@ const VIEWS: &[(&str, View)] = &[
     ),
     (
         "dev_snmp6",
-        View {
+        DefaultView {
             columns: &["ifname", "name", "value"],
         },
     ),
     (
         "slabs",
-        View {
+        DefaultView {
             columns: &["cache", "active_objs", "num_objs", "objsize", "page_size"],
         },
     ),
     (
         "name_files",
-        View {
+        DefaultView {
             columns: &["path", "text"],
         },
     ),
 ];
 
 /// The default view of table `name`.
-pub fn view(name: &str) -> Option<&'static View> {
+pub fn view(name: &str) -> Option<&'static DefaultView> {
     VIEWS.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 

@@ -104,6 +104,9 @@ fn sleep_until(deadline: Instant) -> bool {
 
 /// The JSON event stream on standard output.
 fn run_json(opts: &Options) -> Result<u8> {
+    // Ctrl-C ends the stream between collections (the program's one handler; scripts
+    // watched with -e poll the same flag).
+    crate::interrupt::install();
     let host = crate::catalog::Catalog::live().host_info().host;
     let netns = crate::catalog::this_process::current_netns();
     let stdout = std::io::stdout();

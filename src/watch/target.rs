@@ -70,7 +70,7 @@ impl Target {
                         "watch run needs a saved script's name (see `netpry run --list`)".into(),
                     )
                 })?;
-                let saved = crate::script::catalogue::find(name)?;
+                let saved = crate::script::saved::find(name)?;
                 Ok(Target::Script {
                     name: name.clone(),
                     source: saved.source,

@@ -378,6 +378,57 @@ fn ctrl_c_interrupts_a_running_script() {
     );
 }
 
+/// Spawns netpry with `args` (stdout and stderr piped), waits for its first line of output,
+/// sends SIGINT and returns how long it took to end after the signal and its output.
+fn interrupt_after_first_line(args: &[&str]) -> (Duration, std::process::Output) {
+    use std::io::BufRead;
+    let mut child = netpry()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(!first.is_empty(), "{args:?} printed nothing");
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut rest).unwrap();
+    let mut out = child.wait_with_output().unwrap();
+    let mut all = first.into_bytes();
+    all.extend(rest);
+    out.stdout = all;
+    (sent.elapsed(), out)
+}
+
+#[test]
+fn ctrl_c_ends_a_watch_cleanly() {
+    // Between collections (one every 10 s): the one Ctrl-C flag ends the loop with status 0.
+    let (took, out) = interrupt_after_first_line(&["watch", "-n", "10", "table", "interfaces"]);
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+    assert!(out.stdout.ends_with(b"\n"), "events end with whole lines");
+}
+
+#[test]
+fn ctrl_c_ends_netstat_c_as_net_tools_does() {
+    // net-tools installs no handler: SIGINT ends `netstat -c` at once, after whole passes.
+    use std::os::unix::process::ExitStatusExt;
+    let (took, out) = interrupt_after_first_line(&["netstat", "-c", "-r", "-n"]);
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert_eq!(out.status.signal(), Some(libc::SIGINT));
+    assert!(out.stdout.ends_with(b"\n"), "passes are flushed whole");
+}
+
 #[test]
 fn ctrl_c_interrupts_sleep() {
     let child = netpry()

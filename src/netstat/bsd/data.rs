@@ -12,98 +12,20 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::error::Result;
-use crate::model::{Table, Value};
+use crate::model::{Cols, Table};
 use crate::tables::names as rtnames;
 
-static NULL: Value = Value::Null;
-
-/// A table with by-name cell access.
-pub struct View {
-    table: Arc<Table>,
+/// Reads table `name` from the catalog, its names made byte-wise for net-tools-style padding
+/// (see [`crate::netstat::bytewise`]).
+pub fn load(cat: &Catalog, name: &str) -> Result<Arc<Table>> {
+    Ok(crate::netstat::bytewise_shared(cat.table(name)?))
 }
 
-/// A column position, or none when the table lacks the column.
-#[derive(Clone, Copy)]
-pub struct Col(Option<usize>);
-
-impl View {
-    /// Reads table `name` from the catalog.
-    pub fn load(cat: &Catalog, name: &str) -> Result<View> {
-        Ok(View {
-            table: crate::netstat::bytewise_shared(cat.table(name)?),
-        })
-    }
-
-    /// Wraps an existing table.
-    pub fn of(table: Arc<Table>) -> View {
-        View { table }
-    }
-
-    /// The position of column `name`.
-    pub fn col(&self, name: &str) -> Col {
-        Col(self.table.column_index(name))
-    }
-
-    /// The table itself (for [`crate::model::Cols`]).
-    pub fn table(&self) -> &Table {
-        &self.table
-    }
-
-    /// Every row.
-    pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + '_ {
-        self.table.rows()
-    }
-}
-
-/// Reads cell `c` of `row` (null when the column is missing).
-pub fn get(row: &[Value], c: Col) -> &Value {
-    c.0.and_then(|i| row.get(i)).unwrap_or(&NULL)
-}
-
-/// An integer cell (also accepts booleans and numeric strings), or `None`.
-pub fn int(row: &[Value], c: Col) -> Option<i64> {
-    match get(row, c) {
-        Value::Int(n) => Some(*n),
-        Value::Float(f) => Some(*f as i64),
-        Value::Bool(b) => Some(i64::from(*b)),
-        Value::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A text cell (numbers are rendered), or an empty string.
-pub fn text(row: &[Value], c: Col) -> String {
-    match get(row, c) {
-        Value::Null => String::new(),
-        Value::Str(s) => s.to_string(),
-        Value::Bytes(_) => get(row, c).to_string(),
-        Value::Int(n) => n.to_string(),
-        Value::Ip(ip) => ip.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Float(f) => f.to_string(),
-    }
-}
-
-/// An IP cell (also parses text), or `None`.
-pub fn ip(row: &[Value], c: Col) -> Option<IpAddr> {
-    match get(row, c) {
-        Value::Ip(ip) => Some(*ip),
-        Value::Str(s) => s.split('%').next().and_then(|a| a.parse().ok()),
-        _ => None,
-    }
-}
-
-/// A boolean cell (also `1`/`0`, `yes`/`no`), or `None`.
-pub fn boolean(row: &[Value], c: Col) -> Option<bool> {
-    match get(row, c) {
-        Value::Bool(b) => Some(*b),
-        Value::Int(n) => Some(*n != 0),
-        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Some(true),
-            "false" | "no" | "0" => Some(false),
-            _ => None,
-        },
-        _ => None,
+/// Passes the out-of-range cells `c` met (read as 0 or left out) on to the catalog's notes,
+/// which are printed after the output.
+fn note_problems(cat: &Catalog, c: &Cols) {
+    for p in c.take_problems() {
+        cat.notes().add(format!("{p} (read as 0)"));
     }
 }
 
@@ -167,43 +89,44 @@ impl Iface {
 
 /// Reads the `interfaces` table, in ifindex order.
 pub fn interfaces(cat: &Catalog) -> Result<Vec<Iface>> {
-    let v = View::load(cat, "interfaces")?;
-    Ok(interfaces_of(&v))
+    let t = load(cat, "interfaces")?;
+    let c = Cols::new(&t, &IFACE_COLUMNS);
+    let out = interfaces_of(&c);
+    note_problems(cat, &c);
+    Ok(out)
 }
 
-/// Reads interfaces from a loaded view.
-pub fn interfaces_of(v: &View) -> Vec<Iface> {
-    let c = |n: &str| v.col(n);
-    let (index, name, mtu, flags, mac, lt) = (
-        c("index"),
-        c("name"),
-        c("mtu"),
-        c("flags_raw"),
-        c("mac"),
-        c("link_type"),
-    );
-    let counters = [
-        c("rx_packets"),
-        c("tx_packets"),
-        c("rx_bytes"),
-        c("tx_bytes"),
-        c("rx_errors"),
-        c("tx_errors"),
-        c("rx_dropped"),
-        c("tx_dropped"),
-        c("collisions"),
-    ];
-    let mut out: Vec<Iface> = v
-        .rows()
+/// The `interfaces` columns [`interfaces_of`] reads; the last nine are the counters.
+const IFACE_COLUMNS: [&str; 15] = [
+    "index",
+    "name",
+    "mtu",
+    "flags_raw",
+    "mac",
+    "link_type",
+    "rx_packets",
+    "tx_packets",
+    "rx_bytes",
+    "tx_bytes",
+    "rx_errors",
+    "tx_errors",
+    "rx_dropped",
+    "tx_dropped",
+    "collisions",
+];
+
+/// Reads interfaces through a reader of [`IFACE_COLUMNS`].
+fn interfaces_of(c: &Cols) -> Vec<Iface> {
+    let mut out: Vec<Iface> = (0..c.len())
         .map(|r| {
-            let n = |i: usize| int(&r, counters[i]).unwrap_or(0).max(0) as u64;
+            let n = |i: usize| c.u64(r, 6 + i).unwrap_or(0);
             Iface {
-                index: int(&r, index).unwrap_or(0) as u32,
-                name: text(&r, name),
-                mtu: int(&r, mtu).unwrap_or(0).max(0) as u64,
-                flags: int(&r, flags).unwrap_or(0) as u32,
-                mac: text(&r, mac),
-                link_type: text(&r, lt),
+                index: c.u32(r, 0).unwrap_or(0),
+                name: c.display(r, 1),
+                mtu: c.u64(r, 2).unwrap_or(0),
+                flags: c.u32(r, 3).unwrap_or(0),
+                mac: c.display(r, 4),
+                link_type: c.display(r, 5),
                 rx_packets: n(0),
                 tx_packets: n(1),
                 rx_bytes: n(2),
@@ -231,19 +154,22 @@ pub struct Addr {
     pub prefix_len: u8,
 }
 
-/// Reads the `addresses` table.
+/// Reads the `addresses` table (rows without an ifindex or address are left out).
 pub fn addresses(cat: &Catalog) -> Result<Vec<Addr>> {
-    let v = View::load(cat, "addresses")?;
-    let (ifindex, addr, plen) = (v.col("ifindex"), v.col("addr"), v.col("prefix_len"));
-    Ok(v.rows()
+    let t = load(cat, "addresses")?;
+    let c = Cols::new(&t, &["ifindex", "addr", "prefix_len"]);
+    let out = (0..c.len())
         .filter_map(|r| {
+            let addr = c.ip(r, 1)?;
             Some(Addr {
-                ifindex: int(&r, ifindex)? as u32,
-                addr: ip(&r, addr)?,
-                prefix_len: int(&r, plen).unwrap_or(0).clamp(0, 128) as u8,
+                ifindex: c.u32(r, 0)?,
+                addr,
+                prefix_len: c.prefix_len(r, 2, addr).unwrap_or(0),
             })
         })
-        .collect())
+        .collect();
+    note_problems(cat, &c);
+    Ok(out)
 }
 
 /// One route (a row of `routes`).
@@ -283,51 +209,39 @@ pub struct Route {
 
 /// Reads the `routes` table.
 pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
-    let v = View::load(cat, "routes")?;
-    let c = |n: &str| v.col(n);
-    let (
-        table,
-        tname,
-        family,
-        kind,
-        dst,
-        dst_len,
-        gw,
-        dev,
-        oif,
-        prefsrc,
-        metric,
-        proto,
-        scope,
-        flags,
-        mtu,
-        exp,
-    ) = (
-        c("table"),
-        c("table_name"),
-        c("family"),
-        c("type"),
-        c("dst"),
-        c("dst_len"),
-        c("gateway"),
-        c("dev"),
-        c("oif"),
-        c("prefsrc"),
-        c("metric"),
-        c("protocol"),
-        c("scope"),
-        c("flags"),
-        c("mtu"),
-        c("expires"),
+    let t = load(cat, "routes")?;
+    let c = Cols::new(
+        &t,
+        &[
+            "table",
+            "table_name",
+            "family",
+            "type",
+            "dst",
+            "dst_len",
+            "gateway",
+            "dev",
+            "oif",
+            "prefsrc",
+            "metric",
+            "protocol",
+            "scope",
+            "flags",
+            "mtu",
+            "expires",
+        ],
     );
+    let (table, tname, family, kind, dst, dst_len, gw, dev, oif, prefsrc) =
+        (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    let (metric, proto, scope, flags, mtu, exp) = (10, 11, 12, 13, 14, 15);
     let mut out = Vec::new();
-    for r in v.rows() {
-        let fam = text(&r, family);
-        let d = ip(&r, dst);
+    for r in 0..c.len() {
+        let fam = c.display(r, family);
+        let d = c.ip(r, dst);
         let v6 = match fam.as_str() {
             "inet6" | "ipv6" | "10" => true,
             "inet" | "ipv4" | "2" => false,
-            _ => match d.or(ip(&r, gw)) {
+            _ => match d.or(c.ip(r, gw)) {
                 Some(a) => a.is_ipv6(),
                 None => continue,
             },
@@ -337,31 +251,32 @@ pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
         } else {
             std::net::Ipv4Addr::UNSPECIFIED.into()
         };
-        let table_id =
-            int(&r, table)
-                .map(|t| t as u32)
-                .unwrap_or_else(|| match text(&r, tname).as_str() {
-                    "local" => 255,
-                    _ => 254,
-                });
+        let dst = d.unwrap_or(unspecified);
+        let table_id = c
+            .u32(r, table)
+            .unwrap_or_else(|| match c.display(r, tname).as_str() {
+                "local" => 255,
+                _ => 254,
+            });
         out.push(Route {
             table: table_id,
             v6,
-            kind: rt_name(text(&r, kind), rtnames::route_type_name),
-            dst: d.unwrap_or(unspecified),
-            dst_len: int(&r, dst_len).unwrap_or(0).clamp(0, 128) as u8,
-            gateway: ip(&r, gw),
-            dev: text(&r, dev),
-            oif: int(&r, oif).unwrap_or(0) as u32,
-            prefsrc: ip(&r, prefsrc),
-            metric: int(&r, metric).unwrap_or(0).max(0) as u64,
-            protocol: rt_name(text(&r, proto), protocol_name),
-            scope: rt_name(text(&r, scope), scope_name),
-            flags: text(&r, flags).to_ascii_lowercase(),
-            mtu: int(&r, mtu).unwrap_or(0).max(0) as u64,
-            expires: int(&r, exp).filter(|e| *e > 0),
+            kind: rt_name(c.display(r, kind), rtnames::route_type_name),
+            dst,
+            dst_len: c.prefix_len(r, dst_len, dst).unwrap_or(0),
+            gateway: c.ip(r, gw),
+            dev: c.display(r, dev),
+            oif: c.u32(r, oif).unwrap_or(0),
+            prefsrc: c.ip(r, prefsrc),
+            metric: c.u64(r, metric).unwrap_or(0),
+            protocol: rt_name(c.display(r, proto), protocol_name),
+            scope: rt_name(c.display(r, scope), scope_name),
+            flags: c.display(r, flags).to_ascii_lowercase(),
+            mtu: c.u64(r, mtu).unwrap_or(0),
+            expires: c.int(r, exp).filter(|e| *e > 0),
         });
     }
+    note_problems(cat, &c);
     Ok(out)
 }
 
@@ -405,30 +320,34 @@ pub struct Neigh {
 
 /// Reads the `neighbours` table.
 pub fn neighbours(cat: &Catalog) -> Result<Vec<Neigh>> {
-    let v = View::load(cat, "neighbours")?;
-    let c = |n: &str| v.col(n);
-    let (ifindex, ifname, addr, mac, state, confirmed, reachable) = (
-        c("ifindex"),
-        c("ifname"),
-        c("addr"),
-        c("mac"),
-        c("state"),
-        c("confirmed_ms"),
-        c("reachable_ms"),
+    let t = load(cat, "neighbours")?;
+    let c = Cols::new(
+        &t,
+        &[
+            "ifindex",
+            "ifname",
+            "addr",
+            "mac",
+            "state",
+            "confirmed_ms",
+            "reachable_ms",
+        ],
     );
-    Ok(v.rows()
+    let out = (0..c.len())
         .filter_map(|r| {
-            let state = text(&r, state).to_ascii_uppercase();
+            let state = c.display(r, 4).to_ascii_uppercase();
             Some(Neigh {
-                ifindex: int(&r, ifindex).unwrap_or(0) as u32,
-                ifname: text(&r, ifname),
-                addr: ip(&r, addr)?,
-                mac: text(&r, mac),
-                expires: neigh_expiry(&state, int(&r, confirmed), int(&r, reachable)),
+                ifindex: c.u32(r, 0).unwrap_or(0),
+                ifname: c.display(r, 1),
+                addr: c.ip(r, 2)?,
+                mac: c.display(r, 3),
+                expires: neigh_expiry(&state, c.int(r, 5), c.int(r, 6)),
                 state,
             })
         })
-        .collect())
+        .collect();
+    note_problems(cat, &c);
+    Ok(out)
 }
 
 /// Seconds until a dynamic neighbour entry needs confirming again (spec §3: the reachable
@@ -474,27 +393,24 @@ pub struct Group {
 /// table order. Snapshots written before the interface column was named `ifname` are read by
 /// their old `interface` column.
 pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
-    let v = View::load(cat, "multicast")?;
-    let c = |n: &str| v.col(n);
-    let ifname = match c("ifname") {
-        Col(None) => c("interface"),
-        col => col,
+    let t = load(cat, "multicast")?;
+    let ifname = if t.column_index("ifname").is_some() {
+        "ifname"
+    } else {
+        "interface"
     };
-    let (family, ifindex, group, lladdr, users, querier) = (
-        c("family"),
-        c("ifindex"),
-        c("group"),
-        c("lladdr"),
-        c("users"),
-        c("querier"),
+    let c = Cols::new(
+        &t,
+        &[
+            "family", "ifindex", "group", "lladdr", "users", "querier", ifname,
+        ],
     );
-    let mut out: Vec<(u8, Group)> = v
-        .rows()
+    let mut out: Vec<(u8, Group)> = (0..c.len())
         .filter_map(|r| {
-            let fam = text(&r, family);
+            let fam = c.display(r, 0);
             let (rank, addr) = match fam.as_str() {
                 "link" => {
-                    let mac = text(&r, lladdr);
+                    let mac = c.display(r, 3);
                     if mac.is_empty() {
                         return None;
                     }
@@ -502,22 +418,23 @@ pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
                 }
                 "inet" | "inet6" => (
                     if fam == "inet" { 1 } else { 2 },
-                    GroupAddr::Ip(ip(&r, group)?),
+                    GroupAddr::Ip(c.ip(r, 2)?),
                 ),
                 _ => return None,
             };
             Some((
                 rank,
                 Group {
-                    ifindex: int(&r, ifindex).unwrap_or(0) as u32,
-                    ifname: text(&r, ifname),
+                    ifindex: c.u32(r, 1).unwrap_or(0),
+                    ifname: c.display(r, 6),
                     group: addr,
-                    users: int(&r, users).unwrap_or(0).max(0) as u64,
-                    igmp_version: Some(text(&r, querier)).filter(|q| !q.is_empty()),
+                    users: c.u64(r, 4).unwrap_or(0),
+                    igmp_version: Some(c.display(r, 5)).filter(|q| !q.is_empty()),
                 },
             ))
         })
         .collect();
+    note_problems(cat, &c);
     out.sort_by_key(|(rank, _)| *rank);
     Ok(out.into_iter().map(|(_, g)| g).collect())
 }
@@ -561,69 +478,65 @@ pub struct Sock {
     pub v6only: Option<bool>,
 }
 
-/// Reads the `sockets` table.
+/// Reads the `sockets` table. A port outside 0-65535 or another out-of-range number reads as 0
+/// (with a note).
 pub fn sockets(cat: &Catalog) -> Result<Vec<Sock>> {
-    let v = View::load(cat, "sockets")?;
-    let c = |n: &str| v.col(n);
-    let cols = [
-        c("proto"),
-        c("family"),
-        c("state"),
-        c("recv_q"),
-        c("send_q"),
-        c("local_addr"),
-        c("local_port"),
-        c("remote_addr"),
-        c("remote_port"),
-        c("inode"),
-        c("cookie"),
-        c("dev"),
-        c("type"),
-        c("path"),
-        c("peer_inode"),
-        c("v6only"),
-        c("flags"),
-    ];
-    let u = |r: &[Value], i: usize| int(r, cols[i]).unwrap_or(0).max(0) as u64;
-    Ok(v.rows()
+    let t = load(cat, "sockets")?;
+    let c = Cols::new(
+        &t,
+        &[
+            "proto",
+            "family",
+            "state",
+            "recv_q",
+            "send_q",
+            "local_addr",
+            "local_port",
+            "remote_addr",
+            "remote_port",
+            "inode",
+            "cookie",
+            "dev",
+            "type",
+            "path",
+            "peer_inode",
+            "v6only",
+            "flags",
+        ],
+    );
+    let u = |r: usize, i: usize| c.u64(r, i).unwrap_or(0);
+    let out = (0..c.len())
         .map(|r| {
-            let flags = text(&r, cols[16]).to_ascii_lowercase();
-            let v6only = boolean(&r, cols[15]).or_else(|| flags.contains("v6only").then_some(true));
+            let flags = c.display(r, 16).to_ascii_lowercase();
+            let v6only = c
+                .bool(r, 15)
+                .or_else(|| flags.contains("v6only").then_some(true));
             Sock {
-                proto: text(&r, cols[0]).to_ascii_lowercase(),
-                family: text(&r, cols[1]).to_ascii_lowercase(),
-                state: text(&r, cols[2]).to_ascii_uppercase(),
-                recv_q: u(&r, 3),
-                send_q: u(&r, 4),
-                local: ip(&r, cols[5]),
-                local_port: u(&r, 6) as u16,
-                remote: ip(&r, cols[7]),
-                remote_port: u(&r, 8) as u16,
-                inode: u(&r, 9),
-                cookie: cookie(get(&r, cols[10])),
-                dev: u(&r, 11) as u32,
-                dev_name: int(&r, cols[11]).map_or_else(|| text(&r, cols[11]), |_| String::new()),
-                kind: text(&r, cols[12]).to_ascii_lowercase(),
-                path: text(&r, cols[13]),
-                peer_inode: u(&r, 14),
+                proto: c.display(r, 0).to_ascii_lowercase(),
+                family: c.display(r, 1).to_ascii_lowercase(),
+                state: c.display(r, 2).to_ascii_uppercase(),
+                recv_q: u(r, 3),
+                send_q: u(r, 4),
+                local: c.ip(r, 5),
+                local_port: c.u16(r, 6).unwrap_or(0),
+                remote: c.ip(r, 7),
+                remote_port: c.u16(r, 8).unwrap_or(0),
+                inode: u(r, 9),
+                cookie: u(r, 10),
+                dev: c.u32(r, 11).unwrap_or(0),
+                dev_name: match c.int(r, 11) {
+                    Some(_) => String::new(),
+                    None => c.display(r, 11),
+                },
+                kind: c.display(r, 12).to_ascii_lowercase(),
+                path: c.display(r, 13),
+                peer_inode: u(r, 14),
                 v6only,
             }
         })
-        .collect())
-}
-
-/// The cookie may be stored as an integer (possibly negative when above i64::MAX) or as text.
-fn cookie(v: &Value) -> u64 {
-    match v {
-        Value::Int(n) => *n as u64,
-        Value::Str(s) => {
-            let s = s.trim();
-            s.strip_prefix("0x")
-                .map_or_else(|| s.parse().ok(), |h| u64::from_str_radix(h, 16).ok())
-                .unwrap_or(0)
-        }
-        _ => 0,
-    }
+        .collect();
+    note_problems(cat, &c);
+    Ok(out)
 }
 
 /// Protocol counters: `(proto, name)` to value, read from the `stats` table.
@@ -635,19 +548,19 @@ pub struct StatCounters {
 impl StatCounters {
     /// Reads the `stats` table.
     pub fn load(cat: &Catalog) -> Result<StatCounters> {
-        Ok(StatCounters::from_view(&View::load(cat, "stats")?))
+        Ok(StatCounters::from_table(&*load(cat, "stats")?))
     }
 
-    /// Reads counters from a view of `stats` (proto, name, value).
-    pub fn from_view(v: &View) -> StatCounters {
-        let (proto, name, value) = (v.col("proto"), v.col("name"), v.col("value"));
-        let mut c = StatCounters::default();
-        for r in v.rows() {
-            let (p, n) = (text(&r, proto), text(&r, name));
-            let Some(val) = int(&r, value) else { continue };
-            c.insert(&p, &n, val);
+    /// Reads counters from a `stats` table (proto, name, value); rows without an integer
+    /// value are left out.
+    pub fn from_table(t: &Table) -> StatCounters {
+        let c = Cols::new(t, &["proto", "name", "value"]);
+        let mut out = StatCounters::default();
+        for r in 0..c.len() {
+            let Some(val) = c.int(r, 2) else { continue };
+            out.insert(&c.display(r, 0), &c.display(r, 1), val);
         }
-        c
+        out
     }
 
     /// Records one counter (also under the name without a leading protocol prefix, so
@@ -672,8 +585,8 @@ impl StatCounters {
         self.map
             .get(&(proto.to_ascii_lowercase(), name.to_string()))
             .copied()
+            .and_then(|v| u64::try_from(v).ok())
             .unwrap_or(0)
-            .max(0) as u64
     }
 
     /// `self - before`, counter by counter (a counter that went backwards gives 0).
@@ -699,15 +612,15 @@ impl StatCounters {
 
 /// Reads a sysctl value from the `sysctls` table (names with dots or slashes).
 pub fn sysctl(cat: &Catalog, name: &str) -> Option<String> {
-    let v = View::load(cat, "sysctls").ok()?;
-    let (n, val) = (v.col("name"), v.col("value"));
+    let t = load(cat, "sysctls").ok()?;
+    let c = Cols::new(&t, &["name", "value"]);
     let slash = name.replace('.', "/");
-    v.rows()
-        .find(|r| {
-            let t = text(r, n);
+    (0..c.len())
+        .find(|&r| {
+            let t = c.display(r, 0);
             t == name || t == slash
         })
-        .map(|r| text(&r, val))
+        .map(|r| c.display(r, 1))
 }
 
 #[cfg(test)]

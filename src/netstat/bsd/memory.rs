@@ -43,8 +43,8 @@ const DEFAULT_PAGE: u64 = 4096;
 
 /// Active `skbuff_head_cache` objects and the page size, from the `slabs` table (0 and
 /// [`DEFAULT_PAGE`] for what it lacks; a negative or non-integer cell counts as missing).
-fn slab_figures(v: &data::View) -> (u64, u64) {
-    let c = crate::model::Cols::new(v.table(), &["cache", "active_objs", "page_size"]);
+fn slab_figures(t: &crate::model::Table) -> (u64, u64) {
+    let c = crate::model::Cols::new(t, &["cache", "active_objs", "page_size"]);
     let page = (0..c.len()).find_map(|row| c.u64(row, 2));
     let skb = (0..c.len())
         .find(|row| c.str(*row, 0).as_deref() == Some("skbuff_head_cache"))
@@ -55,7 +55,7 @@ fn slab_figures(v: &data::View) -> (u64, u64) {
 /// Prints `-m`.
 pub fn print(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
     let sock = StatCounters::load(ctx.cat).unwrap_or_default();
-    let (skbuffs, page) = match data::View::load(ctx.cat, "slabs") {
+    let (skbuffs, page) = match data::load(ctx.cat, "slabs") {
         Ok(v) => slab_figures(&v),
         Err(e) => {
             ctx.cat.notes().add(format!("{e}; mbufs in use shows 0"));

@@ -197,18 +197,11 @@ fn print_protocol(ctx: &BsdCtx<'_>, p: &'static str, out: &mut dyn Write) -> Res
     Ok(0)
 }
 
-/// Installs a Ctrl-C handler once and returns the flag it sets (for the `-w` loops).
+/// Installs the Ctrl-C handler (the program's one, [`crate::interrupt`]) once and returns the
+/// flag it sets (for the `-w` loops).
 pub fn interrupted() -> &'static std::sync::atomic::AtomicBool {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static FLAG: AtomicBool = AtomicBool::new(false);
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        // If a handler cannot be installed, SIGINT keeps its default action (terminate),
-        // which still ends the display.
-        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
-    });
-    &FLAG
+    crate::interrupt::install();
+    &crate::interrupt::FLAG
 }
 
 /// Sleeps `secs` seconds in short steps; returns false when Ctrl-C arrived meanwhile.

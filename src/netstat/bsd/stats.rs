@@ -708,8 +708,8 @@ pub fn interface_lines(
 /// `dev_snmp6` table (an interface without IPv6 has no rows and prints nothing).
 pub fn per_interface(ctx: &BsdCtx<'_>, out: &mut dyn Write, which: Option<&str>) -> Result<()> {
     let ifaces = data::interfaces(ctx.cat)?;
-    let v = data::View::load(ctx.cat, "dev_snmp6")?;
-    let c = crate::model::Cols::new(v.table(), &["ifname", "name", "value"]);
+    let t = data::load(ctx.cat, "dev_snmp6")?;
+    let c = crate::model::Cols::new(&t, &["ifname", "name", "value"]);
     for i in ifaces
         .iter()
         .filter(|i| ctx.opts.interface.as_deref().is_none_or(|n| n == i.name))

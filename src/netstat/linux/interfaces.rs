@@ -13,8 +13,9 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::hardware::hardware;
-use super::routes::{Cols, family_is_v6, ntop6};
+use super::routes::{family_is_v6, ntop6};
 use crate::catalog::Catalog;
+use crate::model::Cols;
 use crate::model::Table;
 use crate::tables::Request;
 
@@ -410,7 +411,9 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 // ---------------------------------------------------------------------------------------------
 // Reading the tables.
 
-const LINK_COLUMNS: [&str; 24] = [
+/// The `interfaces` columns `netstat -i` reads ([`build`] reads them by name, through
+/// [`Cols::at`]).
+const LINK_COLUMNS: [&str; 29] = [
     "index",
     "name",
     "mtu",
@@ -435,18 +438,16 @@ const LINK_COLUMNS: [&str; 24] = [
     "rx_missed_errors",
     "tx_fifo_errors",
     "tx_carrier_errors",
+    "tx_aborted_errors",
+    "tx_heartbeat_errors",
+    "tx_window_errors",
+    "rx_compressed",
+    "tx_compressed",
 ];
 
 fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
-    let mut cols: Vec<&str> = LINK_COLUMNS.to_vec();
-    cols.extend([
-        "tx_aborted_errors",
-        "tx_heartbeat_errors",
-        "tx_window_errors",
-        "rx_compressed",
-        "tx_compressed",
-    ]);
-    let links = crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(&cols))?);
+    let links =
+        crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(&LINK_COLUMNS))?);
     let addrs = crate::netstat::bytewise(cat.collect("addresses", &Request::default())?);
     Ok(build(&links, &addrs))
 }
@@ -457,13 +458,24 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
 /// name's counters are not given to a 14-byte name it starts with).
 pub const NAME_WITHOUT_COUNTERS: usize = 15;
 
+/// The `addresses` columns [`build`] reads.
+const ADDR_COLUMNS: [&str; 7] = [
+    "ifindex",
+    "family",
+    "addr",
+    "prefix_len",
+    "label",
+    "broadcast",
+    "peer",
+];
+
 /// The interface list from an `interfaces` and an `addresses` table, sorted like net-tools.
 pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
-    let l = Cols::of(links);
-    let a = Cols::of(addrs);
+    let l = Cols::new(links, &LINK_COLUMNS);
+    let a = Cols::new(addrs, &ADDR_COLUMNS);
     let mut list: Vec<(u64, Iface)> = Vec::new();
-    for row in links.rows() {
-        let n = |c: &str| l.u64(&row, c).unwrap_or(0);
+    for r in 0..l.len() {
+        let n = |c: &str| l.u64(r, l.at(c)).unwrap_or(0);
         let stats = LinkCounters {
             rx_packets: n("rx_packets"),
             rx_bytes: n("rx_bytes"),
@@ -487,7 +499,7 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             rx_compressed: n("rx_compressed"),
             tx_compressed: n("tx_compressed"),
         };
-        let Some(name) = l.text(&row, "name") else {
+        let Some(name) = l.text_raw(r, l.at("name")) else {
             continue;
         };
         let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
@@ -499,11 +511,11 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             n("index"),
             Iface {
                 name,
-                flags: (n("flags_raw") & 0xffff) as u32,
+                flags: u32::try_from(n("flags_raw") & 0xffff).unwrap_or(0),
                 mtu: n("mtu"),
                 txqlen: n("txqlen"),
-                link_type: l.text(&row, "link_type").unwrap_or_default(),
-                mac: l.text(&row, "mac"),
+                link_type: l.text_raw(r, l.at("link_type")).unwrap_or_default(),
+                mac: l.text_raw(r, l.at("mac")),
                 stats: Some(stats),
                 inet: None,
                 inet6: Vec::new(),
@@ -511,18 +523,22 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
         ));
     }
     let mut aliases: Vec<Iface> = Vec::new();
-    for row in addrs.rows() {
-        let Some(index) = a.u64(&row, "ifindex") else {
+    for r in 0..a.len() {
+        let Some(index) = a.u64(r, a.at("ifindex")) else {
             continue;
         };
         let Some(pos) = list.iter().position(|(i, _)| *i == index) else {
             continue;
         };
-        let addr = a.ip(&row, "addr");
-        let v6 = family_is_v6(a.get(&row, "family"))
+        let addr = a.ip(r, a.at("addr"));
+        let v6 = family_is_v6(&a.value(r, a.at("family")))
             .or(addr.map(|x| x.is_ipv6()))
             .unwrap_or(false);
-        let plen = a.u64(&row, "prefix_len").unwrap_or(0).min(128) as u8;
+        let plen = match addr {
+            Some(ip) => a.prefix_len(r, a.at("prefix_len"), ip),
+            None => None,
+        }
+        .unwrap_or(0);
         if v6 {
             if let Some(IpAddr::V6(x)) = addr {
                 list[pos].1.inet6.push((x, plen));
@@ -533,13 +549,15 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
             continue;
         };
         let base = &list[pos].1;
-        let label = a.text(&row, "label").unwrap_or_else(|| base.name.clone());
+        let label = a
+            .text_raw(r, a.at("label"))
+            .unwrap_or_else(|| base.name.clone());
         let mask = if plen == 0 {
             0
         } else {
             u32::MAX << (32 - u32::from(plen.min(32)))
         };
-        let v4 = |c: &str| match a.ip(&row, c) {
+        let v4 = |c: &str| match a.ip(r, a.at(c)) {
             Some(IpAddr::V4(x)) => Some(x),
             _ => None,
         };

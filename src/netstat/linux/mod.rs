@@ -187,6 +187,7 @@ impl Plan {
                 Proto::Udp => o.udp,
                 Proto::UdpLite => o.udplite,
                 Proto::Raw => o.raw,
+                Proto::Unix => self.unix_on(),
             }
     }
 
@@ -328,6 +329,8 @@ struct Collected {
     skipped: HashMap<sockets::Skip, usize>,
     /// Columns the snapshot's `sockets` table lacks (when it has Internet rows).
     lacking: Vec<&'static str>,
+    /// Out-of-range cells of the snapshot's rows (read as 0), as sentences.
+    problems: Vec<String>,
 }
 
 /// The request of a socket listing: the columns it reads and the kernel-side selection.
@@ -412,6 +415,9 @@ fn snapshot_notes(got: &Collected, err: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    for p in &got.problems {
+        writeln!(err, "netstat: {p} (read as 0)")?;
+    }
     Ok(())
 }
 
@@ -495,23 +501,25 @@ fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
 }
 
 fn read_table(table: &Table, got: &mut Collected) {
-    let ic = sockets::Cols::of(table);
-    let uc = unix::Cols::of(table);
-    got.lacking = ic.lacking(table.rows().filter(|r| ic.kind(r).is_some()));
+    let ic = sockets::InetCols::of(table);
+    let uc = unix::UnixCols::of(table);
+    got.lacking = ic.lacking((0..table.len()).filter(|&r| ic.kind(r).is_some()));
     let check_state = !got.lacking.contains(&"state");
-    for row in table.rows() {
-        if ic.kind(&row).is_some() {
-            if let Some(why) = ic.skip(&row, check_state) {
+    for r in 0..table.len() {
+        if ic.kind(r).is_some() {
+            if let Some(why) = ic.skip(r, check_state) {
                 *got.skipped.entry(why).or_default() += 1;
                 continue;
             }
         }
-        if let Some(r) = ic.read(&row) {
-            got.inet.entry((r.proto, r.v6)).or_default().push(r);
-        } else if let Some(r) = uc.read(&row) {
-            got.unix.push(r);
+        if let Some(row) = ic.read(r) {
+            got.inet.entry((row.proto, row.v6)).or_default().push(row);
+        } else if let Some(row) = uc.read(r) {
+            got.unix.push(row);
         }
     }
+    got.problems = ic.take_problems();
+    got.problems.extend(uc.take_problems());
 }
 
 /// pid → first command-line word, for `-p`.
@@ -519,16 +527,10 @@ fn program_names(cat: &Catalog) -> HashMap<u32, String> {
     let req = Request::columns(&["pid", "argv0"]);
     let mut map = HashMap::new();
     if let Ok(t) = cat.collect("processes", &req).map(super::bytewise) {
-        let (pi, ai) = (t.column_index("pid"), t.column_index("argv0"));
-        for row in t.rows() {
-            if let Some(pid) = sockets::cell(&row, pi)
-                .as_int()
-                .and_then(|p| u32::try_from(p).ok())
-            {
-                map.insert(
-                    pid,
-                    sockets::cell(&row, ai).as_str().unwrap_or("").to_string(),
-                );
+        let c = crate::model::Cols::new(&t, &["pid", "argv0"]);
+        for r in 0..c.len() {
+            if let Some(pid) = c.u32(r, 0) {
+                map.insert(pid, c.str(r, 1).as_deref().unwrap_or("").to_string());
             }
         }
     }

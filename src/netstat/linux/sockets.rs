@@ -12,36 +12,21 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::names::{self, PortNames, Resolver, ServProto, Users};
-use crate::model::{Table, Value};
-use crate::tables::records::{Family, Proto as RecProto, SocketRecord};
+pub use crate::model::Proto;
+use crate::model::Table;
+use crate::tables::records::{Family, SocketRecord};
 use crate::tables::sockets::STATE_NAMES;
 
-/// Protocol of an Internet socket row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// UDP-Lite.
-    UdpLite,
-    /// Raw IP.
-    Raw,
+/// netstat's texts of a socket protocol.
+trait ProtoText {
+    /// The Proto column text.
+    fn label(self, v6: bool) -> &'static str;
+    /// The services file's protocol for port names.
+    fn services(self) -> ServProto;
 }
 
-impl Proto {
-    /// The `proto` value of netpry's `sockets` table.
-    pub fn table_name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::UdpLite => "udplite",
-            Proto::Raw => "raw",
-        }
-    }
-
-    /// The Proto column text.
-    pub fn label(self, v6: bool) -> &'static str {
+impl ProtoText for Proto {
+    fn label(self, v6: bool) -> &'static str {
         match (self, v6) {
             (Proto::Tcp, false) => "tcp",
             (Proto::Tcp, true) => "tcp6",
@@ -51,6 +36,7 @@ impl Proto {
             (Proto::UdpLite, true) => "udpl6",
             (Proto::Raw, false) => "raw",
             (Proto::Raw, true) => "raw6",
+            (Proto::Unix, _) => "unix",
         }
     }
 
@@ -58,7 +44,7 @@ impl Proto {
         match self {
             Proto::Tcp => ServProto::Tcp,
             Proto::Udp | Proto::UdpLite => ServProto::Udp,
-            Proto::Raw => ServProto::Raw,
+            Proto::Raw | Proto::Unix => ServProto::Raw,
         }
     }
 }
@@ -141,7 +127,7 @@ impl InetRow {
                 7 => "".into(),
                 _ => "UNKNOWN".into(),
             },
-            Proto::Raw => self.state.to_string().into(),
+            Proto::Raw | Proto::Unix => self.state.to_string().into(),
         }
     }
 
@@ -334,15 +320,12 @@ fn address(
 
 impl InetRow {
     /// The row for a record streamed from the live collector (`None` for UNIX sockets):
-    /// exactly what [`Cols::read`] makes of the record's row in the `sockets` table.
+    /// exactly what [`InetCols::read`] makes of the record's row in the `sockets` table.
     pub fn from_record(r: &SocketRecord) -> Option<InetRow> {
-        let proto = match r.proto {
-            RecProto::Tcp => Proto::Tcp,
-            RecProto::Udp => Proto::Udp,
-            RecProto::UdpLite => Proto::UdpLite,
-            RecProto::Raw => Proto::Raw,
-            RecProto::Unix => return None,
-        };
+        let proto = r.proto;
+        if proto == Proto::Unix {
+            return None;
+        }
         let v6 = match r.family {
             Family::Inet => false,
             Family::Inet6 => true,
@@ -387,27 +370,6 @@ impl InetRow {
     }
 }
 
-/// Column positions of the `sockets` table that the listing reads (missing ones read as null).
-#[derive(Debug, Clone, Default)]
-pub struct Cols {
-    proto: Option<usize>,
-    family: Option<usize>,
-    state: Option<usize>,
-    recv_q: Option<usize>,
-    send_q: Option<usize>,
-    local_addr: Option<usize>,
-    local_port: Option<usize>,
-    remote_addr: Option<usize>,
-    remote_port: Option<usize>,
-    uid: Option<usize>,
-    inode: Option<usize>,
-    pid: Option<usize>,
-    timer: Option<usize>,
-    timer_expires_ms: Option<usize>,
-    retransmits: Option<usize>,
-    probes: Option<usize>,
-}
-
 /// Why a snapshot's Internet socket row is left out of the listing (each kind is reported once
 /// on stderr with its count): the kernel never reports such a row, so printing it would show
 /// something netstat cannot.
@@ -445,40 +407,68 @@ pub fn wanted_columns(layout: &Layout) -> Vec<&'static str> {
     c
 }
 
-impl Cols {
+/// The `sockets` columns the Internet listing reads, in the order of the `C_*` indexes.
+const COLUMNS: [&str; 16] = [
+    "proto",
+    "family",
+    "state",
+    "recv_q",
+    "send_q",
+    "local_addr",
+    "local_port",
+    "remote_addr",
+    "remote_port",
+    "uid",
+    "inode",
+    "pid",
+    "timer",
+    "timer_expires_ms",
+    "retransmits",
+    "probes",
+];
+const C_PROTO: usize = 0;
+const C_FAMILY: usize = 1;
+const C_STATE: usize = 2;
+const C_RECV_Q: usize = 3;
+const C_SEND_Q: usize = 4;
+const C_LOCAL_ADDR: usize = 5;
+const C_LOCAL_PORT: usize = 6;
+const C_REMOTE_ADDR: usize = 7;
+const C_REMOTE_PORT: usize = 8;
+const C_UID: usize = 9;
+const C_INODE: usize = 10;
+const C_PID: usize = 11;
+const C_TIMER: usize = 12;
+const C_TIMER_EXPIRES_MS: usize = 13;
+const C_RETRANSMITS: usize = 14;
+const C_PROBES: usize = 15;
+
+/// The Internet rows of a `sockets` table, read through the one typed reader
+/// ([`crate::model::Cols`]): missing columns read as null, out-of-range numbers are never
+/// wrapped (they read as 0 and are reported by [`InetCols::take_problems`]).
+#[derive(Debug)]
+pub struct InetCols<'t> {
+    c: crate::model::Cols<'t>,
+}
+
+impl<'t> InetCols<'t> {
     /// Finds the columns in `t`.
-    pub fn of(t: &Table) -> Cols {
-        let f = |n: &str| t.column_index(n);
-        Cols {
-            proto: f("proto"),
-            family: f("family"),
-            state: f("state"),
-            recv_q: f("recv_q"),
-            send_q: f("send_q"),
-            local_addr: f("local_addr"),
-            local_port: f("local_port"),
-            remote_addr: f("remote_addr"),
-            remote_port: f("remote_port"),
-            uid: f("uid"),
-            inode: f("inode"),
-            pid: f("pid"),
-            timer: f("timer"),
-            timer_expires_ms: f("timer_expires_ms"),
-            retransmits: f("retransmits"),
-            probes: f("probes"),
+    pub fn of(t: &'t Table) -> InetCols<'t> {
+        InetCols {
+            c: crate::model::Cols::new(t, &COLUMNS),
         }
     }
 
-    /// The protocol and family of a row (`None` for rows that are not Internet sockets).
-    pub fn kind(&self, row: &[Value]) -> Option<(Proto, bool)> {
-        let proto = match cell(row, self.proto).as_str()? {
+    /// The protocol and family of row `r` (`None` for rows that are not Internet sockets).
+    pub fn kind(&self, r: usize) -> Option<(Proto, bool)> {
+        let proto = match &*self.c.str(r, C_PROTO)? {
             "tcp" => Proto::Tcp,
             "udp" => Proto::Udp,
             "udplite" => Proto::UdpLite,
             "raw" => Proto::Raw,
             _ => return None,
         };
-        let v6 = match cell(row, self.family).as_str()? {
+        let v6 = match &*self.c.str(r, C_FAMILY)? {
             "inet" => false,
             "inet6" => true,
             _ => return None,
@@ -489,18 +479,18 @@ impl Cols {
     /// The columns whose absence changes the text (ports would print as `*`, states as blank)
     /// that have no value in any of `rows`: a table projected onto a column it lacks (an older
     /// or hand-made snapshot) reads as nulls. Empty when there are no rows.
-    pub fn lacking(&self, rows: impl Iterator<Item = Vec<Value>>) -> Vec<&'static str> {
+    pub fn lacking(&self, rows: impl Iterator<Item = usize>) -> Vec<&'static str> {
         let mut cols = vec![
-            ("state", self.state),
-            ("local_addr", self.local_addr),
-            ("local_port", self.local_port),
-            ("remote_addr", self.remote_addr),
-            ("remote_port", self.remote_port),
+            ("state", C_STATE),
+            ("local_addr", C_LOCAL_ADDR),
+            ("local_port", C_LOCAL_PORT),
+            ("remote_addr", C_REMOTE_ADDR),
+            ("remote_port", C_REMOTE_PORT),
         ];
         let mut any = false;
-        for row in rows {
+        for r in rows {
             any = true;
-            cols.retain(|(_, i)| matches!(cell(&row, *i), Value::Null));
+            cols.retain(|(_, i)| self.c.value(r, *i).is_null());
         }
         if !any {
             return Vec::new();
@@ -508,22 +498,19 @@ impl Cols {
         cols.into_iter().map(|(n, _)| n).collect()
     }
 
-    /// Whether an Internet row must be left out, and why: a port outside 0..=65535 (a `u16`
+    /// Whether Internet row `r` must be left out, and why: a port outside 0..=65535 (a `u16`
     /// cast would print 70000 as 4464), or (when `check_state`, i.e. the table has states) a
     /// state that is neither one of the table's names nor a number.
-    pub fn skip(&self, row: &[Value], check_state: bool) -> Option<Skip> {
-        let bad_port = |i| {
-            cell(row, i)
-                .as_int()
-                .is_some_and(|p| u16::try_from(p).is_err())
-        };
-        if bad_port(self.local_port) || bad_port(self.remote_port) {
+    pub fn skip(&self, r: usize, check_state: bool) -> Option<Skip> {
+        let bad_port = |i| self.c.int(r, i).is_some_and(|p| u16::try_from(p).is_err());
+        if bad_port(C_LOCAL_PORT) || bad_port(C_REMOTE_PORT) {
             return Some(Skip::Port);
         }
         if check_state {
-            let known = cell(row, self.state)
-                .as_str()
-                .is_some_and(|n| STATE_NAMES.contains(&n) || n.parse::<u8>().is_ok());
+            let known = self
+                .c
+                .str(r, C_STATE)
+                .is_some_and(|n| STATE_NAMES.contains(&&*n) || n.parse::<u8>().is_ok());
             if !known {
                 return Some(Skip::State);
             }
@@ -531,12 +518,14 @@ impl Cols {
         None
     }
 
-    /// Reads an Internet row; `None` when the row is not one.
-    pub fn read(&self, row: &[Value]) -> Option<InetRow> {
-        let (proto, v6) = self.kind(row)?;
-        let state = cell(row, self.state).as_str().map_or(0, state_number);
+    /// Reads Internet row `r`; `None` when the row is not one. A negative or too large number
+    /// reads as 0 (and is remembered for [`InetCols::take_problems`]).
+    pub fn read(&self, r: usize) -> Option<InetRow> {
+        let (proto, v6) = self.kind(r)?;
+        let c = &self.c;
+        let state = c.str(r, C_STATE).map_or(0, |s| state_number(&s));
         let addr = |i| {
-            let ip = cell(row, i).as_ip().unwrap_or(if v6 {
+            let ip = c.ip(r, i).unwrap_or(if v6 {
                 IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
             } else {
                 IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
@@ -546,13 +535,13 @@ impl Cols {
                 _ => ip,
             }
         };
-        let num = |i| cell(row, i).as_int().unwrap_or(0).max(0) as u64;
-        let mut send_q = num(self.send_q);
+        let num = |i| c.u64(r, i).unwrap_or(0);
+        let mut send_q = num(C_SEND_Q);
         if proto == Proto::Tcp && state == 10 {
             // /proc/net/tcp reports 0; sock_diag reports the listen backlog limit.
             send_q = 0;
         }
-        let timer = match cell(row, self.timer).as_str() {
+        let timer = match c.str(r, C_TIMER).as_deref() {
             Some("on") => 1,
             Some("keepalive") => 2,
             Some("timewait") => 3,
@@ -563,34 +552,98 @@ impl Cols {
             proto,
             v6,
             state,
-            recv_q: num(self.recv_q),
+            recv_q: num(C_RECV_Q),
             send_q,
-            local: addr(self.local_addr),
-            local_port: u16::try_from(num(self.local_port)).unwrap_or(0),
-            remote: addr(self.remote_addr),
-            remote_port: u16::try_from(num(self.remote_port)).unwrap_or(0),
-            uid: num(self.uid) as u32,
-            inode: num(self.inode),
+            local: addr(C_LOCAL_ADDR),
+            local_port: c.u16(r, C_LOCAL_PORT).unwrap_or(0),
+            remote: addr(C_REMOTE_ADDR),
+            remote_port: c.u16(r, C_REMOTE_PORT).unwrap_or(0),
+            uid: c.u32(r, C_UID).unwrap_or(0),
+            inode: num(C_INODE),
             timer,
-            expires_ms: num(self.timer_expires_ms),
-            retransmits: num(self.retransmits),
-            probes: num(self.probes),
-            pid: cell(row, self.pid)
-                .as_int()
-                .and_then(|p| u32::try_from(p).ok()),
+            expires_ms: num(C_TIMER_EXPIRES_MS),
+            retransmits: num(C_RETRANSMITS),
+            probes: num(C_PROBES),
+            pid: c.u32(r, C_PID),
         })
     }
-}
 
-/// The cell at `i`, or null.
-pub fn cell(row: &[Value], i: Option<usize>) -> &Value {
-    static NULL: Value = Value::Null;
-    i.and_then(|i| row.get(i)).unwrap_or(&NULL)
+    /// The out-of-range cells met so far, as sentences for a note (see
+    /// [`crate::model::Cols::take_problems`]).
+    pub fn take_problems(&self) -> Vec<String> {
+        self.c.take_problems()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Column, Type, Value};
+
+    #[test]
+    fn snapshot_cells_out_of_range_read_as_zero_with_a_problem() {
+        let cols = [
+            "proto",
+            "family",
+            "state",
+            "local_port",
+            "uid",
+            "inode",
+            "pid",
+        ];
+        let types = [
+            Type::Str,
+            Type::Str,
+            Type::Str,
+            Type::Int,
+            Type::Int,
+            Type::Int,
+            Type::Int,
+        ];
+        let mut t = Table::new(
+            "sockets",
+            cols.iter()
+                .zip(types)
+                .map(|(n, ty)| Column::new(n, ty, "c"))
+                .collect::<Vec<_>>(),
+        );
+        t.push([
+            Value::str("tcp"),
+            Value::str("inet"),
+            Value::str("LISTEN"),
+            Value::Int(22),
+            Value::Int(-1),
+            Value::Int(1 << 40),
+            Value::Int(-7),
+        ]);
+        t.push([
+            Value::str("udp"),
+            Value::str("inet6"),
+            Value::str("CLOSE"),
+            Value::Int(70000),
+            Value::Int(1000),
+            Value::Int(5),
+            Value::Int(42),
+        ]);
+        let c = InetCols::of(&t);
+        assert_eq!(c.skip(0, true), None);
+        assert_eq!(
+            c.skip(1, true),
+            Some(Skip::Port),
+            "70000 is left out, not wrapped"
+        );
+        let r = c.read(0).unwrap();
+        assert_eq!(
+            (r.local_port, r.uid, r.inode, r.pid),
+            (22, 0, 1 << 40, None)
+        );
+        let p = c.take_problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("uid -1 is out of range"), "{p:?}");
+        assert!(p[1].contains("pid -7 is out of range"), "{p:?}");
+        let r = c.read(1).unwrap();
+        assert_eq!((r.v6, r.uid, r.pid), (true, 1000, Some(42)));
+    }
 
     fn row(
         proto: Proto,

@@ -11,7 +11,6 @@
 
 use std::io::Write;
 
-use super::routes::{Cols, value_u64};
 use crate::catalog::Catalog;
 use crate::tables::Request;
 
@@ -98,14 +97,14 @@ fn load(cat: &Catalog) -> crate::Result<Vec<StatRow>> {
             &Request::columns(&["source", "proto", "name", "value"]),
         )
         .map(crate::netstat::bytewise)?;
-    let c = Cols::of(&t);
-    Ok(t.rows()
+    let c = crate::model::Cols::new(&t, &["source", "proto", "name", "value"]);
+    Ok((0..c.len())
         .filter_map(|r| {
             Some(StatRow {
-                source: c.text(&r, "source")?,
-                proto: c.text(&r, "proto")?,
-                name: c.text(&r, "name")?,
-                value: value_u64(c.get(&r, "value")).unwrap_or(0),
+                source: c.text_raw(r, 0)?,
+                proto: c.text_raw(r, 1)?,
+                name: c.text_raw(r, 2)?,
+                value: c.u64_bits(r, 3).unwrap_or(0),
             })
         })
         .collect())

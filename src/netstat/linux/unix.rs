@@ -2,8 +2,8 @@
 //! table (unix_diag states translated back to the `SS_*` socket states `/proc/net/unix` shows),
 //! the listening rule, and the exact row text (`-e`, `-o`, `-n` and `-W` have no effect here).
 
-use super::sockets::{Layout, NETSTAT_STATES, cell, pad_left, state_number};
-use crate::model::{Table, Value};
+use super::sockets::{Layout, NETSTAT_STATES, pad_left, state_number};
+use crate::model::Table;
 use crate::tables::records::{Family, SocketRecord};
 
 /// Flag bit for a listening socket (`__SO_ACCEPTCON`).
@@ -148,43 +148,47 @@ pub fn wanted_columns(layout: &Layout) -> Vec<&'static str> {
     c
 }
 
-/// Column positions of the `sockets` table for UNIX rows.
-#[derive(Debug, Clone, Default)]
-pub struct Cols {
-    family: Option<usize>,
-    state: Option<usize>,
-    ty: Option<usize>,
-    inode: Option<usize>,
-    path: Option<usize>,
-    flags: Option<usize>,
-    refcnt: Option<usize>,
-    pid: Option<usize>,
+/// The `sockets` columns the UNIX listing reads, in the order of the `C_*` indexes.
+const COLUMNS: [&str; 7] = [
+    "family", "state", "type", "inode", "path", "flags", "refcnt",
+];
+const C_FAMILY: usize = 0;
+const C_STATE: usize = 1;
+const C_TYPE: usize = 2;
+const C_INODE: usize = 3;
+const C_PATH: usize = 4;
+const C_FLAGS: usize = 5;
+const C_REFCNT: usize = 6;
+const C_PID: usize = 7;
+
+/// The UNIX rows of a `sockets` table, read through the one typed reader
+/// ([`crate::model::Cols`]): missing columns read as null, out-of-range numbers read as 0 and
+/// are reported by [`UnixCols::take_problems`].
+#[derive(Debug)]
+pub struct UnixCols<'t> {
+    c: crate::model::Cols<'t>,
 }
 
-impl Cols {
+impl<'t> UnixCols<'t> {
     /// Finds the columns in `t`.
-    pub fn of(t: &Table) -> Cols {
-        let f = |n: &str| t.column_index(n);
-        Cols {
-            family: f("family"),
-            state: f("state"),
-            ty: f("type"),
-            inode: f("inode"),
-            path: f("path"),
-            flags: f("flags"),
-            refcnt: f("refcnt"),
-            pid: f("pid"),
+    pub fn of(t: &'t Table) -> UnixCols<'t> {
+        let mut names = COLUMNS.to_vec();
+        names.push("pid");
+        UnixCols {
+            c: crate::model::Cols::new(t, &names),
         }
     }
 
-    /// Reads a UNIX row; `None` when the row is not one.
-    pub fn read(&self, row: &[Value]) -> Option<UnixRow> {
-        if cell(row, self.family).as_str()? != "unix" {
+    /// Reads UNIX row `r`; `None` when the row is not one.
+    pub fn read(&self, r: usize) -> Option<UnixRow> {
+        let c = &self.c;
+        if &*c.str(r, C_FAMILY)? != "unix" {
             return None;
         }
         let mut flags = 0;
-        for word in cell(row, self.flags)
-            .as_str()
+        for word in c
+            .str(r, C_FLAGS)
+            .as_deref()
             .unwrap_or("")
             .split([' ', ',', '|'])
         {
@@ -195,7 +199,7 @@ impl Cols {
                 _ => 0,
             };
         }
-        let state = cell(row, self.state).as_str().map_or(0, state_number);
+        let state = c.str(r, C_STATE).map_or(0, |s| state_number(&s));
         if state == 10 {
             flags |= ACC;
         }
@@ -206,7 +210,7 @@ impl Cols {
             10 => 1, // LISTEN: SS_UNCONNECTED with ACC
             _ => 1,  // CLOSE and anything else: SS_UNCONNECTED
         };
-        let ty = match cell(row, self.ty).as_str().unwrap_or("") {
+        let ty = match c.str(r, C_TYPE).as_deref().unwrap_or("") {
             "stream" => 1,
             "dgram" => 2,
             "raw" => 3,
@@ -214,19 +218,22 @@ impl Cols {
             "seqpacket" => 5,
             _ => 0,
         };
-        let num = |i| cell(row, i).as_int().unwrap_or(0).max(0) as u64;
         Some(UnixRow {
             protocol: 0,
-            refcnt: num(self.refcnt),
+            refcnt: c.u64(r, C_REFCNT).unwrap_or(0),
             flags,
             ty,
             st,
-            inode: num(self.inode),
-            path: cell(row, self.path).as_str().unwrap_or("").to_string(),
-            pid: cell(row, self.pid)
-                .as_int()
-                .and_then(|p| u32::try_from(p).ok()),
+            inode: c.u64(r, C_INODE).unwrap_or(0),
+            path: c.str(r, C_PATH).as_deref().unwrap_or("").to_string(),
+            pid: c.u32(r, C_PID),
         })
+    }
+
+    /// The out-of-range cells met so far, as sentences for a note (see
+    /// [`crate::model::Cols::take_problems`]).
+    pub fn take_problems(&self) -> Vec<String> {
+        self.c.take_problems()
     }
 }
 

@@ -110,8 +110,14 @@ fn one_pass(
         match fam.as_str() {
             "inet" | "inet6" => {
                 if table.is_none() {
-                    match load(cat, families.iter().any(|f| f == "inet6")) {
-                        Ok(t) => table = Some(t),
+                    let mut problems = Vec::new();
+                    match load(cat, families.iter().any(|f| f == "inet6"), &mut problems) {
+                        Ok(t) => {
+                            for p in problems {
+                                writeln!(err, "netstat: {p} (read as 0)")?;
+                            }
+                            table = Some(t);
+                        }
                         Err(e) => {
                             writeln!(err, "netstat: cannot read the routes table: {e}")?;
                             let what = if fam == "inet" {
@@ -164,68 +170,6 @@ fn kernel_entries(cat: &Catalog) -> Option<Vec<Ipv6RouteEntry>> {
     }
     let t = crate::netstat::bytewise_shared(cat.table("ipv6_route").ok()?);
     Some(crate::tables::ipv6_route::entries(&t))
-}
-
-/// Cells of a table looked up by column name; a missing column reads as null, so the formatter
-/// works with live tables, projections and older snapshots alike.
-pub(crate) struct Cols {
-    index: HashMap<String, usize>,
-}
-
-impl Cols {
-    /// The column positions of `table`.
-    pub(crate) fn of(table: &Table) -> Cols {
-        let index = table
-            .columns()
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.to_string(), i))
-            .collect();
-        Cols { index }
-    }
-
-    /// The cell named `name` in `row` (null when the table has no such column).
-    pub(crate) fn get<'r>(&self, row: &'r [Value], name: &str) -> &'r Value {
-        static NULL: Value = Value::Null;
-        self.index
-            .get(name)
-            .and_then(|&i| row.get(i))
-            .unwrap_or(&NULL)
-    }
-
-    /// The cell as an unsigned number (negative integers wrap, as C's `%llu` would print them).
-    pub(crate) fn u64(&self, row: &[Value], name: &str) -> Option<u64> {
-        value_u64(self.get(row, name))
-    }
-
-    /// The cell as text (numbers are formatted).
-    pub(crate) fn text(&self, row: &[Value], name: &str) -> Option<String> {
-        match self.get(row, name) {
-            Value::Null => None,
-            Value::Str(s) => Some(s.to_string()),
-            v => Some(v.to_string()),
-        }
-    }
-
-    /// The cell as an address (text cells are parsed).
-    pub(crate) fn ip(&self, row: &[Value], name: &str) -> Option<IpAddr> {
-        match self.get(row, name) {
-            Value::Ip(ip) => Some(*ip),
-            Value::Str(s) => s.split('/').next().and_then(|a| a.parse().ok()),
-            _ => None,
-        }
-    }
-}
-
-/// A value as an unsigned number: integers (negatives wrap), integral floats, numeric text.
-pub(crate) fn value_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Int(n) => Some(*n as u64),
-        Value::Float(f) if *f >= 0.0 => Some(*f as u64),
-        Value::Bool(b) => Some(u64::from(*b)),
-        Value::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// `inet` or `inet6` from a family cell (`inet`, `ipv4`, `4`, `2`, ...).
@@ -340,15 +284,49 @@ pub struct Route {
     pub rtf_flags: Option<u32>,
 }
 
-fn table_id(c: &Cols, row: &[Value]) -> u32 {
-    if let Some(n) = c.u64(row, "table") {
-        return n as u32;
+/// The `routes` columns [`routes_of`] reads, in the order of the `R_*` indexes.
+const ROUTE_COLUMNS: [&str; 16] = [
+    "table",
+    "table_name",
+    "family",
+    "type",
+    "dst",
+    "dst_len",
+    "gateway",
+    "dev",
+    "nexthops",
+    "metric",
+    "protocol",
+    "advmss",
+    "window",
+    "rtt_ms",
+    "refcnt",
+    "rtf_flags",
+];
+const R_TABLE: usize = 0;
+const R_TABLE_NAME: usize = 1;
+const R_FAMILY: usize = 2;
+const R_TYPE: usize = 3;
+const R_DST: usize = 4;
+const R_DST_LEN: usize = 5;
+const R_GATEWAY: usize = 6;
+const R_DEV: usize = 7;
+const R_NEXTHOPS: usize = 8;
+const R_METRIC: usize = 9;
+const R_PROTOCOL: usize = 10;
+const R_ADVMSS: usize = 11;
+const R_WINDOW: usize = 12;
+const R_RTT_MS: usize = 13;
+const R_REFCNT: usize = 14;
+const R_RTF_FLAGS: usize = 15;
+
+/// The routing table id of row `r`: the `table` number, else a well-known `table_name`, else
+/// main.
+fn table_id(c: &crate::model::Cols, r: usize) -> u32 {
+    if let Some(n) = c.u32(r, R_TABLE) {
+        return n;
     }
-    match c
-        .text(row, "table_name")
-        .as_deref()
-        .or(c.text(row, "table").as_deref())
-    {
+    match c.str(r, R_TABLE_NAME).as_deref() {
         Some("main") => 254,
         Some("local") => 255,
         Some("default") => 253,
@@ -398,13 +376,15 @@ fn parse_hops(v: &Value) -> Vec<Hop> {
         .collect()
 }
 
-/// The routes of `table` (the `routes` table's rows in dump order).
-pub fn routes_of(table: &Table) -> Vec<Route> {
-    let c = Cols::of(table);
+/// The routes of `table` (the `routes` table's rows in dump order). A number out of its
+/// range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
+/// as 0 and is described in `problems`.
+pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
+    let c = crate::model::Cols::new(table, &ROUTE_COLUMNS);
     let mut out = Vec::with_capacity(table.len());
-    for row in table.rows() {
-        let dst = c.ip(&row, "dst");
-        let v6 = family_is_v6(c.get(&row, "family"))
+    for r in 0..c.len() {
+        let dst = c.ip(r, R_DST);
+        let v6 = family_is_v6(&c.value(r, R_FAMILY))
             .or(dst.map(|d| d.is_ipv6()))
             .unwrap_or(false);
         let dst = dst.unwrap_or(if v6 {
@@ -412,42 +392,40 @@ pub fn routes_of(table: &Table) -> Vec<Route> {
         } else {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         });
-        let mut hops = parse_hops(c.get(&row, "nexthops"));
+        let mut hops = parse_hops(&c.value(r, R_NEXTHOPS));
         if hops.is_empty() {
             hops.push(Hop {
-                gateway: c.ip(&row, "gateway"),
-                dev: c.text(&row, "dev"),
+                gateway: c.ip(r, R_GATEWAY),
+                dev: c.text_raw(r, R_DEV),
             });
         }
-        let rtt_ms = match c.get(&row, "rtt_ms") {
-            Value::Float(f) if *f > 0.0 => *f as u32,
-            v => value_u64(v).unwrap_or(0) as u32,
-        };
+        let n32 = |col| c.u32(r, col).unwrap_or(0);
         out.push(Route {
             v6,
-            table: table_id(&c, &row),
-            kind: RouteType::from_value(c.get(&row, "type")),
+            table: table_id(&c, r),
+            kind: RouteType::from_value(&c.value(r, R_TYPE)),
             dst,
-            dst_len: c.u64(&row, "dst_len").unwrap_or(0) as u8,
+            dst_len: c.prefix_len(r, R_DST_LEN, dst).unwrap_or(0),
             hops,
-            metric: c.u64(&row, "metric").unwrap_or(0) as u32,
-            protocol: match c.get(&row, "protocol") {
+            metric: n32(R_METRIC),
+            protocol: match c.value(r, R_PROTOCOL) {
                 Value::Int(2) => "kernel".to_string(),
                 v => v.to_string(),
             },
-            advmss: c.u64(&row, "advmss").unwrap_or(0) as u32,
-            window: c.u64(&row, "window").unwrap_or(0) as u32,
-            rtt_ms,
-            refcnt: c.u64(&row, "refcnt").map(|n| n as u32),
-            rtf_flags: c.u64(&row, "rtf_flags").map(|n| n as u32),
+            advmss: n32(R_ADVMSS),
+            window: n32(R_WINDOW),
+            rtt_ms: n32(R_RTT_MS),
+            refcnt: c.u32(r, R_REFCNT),
+            rtf_flags: c.u32(r, R_RTF_FLAGS),
         });
     }
+    problems.extend(c.take_problems());
     out
 }
 
 /// Reads the routes table; the IPv6 reference counts and flags (a /proc read) only when IPv6
 /// is shown.
-fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
+fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::Result<Vec<Route>> {
     let req = if with_refcnt {
         Request::default()
     } else {
@@ -460,7 +438,7 @@ fn load(cat: &Catalog, with_refcnt: bool) -> crate::Result<Vec<Route>> {
         Request::columns(&cols)
     };
     let t = crate::netstat::bytewise(cat.collect("routes", &req)?);
-    Ok(routes_of(&t))
+    Ok(routes_of(&t, problems))
 }
 
 #[cfg(test)]
@@ -893,7 +871,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
     }
 
     #[test]
-    fn routes_of_reads_cells_by_name_and_tolerates_types() {
+    fn routes_of_reads_cells_by_name_and_checks_numbers() {
         use crate::model::{Column, Type};
         let cols = vec![
             Column::new("table", Type::Int, "t"),
@@ -903,7 +881,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
             Column::new("dst_len", Type::Int, "l"),
             Column::new("gateway", Type::Ip, "g"),
             Column::new("dev", Type::Str, "d"),
-            Column::new("rtt_ms", Type::Float, "r"),
+            Column::new("rtt_ms", Type::Int, "r"),
         ];
         let mut t = Table::new("routes", cols);
         t.push([
@@ -914,7 +892,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
             Value::Int(8),
             Value::Ip("10.0.0.1".parse().unwrap()),
             Value::str("eth0"),
-            Value::Float(30.0),
+            Value::Int(30),
         ]);
         t.push([
             Value::Int(255),
@@ -926,8 +904,23 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
             Value::Null,
             Value::Null,
         ]);
-        let r = routes_of(&t);
+        t.push([
+            Value::Int(1 << 33),
+            Value::str("inet"),
+            Value::str("unicast"),
+            Value::Ip("10.9.0.0".parse().unwrap()),
+            Value::Int(33),
+            Value::Null,
+            Value::Null,
+            Value::Float(30.0),
+        ]);
+        let mut problems = Vec::new();
+        let r = routes_of(&t, &mut problems);
         assert_eq!(r[0].rtt_ms, 30);
+        assert_eq!((r[2].table, r[2].dst_len, r[2].rtt_ms), (254, 0, 0));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("table 8589934592"), "{problems:?}");
+        assert!(problems[1].contains("dst_len 33 is out of range for 0-32"));
         assert_eq!(r[0].hops[0].dev.as_deref(), Some("eth0"));
         assert!(r[1].v6 && r[1].dst == IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         assert_eq!(r[1].kind, RouteType::Local);

@@ -1,19 +1,26 @@
-//! Ctrl-C for scripts: a SIGINT handler (installed once, when the first script runs) sets a
-//! flag that the engine polls between operations and that `sleep` polls while waiting; the
-//! script then stops with "interrupted".
+//! Ctrl-C, one mechanism for the whole program: a SIGINT handler (installed once, by the first
+//! part that needs it) sets a flag. Scripts clear it when an evaluation starts ([`arm`]) and
+//! the engine and `sleep` poll it (the script then stops with "interrupted"); BSD netstat's
+//! repeating displays (`-w`) poll it between passes ([`install`] leaves it as it is).
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set by SIGINT, cleared when an evaluation starts.
+/// Set by SIGINT; cleared by [`arm`].
 pub static FLAG: AtomicBool = AtomicBool::new(false);
 
-/// Installs the SIGINT handler (once per process) and clears the flag.
-pub fn arm() {
+/// Installs the SIGINT handler (once per process), leaving the flag as it is.
+pub fn install() {
     static INSTALL: Once = Once::new();
-    // When SIGINT is ignored (a background job), it stays ignored and only the operation
-    // limit stops a runaway script.
+    // When SIGINT is ignored (a background job), it stays ignored: only the operation limit
+    // stops a runaway script, and a repeating display runs until it is killed.
     INSTALL.call_once(sys::install);
+}
+
+/// Installs the SIGINT handler (once per process) and clears the flag (a script evaluation
+/// starts).
+pub fn arm() {
+    install();
     FLAG.store(false, Ordering::SeqCst);
 }
 
@@ -47,7 +54,7 @@ mod sys {
     }
 }
 
-/// Whether Ctrl-C was pressed since [`arm`].
+/// Whether Ctrl-C was pressed (since [`arm`], for scripts).
 pub fn requested() -> bool {
     FLAG.load(Ordering::Relaxed)
 }
