@@ -346,6 +346,9 @@ impl Catalog {
 
     /// Collects every table into a snapshot; a table that fails is recorded in `errors`.
     pub fn snapshot(&self) -> Snapshot {
+        // A snapshot reads every socket's owner: scan /proc/*/fd while the kernel dumps.
+        let _owners =
+            matches!(self.origin, Origin::Live).then(crate::door::source::linux::prefetch_owners);
         let mut tables = BTreeMap::new();
         let mut errors = BTreeMap::new();
         for def in TABLES {

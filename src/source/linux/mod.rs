@@ -39,7 +39,9 @@ pub use conntrack::conntrack;
 pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;
-pub use processes::{OwnerMap, ProcWant, collection_stats, processes, socket_owners};
+pub use processes::{
+    OwnerMap, ProcWant, collection_stats, prefetch_owners, processes, socket_owners,
+};
 pub use procfd::{FdAccess, euid, fd_access, uid};
 pub use routes::{route_get, routes};
 pub use rules::rules;
