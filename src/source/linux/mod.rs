@@ -46,7 +46,7 @@ pub use procfd::{FdAccess, euid, fd_access, uid};
 pub use routes::{route_get, routes};
 pub use rules::rules;
 pub use snmp::protocol_stats;
-pub use sock_diag::sockets;
+pub use sock_diag::{sockets, tcp_infos};
 pub use sysctl::read_sysctl;
 
 use std::path::{Path, PathBuf};
