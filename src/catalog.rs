@@ -363,7 +363,17 @@ impl Catalog {
                     continue;
                 }
             }
-            match self.table(def.name) {
+            // Live sockets are collected naming every column, so tcp_info comes with the one
+            // dump (a whole table would fetch it in a second dump when first read).
+            let got = match &self.origin {
+                Origin::Live if def.name == "sockets" => {
+                    let all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
+                    self.collect(def.name, &Request::columns(&all))
+                        .map(Arc::new)
+                }
+                _ => self.table(def.name),
+            };
+            match got {
                 Ok(t) => {
                     // A snapshot holds every column: compute the lazy ones now, so the notes
                     // their computing adds are printed with the others.
