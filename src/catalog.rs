@@ -567,7 +567,8 @@ fn project_stored(t: &Table, def: &tables::TableDef, cols: &[String]) -> Table {
     out
 }
 
-/// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
+/// What the costly /proc and kernel passes of this run were
+/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K`), for tests
 /// and benchmarks (`NETPRY_DEBUG_STATS=1`).
 pub fn collection_stats() -> String {
     crate::door::source::linux::collection_stats()
