@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::Request;
-use crate::model::{Column, Table, Value};
+use crate::model::{Column, ColumnData, Store, Table, Value};
 
 /// A shared name from the source layer as a cell (see `model::rawtext`): the same `Arc` when
 /// the name is UTF-8, its bytes otherwise.
@@ -42,7 +42,11 @@ pub fn columns_of<R>(fields: &[Field<R>]) -> Vec<Column> {
 /// Builds a table from records, evaluating only the requested fields.
 pub struct TableBuilder<R: 'static> {
     selected: Vec<&'static Field<R>>,
-    table: Table,
+    name: &'static str,
+    columns: Arc<[Column]>,
+    /// One store per selected field, appended to directly (no row of values per record).
+    stores: Vec<Store>,
+    len: usize,
 }
 
 impl<R: 'static> TableBuilder<R> {
@@ -58,15 +62,20 @@ impl<R: 'static> TableBuilder<R> {
         };
         let columns: Arc<[Column]> = selected.iter().map(|f| f.column.clone()).collect();
         TableBuilder {
+            stores: selected.iter().map(|_| Store::default()).collect(),
             selected,
-            table: Table::new(name, columns),
+            name,
+            columns,
+            len: 0,
         }
     }
 
     /// Appends the row for `record`.
     pub fn push(&mut self, record: &R) {
-        let row = self.selected.iter().map(|f| (f.get)(record));
-        self.table.push(row);
+        for (s, f) in self.stores.iter_mut().zip(&self.selected) {
+            s.push((f.get)(record));
+        }
+        self.len += 1;
     }
 
     /// Appends a row per record.
@@ -78,7 +87,12 @@ impl<R: 'static> TableBuilder<R> {
 
     /// The finished table.
     pub fn finish(self) -> Table {
-        self.table
+        let data = self
+            .stores
+            .into_iter()
+            .map(|s| Arc::new(ColumnData::ready(s)))
+            .collect();
+        Table::from_columns(self.name, self.columns, data, self.len)
     }
 }
 
