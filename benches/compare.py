@@ -16,6 +16,8 @@ Run it as root, by hand (not in CI), on a quiet machine:
     cargo build --release
     python3 benches/compare.py                      # N = 1k, 10k, 50k, 100k
     python3 benches/compare.py --sizes 100000 --groups tan,script --runs 11
+    python3 benches/compare.py --sizes 100000,250000,500000 --groups tan,lazy,snap --runs 3
+                                                    # the size sweep of issue 16 (~7 GB RAM)
 
 --smoke runs N=1000 with one timed round and only checks that the socket counts agree (the
 test suite runs it with the debug binary; times are printed, never judged). The namespace
@@ -418,12 +420,18 @@ def check_targets(results):
         for n, rows in sorted(results.items()):
             r = next((r for r in rows if r["command"] == cmd), None)
             if r is not None:
-                points.append((n, r["wall"]))
+                points.append((n, r["wall"], r["cpu"], r["rss_mib"]))
         marginal = [((n1, n2), (w2 - w1) / (2 * (n2 - n1)) * 1e6)
-                    for (n1, w1), (n2, w2) in zip(points, points[1:]) if n1 >= 10000]
+                    for (n1, w1, _, _), (n2, w2, _, _) in zip(points, points[1:]) if n1 >= 10000]
         if not marginal:
             continue
         parts = ", ".join(f"{a // 1000}k-{b // 1000}k: {us:.2f} us" for (a, b), us in marginal)
+        # The size sweep (issue 16): CPU time and peak RSS per added socket too.
+        sweep = "; ".join(
+            f"{n1 // 1000}k-{n2 // 1000}k: cpu {(c2 - c1) / (2 * (n2 - n1)) * 1e6:.2f} us, "
+            f"rss {(m2 - m1) * 2**20 / (2 * (n2 - n1)):.0f} B"
+            for (n1, _, c1, m1), (n2, _, c2, m2) in zip(points, points[1:]) if n1 >= 10000)
+        lines.append(f"- `{cmd}` per added socket: {sweep}")
         if len(marginal) >= 2 and min(us for _, us in marginal) > 0:
             spread = max(us for _, us in marginal) / min(us for _, us in marginal)
             verdict = f"(max/min {spread:.2f}: {'linear' if spread <= 1.5 else 'NOT linear'})"

@@ -346,6 +346,9 @@ impl Catalog {
 
     /// Collects every table into a snapshot; a table that fails is recorded in `errors`.
     pub fn snapshot(&self) -> Snapshot {
+        // A snapshot reads every socket's owner: scan /proc/*/fd while the kernel dumps.
+        let _owners =
+            matches!(self.origin, Origin::Live).then(crate::door::source::linux::prefetch_owners);
         let mut tables = BTreeMap::new();
         let mut errors = BTreeMap::new();
         for def in TABLES {
@@ -360,7 +363,17 @@ impl Catalog {
                     continue;
                 }
             }
-            match self.table(def.name) {
+            // Live sockets are collected naming every column, so tcp_info comes with the one
+            // dump (a whole table would fetch it in a second dump when first read).
+            let got = match &self.origin {
+                Origin::Live if def.name == "sockets" => {
+                    let all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
+                    self.collect(def.name, &Request::columns(&all))
+                        .map(Arc::new)
+                }
+                _ => self.table(def.name),
+            };
+            match got {
                 Ok(t) => {
                     // A snapshot holds every column: compute the lazy ones now, so the notes
                     // their computing adds are printed with the others.
@@ -574,7 +587,8 @@ pub fn keeping_owners<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// What the costly /proc passes of this run were (`owner_scans=N proc_fd_dirs=M`), for tests
+/// What the costly /proc and kernel passes of this run were
+/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K`), for tests
 /// and benchmarks (`NETPRY_DEBUG_STATS=1`).
 pub fn collection_stats() -> String {
     crate::door::source::linux::collection_stats()

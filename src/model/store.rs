@@ -173,6 +173,11 @@ fn text_addr(v: &Value) -> Option<usize> {
 }
 
 impl Dict {
+    /// The interned texts in code order: code `c` (from 1) is `values()[c - 1]`.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     fn code(&mut self, v: Value) -> i64 {
         let addr = text_addr(&v);
         let slot = addr.map(|a| (a >> 4) & 15);
@@ -357,6 +362,65 @@ impl Store {
                 self.push(v);
             }
         }
+    }
+
+    /// Appends integer `n`: [`Store::push`] of `Value::Int(n)`, without building the value
+    /// when the store already holds integers (readers that know a column's type).
+    #[inline]
+    pub fn push_int(&mut self, n: i64) {
+        match self {
+            Store::Int(v, _) => v.push(n),
+            _ => self.push(Value::Int(n)),
+        }
+    }
+
+    /// Appends float `f` ([`Store::push_int`] for floats).
+    #[inline]
+    pub fn push_float(&mut self, f: f64) {
+        match self {
+            Store::Float(v, _) => v.push(f),
+            _ => self.push(Value::Float(f)),
+        }
+    }
+
+    /// Appends an IPv4 address given as a number ([`Store::push_int`] for addresses).
+    #[inline]
+    pub fn push_ip4(&mut self, a: u32) {
+        match self {
+            Store::Ip4(v, _) => v.push(a),
+            _ => self.push(Value::Ip(IpAddr::V4(Ipv4Addr::from(a)))),
+        }
+    }
+
+    /// A text column made of `texts`, which must be distinct `Str` or `Bytes` values, and
+    /// `codes` into them (code `c` from 1 is `texts[c - 1]`, 0 is null): the store
+    /// [`Store::push`] builds from the same cells.
+    ///
+    /// # Panics
+    /// When a code is past the end of `texts` (a programming error).
+    pub fn from_texts(texts: Vec<Value>, codes: Ints) -> Store {
+        if texts.is_empty() {
+            assert!(
+                (0..codes.len()).all(|i| codes.get(i) == 0),
+                "text code out of range"
+            );
+            return Store::Null(codes.len());
+        }
+        assert!(
+            (0..codes.len()).all(|i| (0..=texts.len() as i64).contains(&codes.get(i))),
+            "text code out of range"
+        );
+        let index = texts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.clone(), u32::try_from(i + 1).unwrap_or(u32::MAX)))
+            .collect();
+        let dict = Dict {
+            values: texts,
+            index,
+            recent: [(0, 0); 16],
+        };
+        Store::Text(Arc::new(dict), codes)
     }
 
     /// The value at row `i`.

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::model::Table;
 
+mod fast;
 mod read;
 mod write;
 
@@ -52,8 +53,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Writes the document to `w` (compact JSON and a final newline).
     pub fn write(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        serde_json::to_writer(&mut *w, &write::Doc(self))
-            .map_err(|e| Error::Output(std::io::Error::from(e)))?;
+        write::write_doc(self, &mut *w).map_err(Error::Output)?;
         w.write_all(b"\n").map_err(Error::Output)
     }
 
@@ -63,6 +63,11 @@ impl Snapshot {
             path: path.to_path_buf(),
             problem,
         };
+        // A file is read as a stream by the fast reader; anything it gives up on (a problem
+        // to describe, an unusual layout, standard input) is read whole by the full reader.
+        if let Some(s) = fast::load(path) {
+            return Ok(s);
+        }
         let text = crate::input::read_snapshot(path).map_err(bad)?;
         Snapshot::parse(&text).map_err(bad)
     }
@@ -85,6 +90,9 @@ impl Snapshot {
     /// [`Snapshot::parse`] building only table `name` (the others are left out, as if the
     /// snapshot did not hold them; `errors` is kept whole).
     pub fn parse_table(text: &[u8], name: &str) -> std::result::Result<Snapshot, String> {
+        if let Some(s) = fast::parse(text, Some(name)) {
+            return Ok(s);
+        }
         read::parse_only(text, Some(name)).map_err(one_line)
     }
 
@@ -96,6 +104,9 @@ impl Snapshot {
 
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
+        if let Some(s) = fast::parse(text, None) {
+            return Ok(s);
+        }
         read::parse(text).map_err(one_line)
     }
 }

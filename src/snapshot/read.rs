@@ -363,7 +363,7 @@ fn count_error(name: &str, i: usize, got: usize, want: usize) -> String {
 
 /// The columns of table `name` from its `columns` entries; known columns keep the registry's
 /// description.
-fn parse_columns(name: &str, cols: &[Json]) -> Result<Vec<Column>, String> {
+pub(super) fn parse_columns(name: &str, cols: &[Json]) -> Result<Vec<Column>, String> {
     let def = crate::tables::lookup(name).ok();
     cols.iter()
         .map(|c| {

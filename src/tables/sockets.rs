@@ -416,9 +416,16 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     {
         cols.push("inode".to_string());
     }
+    // The whole table (a script keeps `sockets()` in a variable, a snapshot): the tcp_info
+    // columns are lazy too, filled by a dump of their own the first time one is read. A
+    // projection that names one asks for tcp_info in its one dump.
+    let info_later = req.columns.is_none();
+    let want = Want::for_request(req);
     let want = Want {
         owners: false,
-        ..Want::for_request(req)
+        tcp_info: want.tcp_info && !info_later,
+        congestion: want.congestion && !info_later,
+        ..want
     };
     let mut b = TableBuilder::new(DEF.name, &FIELDS, &inner);
     crate::door::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
@@ -426,6 +433,9 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
     t.shrink();
     if owners {
         lazy_owners(&mut t);
+    }
+    if info_later {
+        lazy_tcp_info(&mut t, req.sockets);
     }
     if inner.columns.as_ref().map(Vec::len) != req.columns.as_ref().map(Vec::len) {
         let keep: Vec<usize> = (0..t.width() - 1).collect();
@@ -495,6 +505,108 @@ fn lazy_owners(t: &mut Table) {
     }
     if let Some(c) = t.column_index("process") {
         t.set_column(c, column(|s| &s.1));
+    }
+}
+
+/// The columns that come from tcp_info (INET_DIAG_INFO and INET_DIAG_CONG): `retransmits`
+/// and `probes` are in the dump itself, but exact only with tcp_info.
+const INFO_COLUMNS: [&str; 14] = [
+    "retransmits",
+    "probes",
+    "rtt_ms",
+    "rttvar_ms",
+    "rto_ms",
+    "cwnd",
+    "ssthresh",
+    "mss",
+    "retrans",
+    "bytes_acked",
+    "bytes_received",
+    "segs_out",
+    "segs_in",
+    "congestion",
+];
+
+/// Replaces the tcp_info columns of a whole table collected without tcp_info (which must hold
+/// `proto` and `cookie`) with lazy ones: the first read of any of them dumps the TCP sockets
+/// again with tcp_info, once, and fills them all, matching rows by socket cookie. A socket
+/// closed between the two dumps has null tcp_info values (and keeps the `retransmits` and
+/// `probes` of the first dump).
+fn lazy_tcp_info(t: &mut Table, select: SocketSelect) {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use crate::model::{ColumnData, Store};
+    let (Some(pc), Some(kc)) = (t.column_index("proto"), t.column_index("cookie")) else {
+        return;
+    };
+    let cols: Vec<(usize, &'static Field<SocketRecord>)> = INFO_COLUMNS
+        .iter()
+        .filter_map(|name| {
+            let c = t.column_index(name)?;
+            Some((c, FIELDS.iter().find(|f| f.column.name == *name)?))
+        })
+        .collect();
+    let len = t.len();
+    let proto = Arc::clone(t.column_data(pc));
+    let cookie = Arc::clone(t.column_data(kc));
+    let old: Vec<Arc<ColumnData>> = cols
+        .iter()
+        .map(|&(c, _)| Arc::clone(t.column_data(c)))
+        .collect();
+    let fields: Vec<&'static Field<SocketRecord>> = cols.iter().map(|&(_, f)| f).collect();
+    // One dump and one pass over the rows for every column, whichever is read first; each
+    // column then takes its store.
+    type Built = Mutex<Vec<Option<Store>>>;
+    let built: Arc<OnceLock<Built>> = Arc::new(OnceLock::new());
+    let build = Arc::new(move || -> Built {
+        // Notes of this dump (a /proc fallback) come out with the others, as late notes.
+        let own = Notes::default();
+        let infos = crate::door::source::linux::tcp_infos(&select, &own).unwrap_or_else(|e| {
+            own.add(format!("tcp_info could not be read: {e}"));
+            Default::default()
+        });
+        for n in own.take() {
+            Notes::add_late(n);
+        }
+        let (proto, cookie) = (proto.get(), cookie.get());
+        let old: Vec<&Store> = old.iter().map(|d| d.get()).collect();
+        let mut stores: Vec<Store> = fields.iter().map(|_| Store::default()).collect();
+        for r in 0..len {
+            let info = if proto.text(r).and_then(Value::as_str) == Some("tcp") {
+                cookie.int(r).and_then(|k| infos.get(&(k as u64)))
+            } else {
+                None
+            };
+            for (k, f) in fields.iter().enumerate() {
+                let v = match info {
+                    Some(i) => (f.get)(&SocketRecord {
+                        proto: Proto::Tcp,
+                        retransmits: i.retransmits,
+                        probes: i.probes,
+                        tcp: Some(i.clone()),
+                        ..SocketRecord::default()
+                    }),
+                    // Not TCP, or gone: what the first dump had (null for tcp_info values).
+                    None => old[k].get(r),
+                };
+                stores[k].push(v);
+            }
+        }
+        for s in &mut stores {
+            s.shrink();
+        }
+        Mutex::new(stores.into_iter().map(Some).collect())
+    });
+    for (k, &(c, _)) in cols.iter().enumerate() {
+        let (built, build) = (Arc::clone(&built), Arc::clone(&build));
+        t.set_column(
+            c,
+            Arc::new(ColumnData::lazy(Box::new(move || {
+                let all = built.get_or_init(|| build());
+                let mut all = all.lock().unwrap_or_else(|e| e.into_inner());
+                all.get_mut(k).and_then(Option::take).unwrap_or_default()
+            }))),
+        );
     }
 }
 

@@ -1,8 +1,10 @@
 //! Lazy owner columns: a script that never reads `pid` or `process` of `sockets` never scans
 //! /proc/*/fd, however it is written (planned chains, tables kept in variables, closures the
 //! planner cannot see through, joins, loops); one that does read them scans exactly once.
-//! The counts come from `NETPRY_DEBUG_STATS=1`, which makes netpry print its collection
-//! counters on stderr at exit.
+//! The same holds for the tcp_info columns (`rtt_ms`, `cwnd`, ...): a whole table is dumped
+//! without tcp_info, and only a script that reads one of them asks the kernel for it. The
+//! counts come from `NETPRY_DEBUG_STATS=1`, which makes netpry print its collection counters
+//! on stderr at exit.
 
 use crate::support::{Netns, netpry_bin, root_or_skip};
 
@@ -21,11 +23,13 @@ time.sleep(600)
 
 /// Runs `script` in `ns` with the counters on: (stdout, owner scans, fd directories read).
 fn stats(ns: &Netns, script: &str) -> (String, u64, u64) {
-    stats_of(ns, &["-e", script])
+    let (out, scans, dirs, _) = stats_of(ns, &["-e", script]);
+    (out, scans, dirs)
 }
 
-/// Runs netpry with `args` in `ns` with the counters on.
-fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64) {
+/// Runs netpry with `args` in `ns` with the counters on: (stdout, owner scans, fd directories
+/// read, TCP dumps that asked for tcp_info).
+fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64, u64) {
     let script = args.join(" ");
     let bin = netpry_bin();
     let out = ns
@@ -50,6 +54,7 @@ fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         field("owner_scans"),
         field("proc_fd_dirs"),
+        field("tcp_info_dumps"),
     )
 }
 
@@ -108,7 +113,7 @@ fn queries_that_never_read_owners_never_scan_proc() {
         }
     }
     // Every namespace at once: the namespaces share one scan.
-    let (out, scans, _) = stats_of(
+    let (out, scans, _, _) = stats_of(
         &ns,
         &[
             "--all-netns",
@@ -117,4 +122,47 @@ fn queries_that_never_read_owners_never_scan_proc() {
         ],
     );
     assert_eq!(scans, 1, "{out}");
+}
+
+#[test]
+fn queries_that_never_read_tcp_info_never_ask_for_it() {
+    if !root_or_skip("queries_that_never_read_tcp_info_never_ask_for_it") {
+        return;
+    }
+    let mut ns = Netns::new("lazyinfo");
+    ns.spawn_python(SOCKETS, &[]);
+    let info = |script: &str| {
+        let (out, _, _, dumps) = stats_of(&ns, &["-e", script]);
+        (out.trim().to_string(), dumps)
+    };
+    let never = [
+        r#"sockets().count()"#,
+        r#"let t = sockets(); t.count()"#,
+        r#"let t = sockets(); t.group_by("state").count().sort_desc("count").limit(3)"#,
+        r#"sockets().group_by("remote_addr").count().sort_desc("count").limit(10)"#,
+        r#"let t = sockets(); t.where(|s| s.local_port == 7401).count()"#,
+        r#"let t = sockets(); t.select(["proto", "state", "local_port"])"#,
+        r#"let t = sockets(); let n = 0; for s in t { n += s.local_port ?? 0 } n"#,
+        r#"let t = sockets(); t.sort("local_port").limit(2).select(["local_port"])"#,
+        r#"let t = sockets(); t.distinct("state")"#,
+        // Selecting the columns reads none of their values.
+        r#"let t = sockets(); t.select(["rtt_ms", "cwnd", "congestion"]).count()"#,
+    ];
+    for script in never {
+        let (out, dumps) = info(script);
+        assert_eq!(dumps, 0, "{script} asked for tcp_info: {out}");
+    }
+    // Reading one asks once, for the whole table, and gives the values a projection gets.
+    let kept = r#"let t = sockets(); t.where(|s| s.local_port == 7401 && s.cwnd != () && s.rtt_ms != ()).count()"#;
+    assert_eq!(info(kept), ("3".to_string(), 1), "{kept}");
+    let planned =
+        r#"sockets().where(|s| s.local_port == 7401 && s.cwnd != () && s.rtt_ms != ()).count()"#;
+    assert_eq!(info(planned), ("3".to_string(), 1), "{planned}");
+    let both = r#"let t = sockets(); t.where(|s| s.mss != () && s.congestion != ()).group_by("proto").count().select(["proto", "count"])"#;
+    let (out, dumps) = info(both);
+    assert_eq!(dumps, 1, "{both}: {out}");
+    assert!(out.contains("tcp"), "{both}: {out}");
+    // UDP rows keep null tcp_info values, and the dump counts are exact for them too.
+    let udp = r#"let t = sockets(); t.where(|s| s.proto == "udp" && s.rtt_ms == () && s.retransmits == 0).count()"#;
+    assert_eq!(info(udp), ("1".to_string(), 1), "{udp}");
 }

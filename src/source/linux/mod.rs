@@ -41,12 +41,14 @@ pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;
 pub use owner_cache::{keep_owners, owners_of};
-pub use processes::{OwnerMap, ProcWant, collection_stats, processes, socket_owners};
+pub use processes::{
+    OwnerMap, ProcWant, collection_stats, prefetch_owners, processes, socket_owners,
+};
 pub use procfd::{FdAccess, cpu_seconds, euid, fd_access, uid};
 pub use routes::{route_get, routes};
 pub use rules::rules;
 pub use snmp::protocol_stats;
-pub use sock_diag::sockets;
+pub use sock_diag::{sockets, tcp_infos};
 pub use sysctl::read_sysctl;
 
 use std::path::{Path, PathBuf};

@@ -164,19 +164,47 @@ pub fn socket_owners() -> Arc<OwnerMap> {
     Arc::clone(shared.get_or_insert_with(|| Arc::new(scan_owners())))
 }
 
+/// An owner scan started ahead of need ([`prefetch_owners`]); dropping it waits for the scan
+/// and ends the sharing.
+pub struct Prefetch(Option<std::thread::JoinHandle<()>>);
+
+/// Starts the owner scan on a thread of its own now, for a caller that will read owners after
+/// other work (a snapshot reads them after the socket dump): until the returned guard is
+/// dropped, [`socket_owners`] gives that one scan's result, waiting for it if it is not done.
+/// The scan overlaps the dump instead of following it.
+pub fn prefetch_owners() -> Prefetch {
+    share_owners(true);
+    let t = std::thread::Builder::new()
+        .name("owner-scan".into())
+        .spawn(|| drop(socket_owners()))
+        .ok();
+    Prefetch(t)
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take() {
+            let _ = t.join();
+        }
+        share_owners(false);
+    }
+}
+
 /// How many owner scans ran, and how many /proc/PID/fd directories they opened (read by
 /// [`collection_stats`], which tests use to prove a query never scanned).
 static OWNER_SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 static FD_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Counters of the costly /proc passes made so far in this process, as one line
-/// (`owner_scans=N proc_fd_dirs=M`): printed at exit under `NETPRY_DEBUG_STATS=1`.
+/// Counters of the costly /proc and kernel passes made so far in this process, as one line
+/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K`, the last counting the socket collections
+/// that asked the kernel for tcp_info): printed at exit under `NETPRY_DEBUG_STATS=1`.
 pub fn collection_stats() -> String {
     use std::sync::atomic::Ordering;
     format!(
-        "owner_scans={} proc_fd_dirs={}",
+        "owner_scans={} proc_fd_dirs={} tcp_info_dumps={}",
         OWNER_SCANS.load(Ordering::SeqCst),
-        FD_DIRS.load(Ordering::SeqCst)
+        FD_DIRS.load(Ordering::SeqCst),
+        super::sock_diag::TCP_INFO_DUMPS.load(Ordering::SeqCst)
     )
 }
 

@@ -29,7 +29,7 @@ use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 use super::processes::{OwnerMap, socket_owners};
 use super::sock_diag_decode::{Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, messages};
 use super::{proc_net, users};
-use crate::door::source::records::{Family, Proto, SocketRecord};
+use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
 use crate::door::source::select::{SocketSelect, Want};
 use crate::error::Result;
 use crate::model::Notes;
@@ -61,6 +61,39 @@ fn ip_proto(p: Proto) -> u8 {
     }
 }
 
+/// How many socket collections asked the kernel for tcp_info (one per collection, whatever
+/// the number of address families dumped; read by `collection_stats`, which tests use to prove
+/// a query never asked for it).
+pub(crate) static TCP_INFO_DUMPS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// The tcp_info (with the congestion algorithm) of every TCP socket `select` selects, by
+/// socket cookie: one dump of its own, for a table whose tcp_info columns are read after it
+/// was collected without them. Sockets read from /proc/net (no cookie) are left out.
+pub fn tcp_infos(select: &SocketSelect, notes: &Notes) -> Result<HashMap<u64, TcpInfo>> {
+    let tcp = SocketSelect {
+        states: select.states,
+        inet: select.inet,
+        inet6: select.inet6,
+        ..SocketSelect::only(&[Proto::Tcp])
+    };
+    let want = Want {
+        tcp_info: true,
+        congestion: true,
+        ..Want::default()
+    };
+    let mut out = HashMap::new();
+    if !select.has_proto(Proto::Tcp) {
+        return Ok(out);
+    }
+    sockets(&tcp, &want, notes, |r| {
+        if let (Some(t), true) = (r.tcp, r.cookie != 0) {
+            out.insert(r.cookie, t);
+        }
+    })?;
+    Ok(out)
+}
+
 /// Streams every socket `select` selects to `each`, with the extras `want` asks for.
 ///
 /// Notes (a /proc fallback taken, owners hidden without root) go to `notes`. Fails only when
@@ -71,6 +104,9 @@ pub fn sockets(
     notes: &Notes,
     mut each: impl FnMut(SocketRecord),
 ) -> Result<()> {
+    if want.tcp_info && select.has_proto(Proto::Tcp) {
+        TCP_INFO_DUMPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     let owners = want.owners.then(socket_owners);
     // /proc/net/unix gives the UNIX reference counts and the sockets unix_diag leaves out.
     let unix_text = if select.unix {
