@@ -21,7 +21,7 @@ pub use conntrack_match::join_conntrack;
 pub use filter::{filter, filter_columns, limit, take_rows};
 pub use group::{Aggregate, aggregate, average, distinct, group_by};
 pub use join::{JoinKind, JoinPlan, join};
-pub use route_sim::{Decision, RouteIndex, SourceSelector, first_hop_dev};
+pub use route_sim::{Decision, RouteIndex, SourceSelector};
 pub use select::select;
 pub use sort::sort;
 

@@ -6,8 +6,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Decision, RouteError, RouteSim, first_hop_dev};
-use crate::model::{Cols, Column, Table, Value};
+use super::{Decision, RouteError, RouteSim};
+use crate::model::{Cols, Column, NextHop, Table, Value};
 use crate::tables::records::RouteQuery;
 
 /// The answer to one route query: a one-row table of the registry's `routes` columns
@@ -282,20 +282,9 @@ fn complete_output_route(env: &RouteSim, cells: &mut Draft, q: &RouteQuery, matc
     let dst = q.dst;
     if let (Some(dev), None) = (&q.oif, cells.get("dev").as_str()) {
         // A multipath route used through a named device: the next hop on that device.
-        let hops = cells.get("nexthops");
-        let hop = hops.as_str().and_then(|h| {
-            h.split(';')
-                .find(|hop| first_hop_dev(hop) == Some(dev.as_str()))
-                .map(str::to_string)
-        });
-        if let Some(hop) = hop {
-            let mut words = hop.split_whitespace();
-            let gateway = words
-                .by_ref()
-                .skip_while(|w| *w != "via")
-                .nth(1)
-                .and_then(|g| g.parse::<IpAddr>().ok());
-            cells.set("gateway", Value::opt_ip(gateway));
+        let hops = NextHop::from_cell(&cells.get("nexthops"));
+        if let Some(hop) = hops.iter().find(|h| h.dev.as_deref() == Some(dev.as_str())) {
+            cells.set("gateway", Value::opt_ip(hop.gateway));
             cells.set("dev", Value::str(dev));
             cells.set("oif", Value::opt_int(env.index_of(dev)));
         }
@@ -316,9 +305,8 @@ fn complete_output_route(env: &RouteSim, cells: &mut Draft, q: &RouteQuery, matc
             Some(dst)
         } else {
             let oif = cells.int("oif").or_else(|| {
-                let hops = cells.get("nexthops");
-                let dev = hops.as_str().and_then(first_hop_dev)?;
-                env.index_of(dev)
+                let hops = NextHop::from_cell(&cells.get("nexthops"));
+                env.index_of(hops.first()?.dev.as_deref()?)
             });
             env.sources().and_then(|s| {
                 let scope = cells.get("scope");

@@ -23,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 pub use complete::{RouteAnswer, route_columns};
-pub use lookup::{Decision, RouteIndex, first_hop_dev};
+pub use lookup::{Decision, RouteIndex};
 pub use source::SourceSelector;
 
 use crate::model::{Cols, Table, Value};
