@@ -2,9 +2,11 @@
 //! them as `ip` prints them (`via GW dev DEV weight W`, a hop's flags such as `onlink`
 //! appended, hops joined by `; `); snapshots carry that text, and an edited one may separate
 //! hops with `,` or a newline, or hold JSON (`[{"gateway": GW, "dev": DEV}, ...]`). This is
-//! the one parser of that cell: netstat's route listing and the route simulation read
+//! the one parser of that cell, and its [`fmt::Display`] the one writer (the collector
+//! spells the cell with it): netstat's route listing and the route simulation read
 //! [`NextHop`]s through it ([`crate::model::Cols::hops`]), never the text.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use super::Value;
@@ -97,6 +99,34 @@ impl NextHop {
     }
 }
 
+impl NextHop {
+    /// `hops` as the `nexthops` cell spells them: each hop displayed, joined by `; `.
+    pub fn join(hops: &[NextHop]) -> String {
+        hops.iter()
+            .map(NextHop::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `via GW dev DEV weight W` and the flags, each part only when the hop has it.
+impl fmt::Display for NextHop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(g) = self.gateway {
+            parts.push(format!("via {g}"));
+        }
+        if let Some(d) = &self.dev {
+            parts.push(format!("dev {d}"));
+        }
+        if let Some(w) = self.weight {
+            parts.push(format!("weight {w}"));
+        }
+        parts.extend(self.flags.iter().cloned());
+        f.write_str(&parts.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +162,13 @@ mod tests {
         );
         assert_eq!(NextHop::parse_list(""), []);
         assert_eq!(NextHop::parse_list(" ; ;"), []);
+    }
+
+    #[test]
+    fn written_as_read() {
+        let text = "via 10.0.0.1 dev eth0 weight 1; dev eth1 weight 3 onlink dead; via fe80::1";
+        assert_eq!(NextHop::join(&NextHop::parse_list(text)), text);
+        assert_eq!(NextHop::join(&[]), "");
     }
 
     #[test]
