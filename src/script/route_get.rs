@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::{Arc, LazyLock};
 
 use rhai::{Engine, Map};
@@ -53,7 +53,7 @@ pub struct RouteGetState {
 /// The evaluation's [`RouteSim`] over the catalog's tables, built on first use. A snapshot
 /// without a rules table is walked with the kernel's built-in rules, and a note says why it
 /// has none.
-fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteSim>> {
+fn env(ctx: &Rc<Ctx>) -> RhaiResultOf<Rc<RouteSim>> {
     if let Some(e) = ctx.route_get.env.borrow().as_ref() {
         return Ok(Rc::clone(e));
     }
@@ -70,19 +70,25 @@ fn env(ctx: &Ctx) -> RhaiResultOf<Rc<RouteSim>> {
         ));
         None
     };
-    let optional = |name: &str| {
+    fn optional(ctx: &Ctx, name: &str) -> Option<Arc<Table>> {
         ctx.catalog
             .holds(name)
             .then(|| ctx.table(name).ok())
             .flatten()
-    };
+    }
+    // Addresses and sysctls are read only by a lookup that needs them (a source address).
+    let weak: Weak<Ctx> = Rc::downgrade(ctx);
     let tables = RouteTables {
         routes,
         rules,
-        interfaces: optional("interfaces"),
-        addresses: optional("addresses"),
-        sysctls: optional("sysctls"),
+        interfaces: optional(ctx, "interfaces"),
+        addresses: None,
+        sysctls: None,
         from_snapshot: ctx.catalog.snapshot_info().is_some(),
+        load: Some(Box::new(move |name| {
+            let ctx = weak.upgrade()?;
+            optional(&ctx, name)
+        })),
     };
     let sim = RouteSim::new(tables, crate::catalog::this_process::uid());
     for p in sim.problems() {
@@ -234,7 +240,7 @@ fn protocol_number(name: &str) -> Option<u8> {
 /// The route for `q`: asked of the kernel, or, from a snapshot, found by walking the
 /// snapshot's policy rules and routes. One row of the `routes` columns plus `source` and
 /// `rule`; cached per query.
-fn route_get(ctx: &Ctx, q: RouteQuery) -> RhaiResultOf<Row> {
+fn route_get(ctx: &Rc<Ctx>, q: RouteQuery) -> RhaiResultOf<Row> {
     if let Some(r) = ctx.route_get.answers.borrow().get(&q) {
         return Ok(r.clone());
     }

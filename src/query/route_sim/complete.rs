@@ -429,6 +429,7 @@ mod tests {
             addresses: Some(Arc::new(addrs)),
             sysctls: None,
             from_snapshot: true,
+            load: None,
         }
     }
 
@@ -508,5 +509,44 @@ mod tests {
             e.to_string()
                 .starts_with("the kernel refused the lookup for 198.51.100.1 (permission denied")
         );
+    }
+
+    #[test]
+    fn addresses_and_sysctls_are_loaded_once_and_only_when_needed() {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let mut t = host();
+        let addresses = t.addresses.take();
+        let asked = Rc::new(RefCell::new(Vec::<String>::new()));
+        let log = Rc::clone(&asked);
+        t.load = Some(Box::new(move |name| {
+            log.borrow_mut().push(name.to_string());
+            (name == "addresses").then(|| addresses.clone()).flatten()
+        }));
+        let s = Value::str;
+        let mut routes = (*t.routes).clone();
+        let mut d = Draft::blank();
+        for (name, v) in [
+            ("table", Value::Int(254)),
+            ("type", s("prohibit")),
+            ("dst", Value::Ip(ip("198.51.100.0"))),
+            ("dst_len", Value::Int(24)),
+        ] {
+            d.set(name, v);
+        }
+        routes.push(d.values);
+        t.routes = Arc::new(routes);
+        let sim = RouteSim::new(t, 0);
+        let refused = sim.route(&RouteQuery::to(ip("198.51.100.1"))).unwrap();
+        assert_eq!(refused.refusal(), Some("prohibit"));
+        assert!(
+            asked.borrow().is_empty(),
+            "a refusal needs no source address"
+        );
+        for _ in 0..2 {
+            let a = sim.route(&RouteQuery::to(ip("192.0.2.7"))).unwrap();
+            assert_eq!(a.get("prefsrc"), Value::Ip(ip("10.0.0.5")));
+        }
+        assert_eq!(*asked.borrow(), ["addresses", "sysctls"]);
     }
 }

@@ -28,12 +28,15 @@ pub use source::SourceSelector;
 
 use crate::model::{Cols, Table, Value};
 
+/// Reads a table by name when a lookup first needs it (`addresses`, `sysctls`); `None` when
+/// there is none.
+pub type LoadTable = Box<dyn Fn(&str) -> Option<Arc<Table>>>;
+
 /// The tables a route simulation reads. Only `routes` is required: without rules the
 /// kernel's built-in rules (local, main, default) are walked, without interfaces the loopback
 /// device is `lo` and no device is known by name, without addresses no source address is
 /// chosen and any source is taken as this host's, without sysctls no device prefers
 /// temporary IPv6 addresses.
-#[derive(Debug, Clone)]
 pub struct RouteTables {
     /// The `routes` table.
     pub routes: Arc<Table>,
@@ -47,6 +50,9 @@ pub struct RouteTables {
     pub sysctls: Option<Arc<Table>>,
     /// The tables are a snapshot's (an error about "no route" says so).
     pub from_snapshot: bool,
+    /// Reads `addresses` or `sysctls`, when that field is `None`, on the first lookup that
+    /// needs it (a live catalog then collects them only for a lookup that needs them).
+    pub load: Option<LoadTable>,
 }
 
 /// Why a lookup has no route: the kernel's refusal, with the errno it would return.
@@ -147,9 +153,12 @@ fn refusal_meaning(errno: i32) -> &'static str {
 
 /// A route simulation over one namespace's tables, read once ([`RouteSim::new`]) and asked
 /// per query ([`RouteSim::route`]).
-#[derive(Debug)]
 pub struct RouteSim {
     tables: RouteTables,
+    /// The addresses table, once needed.
+    addresses: OnceCell<Option<Arc<Table>>>,
+    /// The sysctls table, once needed.
+    sysctls: OnceCell<Option<Arc<Table>>>,
     index: RouteIndex,
     /// The user lookups are made for when the query names none.
     uid: u32,
@@ -167,6 +176,8 @@ impl RouteSim {
         );
         RouteSim {
             tables,
+            addresses: OnceCell::new(),
+            sysctls: OnceCell::new(),
             index,
             uid,
             sources: OnceCell::new(),
@@ -178,12 +189,37 @@ impl RouteSim {
         self.index.problems()
     }
 
+    /// The table `given`, else `name` read by the loader, once.
+    fn optional<'s>(
+        &'s self,
+        cell: &'s OnceCell<Option<Arc<Table>>>,
+        given: &Option<Arc<Table>>,
+        name: &str,
+    ) -> Option<&'s Arc<Table>> {
+        cell.get_or_init(|| {
+            given
+                .clone()
+                .or_else(|| self.tables.load.as_ref().and_then(|load| load(name)))
+        })
+        .as_ref()
+    }
+
+    /// The addresses table, if any.
+    fn addresses(&self) -> Option<&Arc<Table>> {
+        self.optional(&self.addresses, &self.tables.addresses, "addresses")
+    }
+
+    /// The sysctls table, if any.
+    fn sysctls(&self) -> Option<&Arc<Table>> {
+        self.optional(&self.sysctls, &self.tables.sysctls, "sysctls")
+    }
+
     /// The source selector over the addresses; `None` without an addresses table. A device
     /// prefers temporary IPv6 addresses when its `use_tempaddr` sysctl is 2 or more.
     fn sources(&self) -> Option<&SourceSelector> {
         self.sources
             .get_or_init(|| {
-                let addresses = self.tables.addresses.as_ref()?;
+                let addresses = self.addresses()?;
                 let temp = self.tempaddr_devices();
                 Some(SourceSelector::new(addresses, &|ix| temp.contains(&ix)))
             })
@@ -192,7 +228,10 @@ impl RouteSim {
 
     /// Indexes of the devices whose `net.ipv6.conf.DEV.use_tempaddr` is 2 or more.
     fn tempaddr_devices(&self) -> Vec<i64> {
-        let (Some(ifs), Some(sysctls)) = (&self.tables.interfaces, &self.tables.sysctls) else {
+        let Some(ifs) = &self.tables.interfaces else {
+            return Vec::new();
+        };
+        let Some(sysctls) = self.sysctls() else {
             return Vec::new();
         };
         let sc = Cols::new(sysctls, &["name", "value"]);
@@ -223,7 +262,7 @@ impl RouteSim {
     /// Whether `addr` is one of this host's addresses (true without an addresses table to
     /// tell).
     fn owns(&self, addr: IpAddr) -> bool {
-        let Some(t) = &self.tables.addresses else {
+        let Some(t) = self.addresses() else {
             return true;
         };
         let c = Cols::new(t, &["addr"]);
