@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::catalog::Catalog;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
+use crate::front::{self, catalog};
 use crate::model::{Column, Table, Type, Value};
 use crate::namespaces::{self, Choice};
 use crate::render::{self, Format, RenderOpts};
@@ -36,14 +37,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
             return code;
         }
     };
-    let code = match run(cli) {
-        Ok(code) => code,
-        Err(e) if e.is_broken_pipe() => 0,
-        Err(e) => {
-            crate::errln!("netpry: {}", crate::console::visible(&e.to_string()));
-            e.exit_code()
-        }
-    };
+    let code = front::finish("netpry", run(cli), &mut std::io::stderr().lock());
     // A hidden switch for tests and benchmarks: which costly /proc passes the run made.
     if std::env::var_os("NETPRY_DEBUG_STATS").is_some_and(|v| v == "1") {
         crate::errln!("netpry-stats: {}", crate::catalog::collection_stats());
@@ -106,40 +100,6 @@ pub fn netstat_over(snapshots: &[PathBuf], args: &[String]) -> u8 {
     crate::netstat::main("netstat", args.to_vec(), snapshot)
 }
 
-/// Opens the catalog the options ask for: live with no snapshot, one snapshot, or a fleet of
-/// them ([`crate::fleet::is_fleet`]). Follows `--netns`/`--all-netns` (see
-/// [`namespaces::choice`]).
-pub fn catalog(snapshots: &[PathBuf]) -> Result<Catalog> {
-    if crate::fleet::is_fleet(snapshots) {
-        if let Choice::One { .. } = namespaces::choice() {
-            return Err(Error::Usage(
-                "--netns names a namespace of one host; over several snapshots, filter on the host and netns columns instead"
-                    .into(),
-            ));
-        }
-        return Catalog::open_fleet(snapshots);
-    }
-    match (snapshots.first(), namespaces::choice()) {
-        (Some(p), Choice::One { spec, .. }) => {
-            let cat = Catalog::open_snapshot(p)?;
-            let inode = crate::netns_front::snapshot_netns(&cat, &spec)?;
-            Ok(cat.only_netns(inode))
-        }
-        (Some(p), _) => Catalog::open_snapshot(p),
-        (None, Choice::All) => Ok(Catalog::live_every(namespaces::all())),
-        (None, _) => Ok(Catalog::live()),
-    }
-}
-
-/// [`catalog`] over at most one snapshot file (netstat's per-snapshot runs).
-pub fn catalog_one(snapshot: Option<&std::path::Path>) -> Result<Catalog> {
-    let one: Vec<PathBuf> = snapshot
-        .map(std::path::Path::to_path_buf)
-        .into_iter()
-        .collect();
-    catalog(&one)
-}
-
 /// The `--width` option, set once at start-up (`Some(0)`: no limit).
 static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
@@ -164,11 +124,10 @@ pub fn stdout_render_opts(format: Option<Format>) -> RenderOpts {
     }
 }
 
-/// Prints the catalog's notes on stderr, one line each.
+/// Prints the catalog's notes on stderr, one `netpry: note:` line each ([`front::print_notes`]).
 pub fn print_notes(cat: &Catalog) {
-    for n in cat.notes().take() {
-        crate::errln!("netpry: note: {}", crate::console::visible(&n));
-    }
+    // A closed standard error loses the notes: there is nowhere left to report that to.
+    let _ = front::print_notes("netpry", cat, &mut std::io::stderr().lock());
 }
 
 fn run(cli: Cli) -> Result<u8> {

@@ -464,7 +464,7 @@ impl Catalog {
     }
 
     /// The kernel's answer to a route lookup (RTM_GETROUTE) as a one-row `routes` table; live
-    /// only (from a snapshot, `query::route_lookup` emulates the kernel over the tables).
+    /// only (from a snapshot, `query::route_sim` emulates the kernel over the tables).
     pub fn route_get(&self, q: &tables::records::RouteQuery) -> Result<Table> {
         match &self.origin {
             Origin::Live => {

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod console;
 pub mod error;
 pub mod fleet;
+pub mod front;
 pub mod input;
 pub mod interrupt;
 pub mod manual;

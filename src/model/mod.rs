@@ -1,6 +1,7 @@
 //! The data model shared by every layer: typed [`Value`]s, [`Column`] schemas and [`Table`]s.
 
 mod escape;
+mod nexthop;
 mod notes;
 mod proto;
 pub mod rawtext;
@@ -10,6 +11,7 @@ mod table;
 mod value;
 
 pub use escape::{escape_bounded, escape_bytes, escape_str, unescape};
+pub use nexthop::NextHop;
 pub use notes::Notes;
 pub use proto::Proto;
 pub use read::Cols;

@@ -11,10 +11,9 @@ mod conntrack_match;
 mod filter;
 mod group;
 mod join;
-mod route_lookup;
+pub mod route_sim;
 mod select;
 mod sort;
-mod source_addr;
 
 pub use aggs::{Agg, group_aggregates};
 pub use build::from_rows;
@@ -22,10 +21,9 @@ pub use conntrack_match::join_conntrack;
 pub use filter::{filter, filter_columns, limit, take_rows};
 pub use group::{Aggregate, aggregate, average, distinct, group_by};
 pub use join::{JoinKind, JoinPlan, join};
-pub use route_lookup::{Decision, RouteIndex, first_hop_dev};
+pub use route_sim::{Decision, RouteIndex, SourceSelector};
 pub use select::select;
 pub use sort::sort;
-pub use source_addr::SourceSelector;
 
 use crate::error::{Error, Result, suggest};
 use crate::model::Table;

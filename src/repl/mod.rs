@@ -82,7 +82,7 @@ pub fn run(opts: Options) -> Result<u8> {
 impl ReplSession {
     /// A session reading the snapshot or the kernel, as `opts` says.
     pub fn new(opts: &Options) -> Result<ReplSession> {
-        let catalog = Rc::new(crate::app::catalog(&opts.snapshot)?);
+        let catalog = Rc::new(crate::front::catalog(&opts.snapshot)?);
         let format = opts.format.unwrap_or_default();
         let evaluator =
             script::ScriptSession::new(Rc::clone(&catalog), Settings::new(render_opts(format)));
@@ -163,7 +163,7 @@ impl ReplSession {
         };
         let before = ns::choice();
         ns::set_choice(choice);
-        match crate::app::catalog(&self.snapshot) {
+        match crate::front::catalog(&self.snapshot) {
             Ok(cat) => {
                 self.catalog = Rc::new(cat);
                 self.evaluator.set_catalog(Rc::clone(&self.catalog));

@@ -63,12 +63,9 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
             opts.ignored_kvm.join(", ")
         );
     }
-    let cat = match crate::app::catalog_one(snapshot) {
+    let cat = match crate::front::open(me, snapshot, &mut std::io::stderr().lock()) {
         Ok(c) => c,
-        Err(e) => {
-            crate::errln!("{me}: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let ctx = BsdCtx {
         opts,
@@ -80,18 +77,15 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
     let mut out = std::io::BufWriter::new(crate::model::rawtext::RawWriter::new(stdout.lock()));
     let result =
         dispatch(&ctx, &mut out).and_then(|c| out.flush().map(|_| c).map_err(Error::Output));
-    for n in cat.notes().take() {
-        crate::errln!("{me}: note: {n}");
+    let _ = crate::front::print_notes(me, &cat, &mut std::io::stderr().lock());
+    if result.as_ref().is_err_and(|e| !e.is_broken_pipe()) {
+        let _ = out.flush();
     }
-    match result {
-        Ok(code) => code,
-        Err(e) if e.is_broken_pipe() => 0,
-        Err(e) => {
-            let _ = out.flush();
-            crate::errln!("{me}: {e}");
-            1
-        }
-    }
+    crate::front::finish(
+        me,
+        result.map_err(crate::front::Status1),
+        &mut std::io::stderr().lock(),
+    )
 }
 
 /// Apple's dispatch order (spec §1.3).

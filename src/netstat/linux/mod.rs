@@ -56,18 +56,13 @@ pub fn main(program: &str, args: Vec<String>, snapshot: Option<&Path>) -> u8 {
         // Drop what could not be written rather than try again on drop.
         let _ = out.into_parts();
     }
-    match (result, flushed) {
-        (Err(e), _) | (Ok(_), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        (Err(e), _) => {
-            let _ = writeln!(err, "{program}: {e}");
-            1
-        }
-        (Ok(_), Err(e)) => {
-            let _ = writeln!(err, "{program}: write error: {e}");
-            1
-        }
-        (Ok(code), Ok(())) => code,
-    }
+    let result = match (result, flushed) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(e),
+        (Ok(_), Err(e)) => Err(std::io::Error::new(e.kind(), format!("write error: {e}"))),
+        (Ok(code), Ok(())) => Ok(code),
+    };
+    crate::front::finish(program, result, &mut err)
 }
 
 /// Runs net-tools netstat like [`main`], its standard output and error captured (for
@@ -235,12 +230,9 @@ fn run(
         err.write_all(b"netstat: no support for `ip_masquerade' on this system.\n")?;
         return Ok(1);
     }
-    let cat = match crate::app::catalog_one(snapshot) {
+    let cat = match crate::front::open(program, snapshot, err) {
         Ok(c) => c,
-        Err(e) => {
-            writeln!(err, "{program}: {e}")?;
-            return Ok(1);
-        }
+        Err(code) => return Ok(code),
     };
     if plan.opts.statistics > 0 || plan.opts.route > 0 || plan.opts.interfaces > 0 {
         return other_mode(&plan, &cat, out, err);
@@ -257,9 +249,7 @@ fn run(
     loop {
         let code = socket_pass(&plan, &cat, &mut names, out, err)?;
         if snapshot.is_some() {
-            for n in cat.notes().take() {
-                writeln!(err, "netpry: note: {n}")?;
-            }
+            crate::front::print_notes("netpry", &cat, err)?;
         }
         if code != 0 || !plan.opts.continuous {
             return Ok(code);

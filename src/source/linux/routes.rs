@@ -22,6 +22,7 @@ use super::netlink::Netlink;
 use super::rtnames::{protocol_name, route_type_name, scope_name};
 use crate::door::source::records::{Family, RouteHop, RouteQuery, RouteRecord};
 use crate::error::{Error, Result};
+use crate::model::NextHop;
 
 /// Dumps the routes of every table, IPv4 then IPv6, in the kernel's order. With `names`,
 /// output devices are resolved to names from a link dump (a route whose device vanished keeps
@@ -196,11 +197,8 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
     if rec.oif != 0 {
         rec.dev = names.get(&rec.oif).cloned();
     }
-    rec.nexthops = hops
-        .iter()
-        .map(|nh| nexthop_text(nh, names))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let typed: Vec<NextHop> = hops.iter().map(|nh| nexthop_typed(nh, names)).collect();
+    rec.nexthops = NextHop::join(&typed);
     rec.hops = hops
         .iter()
         .map(|nh| RouteHop {
@@ -212,26 +210,26 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
     Some(rec)
 }
 
-/// One next hop as `via GW dev DEV weight W` (no `via` part for a device-only hop), followed by
-/// its flags (`onlink`, `linkdown`, `dead`, ...) when it has any.
-fn nexthop_text(nh: &RouteNextHop, names: &HashMap<u32, String>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(g) = nexthop_gateway(nh) {
-        parts.push(format!("via {g}"));
-    }
-    if nh.interface_index != 0 {
-        let dev = names
-            .get(&nh.interface_index)
-            .cloned()
-            .unwrap_or_else(|| format!("if{}", nh.interface_index));
-        parts.push(format!("dev {dev}"));
-    }
-    parts.push(format!("weight {}", u32::from(nh.hops) + 1));
+/// One next hop as the `nexthops` column spells it ([`NextHop`]'s display): `via GW dev DEV
+/// weight W` (no `via` part for a device-only hop, `ifN` for a device without a name),
+/// followed by its flags (`onlink`, `linkdown`, `dead`, ...) when it has any.
+fn nexthop_typed(nh: &RouteNextHop, names: &HashMap<u32, String>) -> NextHop {
     let flags = flag_text(nh.flags.bits().into());
-    if !flags.is_empty() {
-        parts.push(flags.replace(',', " "));
+    NextHop {
+        gateway: nexthop_gateway(nh),
+        dev: (nh.interface_index != 0).then(|| {
+            names
+                .get(&nh.interface_index)
+                .cloned()
+                .unwrap_or_else(|| format!("if{}", nh.interface_index))
+        }),
+        weight: Some(u32::from(nh.hops) + 1),
+        flags: flags
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect(),
     }
-    parts.join(" ")
 }
 
 /// The gateway of one next hop (RTA_GATEWAY or RTA_VIA), if any.
@@ -391,7 +389,7 @@ mod tests {
         nh.hops = 4;
         nh.flags = netlink_packet_route::route::RouteNextHopFlags::from_bits_retain(0x10);
         assert_eq!(
-            nexthop_text(&nh, &HashMap::new()),
+            nexthop_typed(&nh, &HashMap::new()).to_string(),
             "dev if9 weight 5 linkdown"
         );
     }

@@ -253,6 +253,15 @@ pub struct Hop {
     pub dev: Option<String>,
 }
 
+impl From<crate::model::NextHop> for Hop {
+    fn from(h: crate::model::NextHop) -> Hop {
+        Hop {
+            gateway: h.gateway,
+            dev: h.dev,
+        }
+    }
+}
+
 /// One route of the `routes` table, reduced to what netstat prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -334,48 +343,6 @@ fn table_id(c: &crate::model::Cols, r: usize) -> u32 {
     }
 }
 
-/// Next hops from the `nexthops` cell: the text `ip` prints (`via A dev D weight W`, one per
-/// hop, separated by `,` or `;`) or JSON (`[{"gateway": A, "dev": D}, ...]`).
-fn parse_hops(v: &Value) -> Vec<Hop> {
-    let Some(text) = v.as_str() else {
-        return Vec::new();
-    };
-    let text = text.trim();
-    if text.starts_with('[') {
-        let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(text)
-        else {
-            return Vec::new();
-        };
-        return items
-            .iter()
-            .map(|h| Hop {
-                gateway: h
-                    .get("gateway")
-                    .or_else(|| h.get("via"))
-                    .and_then(|g| g.as_str())
-                    .and_then(|g| g.parse().ok()),
-                dev: h.get("dev").and_then(|d| d.as_str()).map(str::to_string),
-            })
-            .collect();
-    }
-    text.split([',', ';', '\n'])
-        .filter(|s| !s.trim().is_empty())
-        .map(|part| {
-            let words: Vec<&str> = part.split_whitespace().collect();
-            let after = |k: &str| {
-                words
-                    .iter()
-                    .position(|w| *w == k)
-                    .and_then(|i| words.get(i + 1))
-            };
-            Hop {
-                gateway: after("via").and_then(|g| g.parse().ok()),
-                dev: after("dev").map(|d| d.to_string()),
-            }
-        })
-        .collect()
-}
-
 /// The routes of `table` (the `routes` table's rows in dump order). A number out of its
 /// range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
 /// as 0 and is described in `problems`.
@@ -392,7 +359,7 @@ pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
         } else {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         });
-        let mut hops = parse_hops(&c.value(r, R_NEXTHOPS));
+        let mut hops: Vec<Hop> = c.hops(r, R_NEXTHOPS).into_iter().map(Hop::from).collect();
         if hops.is_empty() {
             hops.push(Hop {
                 gateway: c.ip(r, R_GATEWAY),
@@ -784,11 +751,19 @@ ff00::/8                       ::                         U    256 4      0 veth
         assert_eq!(rows[1].dst, "::1".parse::<Ipv6Addr>().unwrap());
     }
 
+    /// The hops of a `nexthops` cell, as [`routes_of`] reads them.
+    fn hops_of(v: &Value) -> Vec<Hop> {
+        crate::model::NextHop::from_cell(v)
+            .into_iter()
+            .map(Hop::from)
+            .collect()
+    }
+
     #[test]
     fn ipv6_multipath_and_lo_routes() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = parse_hops(&Value::str(
+        mp.hops = hops_of(&Value::str(
             "via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1",
         ));
         let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
@@ -797,7 +772,7 @@ ff00::/8                       ::                         U    256 4      0 veth
         let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
         assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
         assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
-        let json = parse_hops(&Value::str(
+        let json = hops_of(&Value::str(
             r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#,
         ));
         assert_eq!(json.len(), 2);
@@ -808,7 +783,7 @@ ff00::/8                       ::                         U    256 4      0 veth
     fn ipv6_counts_come_from_the_column_then_the_kernel_then_an_estimate() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = parse_hops(&Value::str(
+        mp.hops = hops_of(&Value::str(
             "via fd00:1::2 dev veth0 weight 1; via fd00:1::3 dev veth0 weight 1",
         ));
         mp.refcnt = Some(3);

@@ -434,15 +434,6 @@ fn groups(
     (by_index, by_name, lo.unwrap_or_else(|| "lo".to_string()))
 }
 
-/// The device of a multipath route's first next hop (`via GW dev DEV weight W; ...`), as
-/// the `nexthops` column of the `routes` table spells them.
-pub fn first_hop_dev(nexthops: &str) -> Option<&str> {
-    let first = nexthops.split(';').next()?;
-    let mut words = first.split_whitespace();
-    words.find(|w| *w == "dev")?;
-    words.next()
-}
-
 impl RouteIndex {
     /// Indexes `routes` and `rules` (the built-in rules when `None`); `interfaces` gives the
     /// loopback device's name and the devices' groups.
@@ -509,13 +500,9 @@ impl RouteIndex {
             if let Some(n) = prefix(c_src, c_src_len).filter(|n| n.prefix_len() > 0) {
                 src_selectors.insert(row, n);
             }
-            let hops = c.str(row, c_hops).filter(|h| !h.is_empty());
-            if let Some(hops) = &hops {
-                let devs = hops
-                    .split(';')
-                    .filter_map(first_hop_dev)
-                    .map(str::to_string)
-                    .collect();
+            let hops = c.hops(row, c_hops);
+            if !hops.is_empty() {
+                let devs = hops.iter().filter_map(|h| h.dev.clone()).collect();
                 hop_devs.insert(row, devs);
             }
             let tos = c.u8(row, c_tos).unwrap_or(0);
@@ -537,8 +524,8 @@ impl RouteIndex {
                 match c.u32(row, c_oif) {
                     Some(oif) => group_of.get(&i64::from(oif)).copied(),
                     None => hops
-                        .as_deref()
-                        .and_then(first_hop_dev)
+                        .first()
+                        .and_then(|h| h.dev.as_deref())
                         .and_then(|d| group_by_name.get(d).copied()),
                 }
             };
@@ -1310,7 +1297,5 @@ mod tests {
             )),
             (0, 100)
         );
-        assert_eq!(first_hop_dev("dev eth0 weight 1"), Some("eth0"));
-        assert_eq!(first_hop_dev(""), None);
     }
 }
