@@ -98,8 +98,16 @@ impl Target {
         match self {
             Target::Table(name, columns) => {
                 let cat = Catalog::live();
+                // A whole table is compared cell by cell each interval, so every column is
+                // read: naming them all lets one collection fetch what a lazy column (tcp_info)
+                // would otherwise fetch in a second pass every interval.
+                let columns = columns.clone().or_else(|| {
+                    crate::tables::lookup(name)
+                        .ok()
+                        .map(|d| (d.columns)().iter().map(|c| c.name.to_string()).collect())
+                });
                 let req = Request {
-                    columns: columns.clone(),
+                    columns,
                     ..Request::default()
                 };
                 let t = cat.collect(name, &req);
