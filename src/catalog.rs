@@ -588,7 +588,7 @@ pub fn keeping_owners<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// What the costly /proc and kernel passes of this run were
-/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K`), for tests
+/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K socket_collections=S`), for tests
 /// and benchmarks (`NETPRY_DEBUG_STATS=1`).
 pub fn collection_stats() -> String {
     crate::door::source::linux::collection_stats()

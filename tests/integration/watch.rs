@@ -686,4 +686,10 @@ fn a_watch_over_unchanging_sockets_scans_proc_once() {
     assert!(out.contains(r#""process":"python3""#), "{out}");
     assert!(err.contains("owner_scans=1 "), "{err}");
     assert_eq!(err.matches("netpry-stats: interval").count(), 5, "{err}");
+    // A watched whole table reads every cell: tcp_info comes with each interval's one dump,
+    // not from a second dump when the comparison first reads it.
+    assert!(
+        err.contains("tcp_info_dumps=5 socket_collections=5"),
+        "{err}"
+    );
 }

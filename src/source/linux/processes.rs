@@ -196,15 +196,17 @@ static OWNER_SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUs
 static FD_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Counters of the costly /proc and kernel passes made so far in this process, as one line
-/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K`, the last counting the socket collections
-/// that asked the kernel for tcp_info): printed at exit under `NETPRY_DEBUG_STATS=1`.
+/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K socket_collections=S`: K counts the socket
+/// collections that asked the kernel for tcp_info, S every socket collection): printed at
+/// exit under `NETPRY_DEBUG_STATS=1`.
 pub fn collection_stats() -> String {
     use std::sync::atomic::Ordering;
     format!(
-        "owner_scans={} proc_fd_dirs={} tcp_info_dumps={}",
+        "owner_scans={} proc_fd_dirs={} tcp_info_dumps={} socket_collections={}",
         OWNER_SCANS.load(Ordering::SeqCst),
         FD_DIRS.load(Ordering::SeqCst),
-        super::sock_diag::TCP_INFO_DUMPS.load(Ordering::SeqCst)
+        super::sock_diag::TCP_INFO_DUMPS.load(Ordering::SeqCst),
+        super::sock_diag::SOCKET_DUMPS.load(Ordering::SeqCst)
     )
 }
 

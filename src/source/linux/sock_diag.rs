@@ -67,6 +67,12 @@ fn ip_proto(p: Proto) -> u8 {
 pub(crate) static TCP_INFO_DUMPS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
+/// How many socket collections ran (each call of [`sockets`]: one dump per selected family
+/// and protocol; read by `collection_stats`, which tests use to prove a collection was not
+/// repeated).
+pub(crate) static SOCKET_DUMPS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// The tcp_info (with the congestion algorithm) of every TCP socket `select` selects, by
 /// socket cookie: one dump of its own, for a table whose tcp_info columns are read after it
 /// was collected without them. Sockets read from /proc/net (no cookie) are left out.
@@ -104,6 +110,7 @@ pub fn sockets(
     notes: &Notes,
     mut each: impl FnMut(SocketRecord),
 ) -> Result<()> {
+    SOCKET_DUMPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if want.tcp_info && select.has_proto(Proto::Tcp) {
         TCP_INFO_DUMPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
