@@ -38,24 +38,11 @@ impl Want {
     /// The extras the columns of `req` need.
     pub fn for_request(req: &Request) -> Want {
         // `probes` and `retransmits` are exact only with tcp_info: the dump's own counter is
-        // the one or the other depending on the timer.
-        const INFO: [&str; 13] = [
-            "rtt_ms",
-            "rttvar_ms",
-            "rto_ms",
-            "cwnd",
-            "ssthresh",
-            "mss",
-            "retrans",
-            "bytes_acked",
-            "bytes_received",
-            "segs_out",
-            "segs_in",
-            "retransmits",
-            "probes",
-        ];
+        // the one or the other depending on the timer. `congestion` is its own extension.
         Want {
-            tcp_info: INFO.iter().any(|c| req.wants(c)),
+            tcp_info: INFO_COLUMNS
+                .iter()
+                .any(|c| *c != "congestion" && req.wants(c)),
             congestion: req.wants("congestion"),
             owners: req.wants("pid") || req.wants("process"),
             user: req.wants("user"),
