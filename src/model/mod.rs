@@ -15,6 +15,6 @@ pub use nexthop::NextHop;
 pub use notes::Notes;
 pub use proto::Proto;
 pub use read::Cols;
-pub use store::{ColumnData, NO_ROW, Store};
+pub use store::{ColumnData, Dict, NO_ROW, Store};
 pub use table::{Column, Table, row_id};
 pub use value::{Type, Value};

@@ -219,6 +219,12 @@ impl Dict {
     }
 
     #[inline]
+    /// The code of text `v` in this dictionary, if it holds it (a text equal to it by
+    /// [`Value`]'s `==`).
+    pub fn code_of(&self, v: &Value) -> Option<u32> {
+        self.index.get(v).copied()
+    }
+
     fn text(&self, c: i64) -> Option<&Value> {
         usize::try_from(c)
             .ok()

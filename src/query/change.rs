@@ -201,6 +201,18 @@ fn same_cell(old: &Store, o: usize, new: &Store, n: usize) -> bool {
     }
 }
 
+/// For each code of dictionary `old` (0, null, first), the code of the same text in `new`, or
+/// -1 when `new` does not hold it (no code of `new` is negative).
+fn recode(old: &crate::model::Dict, new: &crate::model::Dict) -> Vec<i64> {
+    std::iter::once(0)
+        .chain(
+            old.values()
+                .iter()
+                .map(|v| new.code_of(v).map_or(-1, i64::from)),
+        )
+        .collect()
+}
+
 /// Old rows from `from` on by key: a row whose key an earlier row already has gets the next
 /// occurrence number; with the largest occurrence number given.
 fn old_rows_by_key(
@@ -377,6 +389,18 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     // every comparison, and its cells are read in order).
     let mut differs = vec![false; new.len()];
     for (os, _, ns) in &pairs {
+        // Two text columns: each old code is translated to the new dictionary's once, so a
+        // cell compares two numbers instead of two texts.
+        if let (Store::Text(od, oc), Store::Text(nd, nc)) = (os, ns) {
+            let map = recode(od, nd);
+            for (ni, (&oi, d)) in old_of.iter().zip(differs.iter_mut()).enumerate() {
+                if oi != crate::model::NO_ROW && !*d {
+                    let o = usize::try_from(oc.get(oi as usize)).ok();
+                    *d = o.and_then(|o| map.get(o)).is_none_or(|&m| m != nc.get(ni));
+                }
+            }
+            continue;
+        }
         for (ni, (&oi, d)) in old_of.iter().zip(differs.iter_mut()).enumerate() {
             if oi != crate::model::NO_ROW && !*d {
                 *d = !same_cell(os, oi as usize, ns, ni);
@@ -681,6 +705,41 @@ mod tests {
                     assert_eq!(same_cell(a, i, b, j), a.get(i) == b.get(j), "{i} {j}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn texts_compare_across_dictionaries_of_other_orders() {
+        // The two tables intern their texts in other orders, and each has a text the other
+        // lacks: only rows 2 (SYN_SENT -> CLOSE) and 4 (LISTEN -> FIN_WAIT1) changed.
+        let old = socks(&[
+            (Some(1), 80, "LISTEN", 0),
+            (Some(2), 22, "SYN_SENT", 0),
+            (Some(3), 23, "ESTABLISHED", 0),
+            (Some(4), 24, "LISTEN", 0),
+        ]);
+        let new = socks(&[
+            (Some(1), 80, "LISTEN", 0),
+            (Some(2), 22, "CLOSE", 0),
+            (Some(3), 23, "ESTABLISHED", 0),
+            (Some(4), 24, "FIN_WAIT1", 0),
+        ]);
+        let mut rev = socks(&[]);
+        for r in (0..new.len()).rev() {
+            rev.push(new.row(r));
+        }
+        for new in [new, rev] {
+            let ch = changes(&old, &new, &ChangeSpec::for_table(&new), None);
+            let changed: Vec<i64> = ch
+                .rows
+                .iter()
+                .filter(|r| r.action == Action::Changed)
+                .map(|r| new.cell(r.new.unwrap(), 0).as_int().unwrap())
+                .collect();
+            let mut changed = changed;
+            changed.sort();
+            assert_eq!(changed, [2, 4]);
+            assert_eq!(ch.rows.len(), 2);
         }
     }
 
