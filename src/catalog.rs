@@ -214,6 +214,15 @@ impl Catalog {
         Ok(t)
     }
 
+    /// Table `name` with every column collected now, naming them all, for a reader that will
+    /// read every cell (a snapshot, a watch): a lazy column (tcp_info) then comes with the one
+    /// collection instead of a second pass when first read. Not cached.
+    pub fn collect_every_column(&self, name: &str) -> Result<Table> {
+        let def = tables::lookup(name)?;
+        let all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
+        self.collect(name, &Request::columns(&all))
+    }
+
     /// Table `name` restricted to what `req` asks for (columns, socket selection); not cached.
     pub fn collect(&self, name: &str, req: &Request) -> Result<Table> {
         let def = tables::lookup(name)?;
@@ -367,9 +376,7 @@ impl Catalog {
             // dump (a whole table would fetch it in a second dump when first read).
             let got = match &self.origin {
                 Origin::Live if def.name == "sockets" => {
-                    let all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
-                    self.collect(def.name, &Request::columns(&all))
-                        .map(Arc::new)
+                    self.collect_every_column(def.name).map(Arc::new)
                 }
                 _ => self.table(def.name),
             };

@@ -99,18 +99,17 @@ impl Target {
             Target::Table(name, columns) => {
                 let cat = Catalog::live();
                 // A whole table is compared cell by cell each interval, so every column is
-                // read: naming them all lets one collection fetch what a lazy column (tcp_info)
-                // would otherwise fetch in a second pass every interval.
-                let columns = columns.clone().or_else(|| {
-                    crate::tables::lookup(name)
-                        .ok()
-                        .map(|d| (d.columns)().iter().map(|c| c.name.to_string()).collect())
-                });
-                let req = Request {
-                    columns,
-                    ..Request::default()
+                // read: all are collected at once, not a lazy one in a second pass.
+                let t = match columns {
+                    Some(columns) => cat.collect(
+                        name,
+                        &Request {
+                            columns: Some(columns.clone()),
+                            ..Request::default()
+                        },
+                    ),
+                    None => cat.collect_every_column(name),
                 };
-                let t = cat.collect(name, &req);
                 notes.extend(cat.notes().take());
                 t
             }
