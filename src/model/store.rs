@@ -380,6 +380,43 @@ impl Store {
         }
     }
 
+    /// Appends integer `n`, or a null for `None`, without building a [`Value`] when the
+    /// store already holds integers.
+    #[inline]
+    pub fn push_opt_int(&mut self, n: Option<i64>) {
+        match (&mut *self, n) {
+            (Store::Int(v, _), Some(n)) => v.push(n),
+            (Store::Int(v, nulls), None) => {
+                nulls.set(v.len());
+                v.push(0);
+            }
+            (_, n) => self.push(n.map_or(Value::Null, Value::Int)),
+        }
+    }
+
+    /// Appends float `f`, or a null ([`Store::push_opt_int`] for floats).
+    #[inline]
+    pub fn push_opt_float(&mut self, f: Option<f64>) {
+        match (&mut *self, f) {
+            (Store::Float(v, _), Some(f)) => v.push(f),
+            (Store::Float(v, nulls), None) => {
+                nulls.set(v.len());
+                v.push(0.0);
+            }
+            (_, f) => self.push(f.map_or(Value::Null, Value::Float)),
+        }
+    }
+
+    /// Appends address `a`, or a null ([`Store::push_opt_int`] for addresses).
+    #[inline]
+    pub fn push_opt_ip(&mut self, a: Option<IpAddr>) {
+        match (&mut *self, a) {
+            (Store::Ip4(v, _), Some(IpAddr::V4(a))) => v.push(u32::from(a)),
+            (Store::Ip(v, _), Some(a)) => v.push(a),
+            (_, a) => self.push(a.map_or(Value::Null, Value::Ip)),
+        }
+    }
+
     /// Appends float `f` ([`Store::push_int`] for floats).
     #[inline]
     pub fn push_float(&mut self, f: f64) {

@@ -19,18 +19,88 @@ pub fn shared_name(s: &Arc<str>) -> Value {
     }
 }
 
+/// How a [`Field`] reads its cell from a record of type `R`: any value, or, for the columns
+/// of big tables, a number or address pushed into the column store as it is, without a
+/// [`Value`] built and matched per cell.
+pub enum Get<R> {
+    /// Any cell.
+    Value(fn(&R) -> Value),
+    /// An integer, or null.
+    Int(fn(&R) -> Option<i64>),
+    /// A float, or null.
+    Float(fn(&R) -> Option<f64>),
+    /// An IP address, or null.
+    Ip(fn(&R) -> Option<std::net::IpAddr>),
+}
+
+impl<R> Clone for Get<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Get<R> {}
+
 /// A column and how to read it from a record of type `R`.
 pub struct Field<R> {
     /// The column.
     pub column: Column,
     /// Reads the cell.
-    pub get: fn(&R) -> Value,
+    pub get: Get<R>,
 }
 
 impl<R> Field<R> {
     /// A field of a built-in table.
     pub const fn new(column: Column, get: fn(&R) -> Value) -> Field<R> {
-        Field { column, get }
+        Field {
+            column,
+            get: Get::Value(get),
+        }
+    }
+
+    /// An integer field (null for `None`).
+    pub const fn int(column: Column, get: fn(&R) -> Option<i64>) -> Field<R> {
+        Field {
+            column,
+            get: Get::Int(get),
+        }
+    }
+
+    /// A float field (null for `None`).
+    pub const fn float(column: Column, get: fn(&R) -> Option<f64>) -> Field<R> {
+        Field {
+            column,
+            get: Get::Float(get),
+        }
+    }
+
+    /// An IP address field (null for `None`).
+    pub const fn ip(column: Column, get: fn(&R) -> Option<std::net::IpAddr>) -> Field<R> {
+        Field {
+            column,
+            get: Get::Ip(get),
+        }
+    }
+
+    /// The cell of `record`.
+    pub fn value(&self, record: &R) -> Value {
+        match self.get {
+            Get::Value(g) => g(record),
+            Get::Int(g) => g(record).map_or(Value::Null, Value::Int),
+            Get::Float(g) => g(record).map_or(Value::Null, Value::Float),
+            Get::Ip(g) => g(record).map_or(Value::Null, Value::Ip),
+        }
+    }
+
+    /// Appends the cell of `record` to `store`.
+    #[inline]
+    fn push_to(&self, store: &mut Store, record: &R) {
+        match self.get {
+            Get::Value(g) => store.push(g(record)),
+            Get::Int(g) => store.push_opt_int(g(record)),
+            Get::Float(g) => store.push_opt_float(g(record)),
+            Get::Ip(g) => store.push_opt_ip(g(record)),
+        }
     }
 }
 
@@ -74,7 +144,7 @@ impl<R: 'static> TableBuilder<R> {
     /// Appends the row for `record`.
     pub fn push(&mut self, record: &R) {
         for (f, s) in self.selected.iter().zip(&mut self.stores) {
-            s.push((f.get)(record));
+            f.push_to(s, record);
         }
         self.len += 1;
     }

@@ -182,7 +182,10 @@ static STATS: [Field<Link>; 25] = stat_fields![
 static FIELDS: LazyLock<Vec<Field<Link>>> = LazyLock::new(|| {
     BASE.iter()
         .chain(STATS.iter())
-        .map(|f| Field::new(f.column.clone(), f.get))
+        .map(|f| Field {
+            column: f.column.clone(),
+            get: f.get,
+        })
         .collect()
 });
 

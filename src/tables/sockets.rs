@@ -75,8 +75,27 @@ fn tcp(r: &SocketRecord, f: impl FnOnce(&TcpInfo) -> Value) -> Value {
     }
 }
 
-fn ms(us: u32) -> Value {
-    Value::Float(f64::from(us) / 1000.0)
+/// A number of a TCP socket's tcp_info; `None` for other sockets.
+fn tcp_num<T>(r: &SocketRecord, f: impl FnOnce(&TcpInfo) -> Option<T>) -> Option<T> {
+    match (&r.tcp, r.proto) {
+        (Some(t), Proto::Tcp) => f(t),
+        _ => None,
+    }
+}
+
+/// A number of an internet socket; `None` for unix sockets.
+fn inet_int(r: &SocketRecord, n: impl Into<i64>) -> Option<i64> {
+    (!is_unix(r)).then(|| n.into())
+}
+
+/// An unsigned 64-bit count as a cell (the largest cell for the few above `i64::MAX`, as
+/// `Value::int` does).
+fn sat(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn ms(us: u32) -> f64 {
+    f64::from(us) / 1000.0
 }
 
 /// A shared name (path, process, device) as a cell: shared when UTF-8, bytes otherwise.
@@ -148,6 +167,15 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
     let f = |name, ty, doc, get: fn(&SocketRecord) -> Value| {
         Field::new(Column::new(name, ty, doc), get)
     };
+    let fi = |name, doc, get: fn(&SocketRecord) -> Option<i64>| {
+        Field::int(Column::new(name, Int, doc), get)
+    };
+    let ff = |name, doc, get: fn(&SocketRecord) -> Option<f64>| {
+        Field::float(Column::new(name, Float, doc), get)
+    };
+    let fip = |name, doc, get: fn(&SocketRecord) -> Option<std::net::IpAddr>| {
+        Field::ip(Column::new(name, Ip, doc), get)
+    };
     vec![
         f(
             "proto",
@@ -164,64 +192,49 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "Kernel state name (ESTABLISHED, LISTEN, TIME_WAIT, CLOSE, ...), for every protocol",
             |r| state_value(r.state),
         ),
-        f(
+        fi(
             "recv_q",
-            Int,
             "Receive queue, bytes; for LISTEN, the current accept queue",
-            |r| r.recv_q.into(),
+            |r| Some(r.recv_q.into()),
         ),
-        f(
+        fi(
             "send_q",
-            Int,
             "Send queue, bytes; for LISTEN, the accept backlog",
-            |r| r.send_q.into(),
+            |r| Some(r.send_q.into()),
         ),
-        f("local_addr", Ip, "Local address; null for unix", |r| {
-            Value::opt_ip(r.local_addr)
-        }),
-        f(
+        fip("local_addr", "Local address; null for unix", |r| r.local_addr),
+        fi(
             "local_port",
-            Int,
             "Local port (raw sockets: the IP protocol number); null for unix",
-            |r| inet(r, || r.local_port),
+            |r| inet_int(r, r.local_port),
         ),
-        f(
+        fip(
             "remote_addr",
-            Ip,
             "Remote address (0.0.0.0 or :: when unconnected); null for unix",
-            |r| Value::opt_ip(r.remote_addr),
+            |r| r.remote_addr,
         ),
-        f(
+        fi(
             "remote_port",
-            Int,
             "Remote port (0 when unconnected); null for unix",
-            |r| inet(r, || r.remote_port),
+            |r| inet_int(r, r.remote_port),
         ),
-        f("uid", Int, "Owning user id", |r| Value::opt_int(r.uid)),
+        fi("uid", "Owning user id", |r| r.uid.map(i64::from)),
         f(
             "user",
             Str,
             "Owning user name (null when uid has no passwd entry)",
             |r| shared(&r.user),
         ),
-        f(
+        fi(
             "inode",
-            Int,
             "Socket inode (0 for TIME_WAIT, SYN_RECV and the server side of a UNIX connection \
              not yet accepted)",
-            |r| Value::int(r.inode),
+            |r| Some(sat(r.inode)),
         ),
-        f(
+        fi(
             "cookie",
-            Int,
             "Kernel socket cookie (null when read from /proc)",
-            |r| {
-                if r.cookie == 0 {
-                    Value::Null
-                } else {
-                    Value::int(r.cookie)
-                }
-            },
+            |r| (r.cookie != 0).then(|| sat(r.cookie)),
         ),
         f(
             "dev",
@@ -238,11 +251,10 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
                 }
             },
         ),
-        f(
+        fi(
             "pid",
-            Int,
             "Owning process id (lowest if several); null when unknown or not visible",
-            |r| Value::opt_int(r.pid),
+            |r| r.pid.map(i64::from),
         ),
         f("process", Str, "Owning process name (comm)", |r| {
             shared(&r.process)
@@ -253,83 +265,66 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "Running timer: off, on (retransmit), keepalive, timewait or probe (zero window)",
             |r| inet(r, || timer_value(r.timer)),
         ),
-        f(
+        fi(
             "timer_expires_ms",
-            Int,
             "Milliseconds until the timer fires",
-            |r| inet(r, || r.timer_expires_ms),
+            |r| inet_int(r, r.timer_expires_ms),
         ),
-        f(
+        fi(
             "retransmits",
-            Int,
             "Retransmissions of the current data (TCP; the retrnsmt field of /proc/net/tcp)",
-            |r| inet(r, || r.retransmits),
+            |r| inet_int(r, r.retransmits),
         ),
-        f(
+        fi(
             "probes",
-            Int,
             "Unanswered probes of the running timer: zero-window probes (timer probe) or \
              keepalive probes (timer keepalive); 0 otherwise (TCP; /proc/net/tcp's timeout field)",
-            |r| inet(r, || r.probes),
+            |r| inet_int(r, r.probes),
         ),
-        f("rtt_ms", Float, "Smoothed round-trip time, ms (TCP)", |r| {
-            tcp(r, |t| ms(t.rtt_us))
+        ff("rtt_ms", "Smoothed round-trip time, ms (TCP)", |r| {
+            tcp_num(r, |t| Some(ms(t.rtt_us)))
         }),
-        f(
+        ff(
             "rttvar_ms",
-            Float,
             "Round-trip time variation, ms (TCP)",
-            |r| tcp(r, |t| ms(t.rttvar_us)),
+            |r| tcp_num(r, |t| Some(ms(t.rttvar_us))),
         ),
-        f("rto_ms", Float, "Retransmission timeout, ms (TCP)", |r| {
-            tcp(r, |t| ms(t.rto_us))
+        ff("rto_ms", "Retransmission timeout, ms (TCP)", |r| {
+            tcp_num(r, |t| Some(ms(t.rto_us)))
         }),
-        f("cwnd", Int, "Congestion window, segments (TCP)", |r| {
-            tcp(r, |t| t.cwnd.into())
+        fi("cwnd", "Congestion window, segments (TCP)", |r| {
+            tcp_num(r, |t| Some(t.cwnd.into()))
         }),
-        f(
+        fi(
             "ssthresh",
-            Int,
             "Slow-start threshold, segments (TCP; null while unbounded)",
-            |r| {
-                tcp(r, |t| {
-                    if t.ssthresh >= 0x7fff_ffff {
-                        Value::Null
-                    } else {
-                        t.ssthresh.into()
-                    }
-                })
-            },
+            |r| tcp_num(r, |t| (t.ssthresh < 0x7fff_ffff).then(|| t.ssthresh.into())),
         ),
-        f(
+        fi(
             "mss",
-            Int,
             "Sender maximum segment size, bytes (TCP)",
-            |r| tcp(r, |t| t.snd_mss.into()),
+            |r| tcp_num(r, |t| Some(t.snd_mss.into())),
         ),
-        f(
+        fi(
             "retrans",
-            Int,
             "Segments retransmitted over the connection's life (TCP)",
-            |r| tcp(r, |t| t.total_retrans.into()),
+            |r| tcp_num(r, |t| Some(t.total_retrans.into())),
         ),
-        f(
+        fi(
             "bytes_acked",
-            Int,
             "Bytes sent and acknowledged by the peer (TCP)",
-            |r| tcp(r, |t| t.bytes_acked.into()),
+            |r| tcp_num(r, |t| Some(sat(t.bytes_acked))),
         ),
-        f(
+        fi(
             "bytes_received",
-            Int,
             "Bytes received from the peer (TCP)",
-            |r| tcp(r, |t| t.bytes_received.into()),
+            |r| tcp_num(r, |t| Some(sat(t.bytes_received))),
         ),
-        f("segs_out", Int, "Segments sent (TCP)", |r| {
-            tcp(r, |t| t.segs_out.into())
+        fi("segs_out", "Segments sent (TCP)", |r| {
+            tcp_num(r, |t| Some(t.segs_out.into()))
         }),
-        f("segs_in", Int, "Segments received (TCP)", |r| {
-            tcp(r, |t| t.segs_in.into())
+        fi("segs_in", "Segments received (TCP)", |r| {
+            tcp_num(r, |t| Some(t.segs_in.into()))
         }),
         f(
             "congestion",
@@ -349,19 +344,10 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "UNIX socket path (abstract names start with @); null when unnamed",
             |r| shared(&r.path),
         ),
-        f(
+        fi(
             "peer_inode",
-            Int,
             "Inode of the connected UNIX peer; null if unconnected",
-            |r| {
-                unix(r, || {
-                    if r.peer_inode == 0 {
-                        Value::Null
-                    } else {
-                        Value::int(r.peer_inode)
-                    }
-                })
-            },
+            |r| (is_unix(r) && r.peer_inode != 0).then(|| sat(r.peer_inode)),
         ),
         f(
             "flags",
@@ -369,17 +355,15 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "UNIX socket flags as netstat shows them: ACC for listeners, else empty",
             |r| unix(r, || FLAG_VALUES[usize::from(r.state != 10)].clone()),
         ),
-        f(
+        fi(
             "refcnt",
-            Int,
             "UNIX socket reference count (from /proc/net/unix)",
-            |r| unix(r, || Value::opt_int(r.refcnt)),
+            |r| r.refcnt.filter(|_| is_unix(r)).map(i64::from),
         ),
-        f(
+        fi(
             "netns",
-            Int,
             "Inode of the network namespace the socket was read in",
-            |r| Value::opt_int(r.netns),
+            |r| r.netns.map(sat),
         ),
     ]
 });
@@ -566,7 +550,7 @@ fn lazy_tcp_info(t: &mut Table, select: SocketSelect) {
             };
             for (k, f) in fields.iter().enumerate() {
                 let v = match info {
-                    Some(i) => (f.get)(&SocketRecord {
+                    Some(i) => f.value(&SocketRecord {
                         proto: Proto::Tcp,
                         retransmits: i.retransmits,
                         probes: i.probes,

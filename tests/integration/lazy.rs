@@ -21,14 +21,15 @@ print("ready", flush=True)
 time.sleep(600)
 "#;
 
-/// Runs `script` in `ns` with the counters on: (stdout, owner scans, fd directories read).
+/// Runs `script` in `ns` with the counters on: (stdout, owner scans, descriptor tables read).
 fn stats(ns: &Netns, script: &str) -> (String, u64, u64) {
     let (out, scans, dirs, _) = stats_of(ns, &["-e", script]);
     (out, scans, dirs)
 }
 
-/// Runs netpry with `args` in `ns` with the counters on: (stdout, owner scans, fd directories
-/// read, TCP dumps that asked for tcp_info).
+/// Runs netpry with `args` in `ns` with the counters on: (stdout, owner scans, descriptor
+/// tables read (/proc/PID/fd directories, or runs of the kernel's descriptor iterator), TCP
+/// dumps that asked for tcp_info).
 fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64, u64) {
     let script = args.join(" ");
     let bin = netpry_bin();
@@ -53,7 +54,7 @@ fn stats_of(ns: &Netns, args: &[&str]) -> (String, u64, u64, u64) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         field("owner_scans"),
-        field("proc_fd_dirs"),
+        field("proc_fd_dirs") + field("fd_iterators"),
         field("tcp_info_dumps"),
     )
 }

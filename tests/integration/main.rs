@@ -13,6 +13,7 @@ mod hardening_scripts;
 mod hostile_names;
 mod lazy;
 mod netns;
+mod owners;
 mod netstat_bsd;
 mod netstat_lab;
 mod netstat_linux;

@@ -2,9 +2,11 @@
 //! /proc where netlink has nothing (processes, protocol counters, sysctls).
 
 mod addresses;
+mod btf;
 pub mod conntrack;
 pub mod dev_snmp6;
 pub mod features;
+mod fd_iter;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
 mod host;

@@ -194,17 +194,21 @@ impl Drop for Prefetch {
 /// [`collection_stats`], which tests use to prove a query never scanned).
 static OWNER_SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 static FD_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Owner scans answered by the kernel's descriptor iterator instead of /proc.
+static FD_ITERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Counters of the costly /proc and kernel passes made so far in this process, as one line
-/// (`owner_scans=N proc_fd_dirs=M tcp_info_dumps=K socket_collections=S`: K counts the socket
+/// (`owner_scans=N proc_fd_dirs=M fd_iterators=I tcp_info_dumps=K socket_collections=S`: I counts
+/// the scans the kernel's descriptor iterator answered, K the socket
 /// collections that asked the kernel for tcp_info, S every socket collection): printed at
 /// exit under `NETPRY_DEBUG_STATS=1`.
 pub fn collection_stats() -> String {
     use std::sync::atomic::Ordering;
     format!(
-        "owner_scans={} proc_fd_dirs={} tcp_info_dumps={} socket_collections={}",
+        "owner_scans={} proc_fd_dirs={} fd_iterators={} tcp_info_dumps={} socket_collections={}",
         OWNER_SCANS.load(Ordering::SeqCst),
         FD_DIRS.load(Ordering::SeqCst),
+        FD_ITERS.load(Ordering::SeqCst),
         super::sock_diag::TCP_INFO_DUMPS.load(Ordering::SeqCst),
         super::sock_diag::SOCKET_DUMPS.load(Ordering::SeqCst)
     )
@@ -213,8 +217,12 @@ pub fn collection_stats() -> String {
 /// Builds the socket-inode → owner map from /proc/*/fd.
 pub(crate) fn scan_owners() -> OwnerMap {
     OWNER_SCANS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let pids = pids();
     let sockfs = sockfs_dev();
+    if let Some(fds) = sockfs.and_then(super::fd_iter::socket_fds) {
+        FD_ITERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        return owners_of_fds(&fds);
+    }
+    let pids = pids();
     let parts = par_scan(&pids, |it| {
         use std::os::unix::ffi::OsStrExt;
         let mut part = OwnerMap::default();
@@ -271,6 +279,32 @@ pub(crate) fn scan_owners() -> OwnerMap {
                 })
                 .or_insert(owner);
         }
+    }
+    map
+}
+
+/// The owner map from the kernel's list of socket descriptors ([`super::fd_iter`]): the
+/// lowest pid holding each socket, as the /proc walk decides.
+fn owners_of_fds(fds: &[super::fd_iter::SocketFd]) -> OwnerMap {
+    let mut comms: HashMap<u32, Arc<str>> = HashMap::new();
+    let mut map = OwnerMap::default();
+    map.by_inode.reserve(fds.len());
+    for fd in fds {
+        let comm = comms.entry(fd.pid).or_insert_with(|| read_comm(fd.pid));
+        map.by_inode
+            .entry(fd.inode)
+            .and_modify(|o| {
+                if fd.pid < o.pid {
+                    *o = Owner {
+                        pid: fd.pid,
+                        comm: Arc::clone(comm),
+                    };
+                }
+            })
+            .or_insert_with(|| Owner {
+                pid: fd.pid,
+                comm: Arc::clone(comm),
+            });
     }
     map
 }
