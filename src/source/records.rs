@@ -354,7 +354,8 @@ pub struct RouteRecord {
     pub pref: Option<String>,
     /// Multipath next hops as `via GW dev DEV weight W` joined by `; ` (empty for single path).
     pub nexthops: String,
-    /// The same multipath next hops, structured (empty for single path).
+    /// The same multipath next hops, structured (empty for single path): the
+    /// `route_nexthops` table's rows.
     pub hops: Vec<RouteHop>,
     /// IPv6 only: the kernel's reference count of the route (for a multipath route, the sum
     /// over its next hops, which the kernel keeps as separate entries), read from
@@ -379,6 +380,11 @@ pub struct RouteHop {
     pub oif: u32,
     /// Output interface name, if known.
     pub dev: Option<String>,
+    /// The hop's weight (`rtnh_hops` + 1, as `ip` prints it).
+    pub weight: u32,
+    /// RTNH_F_* flags in `ip` spelling, comma separated (onlink, linkdown, dead, ...; empty
+    /// for none).
+    pub flags: String,
 }
 
 /// One neighbour (ARP / NDP) entry.

@@ -253,11 +253,11 @@ pub struct Hop {
     pub dev: Option<String>,
 }
 
-impl From<crate::model::NextHop> for Hop {
-    fn from(h: crate::model::NextHop) -> Hop {
+impl From<&crate::model::NextHop> for Hop {
+    fn from(h: &crate::model::NextHop) -> Hop {
         Hop {
             gateway: h.gateway,
-            dev: h.dev,
+            dev: h.dev.clone(),
         }
     }
 }
@@ -294,7 +294,7 @@ pub struct Route {
 }
 
 /// The `routes` columns [`routes_of`] reads, in the order of the `R_*` indexes.
-const ROUTE_COLUMNS: [&str; 16] = [
+const ROUTE_COLUMNS: [&str; 15] = [
     "table",
     "table_name",
     "family",
@@ -303,7 +303,6 @@ const ROUTE_COLUMNS: [&str; 16] = [
     "dst_len",
     "gateway",
     "dev",
-    "nexthops",
     "metric",
     "protocol",
     "advmss",
@@ -320,14 +319,13 @@ const R_DST: usize = 4;
 const R_DST_LEN: usize = 5;
 const R_GATEWAY: usize = 6;
 const R_DEV: usize = 7;
-const R_NEXTHOPS: usize = 8;
-const R_METRIC: usize = 9;
-const R_PROTOCOL: usize = 10;
-const R_ADVMSS: usize = 11;
-const R_WINDOW: usize = 12;
-const R_RTT_MS: usize = 13;
-const R_REFCNT: usize = 14;
-const R_RTF_FLAGS: usize = 15;
+const R_METRIC: usize = 8;
+const R_PROTOCOL: usize = 9;
+const R_ADVMSS: usize = 10;
+const R_WINDOW: usize = 11;
+const R_RTT_MS: usize = 12;
+const R_REFCNT: usize = 13;
+const R_RTF_FLAGS: usize = 14;
 
 /// The routing table id of row `r`: the `table` number, else a well-known `table_name`, else
 /// main.
@@ -343,11 +341,12 @@ fn table_id(c: &crate::model::Cols, r: usize) -> u32 {
     }
 }
 
-/// The routes of `table` (the `routes` table's rows in dump order). A number out of its
-/// range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
+/// The routes of `table` (the `routes` table's rows in dump order), a multipath route with
+/// its next hops from `hops` (the `route_nexthops` table). A number out of its range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
 /// as 0 and is described in `problems`.
-pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
+pub fn routes_of(table: &Table, hops: Option<&Table>, problems: &mut Vec<String>) -> Vec<Route> {
     let c = crate::model::Cols::new(table, &ROUTE_COLUMNS);
+    let by_route = crate::tables::route_nexthops::RouteHops::new(table, hops);
     let mut out = Vec::with_capacity(table.len());
     for r in 0..c.len() {
         let dst = c.ip(r, R_DST);
@@ -359,7 +358,7 @@ pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
         } else {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         });
-        let mut hops: Vec<Hop> = c.hops(r, R_NEXTHOPS).into_iter().map(Hop::from).collect();
+        let mut hops: Vec<Hop> = by_route.of(r).iter().map(Hop::from).collect();
         if hops.is_empty() {
             hops.push(Hop {
                 gateway: c.ip(r, R_GATEWAY),
@@ -390,8 +389,8 @@ pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
     out
 }
 
-/// Reads the routes table; the IPv6 reference counts and flags (a /proc read) only when IPv6
-/// is shown.
+/// Reads the routes table and its next hops (one dump, live); the IPv6 reference counts and
+/// flags (a /proc read) only when IPv6 is shown.
 fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::Result<Vec<Route>> {
     let req = if with_refcnt {
         Request::default()
@@ -404,8 +403,10 @@ fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::
             .collect();
         Request::columns(&cols)
     };
-    let t = crate::netstat::bytewise(cat.collect("routes", &req)?);
-    Ok(routes_of(&t, problems))
+    let (routes, hops) = cat.routes_and_hops(&req)?;
+    let t = crate::netstat::bytewise_shared(routes);
+    let hops = crate::netstat::bytewise_shared(hops);
+    Ok(routes_of(&t, Some(&hops), problems))
 }
 
 #[cfg(test)]
@@ -751,11 +752,14 @@ ff00::/8                       ::                         U    256 4      0 veth
         assert_eq!(rows[1].dst, "::1".parse::<Ipv6Addr>().unwrap());
     }
 
-    /// The hops of a `nexthops` cell, as [`routes_of`] reads them.
-    fn hops_of(v: &Value) -> Vec<Hop> {
-        crate::model::NextHop::from_cell(v)
-            .into_iter()
-            .map(Hop::from)
+    /// Hops through `gateways`, all on veth0.
+    fn hops_of(gateways: &[&str]) -> Vec<Hop> {
+        gateways
+            .iter()
+            .map(|g| Hop {
+                gateway: Some(g.parse().unwrap()),
+                dev: Some("veth0".into()),
+            })
             .collect()
     }
 
@@ -763,29 +767,20 @@ ff00::/8                       ::                         U    256 4      0 veth
     fn ipv6_multipath_and_lo_routes() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = hops_of(&Value::str(
-            "via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1",
-        ));
+        mp.hops = hops_of(&["fd00:1::2", "fd00:1::3"]);
         let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
         let user_local = route(true, 255, Local, "fd00:5d::1/128", None, Some("veth0"));
         let rows = ipv6_rows(&[lo, mp, user_local], None);
         let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
         assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
         assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
-        let json = hops_of(&Value::str(
-            r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#,
-        ));
-        assert_eq!(json.len(), 2);
-        assert_eq!(json[1].dev.as_deref(), Some("b"));
     }
 
     #[test]
     fn ipv6_counts_come_from_the_column_then_the_kernel_then_an_estimate() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = hops_of(&Value::str(
-            "via fd00:1::2 dev veth0 weight 1; via fd00:1::3 dev veth0 weight 1",
-        ));
+        mp.hops = hops_of(&["fd00:1::2", "fd00:1::3"]);
         mp.refcnt = Some(3);
         let mut single = route(
             true,
@@ -890,7 +885,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
             Value::Float(30.0),
         ]);
         let mut problems = Vec::new();
-        let r = routes_of(&t, &mut problems);
+        let r = routes_of(&t, None, &mut problems);
         assert_eq!(r[0].rtt_ms, 30);
         assert_eq!((r[2].table, r[2].dst_len, r[2].rtt_ms), (254, 0, 0));
         assert_eq!(problems.len(), 2, "{problems:?}");
