@@ -24,151 +24,36 @@ pub fn load(cat: &Catalog, name: &str) -> Result<Arc<Table>> {
 /// Passes the out-of-range cells `c` met (read as 0 or left out) on to the catalog's notes,
 /// which are printed after the output.
 fn note_problems(cat: &Catalog, c: &Cols) {
-    for p in c.take_problems() {
+    note_all(cat, c.take_problems());
+}
+
+pub use crate::netstat::rows::interface::{
+    Addr, IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP, Iface,
+};
+
+/// Adds `problems` (out-of-range cells, read as 0 or left out) to the catalog's notes.
+fn note_all(cat: &Catalog, problems: Vec<String>) {
+    for p in problems {
         cat.notes().add(format!("{p} (read as 0)"));
     }
 }
 
-/// One interface (a row of `interfaces`).
-#[derive(Debug, Clone, Default)]
-pub struct Iface {
-    /// ifindex.
-    pub index: u32,
-    /// Name.
-    pub name: String,
-    /// MTU.
-    pub mtu: u64,
-    /// IFF_* flags.
-    pub flags: u32,
-    /// Hardware address text (`aa:bb:..`), empty for none.
-    pub mac: String,
-    /// Link type (`ether`, `loopback`, `none`, ...).
-    pub link_type: String,
-    /// StatCounters: rx/tx packets, bytes, errors, dropped, collisions.
-    pub rx_packets: u64,
-    /// Packets sent.
-    pub tx_packets: u64,
-    /// Bytes received.
-    pub rx_bytes: u64,
-    /// Bytes sent.
-    pub tx_bytes: u64,
-    /// Receive errors.
-    pub rx_errors: u64,
-    /// Transmit errors.
-    pub tx_errors: u64,
-    /// Receive drops.
-    pub rx_dropped: u64,
-    /// Transmit drops.
-    pub tx_dropped: u64,
-    /// Collisions.
-    pub collisions: u64,
-}
-
-/// IFF_UP.
-pub const IFF_UP: u32 = 1;
-/// IFF_BROADCAST.
-pub const IFF_BROADCAST: u32 = 1 << 1;
-/// IFF_LOOPBACK.
-pub const IFF_LOOPBACK: u32 = 1 << 3;
-/// IFF_POINTOPOINT.
-pub const IFF_POINTOPOINT: u32 = 1 << 4;
-/// IFF_NOARP.
-pub const IFF_NOARP: u32 = 1 << 7;
-
-impl Iface {
-    /// Whether this is a loopback device.
-    pub fn is_loopback(&self) -> bool {
-        self.flags & IFF_LOOPBACK != 0 || self.link_type == "loopback"
-    }
-
-    /// Whether the device resolves neighbours (ARP/ND): not NOARP, point-to-point or loopback.
-    pub fn resolves_neighbours(&self) -> bool {
-        self.flags & (IFF_NOARP | IFF_POINTOPOINT | IFF_LOOPBACK) == 0 && !self.is_loopback()
-    }
-}
-
-/// Reads the `interfaces` table, in ifindex order.
+/// Reads the `interfaces` table ([`crate::netstat::rows::interface`]), in ifindex order.
 pub fn interfaces(cat: &Catalog) -> Result<Vec<Iface>> {
     let t = load(cat, "interfaces")?;
-    let c = Cols::new(&t, &IFACE_COLUMNS);
-    let out = interfaces_of(&c);
-    note_problems(cat, &c);
-    Ok(out)
-}
-
-/// The `interfaces` columns [`interfaces_of`] reads; the last nine are the counters.
-const IFACE_COLUMNS: [&str; 15] = [
-    "index",
-    "name",
-    "mtu",
-    "flags_raw",
-    "mac",
-    "link_type",
-    "rx_packets",
-    "tx_packets",
-    "rx_bytes",
-    "tx_bytes",
-    "rx_errors",
-    "tx_errors",
-    "rx_dropped",
-    "tx_dropped",
-    "collisions",
-];
-
-/// Reads interfaces through a reader of [`IFACE_COLUMNS`].
-fn interfaces_of(c: &Cols) -> Vec<Iface> {
-    let mut out: Vec<Iface> = (0..c.len())
-        .map(|r| {
-            let n = |i: usize| c.u64(r, 6 + i).unwrap_or(0);
-            Iface {
-                index: c.u32(r, 0).unwrap_or(0),
-                name: c.display(r, 1),
-                mtu: c.u64(r, 2).unwrap_or(0),
-                flags: c.u32(r, 3).unwrap_or(0),
-                mac: c.display(r, 4),
-                link_type: c.display(r, 5),
-                rx_packets: n(0),
-                tx_packets: n(1),
-                rx_bytes: n(2),
-                tx_bytes: n(3),
-                rx_errors: n(4),
-                tx_errors: n(5),
-                rx_dropped: n(6),
-                tx_dropped: n(7),
-                collisions: n(8),
-            }
-        })
-        .collect();
+    let mut problems = Vec::new();
+    let mut out = crate::netstat::rows::interface::interfaces(&t, &mut problems);
     out.sort_by_key(|i| i.index);
-    out
-}
-
-/// One interface address (a row of `addresses`).
-#[derive(Debug, Clone)]
-pub struct Addr {
-    /// ifindex.
-    pub ifindex: u32,
-    /// The address.
-    pub addr: IpAddr,
-    /// Prefix length.
-    pub prefix_len: u8,
+    note_all(cat, problems);
+    Ok(out)
 }
 
 /// Reads the `addresses` table (rows without an ifindex or address are left out).
 pub fn addresses(cat: &Catalog) -> Result<Vec<Addr>> {
     let t = load(cat, "addresses")?;
-    let c = Cols::new(&t, &["ifindex", "addr", "prefix_len"]);
-    let out = (0..c.len())
-        .filter_map(|r| {
-            let addr = c.ip(r, 1)?;
-            Some(Addr {
-                ifindex: c.u32(r, 0)?,
-                addr,
-                prefix_len: c.prefix_len(r, 2, addr).unwrap_or(0),
-            })
-        })
-        .collect();
-    note_problems(cat, &c);
+    let mut problems = Vec::new();
+    let out = crate::netstat::rows::interface::addresses(&t, &mut problems);
+    note_all(cat, problems);
     Ok(out)
 }
 

@@ -172,19 +172,7 @@ fn kernel_entries(cat: &Catalog) -> Option<Vec<Ipv6RouteEntry>> {
     Some(crate::tables::ipv6_route::entries(&t))
 }
 
-/// `inet` or `inet6` from a family cell (`inet`, `ipv4`, `4`, `2`, ...).
-pub(crate) fn family_is_v6(v: &Value) -> Option<bool> {
-    match v {
-        Value::Int(2 | 4) => Some(false),
-        Value::Int(10 | 6) => Some(true),
-        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-            "inet" | "ipv4" | "ip" | "4" | "af_inet" => Some(false),
-            "inet6" | "ipv6" | "ip6" | "6" | "af_inet6" => Some(true),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+pub(crate) use crate::netstat::rows::family_is_v6;
 
 /// Route types (rtnetlink `RTN_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
