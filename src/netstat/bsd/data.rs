@@ -92,77 +92,37 @@ pub struct Route {
     pub expires: Option<i64>,
 }
 
-/// Reads the `routes` table.
+/// Reads the `routes` table (through the shared rows, [`crate::netstat::rows::route`]); a
+/// route whose family nothing tells is left out.
 pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
-    let t = load(cat, "routes")?;
-    let c = Cols::new(
-        &t,
-        &[
-            "table",
-            "table_name",
-            "family",
-            "type",
-            "dst",
-            "dst_len",
-            "gateway",
-            "dev",
-            "oif",
-            "prefsrc",
-            "metric",
-            "protocol",
-            "scope",
-            "flags",
-            "mtu",
-            "expires",
-        ],
-    );
-    let (table, tname, family, kind, dst, dst_len, gw, dev, oif, prefsrc) =
-        (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-    let (metric, proto, scope, flags, mtu, exp) = (10, 11, 12, 13, 14, 15);
-    let mut out = Vec::new();
-    for r in 0..c.len() {
-        let fam = c.display(r, family);
-        let d = c.ip(r, dst);
-        let v6 = match fam.as_str() {
-            "inet6" | "ipv6" | "10" => true,
-            "inet" | "ipv4" | "2" => false,
-            _ => match d.or(c.ip(r, gw)) {
-                Some(a) => a.is_ipv6(),
-                None => continue,
-            },
-        };
-        let unspecified: IpAddr = if v6 {
-            std::net::Ipv6Addr::UNSPECIFIED.into()
-        } else {
-            std::net::Ipv4Addr::UNSPECIFIED.into()
-        };
-        let dst = d.unwrap_or(unspecified);
-        let table_id = c
-            .u32(r, table)
-            .unwrap_or_else(|| match c.display(r, tname).as_str() {
-                "local" => 255,
-                _ => 254,
-            });
-        out.push(Route {
-            table: table_id,
-            v6,
-            kind: rt_name(c.display(r, kind), rtnames::route_type_name),
-            dst,
-            dst_len: c.prefix_len(r, dst_len, dst).unwrap_or(0),
-            gateway: c.ip(r, gw),
-            dev: c.display(r, dev),
-            oif: c.u32(r, oif).unwrap_or(0),
-            prefsrc: c.ip(r, prefsrc),
-            metric: c.u64(r, metric).unwrap_or(0),
-            protocol: rt_name(c.display(r, proto), protocol_name),
-            scope: rt_name(c.display(r, scope), scope_name),
-            flags: c.display(r, flags).to_ascii_lowercase(),
-            mtu: c.u64(r, mtu).unwrap_or(0),
-            expires: c.int(r, exp).filter(|e| *e > 0),
-        });
-    }
-    note_problems(cat, &c);
-    Ok(out)
+    let (t, hops) = cat.routes_and_hops(&crate::tables::Request::default())?;
+    let t = crate::netstat::bytewise_shared(t);
+    let hops = crate::netstat::bytewise_shared(hops);
+    let mut problems = Vec::new();
+    let rows = crate::netstat::rows::route::routes(&t, Some(&hops), &mut problems);
+    note_all(cat, problems);
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Route {
+                table: r.table,
+                v6: r.v6?,
+                kind: rt_name(r.kind, rtnames::route_type_name),
+                dst: r.dst,
+                dst_len: r.dst_len,
+                gateway: r.gateway,
+                dev: r.dev.unwrap_or_default(),
+                oif: r.oif,
+                prefsrc: r.prefsrc,
+                metric: r.metric.into(),
+                protocol: rt_name(r.protocol, protocol_name),
+                scope: rt_name(r.scope, scope_name),
+                flags: r.flags.to_ascii_lowercase(),
+                mtu: r.mtu.into(),
+                expires: r.expires.filter(|e| *e > 0),
+            })
+        })
+        .collect())
 }
 
 /// `ip`'s built-in name of route protocol `p` (the number when it has none).

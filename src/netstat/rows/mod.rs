@@ -12,8 +12,10 @@
 //! problems (`Cols::take_problems`), which each front end reports its own way.
 
 pub mod interface;
+pub mod route;
 
 pub use interface::{Addr, Iface};
+pub use route::Route;
 
 use crate::model::Value;
 
@@ -23,8 +25,8 @@ pub fn family_is_v6(v: &Value) -> Option<bool> {
         Value::Int(2 | 4) => Some(false),
         Value::Int(10 | 6) => Some(true),
         Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-            "inet" | "ipv4" | "ip" | "4" | "af_inet" => Some(false),
-            "inet6" | "ipv6" | "ip6" | "6" | "af_inet6" => Some(true),
+            "inet" | "ipv4" | "ip" | "4" | "2" | "af_inet" => Some(false),
+            "inet6" | "ipv6" | "ip6" | "6" | "10" | "af_inet6" => Some(true),
             _ => None,
         },
         _ => None,

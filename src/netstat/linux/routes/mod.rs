@@ -18,7 +18,7 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::catalog::Catalog;
-use crate::model::{Table, Value};
+use crate::model::Table;
 use crate::tables::Request;
 use crate::tables::ipv6_route::Ipv6RouteEntry;
 use crate::tables::names::NetworkEntry;
@@ -172,8 +172,6 @@ fn kernel_entries(cat: &Catalog) -> Option<Vec<Ipv6RouteEntry>> {
     Some(crate::tables::ipv6_route::entries(&t))
 }
 
-pub(crate) use crate::netstat::rows::family_is_v6;
-
 /// Route types (rtnetlink `RTN_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteType {
@@ -200,10 +198,12 @@ pub enum RouteType {
 }
 
 impl RouteType {
-    fn from_value(v: &Value) -> RouteType {
-        let code = match v {
-            Value::Int(n) => *n,
-            Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+    /// The type a `type` cell's text names (a name, or the kernel's number; empty is
+    /// unicast).
+    fn from_text(s: &str) -> RouteType {
+        let code = match s.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => match s.to_ascii_lowercase().as_str() {
                 "unicast" | "" => 1,
                 "local" => 2,
                 "broadcast" => 3,
@@ -215,7 +215,6 @@ impl RouteType {
                 "throw" => 9,
                 _ => 10,
             },
-            _ => 1,
         };
         match code {
             1 => RouteType::Unicast,
@@ -281,100 +280,42 @@ pub struct Route {
     pub rtf_flags: Option<u32>,
 }
 
-/// The `routes` columns [`routes_of`] reads, in the order of the `R_*` indexes.
-const ROUTE_COLUMNS: [&str; 15] = [
-    "table",
-    "table_name",
-    "family",
-    "type",
-    "dst",
-    "dst_len",
-    "gateway",
-    "dev",
-    "metric",
-    "protocol",
-    "advmss",
-    "window",
-    "rtt_ms",
-    "refcnt",
-    "rtf_flags",
-];
-const R_TABLE: usize = 0;
-const R_TABLE_NAME: usize = 1;
-const R_FAMILY: usize = 2;
-const R_TYPE: usize = 3;
-const R_DST: usize = 4;
-const R_DST_LEN: usize = 5;
-const R_GATEWAY: usize = 6;
-const R_DEV: usize = 7;
-const R_METRIC: usize = 8;
-const R_PROTOCOL: usize = 9;
-const R_ADVMSS: usize = 10;
-const R_WINDOW: usize = 11;
-const R_RTT_MS: usize = 12;
-const R_REFCNT: usize = 13;
-const R_RTF_FLAGS: usize = 14;
-
-/// The routing table id of row `r`: the `table` number, else a well-known `table_name`, else
-/// main.
-fn table_id(c: &crate::model::Cols, r: usize) -> u32 {
-    if let Some(n) = c.u32(r, R_TABLE) {
-        return n;
-    }
-    match c.str(r, R_TABLE_NAME).as_deref() {
-        Some("main") => 254,
-        Some("local") => 255,
-        Some("default") => 253,
-        _ => 254,
-    }
-}
-
-/// The routes of `table` (the `routes` table's rows in dump order), a multipath route with
-/// its next hops from `hops` (the `route_nexthops` table). A number out of its range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
-/// as 0 and is described in `problems`.
+/// The routes of `table` (the `routes` table's rows in dump order, read through the shared
+/// rows, [`crate::netstat::rows::route`]), a multipath route with its next hops from `hops`
+/// (the `route_nexthops` table). A number out of its range (a prefix length above 32 or 128,
+/// a table id above 2^32 in an edited snapshot) reads as 0 and is described in `problems`.
 pub fn routes_of(table: &Table, hops: Option<&Table>, problems: &mut Vec<String>) -> Vec<Route> {
-    let c = crate::model::Cols::new(table, &ROUTE_COLUMNS);
-    let by_route = crate::tables::route_nexthops::RouteHops::new(table, hops);
-    let mut out = Vec::with_capacity(table.len());
-    for r in 0..c.len() {
-        let dst = c.ip(r, R_DST);
-        let v6 = family_is_v6(&c.value(r, R_FAMILY))
-            .or(dst.map(|d| d.is_ipv6()))
-            .unwrap_or(false);
-        let dst = dst.unwrap_or(if v6 {
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-        } else {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        });
-        let mut hops: Vec<Hop> = by_route.of(r).iter().map(Hop::from).collect();
-        if hops.is_empty() {
-            hops.push(Hop {
-                gateway: c.ip(r, R_GATEWAY),
-                dev: c.text_raw(r, R_DEV),
-            });
-        }
-        let n32 = |col| c.u32(r, col).unwrap_or(0);
-        out.push(Route {
-            v6,
-            table: table_id(&c, r),
-            kind: RouteType::from_value(&c.value(r, R_TYPE)),
-            dst,
-            dst_len: c.prefix_len(r, R_DST_LEN, dst).unwrap_or(0),
-            hops,
-            metric: n32(R_METRIC),
-            protocol: match c.value(r, R_PROTOCOL) {
-                Value::Int(2) => "kernel".to_string(),
-                v => v.to_string(),
-            },
-            advmss: n32(R_ADVMSS),
-            window: n32(R_WINDOW),
-            rtt_ms: n32(R_RTT_MS),
-            refcnt: c.u32(r, R_REFCNT),
-            rtf_flags: c.u32(r, R_RTF_FLAGS),
-        });
-    }
-    problems.extend(c.take_problems());
-    out
+    crate::netstat::rows::route::routes(table, hops, problems)
+        .into_iter()
+        .map(|r| {
+            let mut hops: Vec<Hop> = r.hops.iter().map(Hop::from).collect();
+            if hops.is_empty() {
+                hops.push(Hop {
+                    gateway: r.gateway,
+                    dev: r.dev,
+                });
+            }
+            Route {
+                v6: r.v6.unwrap_or(false),
+                table: r.table,
+                kind: RouteType::from_text(&r.kind),
+                dst: r.dst,
+                dst_len: r.dst_len,
+                hops,
+                metric: r.metric,
+                protocol: if r.protocol == "2" {
+                    "kernel".to_string()
+                } else {
+                    r.protocol
+                },
+                advmss: r.advmss,
+                window: r.window,
+                rtt_ms: r.rtt_ms,
+                refcnt: r.refcnt,
+                rtf_flags: r.rtf_flags,
+            }
+        })
+        .collect()
 }
 
 /// Reads the routes table and its next hops (one dump, live); the IPv6 reference counts and
@@ -400,6 +341,7 @@ fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
 
     /// Names from a fixed list, like a namespace's `/etc/hosts` and `/etc/networks`.
     struct FakeNames;
