@@ -399,11 +399,11 @@ impl StatCounters {
     /// Reads counters from a `stats` table (proto, name, value); rows without an integer
     /// value are left out.
     pub fn from_table(t: &Table) -> StatCounters {
-        let c = Cols::new(t, &["proto", "name", "value"]);
         let mut out = StatCounters::default();
-        for r in 0..c.len() {
-            let Some(val) = c.int(r, 2) else { continue };
-            out.insert(&c.display(r, 0), &c.display(r, 1), val);
+        for r in crate::netstat::rows::counters::stats(t) {
+            let Some(val) = r.value else { continue };
+            let text = |s: Option<String>| s.unwrap_or_default();
+            out.insert(&text(r.proto), &text(r.name), val);
         }
         out
     }

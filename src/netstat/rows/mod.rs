@@ -1,5 +1,5 @@
 //! The typed row views both netstat front ends read: one struct per row of a table they
-//! print from (an interface, an interface address, a route with its next hops), each with its
+//! print from (an interface, an interface address, a route with its next hops, a protocol counter), each with its
 //! reader over the table. The net-tools (`super::linux`) and the BSD (`super::bsd`) front ends
 //! turn the same rows into their own layouts, so a column name, a conversion or a range
 //! check is written once, here.
@@ -11,9 +11,11 @@
 //! out of its field's range reads as that value too, and is described in the reader's
 //! problems (`Cols::take_problems`), which each front end reports its own way.
 
+pub mod counters;
 pub mod interface;
 pub mod route;
 
+pub use counters::StatRow;
 pub use interface::{Addr, Iface};
 pub use route::Route;
 
