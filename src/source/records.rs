@@ -387,6 +387,28 @@ pub struct RouteHop {
     pub flags: String,
 }
 
+impl RouteHop {
+    /// The hop as the `routes` table's `nexthops` text spells it (`model::NextHop`'s
+    /// display): `ifN` for a device without a name, no device for index 0.
+    pub fn spelled(&self) -> crate::model::NextHop {
+        crate::model::NextHop {
+            gateway: self.gateway,
+            dev: (self.oif != 0).then(|| {
+                self.dev
+                    .clone()
+                    .unwrap_or_else(|| format!("if{}", self.oif))
+            }),
+            weight: Some(self.weight),
+            flags: self
+                .flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
 /// One neighbour (ARP / NDP) entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NeighbourRecord {

@@ -475,21 +475,7 @@ mod tests {
     /// `routes` rows as the collector makes them (with the `nexthops` text).
     fn routes_table(recs: &mut [RouteRecord]) -> Table {
         for r in recs.iter_mut() {
-            let text: Vec<NextHop> = r
-                .hops
-                .iter()
-                .map(|h| NextHop {
-                    gateway: h.gateway,
-                    dev: h.dev.clone(),
-                    weight: Some(h.weight),
-                    flags: h
-                        .flags
-                        .split(',')
-                        .filter(|f| !f.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                })
-                .collect();
+            let text: Vec<NextHop> = r.hops.iter().map(RouteHop::spelled).collect();
             r.nexthops = NextHop::join(&text);
         }
         super::super::routes::build(recs, &Request::default())

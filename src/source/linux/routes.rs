@@ -199,7 +199,7 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
         rec.dev = names.get(&rec.oif).cloned();
     }
     rec.hops = hops.iter().map(|nh| hop_of(nh, names)).collect();
-    rec.nexthops = NextHop::join(&rec.hops.iter().map(hop_text).collect::<Vec<_>>());
+    rec.nexthops = NextHop::join(&rec.hops.iter().map(RouteHop::spelled).collect::<Vec<_>>());
     Some(rec)
 }
 
@@ -211,23 +211,6 @@ fn hop_of(nh: &RouteNextHop, names: &HashMap<u32, String>) -> RouteHop {
         dev: names.get(&nh.interface_index).cloned(),
         weight: u32::from(nh.hops) + 1,
         flags: flag_text(nh.flags.bits().into()),
-    }
-}
-
-/// One next hop as the `nexthops` column spells it ([`NextHop`]'s display): `via GW dev DEV
-/// weight W` (no `via` part for a device-only hop, `ifN` for a device without a name),
-/// followed by its flags (`onlink`, `linkdown`, `dead`, ...) when it has any.
-fn hop_text(h: &RouteHop) -> NextHop {
-    NextHop {
-        gateway: h.gateway,
-        dev: (h.oif != 0).then(|| h.dev.clone().unwrap_or_else(|| format!("if{}", h.oif))),
-        weight: Some(h.weight),
-        flags: h
-            .flags
-            .split(',')
-            .filter(|f| !f.is_empty())
-            .map(str::to_string)
-            .collect(),
     }
 }
 
@@ -392,7 +375,7 @@ mod tests {
         let hop = hop_of(&nh, &HashMap::new());
         assert_eq!((hop.dev.as_deref(), hop.weight), (None, 5));
         assert_eq!(hop.flags, "linkdown");
-        assert_eq!(hop_text(&hop).to_string(), "dev if9 weight 5 linkdown");
+        assert_eq!(hop.spelled().to_string(), "dev if9 weight 5 linkdown");
     }
 
     const CAPTURED_NEWROUTE_V4_METRICS: [u8; 96] = [
