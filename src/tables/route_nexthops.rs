@@ -176,8 +176,10 @@ pub fn build(recs: &[RouteRecord], req: &Request) -> Table {
     field::build(DEF.name, &FIELDS, req, &rows)
 }
 
-/// A route's identity as read from a table (`routes` or `route_nexthops`).
+/// A route's identity as read from a table (`routes` or `route_nexthops`), with its
+/// namespace (`--all-netns`).
 type Key = (
+    Option<i64>,
     Option<std::sync::Arc<str>>,
     Option<i64>,
     Option<IpAddr>,
@@ -188,9 +190,11 @@ type Key = (
     Option<i64>,
 );
 
-/// The identity of row `row`, read through `c` (made with [`ROUTE_KEY`]).
-fn key(c: &Cols, row: usize) -> Key {
+/// The identity of row `row`, read through `c` (made with [`ROUTE_KEY`] first, and `netns`
+/// at `netns`).
+fn key(c: &Cols, row: usize, netns: usize) -> Key {
     (
+        c.int(row, netns),
         c.str(row, 0),
         c.int(row, 1),
         c.ip(row, 2),
@@ -211,25 +215,26 @@ pub struct RouteHops {
 
 impl RouteHops {
     /// Matches the hops of `nexthops` with the rows of `routes`. A hop belongs to the route
-    /// with its identity ([`ROUTE_KEY`]); a run of hops starts at hop 0. Only a route without
-    /// a device of its own (`oif` null, as the kernel sends a multipath route) takes hops, and
-    /// when several such routes share an identity (IPv4 `ip route append`) the n-th takes the
-    /// n-th run, both tables being in the kernel's order.
+    /// with its identity ([`ROUTE_KEY`], and `netns` when the tables have it); a run of hops
+    /// starts at hop 0. Only a route without a device of its own (`oif` null, as the kernel
+    /// sends a multipath route) takes hops, and when several such routes share an identity
+    /// (IPv4 `ip route append`) the n-th takes the n-th run, both tables being in the
+    /// kernel's order.
     pub fn new(routes: &Table, nexthops: Option<&Table>) -> RouteHops {
         let Some(nexthops) = nexthops.filter(|t| !t.is_empty()) else {
             return RouteHops::default();
         };
-        let h = Cols::new(
-            nexthops,
-            &[
-                "family", "table", "dst", "dst_len", "src", "src_len", "tos", "metric", "hop",
-                "gateway", "dev", "weight", "flags",
-            ],
-        );
+        // The identity at 0-7, then the hop at 8-12 and the namespace at 13.
+        let names: Vec<&'static str> = ROUTE_KEY
+            .iter()
+            .copied()
+            .chain(["hop", "gateway", "dev", "weight", "flags", "netns"])
+            .collect();
+        let h = Cols::new(nexthops, &names);
         let mut runs: HashMap<Key, VecDeque<Vec<NextHop>>> = HashMap::new();
         let mut last: Option<Key> = None;
         for row in 0..h.len() {
-            let k = key(&h, row);
+            let k = key(&h, row, 13);
             let hop = NextHop {
                 gateway: h.ip(row, 9),
                 dev: h.text_raw(row, 10),
@@ -252,14 +257,15 @@ impl RouteHops {
             }
             last = Some(k);
         }
-        let r = Cols::new(routes, &ROUTE_KEY);
+        let names: Vec<&'static str> = ROUTE_KEY.iter().copied().chain(["netns"]).collect();
+        let r = Cols::new(routes, &names);
         let oif = Cols::new(routes, &["oif"]);
         let mut by_row = HashMap::new();
         for row in 0..r.len() {
             if oif.int(row, 0).is_some() {
                 continue;
             }
-            if let Some(run) = runs.get_mut(&key(&r, row)).and_then(VecDeque::pop_front) {
+            if let Some(run) = runs.get_mut(&key(&r, row, 8)).and_then(VecDeque::pop_front) {
                 by_row.insert(row, run);
             }
         }
@@ -274,16 +280,22 @@ impl RouteHops {
 
 /// The `route_nexthops` table of a `routes` table saved without it (a snapshot from an older
 /// netpry): each route's `nexthops` text read back (see [`parse_list`]), the route's identity
-/// cells copied as they are; `ifindex` is null (the text does not carry it).
+/// cells (and its `netns`, when the routes have one) copied as they are; `ifindex` is null
+/// (the text does not carry it).
 pub fn derive(routes: &Table) -> Table {
-    let cols: Vec<Column> = columns().to_vec();
+    let mut cols: Vec<Column> = columns().to_vec();
+    // A snapshot taken with --all-netns: each hop keeps its route's namespace.
+    let netns = routes.column_index("netns");
+    if let Some(i) = netns {
+        cols.push(routes.columns()[i].clone());
+    }
     let mut out = Table::new(DEF.name, cols);
-    let c = Cols::new(
-        routes,
-        &[
-            "family", "table", "dst", "dst_len", "src", "src_len", "tos", "metric", "nexthops",
-        ],
-    );
+    let names: Vec<&'static str> = ROUTE_KEY
+        .iter()
+        .copied()
+        .chain(["nexthops", "netns"])
+        .collect();
+    let c = Cols::new(routes, &names);
     for row in 0..c.len() {
         let Some(text) = c.text_raw(row, 8) else {
             continue;
@@ -298,6 +310,9 @@ pub fn derive(routes: &Table) -> Table {
                 Value::opt_int(hop.weight),
                 Value::str(hop.flags.join(",")),
             ]);
+            if netns.is_some() {
+                cells.push(c.value(row, 9));
+            }
             out.push(cells);
         }
     }
@@ -529,6 +544,38 @@ mod tests {
         assert_eq!(by.of(2)[0].flags, ["dead", "linkdown"]);
         assert_eq!(by.of(0)[1].weight, Some(3));
         assert!(RouteHops::new(&routes, None).of(0).is_empty());
+    }
+
+    #[test]
+    fn namespaces_keep_their_own_hops() {
+        let mut t = Table::new(
+            "routes",
+            vec![
+                Column::new("dst", Type::Ip, ""),
+                Column::new("dst_len", Type::Int, ""),
+                Column::new("nexthops", Type::Str, ""),
+                Column::new("netns", Type::Int, ""),
+            ],
+        );
+        let dst = Value::Ip("10.9.0.0".parse().unwrap());
+        for (ns, hops) in [(7, "dev a; dev b"), (8, "dev c; dev d")] {
+            t.push([
+                dst.clone(),
+                Value::Int(24),
+                Value::str(hops),
+                Value::Int(ns),
+            ]);
+        }
+        let derived = derive(&t);
+        assert_eq!(derived.width(), columns().len() + 1);
+        // The second namespace's hops listed first: each route still finds its own.
+        let mut hops = Table::new(DEF.name, derived.columns().to_vec());
+        for r in [2, 3, 0, 1] {
+            hops.push(derived.row(r).to_vec());
+        }
+        let by = RouteHops::new(&t, Some(&hops));
+        let dev = |r: usize| by.of(r)[0].dev.clone().unwrap();
+        assert_eq!((dev(0), dev(1)), ("a".to_string(), "c".to_string()));
     }
 
     #[test]
