@@ -136,7 +136,8 @@ fn main() {
     drop(doc);
 
     let t = Instant::now();
-    let index = RouteIndex::new(&back.tables["routes"], None, None);
+    let hops = back.tables.get("route_nexthops").map(|t| &**t);
+    let index = RouteIndex::new(&back.tables["routes"], hops, None, None);
     println!("index: {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
     let mut rng = Rng(42);
     let dsts: Vec<IpAddr> = (0..lookups)

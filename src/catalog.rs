@@ -201,6 +201,11 @@ impl Catalog {
         if let Some(t) = self.lock().get(def.name) {
             return Ok(Arc::clone(t));
         }
+        if self.one_route_dump() && ["routes", "route_nexthops"].contains(&def.name) {
+            // Both come from one dump: collecting either caches the other.
+            let (routes, hops) = self.routes_and_hops(&Request::default())?;
+            return Ok(if def.name == "routes" { routes } else { hops });
+        }
         // A snapshot's table is shared as it is: a whole-table request neither restricts nor
         // projects it, and copying a large table would double its memory.
         let t = match &self.origin {
@@ -212,6 +217,45 @@ impl Catalog {
         };
         self.lock().insert(def.name, Arc::clone(&t));
         Ok(t)
+    }
+
+    /// Whether `routes` and `route_nexthops` are read from the kernel here in one dump (live,
+    /// in one namespace; under `--all-netns` each is collected in every namespace on its own).
+    fn one_route_dump(&self) -> bool {
+        matches!(self.origin, Origin::Live) && self.every.is_none()
+    }
+
+    /// `routes` as `req` asks for it, and the whole `route_nexthops` table that reads its
+    /// multipath routes' next hops ([`tables::route_nexthops::RouteHops`]). Live, both come
+    /// from one route dump (no second kernel pass), and a whole `routes` and the hops are
+    /// cached like [`Catalog::table`]'s; otherwise each is read as [`Catalog::collect`] and
+    /// [`Catalog::table`] read it.
+    pub fn routes_and_hops(&self, req: &Request) -> Result<(Arc<Table>, Arc<Table>)> {
+        if !self.one_route_dump() {
+            let routes = match req.columns {
+                None => self.table("routes")?,
+                Some(_) => Arc::new(self.collect("routes", req)?),
+            };
+            return Ok((routes, self.table("route_nexthops")?));
+        }
+        let whole = req.columns.is_none();
+        {
+            let cache = self.lock();
+            if let (Some(r), Some(h), true) =
+                (cache.get("routes"), cache.get("route_nexthops"), whole)
+            {
+                return Ok((Arc::clone(r), Arc::clone(h)));
+            }
+        }
+        tables::check_columns(tables::lookup("routes")?, req)?;
+        let (routes, hops) = tables::routes::collect_with_hops(req)?;
+        let (routes, hops) = (Arc::new(routes), Arc::new(hops));
+        let mut cache = self.lock();
+        if whole {
+            cache.insert("routes", Arc::clone(&routes));
+        }
+        cache.insert("route_nexthops", Arc::clone(&hops));
+        Ok((routes, hops))
     }
 
     /// Table `name` with every column collected now, naming them all, for a reader that will

@@ -83,7 +83,7 @@ mod tests {
         assert!(
             String::from_utf8(zsh)
                 .unwrap()
-                .contains("routes ipv6_route rules")
+                .contains("routes route_nexthops ipv6_route rules")
         );
         // The other shells get commands and options (clap completes no positional values
         // for them).

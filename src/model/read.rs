@@ -169,14 +169,6 @@ impl<'t> Cols<'t> {
         }
     }
 
-    /// The next hops in a `nexthops` cell ([`super::NextHop::from_cell`]); none for a null,
-    /// a missing column or a cell that is not text.
-    pub fn hops(&self, row: usize, col: usize) -> Vec<super::NextHop> {
-        self.cell(row, col)
-            .map(|v| super::NextHop::from_cell(&v))
-            .unwrap_or_default()
-    }
-
     /// A text cell as raw text (see [`super::rawtext`]): UTF-8 text as it is, other bytes
     /// encoded losslessly.
     pub fn text_raw(&self, row: usize, col: usize) -> Option<String> {

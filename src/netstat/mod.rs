@@ -7,6 +7,7 @@
 
 pub mod bsd;
 pub mod linux;
+pub mod rows;
 
 use std::path::Path;
 

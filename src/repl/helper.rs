@@ -470,8 +470,8 @@ mod tests {
         let (start, c) = h.candidates("1 + rou", 7);
         assert_eq!(start, 4);
         let d: Vec<&str> = c.iter().map(|p| p.display.as_str()).collect();
-        assert_eq!(d, vec!["route_get", "routes"]);
-        assert_eq!(c[1].replacement, "routes(");
+        assert_eq!(d, vec!["route_get", "route_nexthops", "routes"]);
+        assert_eq!(c[2].replacement, "routes(");
         assert!(names(&h, "wh").contains(&"while".to_string()));
     }
 

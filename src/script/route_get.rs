@@ -80,6 +80,7 @@ fn env(ctx: &Rc<Ctx>) -> RhaiResultOf<Rc<RouteSim>> {
     let weak: Weak<Ctx> = Rc::downgrade(ctx);
     let tables = RouteTables {
         routes,
+        nexthops: optional(ctx, "route_nexthops"),
         rules,
         interfaces: optional(ctx, "interfaces"),
         addresses: None,

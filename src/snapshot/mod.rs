@@ -66,7 +66,7 @@ impl Snapshot {
         // A file is read as a stream by the fast reader; anything it gives up on (a problem
         // to describe, an unusual layout, standard input) is read whole by the full reader.
         if let Some(s) = fast::load(path) {
-            return Ok(s);
+            return Ok(s.derive_missing());
         }
         let text = crate::input::read_snapshot(path).map_err(bad)?;
         Snapshot::parse(&text).map_err(bad)
@@ -90,10 +90,16 @@ impl Snapshot {
     /// [`Snapshot::parse`] building only table `name` (the others are left out, as if the
     /// snapshot did not hold them; `errors` is kept whole).
     pub fn parse_table(text: &[u8], name: &str) -> std::result::Result<Snapshot, String> {
-        if let Some(s) = fast::parse(text, Some(name)) {
-            return Ok(s);
+        let only = |name: &str| match fast::parse(text, Some(name)) {
+            Some(s) => Ok(s),
+            None => read::parse_only(text, Some(name)).map_err(one_line),
+        };
+        let s = only(name)?;
+        if name == DERIVED_HOPS && !s.tables.contains_key(name) {
+            // Saved before the table existed: derived from the routes.
+            return Ok(only("routes")?.derive_missing().only(name));
         }
-        read::parse_only(text, Some(name)).map_err(one_line)
+        Ok(s)
     }
 
     /// The header of a snapshot document (host, kernel, time), checked like [`Snapshot::parse`]
@@ -105,11 +111,44 @@ impl Snapshot {
     /// Parses a snapshot document; the error is a one-line description of the problem.
     pub fn parse(text: &[u8]) -> std::result::Result<Snapshot, String> {
         if let Some(s) = fast::parse(text, None) {
-            return Ok(s);
+            return Ok(s.derive_missing());
         }
-        read::parse(text).map_err(one_line)
+        read::parse(text)
+            .map(Snapshot::derive_missing)
+            .map_err(one_line)
+    }
+
+    /// Completes a snapshot saved by an older netpry with the tables derived from others: a
+    /// `route_nexthops` table read back from the `routes` table's `nexthops` text (once, here:
+    /// no front end reads that text). A snapshot without `routes` gets none, and the reason
+    /// `routes` is missing, if recorded, is `route_nexthops`' too.
+    fn derive_missing(mut self) -> Snapshot {
+        if self.tables.contains_key(DERIVED_HOPS) {
+            return self;
+        }
+        match self.tables.get("routes") {
+            Some(routes) => {
+                let t = crate::tables::route_nexthops::derive(routes);
+                self.tables.insert(DERIVED_HOPS.to_string(), Arc::new(t));
+            }
+            None => {
+                if let Some(why) = self.errors.get("routes").cloned() {
+                    self.errors.entry(DERIVED_HOPS.to_string()).or_insert(why);
+                }
+            }
+        }
+        self
+    }
+
+    /// The snapshot with only table `name` kept (`errors` whole).
+    fn only(mut self, name: &str) -> Snapshot {
+        self.tables.retain(|k, _| k == name);
+        self
     }
 }
+
+/// The table a snapshot saved before it existed gets from its `routes` table.
+const DERIVED_HOPS: &str = "route_nexthops";
 
 /// A problem quoted from a file kept on one line whatever names it holds, and short whatever
 /// their length.

@@ -354,7 +354,8 @@ pub struct RouteRecord {
     pub pref: Option<String>,
     /// Multipath next hops as `via GW dev DEV weight W` joined by `; ` (empty for single path).
     pub nexthops: String,
-    /// The same multipath next hops, structured (empty for single path).
+    /// The same multipath next hops, structured (empty for single path): the
+    /// `route_nexthops` table's rows.
     pub hops: Vec<RouteHop>,
     /// IPv6 only: the kernel's reference count of the route (for a multipath route, the sum
     /// over its next hops, which the kernel keeps as separate entries), read from
@@ -379,6 +380,33 @@ pub struct RouteHop {
     pub oif: u32,
     /// Output interface name, if known.
     pub dev: Option<String>,
+    /// The hop's weight (`rtnh_hops` + 1, as `ip` prints it).
+    pub weight: u32,
+    /// RTNH_F_* flags in `ip` spelling, comma separated (onlink, linkdown, dead, ...; empty
+    /// for none).
+    pub flags: String,
+}
+
+impl RouteHop {
+    /// The hop as the `routes` table's `nexthops` text spells it (`model::NextHop`'s
+    /// display): `ifN` for a device without a name, no device for index 0.
+    pub fn spelled(&self) -> crate::model::NextHop {
+        crate::model::NextHop {
+            gateway: self.gateway,
+            dev: (self.oif != 0).then(|| {
+                self.dev
+                    .clone()
+                    .unwrap_or_else(|| format!("if{}", self.oif))
+            }),
+            weight: Some(self.weight),
+            flags: self
+                .flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
 }
 
 /// One neighbour (ARP / NDP) entry.

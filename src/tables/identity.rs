@@ -155,6 +155,15 @@ const IF_INET6: Identity = Identity {
     wrap32: NONE,
 };
 
+const ROUTE_NEXTHOPS: Identity = Identity {
+    key: &[
+        "netns", "table", "family", "dst", "dst_len", "src", "src_len", "tos", "metric", "hop",
+    ],
+    fallback: NONE,
+    counters: NONE,
+    wrap32: NONE,
+};
+
 const IPV6_ROUTE: Identity = Identity {
     key: &[
         "netns", "dst", "dst_len", "src", "src_len", "next_hop", "metric", "dev",
@@ -222,6 +231,7 @@ pub fn identity(table: &str) -> Option<&'static Identity> {
         "interfaces" => &INTERFACES,
         "addresses" => &ADDRESSES,
         "routes" => &ROUTES,
+        "route_nexthops" => &ROUTE_NEXTHOPS,
         "rules" => &RULES,
         "neighbours" => &NEIGHBOURS,
         "multicast" => &MULTICAST,

@@ -20,6 +20,7 @@ pub mod names;
 pub mod neighbours;
 pub mod netns;
 pub mod processes;
+pub mod route_nexthops;
 pub mod routes;
 pub mod rules;
 pub mod slabs;
@@ -146,6 +147,7 @@ pub static TABLES: &[TableDef] = &[
     addresses::DEF,
     if_inet6::DEF,
     routes::DEF,
+    route_nexthops::DEF,
     ipv6_route::DEF,
     rules::DEF,
     neighbours::DEF,

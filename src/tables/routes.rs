@@ -183,7 +183,7 @@ static FIELDS: [Field<RouteRecord>; 26] = [
         Column::new(
             "nexthops",
             Type::Str,
-            "Multipath next hops, `via GW dev DEV weight W` joined by `; `; null for single-path routes",
+            "Multipath next hops as text, `via GW dev DEV weight W` joined by `; ` (the same hops, typed: the route_nexthops table); null for single-path routes",
         ),
         |r| {
             if r.nexthops.is_empty() {
@@ -226,6 +226,18 @@ fn collect(req: &Request, _notes: &Notes) -> Result<Table> {
     let kernel = req.wants("refcnt") || req.wants("rtf_flags");
     let recs = crate::door::source::linux::routes(names, kernel)?;
     Ok(build(&recs, req))
+}
+
+/// `routes` as `req` asks for it and the whole `route_nexthops` table, both from one route
+/// dump (what the catalog collects when it is asked for either: see
+/// [`crate::catalog::Catalog::routes_and_hops`]).
+pub fn collect_with_hops(req: &Request) -> Result<(Table, Table)> {
+    let kernel = req.wants("refcnt") || req.wants("rtf_flags");
+    let recs = crate::door::source::linux::routes(true, kernel)?;
+    Ok((
+        build(&recs, req),
+        super::route_nexthops::build(&recs, &Request::default()),
+    ))
 }
 
 /// Builds the table from route records (also used by other tables' tests and by `route_get`

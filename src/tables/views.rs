@@ -82,6 +82,22 @@ const VIEWS: &[(&str, DefaultView)] = &[
         },
     ),
     (
+        "route_nexthops",
+        DefaultView {
+            columns: &[
+                "dst/dst_len",
+                "hop",
+                "gateway",
+                "dev",
+                "weight",
+                "flags",
+                "table",
+                "metric",
+                "family",
+            ],
+        },
+    ),
+    (
         "rules",
         DefaultView {
             columns: &[

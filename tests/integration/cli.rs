@@ -20,6 +20,7 @@ fn tables_lists_every_registered_table() {
             "addresses",
             "if_inet6",
             "routes",
+            "route_nexthops",
             "ipv6_route",
             "rules",
             "neighbours",

@@ -304,6 +304,74 @@ fn routing_tables_match_net_tools() {
     compare_all(&lab.ns, ROUTE_CASES);
 }
 
+/// A snapshot saved before the `route_nexthops` table existed (the table removed from a new
+/// one) prints every routing table exactly as the new one does, both styles, and its derived
+/// `route_nexthops` table is the collected one but for `ifindex`, which the text lacks.
+#[test]
+fn older_snapshots_without_route_nexthops_print_the_same_routes() {
+    if !root_or_skip("older_snapshots_without_route_nexthops_print_the_same_routes") {
+        return;
+    }
+    let lab = lab("nmo");
+    let ns = &lab.ns;
+    let dir = std::env::temp_dir();
+    let new = dir.join(format!("np-nmo-new-{}.json", std::process::id()));
+    let old = dir.join(format!("np-nmo-old-{}.json", std::process::id()));
+    let (code, _, err) = ns.netpry(&["snapshot", "-o", new.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&new).unwrap()).unwrap();
+    let hops = doc["tables"]
+        .as_object_mut()
+        .unwrap()
+        .remove("route_nexthops")
+        .expect("a new snapshot has route_nexthops");
+    assert_eq!(
+        hops["rows"].as_array().unwrap().len(),
+        4,
+        "two multipath routes of two hops"
+    );
+    std::fs::write(&old, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let run = |snap: &Path, args: &[&str]| {
+        let mut all = vec!["--snapshot", snap.to_str().unwrap()];
+        all.extend_from_slice(args);
+        ns.netpry(&all)
+    };
+    let mut failures = Vec::new();
+    let bsd: &[&[&str]] = &[&["--bsd", "-r"], &["--bsd", "-rn"], &["--bsd", "-rnl"]];
+    for args in ROUTE_CASES.iter().chain(bsd) {
+        let mut full = vec!["netstat"];
+        full.extend_from_slice(args);
+        let (a, b) = (run(&new, &full), run(&old, &full));
+        if a != b {
+            failures.push(format!(
+                "netstat {}:\n{}\n---\n{}",
+                args.join(" "),
+                a.1,
+                b.1
+            ));
+        }
+    }
+    let (_, v6, _) = run(&old, &["netstat", "-rn6"]);
+    assert_eq!(
+        v6.matches("fd00:59::/64").count(),
+        2,
+        "a line per hop:\n{v6}"
+    );
+    let table = |snap: &Path| {
+        let (code, out, err) = run(snap, &["table", "route_nexthops", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Vec<serde_json::Map<String, serde_json::Value>>>(&out).unwrap()
+    };
+    let (mut collected, derived) = (table(&new), table(&old));
+    for row in &mut collected {
+        assert!(row["ifindex"].as_i64().is_some_and(|i| i > 0), "{row:?}");
+        row.insert("ifindex".into(), serde_json::Value::Null);
+    }
+    let _ = (std::fs::remove_file(&new), std::fs::remove_file(&old));
+    assert_eq!(collected, derived);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `netstat -i` argument lists compared with net-tools.
 pub(crate) const INTERFACE_CASES: &[&[&str]] = &[
     &["-i"],

@@ -1046,3 +1046,121 @@ fn projections_collect_only_the_asked_columns() {
     assert_ne!(code, 0);
     assert!(err.contains("did you mean 'state'"), "{err}");
 }
+
+/// `route_nexthops` against the `nexthops` of `ip -d -j route show table all` (IPv4 then
+/// IPv6): one row per hop, in the dump's order, with the route's identity; and the hops read
+/// back by the route simulation over a snapshot (`route_get` with a device).
+#[test]
+fn route_nexthops_match_ip_route_nexthops() {
+    if !root_or_skip("route_nexthops_match_ip_route_nexthops") {
+        return;
+    }
+    let ns = lab("nexthops");
+    let ip = |args: &str| ns.ip(&args.split_whitespace().collect::<Vec<_>>());
+    // Weights 1 and 3 on two devices, an onlink hop, and two multipath routes under one
+    // IPv4 identity (`append`), in a table of their own.
+    ip(
+        "route add 10.95.0.0/24 nexthop via 10.1.0.9 dev vx.1 weight 1 nexthop via 10.9.0.2 dev va weight 3",
+    );
+    ip(
+        "route add 10.96.0.0/24 table 7 nexthop via 10.1.0.9 dev vx.1 nexthop via 10.77.0.1 dev va onlink",
+    );
+    ip(
+        "route append 10.96.0.0/24 table 7 nexthop via 10.1.0.8 dev vx.1 nexthop via 10.1.0.7 dev vx.1 weight 2",
+    );
+    ip(
+        "-6 route add fd00:95::/64 nexthop via fd00:1::9 dev vx.1 weight 1 nexthop via fd00:1::8 dev vx.1 weight 3",
+    );
+    retry("route_nexthops", || {
+        let index_of: HashMap<String, i64> = ip_rows(&ns, "link show")
+            .iter()
+            .map(|l| {
+                (
+                    l["ifname"].as_str().unwrap().to_string(),
+                    l["ifindex"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let mut want: Vec<Row> = Vec::new();
+        for (family, v4) in [("inet", true), ("inet6", false)] {
+            let arg = if v4 { "-d -4" } else { "-d -6" };
+            for t in ip_rows(&ns, &format!("{arg} route show table all")) {
+                let Some(hops) = t.get("nexthops").and_then(Value::as_array) else {
+                    continue;
+                };
+                let (dst, dst_len) = prefix(get(&t, "dst").as_str().unwrap(), v4);
+                for (i, h) in hops.iter().enumerate() {
+                    let mut r = Row::new();
+                    r.insert("family".into(), family.into());
+                    let table = table_id(get(&t, "table").as_str().unwrap());
+                    r.insert("table".into(), table.into());
+                    r.insert("dst".into(), dst.to_string().into());
+                    r.insert("dst_len".into(), dst_len.into());
+                    r.insert(
+                        "metric".into(),
+                        t.get("metric").cloned().unwrap_or(0.into()),
+                    );
+                    r.insert("hop".into(), i.into());
+                    let h = h.as_object().expect("a hop is an object");
+                    r.insert("gateway".into(), get(h, "gateway").clone());
+                    r.insert("dev".into(), get(h, "dev").clone());
+                    let dev = get(h, "dev").as_str().unwrap();
+                    r.insert("ifindex".into(), index_of[dev].into());
+                    r.insert("weight".into(), get(h, "weight").clone());
+                    r.insert("flags".into(), flags_joined(h, ","));
+                    want.push(r);
+                }
+            }
+        }
+        let mine = ours(&ns, "route_nexthops");
+        let mut errs = Vec::new();
+        if mine.len() != want.len() {
+            errs.push(format!(
+                "{} hops from ip, {} from netpry",
+                want.len(),
+                mine.len()
+            ));
+        }
+        for (m, w) in mine.iter().zip(&want) {
+            let ctx = format!("{} hop {}", get(w, "dst"), get(w, "hop"));
+            for (col, v) in w {
+                check(&mut errs, &ctx, col, get(m, col), v);
+            }
+            check(&mut errs, &ctx, "src", get(m, "src"), &Value::Null);
+            check(&mut errs, &ctx, "tos", get(m, "tos"), &Value::from(0));
+        }
+        // The lab's cases are there: weight 3, onlink, two runs under one identity, IPv6.
+        let has = |dst: &str, col: &str, v: Value| {
+            mine.iter().any(|r| r["dst"] == dst && get(r, col) == &v)
+        };
+        for (dst, col, v) in [
+            ("10.95.0.0", "weight", Value::from(3)),
+            ("10.96.0.0", "flags", Value::from("onlink")),
+            ("10.96.0.0", "gateway", Value::from("10.1.0.7")),
+            ("fd00:95::", "weight", Value::from(3)),
+        ] {
+            if !has(dst, col, v.clone()) {
+                errs.push(format!("no hop of {dst} with {col} {v}"));
+            }
+        }
+        done(errs)
+    });
+    // A reader of the table: the route simulation over a snapshot, asked for a multipath
+    // route through a named device, answers with that device's hop, as the kernel does.
+    let snap = std::env::temp_dir().join(format!("np-nexthops-{}.json", std::process::id()));
+    let (code, _, err) = ns.netpry(&["snapshot", "-o", snap.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = ns.netpry(&[
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-e",
+        r#"route_get("10.95.0.1", #{oif: "va"}).select(["gateway", "dev"])"#,
+    ]);
+    let _ = std::fs::remove_file(&snap);
+    assert_eq!(code, 0, "{err}");
+    let kernel = ns.ip_json(&["route", "get", "10.95.0.1", "oif", "va"]);
+    assert_eq!(kernel[0]["gateway"], "10.9.0.2", "{kernel}");
+    assert_eq!(out, "gateway,dev\n10.9.0.2,va\n", "{err}");
+}

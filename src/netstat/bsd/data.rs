@@ -24,151 +24,36 @@ pub fn load(cat: &Catalog, name: &str) -> Result<Arc<Table>> {
 /// Passes the out-of-range cells `c` met (read as 0 or left out) on to the catalog's notes,
 /// which are printed after the output.
 fn note_problems(cat: &Catalog, c: &Cols) {
-    for p in c.take_problems() {
+    note_all(cat, c.take_problems());
+}
+
+pub use crate::netstat::rows::interface::{
+    Addr, IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP, Iface,
+};
+
+/// Adds `problems` (out-of-range cells, read as 0 or left out) to the catalog's notes.
+fn note_all(cat: &Catalog, problems: Vec<String>) {
+    for p in problems {
         cat.notes().add(format!("{p} (read as 0)"));
     }
 }
 
-/// One interface (a row of `interfaces`).
-#[derive(Debug, Clone, Default)]
-pub struct Iface {
-    /// ifindex.
-    pub index: u32,
-    /// Name.
-    pub name: String,
-    /// MTU.
-    pub mtu: u64,
-    /// IFF_* flags.
-    pub flags: u32,
-    /// Hardware address text (`aa:bb:..`), empty for none.
-    pub mac: String,
-    /// Link type (`ether`, `loopback`, `none`, ...).
-    pub link_type: String,
-    /// StatCounters: rx/tx packets, bytes, errors, dropped, collisions.
-    pub rx_packets: u64,
-    /// Packets sent.
-    pub tx_packets: u64,
-    /// Bytes received.
-    pub rx_bytes: u64,
-    /// Bytes sent.
-    pub tx_bytes: u64,
-    /// Receive errors.
-    pub rx_errors: u64,
-    /// Transmit errors.
-    pub tx_errors: u64,
-    /// Receive drops.
-    pub rx_dropped: u64,
-    /// Transmit drops.
-    pub tx_dropped: u64,
-    /// Collisions.
-    pub collisions: u64,
-}
-
-/// IFF_UP.
-pub const IFF_UP: u32 = 1;
-/// IFF_BROADCAST.
-pub const IFF_BROADCAST: u32 = 1 << 1;
-/// IFF_LOOPBACK.
-pub const IFF_LOOPBACK: u32 = 1 << 3;
-/// IFF_POINTOPOINT.
-pub const IFF_POINTOPOINT: u32 = 1 << 4;
-/// IFF_NOARP.
-pub const IFF_NOARP: u32 = 1 << 7;
-
-impl Iface {
-    /// Whether this is a loopback device.
-    pub fn is_loopback(&self) -> bool {
-        self.flags & IFF_LOOPBACK != 0 || self.link_type == "loopback"
-    }
-
-    /// Whether the device resolves neighbours (ARP/ND): not NOARP, point-to-point or loopback.
-    pub fn resolves_neighbours(&self) -> bool {
-        self.flags & (IFF_NOARP | IFF_POINTOPOINT | IFF_LOOPBACK) == 0 && !self.is_loopback()
-    }
-}
-
-/// Reads the `interfaces` table, in ifindex order.
+/// Reads the `interfaces` table ([`crate::netstat::rows::interface`]), in ifindex order.
 pub fn interfaces(cat: &Catalog) -> Result<Vec<Iface>> {
     let t = load(cat, "interfaces")?;
-    let c = Cols::new(&t, &IFACE_COLUMNS);
-    let out = interfaces_of(&c);
-    note_problems(cat, &c);
-    Ok(out)
-}
-
-/// The `interfaces` columns [`interfaces_of`] reads; the last nine are the counters.
-const IFACE_COLUMNS: [&str; 15] = [
-    "index",
-    "name",
-    "mtu",
-    "flags_raw",
-    "mac",
-    "link_type",
-    "rx_packets",
-    "tx_packets",
-    "rx_bytes",
-    "tx_bytes",
-    "rx_errors",
-    "tx_errors",
-    "rx_dropped",
-    "tx_dropped",
-    "collisions",
-];
-
-/// Reads interfaces through a reader of [`IFACE_COLUMNS`].
-fn interfaces_of(c: &Cols) -> Vec<Iface> {
-    let mut out: Vec<Iface> = (0..c.len())
-        .map(|r| {
-            let n = |i: usize| c.u64(r, 6 + i).unwrap_or(0);
-            Iface {
-                index: c.u32(r, 0).unwrap_or(0),
-                name: c.display(r, 1),
-                mtu: c.u64(r, 2).unwrap_or(0),
-                flags: c.u32(r, 3).unwrap_or(0),
-                mac: c.display(r, 4),
-                link_type: c.display(r, 5),
-                rx_packets: n(0),
-                tx_packets: n(1),
-                rx_bytes: n(2),
-                tx_bytes: n(3),
-                rx_errors: n(4),
-                tx_errors: n(5),
-                rx_dropped: n(6),
-                tx_dropped: n(7),
-                collisions: n(8),
-            }
-        })
-        .collect();
+    let mut problems = Vec::new();
+    let mut out = crate::netstat::rows::interface::interfaces(&t, &mut problems);
     out.sort_by_key(|i| i.index);
-    out
-}
-
-/// One interface address (a row of `addresses`).
-#[derive(Debug, Clone)]
-pub struct Addr {
-    /// ifindex.
-    pub ifindex: u32,
-    /// The address.
-    pub addr: IpAddr,
-    /// Prefix length.
-    pub prefix_len: u8,
+    note_all(cat, problems);
+    Ok(out)
 }
 
 /// Reads the `addresses` table (rows without an ifindex or address are left out).
 pub fn addresses(cat: &Catalog) -> Result<Vec<Addr>> {
     let t = load(cat, "addresses")?;
-    let c = Cols::new(&t, &["ifindex", "addr", "prefix_len"]);
-    let out = (0..c.len())
-        .filter_map(|r| {
-            let addr = c.ip(r, 1)?;
-            Some(Addr {
-                ifindex: c.u32(r, 0)?,
-                addr,
-                prefix_len: c.prefix_len(r, 2, addr).unwrap_or(0),
-            })
-        })
-        .collect();
-    note_problems(cat, &c);
+    let mut problems = Vec::new();
+    let out = crate::netstat::rows::interface::addresses(&t, &mut problems);
+    note_all(cat, problems);
     Ok(out)
 }
 
@@ -207,77 +92,37 @@ pub struct Route {
     pub expires: Option<i64>,
 }
 
-/// Reads the `routes` table.
+/// Reads the `routes` table (through the shared rows, [`crate::netstat::rows::route`]); a
+/// route whose family nothing tells is left out.
 pub fn routes(cat: &Catalog) -> Result<Vec<Route>> {
-    let t = load(cat, "routes")?;
-    let c = Cols::new(
-        &t,
-        &[
-            "table",
-            "table_name",
-            "family",
-            "type",
-            "dst",
-            "dst_len",
-            "gateway",
-            "dev",
-            "oif",
-            "prefsrc",
-            "metric",
-            "protocol",
-            "scope",
-            "flags",
-            "mtu",
-            "expires",
-        ],
-    );
-    let (table, tname, family, kind, dst, dst_len, gw, dev, oif, prefsrc) =
-        (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-    let (metric, proto, scope, flags, mtu, exp) = (10, 11, 12, 13, 14, 15);
-    let mut out = Vec::new();
-    for r in 0..c.len() {
-        let fam = c.display(r, family);
-        let d = c.ip(r, dst);
-        let v6 = match fam.as_str() {
-            "inet6" | "ipv6" | "10" => true,
-            "inet" | "ipv4" | "2" => false,
-            _ => match d.or(c.ip(r, gw)) {
-                Some(a) => a.is_ipv6(),
-                None => continue,
-            },
-        };
-        let unspecified: IpAddr = if v6 {
-            std::net::Ipv6Addr::UNSPECIFIED.into()
-        } else {
-            std::net::Ipv4Addr::UNSPECIFIED.into()
-        };
-        let dst = d.unwrap_or(unspecified);
-        let table_id = c
-            .u32(r, table)
-            .unwrap_or_else(|| match c.display(r, tname).as_str() {
-                "local" => 255,
-                _ => 254,
-            });
-        out.push(Route {
-            table: table_id,
-            v6,
-            kind: rt_name(c.display(r, kind), rtnames::route_type_name),
-            dst,
-            dst_len: c.prefix_len(r, dst_len, dst).unwrap_or(0),
-            gateway: c.ip(r, gw),
-            dev: c.display(r, dev),
-            oif: c.u32(r, oif).unwrap_or(0),
-            prefsrc: c.ip(r, prefsrc),
-            metric: c.u64(r, metric).unwrap_or(0),
-            protocol: rt_name(c.display(r, proto), protocol_name),
-            scope: rt_name(c.display(r, scope), scope_name),
-            flags: c.display(r, flags).to_ascii_lowercase(),
-            mtu: c.u64(r, mtu).unwrap_or(0),
-            expires: c.int(r, exp).filter(|e| *e > 0),
-        });
-    }
-    note_problems(cat, &c);
-    Ok(out)
+    let (t, hops) = cat.routes_and_hops(&crate::tables::Request::default())?;
+    let t = crate::netstat::bytewise_shared(t);
+    let hops = crate::netstat::bytewise_shared(hops);
+    let mut problems = Vec::new();
+    let rows = crate::netstat::rows::route::routes(&t, Some(&hops), &mut problems);
+    note_all(cat, problems);
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Route {
+                table: r.table,
+                v6: r.v6?,
+                kind: rt_name(r.kind, rtnames::route_type_name),
+                dst: r.dst,
+                dst_len: r.dst_len,
+                gateway: r.gateway,
+                dev: r.dev.unwrap_or_default(),
+                oif: r.oif,
+                prefsrc: r.prefsrc,
+                metric: r.metric.into(),
+                protocol: rt_name(r.protocol, protocol_name),
+                scope: rt_name(r.scope, scope_name),
+                flags: r.flags.to_ascii_lowercase(),
+                mtu: r.mtu.into(),
+                expires: r.expires.filter(|e| *e > 0),
+            })
+        })
+        .collect())
 }
 
 /// `ip`'s built-in name of route protocol `p` (the number when it has none).
@@ -554,11 +399,11 @@ impl StatCounters {
     /// Reads counters from a `stats` table (proto, name, value); rows without an integer
     /// value are left out.
     pub fn from_table(t: &Table) -> StatCounters {
-        let c = Cols::new(t, &["proto", "name", "value"]);
         let mut out = StatCounters::default();
-        for r in 0..c.len() {
-            let Some(val) = c.int(r, 2) else { continue };
-            out.insert(&c.display(r, 0), &c.display(r, 1), val);
+        for r in crate::netstat::rows::counters::stats(t) {
+            let Some(val) = r.value else { continue };
+            let text = |s: Option<String>| s.unwrap_or_default();
+            out.insert(&text(r.proto), &text(r.name), val);
         }
         out
     }

@@ -71,8 +71,8 @@ pub fn table(ctx: &BsdCtx<'_>, out: &mut dyn Write) -> Result<()> {
         let lead = format!("{} {:<5} ", l(&name, wname), i.mtu);
         // Link row.
         let mut net = format!("{} ", l(&format!("<Link#{}>", i.index), 11));
-        if !i.is_loopback() && i.link_type != "none" && !names::mac_is_empty(&i.mac) {
-            net.push_str(&names::ether_padded(&i.mac));
+        if !i.is_loopback() && i.link_type != "none" && !names::mac_is_empty(i.mac_text()) {
+            net.push_str(&names::ether_padded(i.mac_text()));
             net.push(' ');
         }
         let pad = 30usize.saturating_sub(net.chars().count());
@@ -117,20 +117,28 @@ fn counters(ctx: &BsdCtx<'_>, i: &Iface, link: bool) -> String {
             format!("{:>w$}", "-")
         }
     };
-    let mut t = format!("{:>8} {}", i.rx_packets, dash(5, i.rx_errors));
+    let mut t = format!(
+        "{:>8} {}",
+        i.counters.rx_packets,
+        dash(5, i.counters.rx_errors)
+    );
     if o.bytes {
-        t.push_str(&format!(" {:>10}", i.rx_bytes));
+        t.push_str(&format!(" {:>10}", i.counters.rx_bytes));
     }
-    t.push_str(&format!(" {:>8} {}", i.tx_packets, dash(5, i.tx_errors)));
+    t.push_str(&format!(
+        " {:>8} {}",
+        i.counters.tx_packets,
+        dash(5, i.counters.tx_errors)
+    ));
     if o.bytes {
-        t.push_str(&format!(" {:>10}", i.tx_bytes));
+        t.push_str(&format!(" {:>10}", i.counters.tx_bytes));
     }
-    t.push_str(&format!(" {}", dash(5, i.collisions)));
+    t.push_str(&format!(" {}", dash(5, i.counters.collisions)));
     if o.timer {
         t.push_str(&format!(" {}", dash(3, 0)));
     }
     if o.drops {
-        t.push_str(&format!(" {}", dash(3, i.tx_dropped)));
+        t.push_str(&format!(" {}", dash(3, i.counters.tx_dropped)));
     }
     t
 }
@@ -191,14 +199,14 @@ impl Sample {
     pub fn of(ifaces: &[Iface], name: Option<&str>) -> Sample {
         let mut s = Sample::default();
         for i in ifaces.iter().filter(|i| name.is_none_or(|n| n == i.name)) {
-            s.ipkts += i.rx_packets;
-            s.ierrs += i.rx_errors;
-            s.ibytes += i.rx_bytes;
-            s.opkts += i.tx_packets;
-            s.oerrs += i.tx_errors;
-            s.obytes += i.tx_bytes;
-            s.colls += i.collisions;
-            s.drops += i.tx_dropped;
+            s.ipkts += i.counters.rx_packets;
+            s.ierrs += i.counters.rx_errors;
+            s.ibytes += i.counters.rx_bytes;
+            s.opkts += i.counters.tx_packets;
+            s.oerrs += i.counters.tx_errors;
+            s.obytes += i.counters.tx_bytes;
+            s.colls += i.counters.collisions;
+            s.drops += i.counters.tx_dropped;
         }
         s
     }

@@ -189,8 +189,8 @@ pub fn entries(routes: &[Route], neigh: &[Neigh], ifaces: &[Iface], names: &Name
                     if r.v6 {
                         e.flags = "UHL".into();
                         e.gateway = match dev {
-                            Some(d) if !d.is_loopback() && !names::mac_is_empty(&d.mac) => {
-                                names::ether_unpadded(&d.mac)
+                            Some(d) if !d.is_loopback() && !names::mac_is_empty(d.mac_text()) => {
+                                names::ether_unpadded(d.mac_text())
                             }
                             _ => format!("link#{idx}"),
                         };

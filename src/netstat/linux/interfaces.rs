@@ -13,9 +13,8 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::hardware::hardware;
-use super::routes::{family_is_v6, ntop6};
+use super::routes::ntop6;
 use crate::catalog::Catalog;
-use crate::model::Cols;
 use crate::model::Table;
 use crate::tables::Request;
 
@@ -411,43 +410,9 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 // ---------------------------------------------------------------------------------------------
 // Reading the tables.
 
-/// The `interfaces` columns `netstat -i` reads ([`build`] reads them by name, through
-/// [`Cols::at`]).
-const LINK_COLUMNS: [&str; 29] = [
-    "index",
-    "name",
-    "mtu",
-    "flags_raw",
-    "mac",
-    "txqlen",
-    "link_type",
-    "rx_packets",
-    "tx_packets",
-    "rx_bytes",
-    "tx_bytes",
-    "rx_errors",
-    "tx_errors",
-    "rx_dropped",
-    "tx_dropped",
-    "collisions",
-    "rx_length_errors",
-    "rx_over_errors",
-    "rx_crc_errors",
-    "rx_frame_errors",
-    "rx_fifo_errors",
-    "rx_missed_errors",
-    "tx_fifo_errors",
-    "tx_carrier_errors",
-    "tx_aborted_errors",
-    "tx_heartbeat_errors",
-    "tx_window_errors",
-    "rx_compressed",
-    "tx_compressed",
-];
-
 fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
-    let links =
-        crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(&LINK_COLUMNS))?);
+    let cols = &crate::netstat::rows::interface::IFACE_COLUMNS;
+    let links = crate::netstat::bytewise(cat.collect("interfaces", &Request::columns(cols))?);
     let addrs = crate::netstat::bytewise(cat.collect("addresses", &Request::default())?);
     Ok(build(&links, &addrs))
 }
@@ -458,64 +423,61 @@ fn load(cat: &Catalog) -> crate::Result<Vec<Iface>> {
 /// name's counters are not given to a 14-byte name it starts with).
 pub const NAME_WITHOUT_COUNTERS: usize = 15;
 
-/// The `addresses` columns [`build`] reads.
-const ADDR_COLUMNS: [&str; 7] = [
-    "ifindex",
-    "family",
-    "addr",
-    "prefix_len",
-    "label",
-    "broadcast",
-    "peer",
-];
+/// The counters of a link as the kernel folds them into `/proc/net/dev`.
+fn folded(n: &crate::netstat::rows::interface::IfaceCounters) -> LinkCounters {
+    LinkCounters {
+        rx_packets: n.rx_packets,
+        rx_bytes: n.rx_bytes,
+        rx_errors: n.rx_errors,
+        rx_dropped: n.rx_dropped.wrapping_add(n.rx_missed_errors),
+        rx_fifo: n.rx_fifo_errors,
+        rx_frame: n
+            .rx_length_errors
+            .wrapping_add(n.rx_over_errors)
+            .wrapping_add(n.rx_crc_errors)
+            .wrapping_add(n.rx_frame_errors),
+        tx_packets: n.tx_packets,
+        tx_bytes: n.tx_bytes,
+        tx_errors: n.tx_errors,
+        tx_dropped: n.tx_dropped,
+        tx_fifo: n.tx_fifo_errors,
+        collisions: n.collisions,
+        tx_carrier: n
+            .tx_carrier_errors
+            .wrapping_add(n.tx_aborted_errors)
+            .wrapping_add(n.tx_window_errors)
+            .wrapping_add(n.tx_heartbeat_errors),
+        rx_compressed: n.rx_compressed,
+        tx_compressed: n.tx_compressed,
+    }
+}
 
-/// The interface list from an `interfaces` and an `addresses` table, sorted like net-tools.
+/// The interface list from an `interfaces` and an `addresses` table (read through the shared
+/// rows, [`crate::netstat::rows::interface`]), sorted like net-tools.
 pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
-    let l = Cols::new(links, &LINK_COLUMNS);
-    let a = Cols::new(addrs, &ADDR_COLUMNS);
-    let mut list: Vec<(u64, Iface)> = Vec::new();
-    for r in 0..l.len() {
-        let n = |c: &str| l.u64(r, l.at(c)).unwrap_or(0);
-        let stats = LinkCounters {
-            rx_packets: n("rx_packets"),
-            rx_bytes: n("rx_bytes"),
-            rx_errors: n("rx_errors"),
-            rx_dropped: n("rx_dropped").wrapping_add(n("rx_missed_errors")),
-            rx_fifo: n("rx_fifo_errors"),
-            rx_frame: n("rx_length_errors")
-                .wrapping_add(n("rx_over_errors"))
-                .wrapping_add(n("rx_crc_errors"))
-                .wrapping_add(n("rx_frame_errors")),
-            tx_packets: n("tx_packets"),
-            tx_bytes: n("tx_bytes"),
-            tx_errors: n("tx_errors"),
-            tx_dropped: n("tx_dropped"),
-            tx_fifo: n("tx_fifo_errors"),
-            collisions: n("collisions"),
-            tx_carrier: n("tx_carrier_errors")
-                .wrapping_add(n("tx_aborted_errors"))
-                .wrapping_add(n("tx_window_errors"))
-                .wrapping_add(n("tx_heartbeat_errors")),
-            rx_compressed: n("rx_compressed"),
-            tx_compressed: n("tx_compressed"),
-        };
-        let Some(name) = l.text_raw(r, l.at("name")) else {
+    // net-tools reads no out-of-range cells to report: they read as 0.
+    let mut ignored = Vec::new();
+    let links = crate::netstat::rows::interface::interfaces(links, &mut ignored);
+    let addrs = crate::netstat::rows::interface::addresses(addrs, &mut ignored);
+    let mut list: Vec<(u32, Iface)> = Vec::new();
+    for l in links {
+        if l.name.is_empty() {
             continue;
-        };
-        let stats = if crate::model::rawtext::raw_len(&name) >= NAME_WITHOUT_COUNTERS {
+        }
+        let stats = if crate::model::rawtext::raw_len(&l.name) >= NAME_WITHOUT_COUNTERS {
             LinkCounters::default()
         } else {
-            stats
+            folded(&l.counters)
         };
         list.push((
-            n("index"),
+            l.index,
             Iface {
-                name,
-                flags: u32::try_from(n("flags_raw") & 0xffff).unwrap_or(0),
-                mtu: n("mtu"),
-                txqlen: n("txqlen"),
-                link_type: l.text_raw(r, l.at("link_type")).unwrap_or_default(),
-                mac: l.text_raw(r, l.at("mac")),
+                name: l.name,
+                flags: l.flags & 0xffff,
+                mtu: l.mtu,
+                txqlen: l.txqlen,
+                link_type: l.link_type,
+                mac: l.mac,
                 stats: Some(stats),
                 inet: None,
                 inet6: Vec::new(),
@@ -523,49 +485,36 @@ pub fn build(links: &Table, addrs: &Table) -> Vec<Iface> {
         ));
     }
     let mut aliases: Vec<Iface> = Vec::new();
-    for r in 0..a.len() {
-        let Some(index) = a.u64(r, a.at("ifindex")) else {
+    for a in addrs {
+        let Some(pos) = list.iter().position(|(i, _)| *i == a.ifindex) else {
             continue;
         };
-        let Some(pos) = list.iter().position(|(i, _)| *i == index) else {
-            continue;
-        };
-        let addr = a.ip(r, a.at("addr"));
-        let v6 = family_is_v6(&a.value(r, a.at("family")))
-            .or(addr.map(|x| x.is_ipv6()))
-            .unwrap_or(false);
-        let plen = match addr {
-            Some(ip) => a.prefix_len(r, a.at("prefix_len"), ip),
-            None => None,
-        }
-        .unwrap_or(0);
-        if v6 {
-            if let Some(IpAddr::V6(x)) = addr {
+        let plen = a.prefix_len;
+        if a.is_v6() {
+            if let IpAddr::V6(x) = a.addr {
                 list[pos].1.inet6.push((x, plen));
             }
             continue;
         }
-        let Some(IpAddr::V4(local)) = addr else {
+        let IpAddr::V4(local) = a.addr else {
             continue;
         };
         let base = &list[pos].1;
-        let label = a
-            .text_raw(r, a.at("label"))
-            .unwrap_or_else(|| base.name.clone());
+        let label = a.label.clone().unwrap_or_else(|| base.name.clone());
         let mask = if plen == 0 {
             0
         } else {
             u32::MAX << (32 - u32::from(plen.min(32)))
         };
-        let v4 = |c: &str| match a.ip(r, a.at(c)) {
+        let v4 = |ip: Option<IpAddr>| match ip {
             Some(IpAddr::V4(x)) => Some(x),
             _ => None,
         };
         let inet = Inet4 {
             addr: local,
             mask: Ipv4Addr::from(mask),
-            broadcast: v4("broadcast").unwrap_or(Ipv4Addr::UNSPECIFIED),
-            destination: v4("peer").unwrap_or(local),
+            broadcast: v4(a.broadcast).unwrap_or(Ipv4Addr::UNSPECIFIED),
+            destination: v4(a.peer).unwrap_or(local),
         };
         if label == base.name {
             if base.inet.is_none() {

@@ -97,14 +97,14 @@ fn load(cat: &Catalog) -> crate::Result<Vec<StatRow>> {
             &Request::columns(&["source", "proto", "name", "value"]),
         )
         .map(crate::netstat::bytewise)?;
-    let c = crate::model::Cols::new(&t, &["source", "proto", "name", "value"]);
-    Ok((0..c.len())
+    Ok(crate::netstat::rows::counters::stats(&t)
+        .into_iter()
         .filter_map(|r| {
             Some(StatRow {
-                source: c.text_raw(r, 0)?,
-                proto: c.text_raw(r, 1)?,
-                name: c.text_raw(r, 2)?,
-                value: c.u64_bits(r, 3).unwrap_or(0),
+                source: r.source?,
+                proto: r.proto?,
+                name: r.name?,
+                value: r.bits.unwrap_or(0),
             })
         })
         .collect())

@@ -120,7 +120,7 @@ impl RouteSim {
                 cells.set("scope", Value::str("link"));
                 cells.set("oif", Value::opt_int(env.index_of(dev)));
                 cells.set("dev", Value::str(dev));
-                complete_output_route(env, &mut cells, q, 32);
+                complete_output_route(env, &mut cells, &[], q, 32);
                 one.push(cells.values);
                 return Ok(RouteAnswer {
                     route: one,
@@ -165,7 +165,8 @@ impl RouteSim {
                     cells.set("table_name", Value::str(name));
                 }
                 cells.host(dst);
-                complete_output_route(env, &mut cells, q, matched_len);
+                let hops = env.index.hops(row);
+                complete_output_route(env, &mut cells, hops, q, matched_len);
                 if let Some(IpAddr::V4(src)) = q.src {
                     let dev = cells.get("dev");
                     if src.is_loopback()
@@ -194,7 +195,7 @@ impl RouteSim {
                 cells.set("scope", Value::str("link"));
                 cells.set("oif", Value::opt_int(env.index_of(&dev)));
                 cells.set("dev", Value::str(dev));
-                complete_output_route(env, &mut cells, q, 32);
+                complete_output_route(env, &mut cells, &[], q, 32);
                 one.push(cells.values);
                 None
             }
@@ -272,17 +273,23 @@ impl Draft {
 }
 
 /// Fills in what the kernel adds to a route it chose for locally generated traffic:
+/// - a multipath route (`hops`) used through a named device gets that device's next hop;
 /// - a route without a preferred source gets the address source selection picks from the
 ///   addresses table (an IPv4 `local` destination is its own source), selection running on
 ///   the route's device, or its first next hop's for a multipath route;
 /// - a `local` destination (and an IPv6 `anycast` one) is reached through the loopback device;
 /// - IPv4 `255.255.255.255` is a `broadcast` and a multicast group a `multicast` route, with
 ///   no gateway (for a multicast group, only when a route of prefix shorter than 4 matched).
-fn complete_output_route(env: &RouteSim, cells: &mut Draft, q: &RouteQuery, matched_len: i64) {
+fn complete_output_route(
+    env: &RouteSim,
+    cells: &mut Draft,
+    hops: &[NextHop],
+    q: &RouteQuery,
+    matched_len: i64,
+) {
     let dst = q.dst;
     if let (Some(dev), None) = (&q.oif, cells.get("dev").as_str()) {
         // A multipath route used through a named device: the next hop on that device.
-        let hops = NextHop::from_cell(&cells.get("nexthops"));
         if let Some(hop) = hops.iter().find(|h| h.dev.as_deref() == Some(dev.as_str())) {
             cells.set("gateway", Value::opt_ip(hop.gateway));
             cells.set("dev", Value::str(dev));
@@ -304,10 +311,9 @@ fn complete_output_route(env: &RouteSim, cells: &mut Draft, q: &RouteQuery, matc
         let chosen = if dst.is_ipv4() && ty == "local" {
             Some(dst)
         } else {
-            let oif = cells.int("oif").or_else(|| {
-                let hops = NextHop::from_cell(&cells.get("nexthops"));
-                env.index_of(hops.first()?.dev.as_deref()?)
-            });
+            let oif = cells
+                .int("oif")
+                .or_else(|| env.index_of(hops.first()?.dev.as_deref()?));
             env.sources().and_then(|s| {
                 let scope = cells.get("scope");
                 s.select(
@@ -424,6 +430,7 @@ mod tests {
         ]);
         RouteTables {
             routes: Arc::new(routes),
+            nexthops: None,
             rules: None,
             interfaces: Some(Arc::new(ifs)),
             addresses: Some(Arc::new(addrs)),

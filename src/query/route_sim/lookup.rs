@@ -35,8 +35,9 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use crate::model::{Cols, Table};
+use crate::model::{Cols, NextHop, Table};
 use crate::tables::records::RouteQuery;
+use crate::tables::route_nexthops::RouteHops;
 
 /// Where the walk ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,8 +400,8 @@ pub struct RouteIndex {
     lo: String,
     /// Source selectors of the (IPv6 source-specific) routes that have one, by row.
     src_selectors: HashMap<usize, IpNet>,
-    /// The next hop devices of multipath routes, by row.
-    hop_devs: HashMap<usize, Vec<String>>,
+    /// The next hops of multipath routes, by row.
+    hops: RouteHops,
     /// Rows of refusing routes (blackhole, unreachable, prohibit, ...).
     refusal_rows: std::collections::HashSet<usize>,
     /// Out-of-range cells met while indexing ([`RouteIndex::problems`]).
@@ -435,9 +436,15 @@ fn groups(
 }
 
 impl RouteIndex {
-    /// Indexes `routes` and `rules` (the built-in rules when `None`); `interfaces` gives the
-    /// loopback device's name and the devices' groups.
-    pub fn new(routes: &Table, rules: Option<&Table>, interfaces: Option<&Table>) -> RouteIndex {
+    /// Indexes `routes` (their multipath routes' next hops read from `nexthops`, the
+    /// `route_nexthops` table) and `rules` (the built-in rules when `None`); `interfaces`
+    /// gives the loopback device's name and the devices' groups.
+    pub fn new(
+        routes: &Table,
+        nexthops: Option<&Table>,
+        rules: Option<&Table>,
+        interfaces: Option<&Table>,
+    ) -> RouteIndex {
         let mut problems = Vec::new();
         let (group_of, group_by_name, lo) = groups(interfaces, &mut problems);
         let rule_cols = rules.map(|t| Cols::new(t, &RULE_COLUMNS));
@@ -467,18 +474,17 @@ impl RouteIndex {
         let merged_v4 = rules_v4 == builtin;
         let mut tables: HashMap<(bool, i64), PrefixMap> = HashMap::new();
         let mut src_selectors = HashMap::new();
-        let mut hop_devs = HashMap::new();
+        let hops_of = RouteHops::new(routes, nexthops);
         let mut refusal_rows = std::collections::HashSet::new();
         let c = Cols::new(
             routes,
             &[
                 "table", "dst", "dst_len", "src", "src_len", "flags", "tos", "type", "oif",
-                "nexthops", "metric", "pref", "dev",
+                "metric", "pref", "dev",
             ],
         );
         let (c_table, c_dst, c_dst_len, c_src, c_src_len) = (0, 1, 2, 3, 4);
-        let (c_flags, c_tos, c_type, c_oif, c_hops, c_metric, c_pref, c_dev) =
-            (5, 6, 7, 8, 9, 10, 11, 12);
+        let (c_flags, c_tos, c_type, c_oif, c_metric, c_pref, c_dev) = (5, 6, 7, 8, 9, 10, 11);
         for row in 0..c.len() {
             let prefix = |a: usize, l: usize| {
                 let addr = c.ip(row, a)?;
@@ -500,11 +506,7 @@ impl RouteIndex {
             if let Some(n) = prefix(c_src, c_src_len).filter(|n| n.prefix_len() > 0) {
                 src_selectors.insert(row, n);
             }
-            let hops = c.hops(row, c_hops);
-            if !hops.is_empty() {
-                let devs = hops.iter().filter_map(|h| h.dev.clone()).collect();
-                hop_devs.insert(row, devs);
-            }
+            let hops = hops_of.of(row);
             let tos = c.u8(row, c_tos).unwrap_or(0);
             let ty = c.str(row, c_type);
             let ty = ty.as_deref().unwrap_or("unicast");
@@ -568,7 +570,7 @@ impl RouteIndex {
             merged_v4,
             lo,
             src_selectors,
-            hop_devs,
+            hops: hops_of,
             refusal_rows,
             problems,
         }
@@ -579,6 +581,11 @@ impl RouteIndex {
     /// route or rule selector was read as unset.
     pub fn problems(&self) -> &[String] {
         &self.problems
+    }
+
+    /// The next hops of `routes` row `row`; none for a single-path route.
+    pub fn hops(&self, row: usize) -> &[NextHop] {
+        self.hops.of(row)
     }
 
     /// The loopback device's name (index 1 of the interfaces given, else `lo`).
@@ -679,9 +686,10 @@ impl RouteIndex {
     fn through(&self, c: &Cand, oif: &str) -> bool {
         c.dev.as_deref() == Some(oif)
             || self
-                .hop_devs
-                .get(&c.row)
-                .is_some_and(|devs| devs.iter().any(|d| d == oif))
+                .hops
+                .of(c.row)
+                .iter()
+                .any(|h| h.dev.as_deref() == Some(oif))
     }
 
     /// Whether the output device binds the lookup. For IPv6 with a source address and a
@@ -742,7 +750,9 @@ mod tests {
         interfaces: Option<&Table>,
         flow: &RouteQuery,
     ) -> Option<Decision> {
-        RouteIndex::new(routes, rules, interfaces).lookup(flow)
+        // Multipath fixtures spell their hops as a snapshot of an older netpry did.
+        let hops = crate::tables::route_nexthops::derive(routes);
+        RouteIndex::new(routes, Some(&hops), rules, interfaces).lookup(flow)
     }
     use crate::model::{Column, Type};
 

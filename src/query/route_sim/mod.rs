@@ -40,6 +40,9 @@ pub type LoadTable = Box<dyn Fn(&str) -> Option<Arc<Table>>>;
 pub struct RouteTables {
     /// The `routes` table.
     pub routes: Arc<Table>,
+    /// The `route_nexthops` table: the next hops of multipath routes (without it, a
+    /// multipath route has no device to match or complete an answer with).
+    pub nexthops: Option<Arc<Table>>,
     /// The `rules` table.
     pub rules: Option<Arc<Table>>,
     /// The `interfaces` table (`index`, `name`, `flags_raw`, `group`).
@@ -171,6 +174,7 @@ impl RouteSim {
     pub fn new(tables: RouteTables, uid: u32) -> RouteSim {
         let index = RouteIndex::new(
             &tables.routes,
+            tables.nexthops.as_deref(),
             tables.rules.as_deref(),
             tables.interfaces.as_deref(),
         );

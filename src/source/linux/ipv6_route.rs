@@ -315,6 +315,7 @@ ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000
                 gateway: Some(IpAddr::V6(ip(g))),
                 oif: 2,
                 dev: Some("veth0".into()),
+                ..RouteHop::default()
             })
             .collect();
         let mut high = route("fd00:62::", 64, Some("fd00:1::2"), "veth0", 1024);

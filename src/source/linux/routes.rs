@@ -5,7 +5,8 @@
 //! The table id comes from RTA_TABLE when present (the header's 8-bit field says 252 for ids
 //! above 255). Names (tables, protocols, scopes, types) follow `ip`, see [`super::rtnames`].
 //! Metrics are read from RTA_METRICS (RTAX_RTT is stored in 1/8 ms, reported in ms). Multipath
-//! routes list their next hops in one text column.
+//! routes carry their next hops typed ([`RouteHop`]: the `route_nexthops` table) and spelled
+//! as `ip` prints them (the `routes` table's `nexthops` text).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -197,38 +198,19 @@ pub(crate) fn decode(msg: RouteMessage, names: &HashMap<u32, String>) -> Option<
     if rec.oif != 0 {
         rec.dev = names.get(&rec.oif).cloned();
     }
-    let typed: Vec<NextHop> = hops.iter().map(|nh| nexthop_typed(nh, names)).collect();
-    rec.nexthops = NextHop::join(&typed);
-    rec.hops = hops
-        .iter()
-        .map(|nh| RouteHop {
-            gateway: nexthop_gateway(nh),
-            oif: nh.interface_index,
-            dev: names.get(&nh.interface_index).cloned(),
-        })
-        .collect();
+    rec.hops = hops.iter().map(|nh| hop_of(nh, names)).collect();
+    rec.nexthops = NextHop::join(&rec.hops.iter().map(RouteHop::spelled).collect::<Vec<_>>());
     Some(rec)
 }
 
-/// One next hop as the `nexthops` column spells it ([`NextHop`]'s display): `via GW dev DEV
-/// weight W` (no `via` part for a device-only hop, `ifN` for a device without a name),
-/// followed by its flags (`onlink`, `linkdown`, `dead`, ...) when it has any.
-fn nexthop_typed(nh: &RouteNextHop, names: &HashMap<u32, String>) -> NextHop {
-    let flags = flag_text(nh.flags.bits().into());
-    NextHop {
+/// One next hop of a multipath route: gateway, device (named from `names`), weight and flags.
+fn hop_of(nh: &RouteNextHop, names: &HashMap<u32, String>) -> RouteHop {
+    RouteHop {
         gateway: nexthop_gateway(nh),
-        dev: (nh.interface_index != 0).then(|| {
-            names
-                .get(&nh.interface_index)
-                .cloned()
-                .unwrap_or_else(|| format!("if{}", nh.interface_index))
-        }),
-        weight: Some(u32::from(nh.hops) + 1),
-        flags: flags
-            .split(',')
-            .filter(|f| !f.is_empty())
-            .map(str::to_string)
-            .collect(),
+        oif: nh.interface_index,
+        dev: names.get(&nh.interface_index).cloned(),
+        weight: u32::from(nh.hops) + 1,
+        flags: flag_text(nh.flags.bits().into()),
     }
 }
 
@@ -362,12 +344,14 @@ mod tests {
             r.nexthops,
             "via fd00:1::9 dev vx.1 weight 3; via fd00:1::8 dev vx.1 weight 1"
         );
-        let hop = |g: &str| RouteHop {
+        let hop = |g: &str, weight| RouteHop {
             gateway: Some(g.parse().unwrap()),
             oif: 3,
             dev: Some("vx.1".into()),
+            weight,
+            flags: String::new(),
         };
-        assert_eq!(r.hops, [hop("fd00:1::9"), hop("fd00:1::8")]);
+        assert_eq!(r.hops, [hop("fd00:1::9", 3), hop("fd00:1::8", 1)]);
         assert_eq!(r.refcnt, None);
     }
 
@@ -388,10 +372,10 @@ mod tests {
         nh.interface_index = 9;
         nh.hops = 4;
         nh.flags = netlink_packet_route::route::RouteNextHopFlags::from_bits_retain(0x10);
-        assert_eq!(
-            nexthop_typed(&nh, &HashMap::new()).to_string(),
-            "dev if9 weight 5 linkdown"
-        );
+        let hop = hop_of(&nh, &HashMap::new());
+        assert_eq!((hop.dev.as_deref(), hop.weight), (None, 5));
+        assert_eq!(hop.flags, "linkdown");
+        assert_eq!(hop.spelled().to_string(), "dev if9 weight 5 linkdown");
     }
 
     const CAPTURED_NEWROUTE_V4_METRICS: [u8; 96] = [

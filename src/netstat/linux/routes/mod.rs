@@ -18,7 +18,7 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::catalog::Catalog;
-use crate::model::{Table, Value};
+use crate::model::Table;
 use crate::tables::Request;
 use crate::tables::ipv6_route::Ipv6RouteEntry;
 use crate::tables::names::NetworkEntry;
@@ -172,20 +172,6 @@ fn kernel_entries(cat: &Catalog) -> Option<Vec<Ipv6RouteEntry>> {
     Some(crate::tables::ipv6_route::entries(&t))
 }
 
-/// `inet` or `inet6` from a family cell (`inet`, `ipv4`, `4`, `2`, ...).
-pub(crate) fn family_is_v6(v: &Value) -> Option<bool> {
-    match v {
-        Value::Int(2 | 4) => Some(false),
-        Value::Int(10 | 6) => Some(true),
-        Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-            "inet" | "ipv4" | "ip" | "4" | "af_inet" => Some(false),
-            "inet6" | "ipv6" | "ip6" | "6" | "af_inet6" => Some(true),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Route types (rtnetlink `RTN_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteType {
@@ -212,10 +198,12 @@ pub enum RouteType {
 }
 
 impl RouteType {
-    fn from_value(v: &Value) -> RouteType {
-        let code = match v {
-            Value::Int(n) => *n,
-            Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+    /// The type a `type` cell's text names (a name, or the kernel's number; empty is
+    /// unicast).
+    fn from_text(s: &str) -> RouteType {
+        let code = match s.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => match s.to_ascii_lowercase().as_str() {
                 "unicast" | "" => 1,
                 "local" => 2,
                 "broadcast" => 3,
@@ -227,7 +215,6 @@ impl RouteType {
                 "throw" => 9,
                 _ => 10,
             },
-            _ => 1,
         };
         match code {
             1 => RouteType::Unicast,
@@ -253,11 +240,11 @@ pub struct Hop {
     pub dev: Option<String>,
 }
 
-impl From<crate::model::NextHop> for Hop {
-    fn from(h: crate::model::NextHop) -> Hop {
+impl From<&crate::model::NextHop> for Hop {
+    fn from(h: &crate::model::NextHop) -> Hop {
         Hop {
             gateway: h.gateway,
-            dev: h.dev,
+            dev: h.dev.clone(),
         }
     }
 }
@@ -293,105 +280,46 @@ pub struct Route {
     pub rtf_flags: Option<u32>,
 }
 
-/// The `routes` columns [`routes_of`] reads, in the order of the `R_*` indexes.
-const ROUTE_COLUMNS: [&str; 16] = [
-    "table",
-    "table_name",
-    "family",
-    "type",
-    "dst",
-    "dst_len",
-    "gateway",
-    "dev",
-    "nexthops",
-    "metric",
-    "protocol",
-    "advmss",
-    "window",
-    "rtt_ms",
-    "refcnt",
-    "rtf_flags",
-];
-const R_TABLE: usize = 0;
-const R_TABLE_NAME: usize = 1;
-const R_FAMILY: usize = 2;
-const R_TYPE: usize = 3;
-const R_DST: usize = 4;
-const R_DST_LEN: usize = 5;
-const R_GATEWAY: usize = 6;
-const R_DEV: usize = 7;
-const R_NEXTHOPS: usize = 8;
-const R_METRIC: usize = 9;
-const R_PROTOCOL: usize = 10;
-const R_ADVMSS: usize = 11;
-const R_WINDOW: usize = 12;
-const R_RTT_MS: usize = 13;
-const R_REFCNT: usize = 14;
-const R_RTF_FLAGS: usize = 15;
-
-/// The routing table id of row `r`: the `table` number, else a well-known `table_name`, else
-/// main.
-fn table_id(c: &crate::model::Cols, r: usize) -> u32 {
-    if let Some(n) = c.u32(r, R_TABLE) {
-        return n;
-    }
-    match c.str(r, R_TABLE_NAME).as_deref() {
-        Some("main") => 254,
-        Some("local") => 255,
-        Some("default") => 253,
-        _ => 254,
-    }
+/// The routes of `table` (the `routes` table's rows in dump order, read through the shared
+/// rows, [`crate::netstat::rows::route`]), a multipath route with its next hops from `hops`
+/// (the `route_nexthops` table). A number out of its range (a prefix length above 32 or 128,
+/// a table id above 2^32 in an edited snapshot) reads as 0 and is described in `problems`.
+pub fn routes_of(table: &Table, hops: Option<&Table>, problems: &mut Vec<String>) -> Vec<Route> {
+    crate::netstat::rows::route::routes(table, hops, problems)
+        .into_iter()
+        .map(|r| {
+            let mut hops: Vec<Hop> = r.hops.iter().map(Hop::from).collect();
+            if hops.is_empty() {
+                hops.push(Hop {
+                    gateway: r.gateway,
+                    dev: r.dev,
+                });
+            }
+            Route {
+                v6: r.v6.unwrap_or(false),
+                table: r.table,
+                kind: RouteType::from_text(&r.kind),
+                dst: r.dst,
+                dst_len: r.dst_len,
+                hops,
+                metric: r.metric,
+                protocol: if r.protocol == "2" {
+                    "kernel".to_string()
+                } else {
+                    r.protocol
+                },
+                advmss: r.advmss,
+                window: r.window,
+                rtt_ms: r.rtt_ms,
+                refcnt: r.refcnt,
+                rtf_flags: r.rtf_flags,
+            }
+        })
+        .collect()
 }
 
-/// The routes of `table` (the `routes` table's rows in dump order). A number out of its
-/// range (a prefix length above 32 or 128, a table id above 2^32 in an edited snapshot) reads
-/// as 0 and is described in `problems`.
-pub fn routes_of(table: &Table, problems: &mut Vec<String>) -> Vec<Route> {
-    let c = crate::model::Cols::new(table, &ROUTE_COLUMNS);
-    let mut out = Vec::with_capacity(table.len());
-    for r in 0..c.len() {
-        let dst = c.ip(r, R_DST);
-        let v6 = family_is_v6(&c.value(r, R_FAMILY))
-            .or(dst.map(|d| d.is_ipv6()))
-            .unwrap_or(false);
-        let dst = dst.unwrap_or(if v6 {
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-        } else {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        });
-        let mut hops: Vec<Hop> = c.hops(r, R_NEXTHOPS).into_iter().map(Hop::from).collect();
-        if hops.is_empty() {
-            hops.push(Hop {
-                gateway: c.ip(r, R_GATEWAY),
-                dev: c.text_raw(r, R_DEV),
-            });
-        }
-        let n32 = |col| c.u32(r, col).unwrap_or(0);
-        out.push(Route {
-            v6,
-            table: table_id(&c, r),
-            kind: RouteType::from_value(&c.value(r, R_TYPE)),
-            dst,
-            dst_len: c.prefix_len(r, R_DST_LEN, dst).unwrap_or(0),
-            hops,
-            metric: n32(R_METRIC),
-            protocol: match c.value(r, R_PROTOCOL) {
-                Value::Int(2) => "kernel".to_string(),
-                v => v.to_string(),
-            },
-            advmss: n32(R_ADVMSS),
-            window: n32(R_WINDOW),
-            rtt_ms: n32(R_RTT_MS),
-            refcnt: c.u32(r, R_REFCNT),
-            rtf_flags: c.u32(r, R_RTF_FLAGS),
-        });
-    }
-    problems.extend(c.take_problems());
-    out
-}
-
-/// Reads the routes table; the IPv6 reference counts and flags (a /proc read) only when IPv6
-/// is shown.
+/// Reads the routes table and its next hops (one dump, live); the IPv6 reference counts and
+/// flags (a /proc read) only when IPv6 is shown.
 fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::Result<Vec<Route>> {
     let req = if with_refcnt {
         Request::default()
@@ -404,13 +332,16 @@ fn load(cat: &Catalog, with_refcnt: bool, problems: &mut Vec<String>) -> crate::
             .collect();
         Request::columns(&cols)
     };
-    let t = crate::netstat::bytewise(cat.collect("routes", &req)?);
-    Ok(routes_of(&t, problems))
+    let (routes, hops) = cat.routes_and_hops(&req)?;
+    let t = crate::netstat::bytewise_shared(routes);
+    let hops = crate::netstat::bytewise_shared(hops);
+    Ok(routes_of(&t, Some(&hops), problems))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Value;
 
     /// Names from a fixed list, like a namespace's `/etc/hosts` and `/etc/networks`.
     struct FakeNames;
@@ -751,11 +682,14 @@ ff00::/8                       ::                         U    256 4      0 veth
         assert_eq!(rows[1].dst, "::1".parse::<Ipv6Addr>().unwrap());
     }
 
-    /// The hops of a `nexthops` cell, as [`routes_of`] reads them.
-    fn hops_of(v: &Value) -> Vec<Hop> {
-        crate::model::NextHop::from_cell(v)
-            .into_iter()
-            .map(Hop::from)
+    /// Hops through `gateways`, all on veth0.
+    fn hops_of(gateways: &[&str]) -> Vec<Hop> {
+        gateways
+            .iter()
+            .map(|g| Hop {
+                gateway: Some(g.parse().unwrap()),
+                dev: Some("veth0".into()),
+            })
             .collect()
     }
 
@@ -763,29 +697,20 @@ ff00::/8                       ::                         U    256 4      0 veth
     fn ipv6_multipath_and_lo_routes() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = hops_of(&Value::str(
-            "via fd00:1::2 dev veth0 weight 1, via fd00:1::3 dev veth0 weight 1",
-        ));
+        mp.hops = hops_of(&["fd00:1::2", "fd00:1::3"]);
         let lo = route(true, 254, Unicast, "fd00:58::/64", None, Some("lo"));
         let user_local = route(true, 255, Local, "fd00:5d::1/128", None, Some("veth0"));
         let rows = ipv6_rows(&[lo, mp, user_local], None);
         let flags: Vec<String> = rows.iter().map(|r| ipv6_flags(r.flags)).collect();
         assert_eq!(flags, ["!n", "UG", "UG", "!n", "U", "!n"]);
         assert_eq!(rows[2].next_hop, "fd00:1::3".parse::<Ipv6Addr>().unwrap());
-        let json = hops_of(&Value::str(
-            r#"[{"gateway":"10.0.0.1","dev":"a"},{"dev":"b"}]"#,
-        ));
-        assert_eq!(json.len(), 2);
-        assert_eq!(json[1].dev.as_deref(), Some("b"));
     }
 
     #[test]
     fn ipv6_counts_come_from_the_column_then_the_kernel_then_an_estimate() {
         use RouteType::*;
         let mut mp = route(true, 254, Unicast, "fd00:59::/64", None, None);
-        mp.hops = hops_of(&Value::str(
-            "via fd00:1::2 dev veth0 weight 1; via fd00:1::3 dev veth0 weight 1",
-        ));
+        mp.hops = hops_of(&["fd00:1::2", "fd00:1::3"]);
         mp.refcnt = Some(3);
         let mut single = route(
             true,
@@ -890,7 +815,7 @@ fd000060000000000000000000000000 40 00000000000000000000000000000000 00 fd000001
             Value::Float(30.0),
         ]);
         let mut problems = Vec::new();
-        let r = routes_of(&t, &mut problems);
+        let r = routes_of(&t, None, &mut problems);
         assert_eq!(r[0].rtt_ms, 30);
         assert_eq!((r[2].table, r[2].dst_len, r[2].rtt_ms), (254, 0, 0));
         assert_eq!(problems.len(), 2, "{problems:?}");
