@@ -398,49 +398,69 @@ impl Catalog {
     }
 
     /// Collects every table into a snapshot; a table that fails is recorded in `errors`.
+    /// Live, the socket dump (the biggest part by far on a busy host) runs on a thread of its
+    /// own beside every other table, and the owner scan on a third.
     pub fn snapshot(&self) -> Snapshot {
-        // A snapshot reads every socket's owner: scan /proc/*/fd while the kernel dumps.
-        let _owners =
-            matches!(self.origin, Origin::Live).then(crate::door::source::linux::prefetch_owners);
+        let live = matches!(self.origin, Origin::Live);
+        let _owners = live.then(crate::door::source::linux::prefetch_owners);
         let mut tables = BTreeMap::new();
         let mut errors = BTreeMap::new();
-        for def in TABLES {
-            // A table a snapshot never had stays missing, with its original reason.
-            if let Origin::Snapshot(s) = &self.origin {
-                if !s.tables.contains_key(def.name) {
-                    let why = s.errors.get(def.name).cloned();
-                    errors.insert(
-                        def.name.to_string(),
-                        why.unwrap_or_else(|| "not in the snapshot".into()),
-                    );
+        std::thread::scope(|s| {
+            let sockets = live
+                .then(|| {
+                    std::thread::Builder::new()
+                        .name("socket-dump".into())
+                        .spawn_scoped(s, || self.snapshot_table("sockets"))
+                        .ok()
+                })
+                .flatten();
+            for def in TABLES {
+                if sockets.is_some() && def.name == "sockets" {
                     continue;
                 }
+                record(
+                    def.name,
+                    self.snapshot_table(def.name),
+                    &mut tables,
+                    &mut errors,
+                );
             }
-            // Live sockets are collected naming every column, so tcp_info comes with the one
-            // dump (a whole table would fetch it in a second dump when first read).
-            let got = match &self.origin {
-                Origin::Live if def.name == "sockets" => {
-                    self.collect_every_column(def.name).map(Arc::new)
-                }
-                _ => self.table(def.name),
-            };
-            match got {
-                Ok(t) => {
-                    // A snapshot holds every column: compute the lazy ones now, so the notes
-                    // their computing adds are printed with the others.
-                    t.compute_all();
-                    tables.insert(def.name.to_string(), t);
-                }
-                Err(e) => {
-                    errors.insert(def.name.to_string(), e.to_string());
-                }
+            if let Some(h) = sockets {
+                let got = h
+                    .join()
+                    .unwrap_or_else(|_| Err("the socket collector failed".to_string()));
+                record("sockets", got, &mut tables, &mut errors);
             }
-        }
+        });
         Snapshot {
             info: self.host_info(),
             tables,
             errors,
         }
+    }
+
+    /// Table `name` for a snapshot, every column computed (so the notes computing adds are
+    /// printed with the others), or why it is missing.
+    fn snapshot_table(&self, name: &'static str) -> std::result::Result<Arc<Table>, String> {
+        // A table a snapshot never had stays missing, with its original reason.
+        if let Origin::Snapshot(s) = &self.origin
+            && !s.tables.contains_key(name)
+        {
+            return Err(s
+                .errors
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| "not in the snapshot".into()));
+        }
+        // Live sockets are collected naming every column, so tcp_info comes with the one
+        // dump (a whole table would fetch it in a second dump when first read).
+        let got = match &self.origin {
+            Origin::Live if name == "sockets" => self.collect_every_column(name).map(Arc::new),
+            _ => self.table(name),
+        };
+        let t = got.map_err(|e| e.to_string())?;
+        t.compute_all();
+        Ok(t)
     }
 
     /// Who and when: the snapshot's header, or this host now.
@@ -643,6 +663,23 @@ pub fn keeping_owners<T>(f: impl FnOnce() -> T) -> T {
 /// and benchmarks (`NETPRY_DEBUG_STATS=1`).
 pub fn collection_stats() -> String {
     crate::door::source::linux::collection_stats()
+}
+
+/// Files a snapshot table, or why it is missing, under `name`.
+fn record(
+    name: &str,
+    got: std::result::Result<Arc<Table>, String>,
+    tables: &mut BTreeMap<String, Arc<Table>>,
+    errors: &mut BTreeMap<String, String>,
+) {
+    match got {
+        Ok(t) => {
+            tables.insert(name.to_string(), t);
+        }
+        Err(e) => {
+            errors.insert(name.to_string(), e);
+        }
+    }
 }
 
 #[cfg(test)]

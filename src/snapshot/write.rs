@@ -103,24 +103,67 @@ impl Serialize for Columns<'_> {
     }
 }
 
-/// Writes every row of `t`: `[..],[..]` (without the enclosing brackets).
+/// Rows formatted together: by one worker, before they are handed to the writer.
+const BLOCK: usize = 4096;
+
+/// Writes every row of `t`: `[..],[..]` (without the enclosing brackets). A big table's rows
+/// are formatted by a worker per core, block by block, and written in order; at most two
+/// blocks per worker wait, so memory stays flat however big the table.
 fn rows(t: &Table, out: &mut Out) -> io::Result<()> {
     let encs: Vec<Enc> = (0..t.width()).map(|c| Enc::new(t.store(c))).collect();
-    for r in 0..t.len() {
-        if r > 0 {
-            out.buf.push(b',');
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if workers < 2 || t.len() < 4 * BLOCK {
+        for r in 0..t.len() {
+            row(&encs, r, &mut out.buf);
+            out.spill()?;
         }
-        out.buf.push(b'[');
-        for (c, e) in encs.iter().enumerate() {
-            if c > 0 {
-                out.buf.push(b',');
-            }
-            e.write(r, &mut out.buf);
-        }
-        out.buf.push(b']');
-        out.spill()?;
+        return Ok(());
     }
-    Ok(())
+    let blocks = t.len().div_ceil(BLOCK);
+    std::thread::scope(|s| {
+        let queues: Vec<_> = (0..workers)
+            .map(|w| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+                let encs = &encs;
+                s.spawn(move || {
+                    for b in (w..blocks).step_by(workers) {
+                        let mut buf = Vec::with_capacity(BLOCK * 256);
+                        for r in b * BLOCK..((b + 1) * BLOCK).min(t.len()) {
+                            row(encs, r, &mut buf);
+                        }
+                        if tx.send(buf).is_err() {
+                            return; // the writer failed and stopped listening
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        for b in 0..blocks {
+            let Ok(block) = queues[b % workers].recv() else {
+                return Err(io::Error::other("a snapshot row formatter stopped"));
+            };
+            out.buf.extend_from_slice(&block);
+            out.spill()?;
+        }
+        Ok(())
+    })
+}
+
+/// Appends row `r` (`[..]`, after a comma unless it is the first row).
+#[inline]
+fn row(encs: &[Enc], r: usize, buf: &mut Vec<u8>) {
+    if r > 0 {
+        buf.push(b',');
+    }
+    buf.push(b'[');
+    for (c, e) in encs.iter().enumerate() {
+        if c > 0 {
+            buf.push(b',');
+        }
+        e.write(r, buf);
+    }
+    buf.push(b']');
 }
 
 /// How one column's cells are written.
@@ -457,5 +500,29 @@ mod tests {
         let snap = snap_of(vec![t]);
         assert!(new_bytes(&snap).len() > 2 * CHUNK);
         assert_eq!(new_bytes(&snap), old_bytes(&snap));
+    }
+
+    #[test]
+    fn a_writer_that_fails_midway_stops_the_row_formatters() {
+        struct FailAfter(usize);
+        impl Write for FailAfter {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 < b.len() {
+                    return Err(io::Error::other("disk full"));
+                }
+                self.0 -= b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut t = Table::new("big", vec![Column::new("n", Type::Int, "")]);
+        for i in 0..200_000 {
+            t.push([Value::Int(i)]);
+        }
+        let snap = snap_of(vec![t]);
+        let err = write_doc(&snap, &mut FailAfter(3 * CHUNK)).expect_err("the write fails");
+        assert_eq!(err.to_string(), "disk full");
     }
 }

@@ -202,7 +202,9 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "Send queue, bytes; for LISTEN, the accept backlog",
             |r| Some(r.send_q.into()),
         ),
-        fip("local_addr", "Local address; null for unix", |r| r.local_addr),
+        fip("local_addr", "Local address; null for unix", |r| {
+            r.local_addr
+        }),
         fi(
             "local_port",
             "Local port (raw sockets: the IP protocol number); null for unix",
@@ -284,11 +286,9 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
         ff("rtt_ms", "Smoothed round-trip time, ms (TCP)", |r| {
             tcp_num(r, |t| Some(ms(t.rtt_us)))
         }),
-        ff(
-            "rttvar_ms",
-            "Round-trip time variation, ms (TCP)",
-            |r| tcp_num(r, |t| Some(ms(t.rttvar_us))),
-        ),
+        ff("rttvar_ms", "Round-trip time variation, ms (TCP)", |r| {
+            tcp_num(r, |t| Some(ms(t.rttvar_us)))
+        }),
         ff("rto_ms", "Retransmission timeout, ms (TCP)", |r| {
             tcp_num(r, |t| Some(ms(t.rto_us)))
         }),
@@ -300,11 +300,9 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "Slow-start threshold, segments (TCP; null while unbounded)",
             |r| tcp_num(r, |t| (t.ssthresh < 0x7fff_ffff).then(|| t.ssthresh.into())),
         ),
-        fi(
-            "mss",
-            "Sender maximum segment size, bytes (TCP)",
-            |r| tcp_num(r, |t| Some(t.snd_mss.into())),
-        ),
+        fi("mss", "Sender maximum segment size, bytes (TCP)", |r| {
+            tcp_num(r, |t| Some(t.snd_mss.into()))
+        }),
         fi(
             "retrans",
             "Segments retransmitted over the connection's life (TCP)",

@@ -68,7 +68,11 @@ fn the_descriptor_iterator_and_the_proc_walk_agree() {
 
     // Who owns what: the parent (lowest pid) holds the inherited TCP sockets and the UNIX
     // listener, the child its own UDP socket.
-    let rows: Vec<Vec<&str>> = iterated.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = iterated
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     let pid_of = |proto: &str, port: &str| -> Vec<String> {
         rows.iter()
             .filter(|r| r[0] == proto && r[1] == port)
@@ -86,7 +90,10 @@ fn the_descriptor_iterator_and_the_proc_walk_agree() {
         parent.parse::<u32>().unwrap() < udp[0].parse::<u32>().unwrap(),
         "{iterated}"
     );
-    assert!(rows.iter().any(|r| r[0] == "unix" && r[3] == parent), "{iterated}");
+    assert!(
+        rows.iter().any(|r| r[0] == "unix" && r[3] == parent),
+        "{iterated}"
+    );
     assert!(rows.iter().all(|r| r[4] == "python3"), "{iterated}");
 }
 

@@ -203,7 +203,17 @@ mod tests {
         // 2: union { int b; }.
         put(&[0, KIND_UNION << 24 | 1, 4, name("b"), 1, 0]);
         // 3: struct s { int a; union {...} at byte 4 }.
-        put(&[name("s"), KIND_STRUCT << 24 | 2, 8, name("a"), 1, 0, 0, 2, 32]);
+        put(&[
+            name("s"),
+            KIND_STRUCT << 24 | 2,
+            8,
+            name("a"),
+            1,
+            0,
+            0,
+            2,
+            32,
+        ]);
         // 4: func f (its prototype is left out: type 0).
         put(&[name("f"), KIND_FUNC << 24, 0]);
         let mut b = Vec::new();

@@ -188,7 +188,7 @@ fn program(l: &Layout) -> Option<Vec<u8>> {
         load(1, 1, meta),                            // r1 = meta->seq
         Some(insn(op::MOV64_REG, 2, 10, 0, 0)),
         Some(insn(op::ADD64_IMM, 2, 0, 0, -(RECORD as i32))), // r2 = &record
-        Some(insn(op::MOV64_IMM, 3, 0, 0, RECORD as i32)),   // r3 = 16
+        Some(insn(op::MOV64_IMM, 3, 0, 0, RECORD as i32)),    // r3 = 16
         Some(insn(op::CALL, 0, 0, 0, op::SEQ_WRITE)),
         Some(insn(op::MOV64_IMM, 0, 0, 0, 0)), // done: r0 = 0
         Some(insn(op::EXIT, 0, 0, 0, 0)),
@@ -231,7 +231,11 @@ mod sys {
         let license = b"GPL\0";
         let mut attr = [0u8; 128];
         put(&mut attr, 0, &BPF_PROG_TYPE_TRACING.to_ne_bytes());
-        put(&mut attr, 4, &u32::try_from(program.len() / 8).ok()?.to_ne_bytes());
+        put(
+            &mut attr,
+            4,
+            &u32::try_from(program.len() / 8).ok()?.to_ne_bytes(),
+        );
         put(&mut attr, 8, &(program.as_ptr() as u64).to_ne_bytes());
         put(&mut attr, 16, &(license.as_ptr() as u64).to_ne_bytes());
         put(&mut attr, 48, b"netpry_fds\0");
@@ -288,7 +292,13 @@ mod tests {
         }
         assert_eq!(insns.last().map(|i| i[0]), Some(op::EXIT));
         // A member of a size no load has, or beyond a load's reach, is refused.
-        assert!(program(&Layout { i_mode: m(0, 3), ..l }).is_none());
+        assert!(
+            program(&Layout {
+                i_mode: m(0, 3),
+                ..l
+            })
+            .is_none()
+        );
         let far = Layout {
             tgid: m(70_000, 4),
             ..l

@@ -5,8 +5,8 @@ mod addresses;
 mod btf;
 pub mod conntrack;
 pub mod dev_snmp6;
-pub mod features;
 mod fd_iter;
+pub mod features;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
 mod host;

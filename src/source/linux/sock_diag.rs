@@ -27,7 +27,9 @@ use std::sync::Arc;
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_SOCK_DIAG};
 
 use super::processes::{OwnerMap, socket_owners};
-use super::sock_diag_decode::{Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, messages};
+use super::sock_diag_decode::{
+    Decoder, MessageKind, SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK, messages,
+};
 use super::{proc_net, users};
 use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
 use crate::door::source::select::{SocketSelect, Want};
@@ -158,16 +160,49 @@ pub fn sockets(
     if select.unix {
         jobs.push((Proto::Unix, Family::Unix));
     }
+    let tcp_ext =
+        (if want.tcp_info { EXT_INFO } else { 0 }) | (if want.congestion { EXT_CONG } else { 0 });
+    // TCP of both families in one walk of the socket hash (two per-family dumps walk it
+    // twice): IPv4 sockets go out as they come, IPv6 ones after them, the order two dumps
+    // give. A kernel that refuses the request gets the two dumps.
+    if select.has_proto(Proto::Tcp)
+        && select.has_family(Family::Inet)
+        && select.has_family(Family::Inet6)
+    {
+        let mut inet6 = Vec::new();
+        let req = compat_request(tcp_ext, select.states);
+        let got = run_dump_as(
+            &mut dumper,
+            TCPDIAG_GETSOCK,
+            &req,
+            MessageKind::Inet(Proto::Tcp),
+            &mut |r| {
+                if r.family == Family::Inet6 {
+                    inet6.push(r);
+                } else {
+                    emit(r);
+                }
+            },
+        );
+        let delivered = match got {
+            Ok(()) => true,
+            Err((e, true)) => {
+                partial.push(format!("tcp and tcp6: {e}"));
+                true
+            }
+            Err((_, false)) => false,
+        };
+        if delivered {
+            read_any = true;
+            inet6.into_iter().for_each(&mut emit);
+            jobs.retain(|&(p, _)| p != Proto::Tcp);
+        }
+    }
     for (proto, family) in jobs {
         let (req, kind) = if proto == Proto::Unix {
             (unix_request(select.states), MessageKind::Unix)
         } else {
-            let ext = if proto == Proto::Tcp {
-                (if want.tcp_info { EXT_INFO } else { 0 })
-                    | (if want.congestion { EXT_CONG } else { 0 })
-            } else {
-                0
-            };
+            let ext = if proto == Proto::Tcp { tcp_ext } else { 0 };
             (
                 inet_request(family, proto, ext, select.states),
                 MessageKind::Inet(proto),
@@ -283,12 +318,24 @@ fn run_dump(
     kind: MessageKind,
     each: &mut impl FnMut(SocketRecord),
 ) -> std::result::Result<(), (io::Error, bool)> {
+    run_dump_as(dumper, SOCK_DIAG_BY_FAMILY, req, kind, each)
+}
+
+/// [`run_dump`] of a request of netlink type `message_type`; the error says whether any
+/// socket was delivered before it.
+fn run_dump_as(
+    dumper: &mut io::Result<Dumper>,
+    message_type: u16,
+    req: &[u8],
+    kind: MessageKind,
+    each: &mut impl FnMut(SocketRecord),
+) -> std::result::Result<(), (io::Error, bool)> {
     let d = match dumper {
         Ok(d) => d,
         Err(e) => return Err((io::Error::new(e.kind(), e.to_string()), false)),
     };
     let mut delivered = false;
-    d.dump(req, kind, &mut |r| {
+    d.dump(message_type, req, kind, &mut |r| {
         delivered = true;
         each(r)
     })
@@ -363,6 +410,16 @@ fn inet_request(family: Family, proto: Proto, ext: u8, states: u32) -> Vec<u8> {
     p
 }
 
+/// `struct inet_diag_req` (the request of `TCPDIAG_GETSOCK`): no family, so both.
+fn compat_request(ext: u8, states: u32) -> Vec<u8> {
+    let mut p = Vec::with_capacity(60);
+    p.extend_from_slice(&[0, 0, 0, ext]); // family (any), src_len, dst_len, ext
+    p.extend_from_slice(&[0u8; 48]); // struct inet_diag_sockid: all wildcards
+    p.extend_from_slice(&states.to_ne_bytes());
+    p.extend_from_slice(&0u32.to_ne_bytes()); // idiag_dbs
+    p
+}
+
 /// `struct unix_diag_req`.
 fn unix_request(states: u32) -> Vec<u8> {
     let mut p = Vec::with_capacity(24);
@@ -398,12 +455,13 @@ impl Dumper {
     /// Sends one dump request with `payload` and decodes every reply into `each`.
     fn dump(
         &mut self,
+        message_type: u16,
         payload: &[u8],
         kind: MessageKind,
         each: &mut impl FnMut(SocketRecord),
     ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
-        let msg = super::netlink::dump_request(SOCK_DIAG_BY_FAMILY, self.seq, payload);
+        let msg = super::netlink::dump_request(message_type, self.seq, payload);
         self.socket.send(&msg, 0)?;
         loop {
             let n = self.socket.recv(&mut &mut self.buf[..], 0)?;
@@ -434,6 +492,56 @@ mod tests {
         assert_eq!(u.len(), 24);
         assert_eq!(u[0], 1);
         assert_eq!(u32::from_ne_bytes(u[12..16].try_into().unwrap()), UNIX_SHOW);
+        let c = compat_request(EXT_INFO | EXT_CONG, 0x1ffe);
+        assert_eq!(c.len(), 60);
+        assert_eq!(&c[..4], &[0, 0, 0, EXT_INFO | EXT_CONG]);
+        assert_eq!(u32::from_ne_bytes(c[52..56].try_into().unwrap()), 0x1ffe);
+    }
+
+    #[test]
+    fn one_walk_for_both_tcp_families_gives_what_two_dumps_give() {
+        // Listeners and connections of both families, made here.
+        let l4 = std::net::TcpListener::bind("127.0.0.1:0").expect("listen v4");
+        let Ok(l6) = std::net::TcpListener::bind("[::1]:0") else {
+            return; // no IPv6 here
+        };
+        let _c4 = std::net::TcpStream::connect(l4.local_addr().unwrap()).expect("connect v4");
+        let _c6 = std::net::TcpStream::connect(l6.local_addr().unwrap()).expect("connect v6");
+        let notes = Notes::default();
+        let want = Want::default();
+        let key = |r: &SocketRecord| (r.family, r.local_port, r.remote_port, r.inode, r.state);
+        let mut walked = Vec::new();
+        sockets(&SocketSelect::only(&[Proto::Tcp]), &want, &notes, |r| {
+            walked.push(key(&r))
+        })
+        .expect("dump");
+        let mut two = Vec::new();
+        for family in [Family::Inet, Family::Inet6] {
+            let mut d = Dumper::open();
+            run_dump(
+                &mut d,
+                &inet_request(family, Proto::Tcp, 0, u32::MAX),
+                MessageKind::Inet(Proto::Tcp),
+                &mut |r| two.push(key(&r)),
+            )
+            .expect("dump");
+        }
+        // Sockets come and go on a live host: compare ours, in order.
+        let ports = [
+            l4.local_addr().unwrap().port(),
+            l6.local_addr().unwrap().port(),
+        ];
+        let ours = |v: &[(Family, u16, u16, u64, u8)]| -> Vec<(Family, u16, u16, u64, u8)> {
+            v.iter()
+                .filter(|k| ports.contains(&k.1) || ports.contains(&k.2))
+                .copied()
+                .collect()
+        };
+        assert_eq!(ours(&walked), ours(&two));
+        assert_eq!(ours(&walked).len(), 6);
+        // IPv4 first, then IPv6, as two dumps give them.
+        let first6 = walked.iter().position(|k| k.0 == Family::Inet6);
+        assert!(first6.is_none_or(|i| walked[i..].iter().all(|k| k.0 == Family::Inet6)));
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::door::source::records::{Family, Proto, SocketRecord, TcpInfo};
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 pub(super) const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// `TCPDIAG_GETSOCK`: the older TCP-only request, the one that dumps both address families
+/// in one walk of the kernel's socket hash; its replies carry this type.
+pub(super) const TCPDIAG_GETSOCK: u16 = 18;
 
 const INET_DIAG_INFO: u16 = 2;
 const INET_DIAG_CONG: u16 = 4;
@@ -108,7 +111,7 @@ pub fn messages(
                     return Err(io::Error::from_raw_os_error(code.saturating_neg()));
                 }
             }
-            SOCK_DIAG_BY_FAMILY => {
+            SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => {
                 let rec = match kind {
                     MessageKind::Inet(proto) => decode_inet(payload, proto, dec),
                     MessageKind::Unix => decode_unix(payload),
