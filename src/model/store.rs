@@ -179,32 +179,41 @@ impl Dict {
     }
 
     fn code(&mut self, v: Value) -> i64 {
-        let addr = text_addr(&v);
-        let slot = addr.map(|a| (a >> 4) & 15);
-        if let (Some(a), Some(s)) = (addr, slot) {
-            let (held, c) = self.recent[s];
-            if held == a && c != 0 {
-                return i64::from(c);
-            }
+        self.code_ref(&v)
+    }
+
+    /// The code of the text held at address `addr`, when it is one the dictionary holds and
+    /// has seen lately (no hashing).
+    #[inline]
+    fn code_at(&self, addr: usize) -> Option<i64> {
+        let (held, c) = self.recent[(addr >> 4) & 15];
+        (held == addr && c != 0).then_some(i64::from(c))
+    }
+
+    /// The code of text `v`, interning a copy when it is new.
+    fn code_ref(&mut self, v: &Value) -> i64 {
+        let addr = text_addr(v);
+        if let Some(c) = addr.and_then(|a| self.code_at(a)) {
+            return c;
         }
-        let c = match self.index.get(&v) {
+        let c = match self.index.get(v) {
             Some(&c) => c,
             None => {
                 self.values.push(v.clone());
                 let c = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-                self.index.insert(v, c);
+                self.index.insert(v.clone(), c);
                 c
             }
         };
         // Remember the address only when it is the one the dictionary holds.
-        if let (Some(a), Some(s)) = (addr, slot)
+        if let Some(a) = addr
             && self
                 .values
                 .get(c as usize - 1)
                 .and_then(text_addr)
                 .is_some_and(|held| held == a)
         {
-            self.recent[s] = (a, c);
+            self.recent[(a >> 4) & 15] = (a, c);
         }
         i64::from(c)
     }
@@ -377,6 +386,37 @@ impl Store {
         match self {
             Store::Int(v, _) => v.push(n),
             _ => self.push(Value::Int(n)),
+        }
+    }
+
+    /// Appends a copy of `v`: for a text column, without touching the text's reference
+    /// count unless the text is new to the column.
+    #[inline]
+    pub fn push_ref(&mut self, v: &Value) {
+        match (&mut *self, v) {
+            (Store::Text(d, codes), Value::Str(_) | Value::Bytes(_)) => {
+                codes.push(Arc::make_mut(d).code_ref(v));
+            }
+            _ => self.push(v.clone()),
+        }
+    }
+
+    /// Appends a name from the system (its cell as [`Value::shared_name`] makes it), or a
+    /// null; a name the column has seen lately in the same allocation costs no hashing.
+    #[inline]
+    pub fn push_name(&mut self, name: Option<&Arc<str>>) {
+        match (&mut *self, name) {
+            (Store::Text(d, codes), Some(n)) => {
+                let d = Arc::make_mut(d);
+                let addr = Arc::as_ptr(n).cast::<u8>() as usize;
+                let code = match d.code_at(addr) {
+                    Some(c) => c,
+                    None => d.code(Value::shared_name(n)),
+                };
+                codes.push(code);
+            }
+            (Store::Text(_, codes), None) => codes.push(0),
+            (_, n) => self.push(n.map_or(Value::Null, Value::shared_name)),
         }
     }
 

@@ -81,6 +81,16 @@ impl Value {
         }
     }
 
+    /// A shared name from the system as a cell: the same `Arc` when the name is UTF-8, its
+    /// bytes otherwise (see `model::rawtext`).
+    pub fn shared_name(s: &Arc<str>) -> Value {
+        if super::rawtext::is_encoded(s) {
+            Value::raw(s)
+        } else {
+            Value::Str(Arc::clone(s))
+        }
+    }
+
     /// A name carried as raw text ([`super::rawtext`]): the bytes it carries, as
     /// [`Value::name`].
     pub fn raw(s: &str) -> Value {

@@ -12,11 +12,7 @@ use crate::model::{Column, ColumnData, Store, Table, Value};
 /// A shared name from the source layer as a cell (see `model::rawtext`): the same `Arc` when
 /// the name is UTF-8, its bytes otherwise.
 pub fn shared_name(s: &Arc<str>) -> Value {
-    if crate::model::rawtext::is_encoded(s) {
-        Value::raw(s)
-    } else {
-        Value::Str(s.clone())
-    }
+    Value::shared_name(s)
 }
 
 /// How a [`Field`] reads its cell from a record of type `R`: any value, or, for the columns
@@ -31,6 +27,11 @@ pub enum Get<R> {
     Float(fn(&R) -> Option<f64>),
     /// An IP address, or null.
     Ip(fn(&R) -> Option<std::net::IpAddr>),
+    /// A text of a few fixed values (a state, a protocol): the shared value when the first
+    /// function knows it, else the value the second makes.
+    Pick(fn(&R) -> Option<&'static Value>, fn(&R) -> Value),
+    /// A name from the system (see [`shared_name`]), or null.
+    Name(fn(&R) -> Option<&Arc<str>>),
 }
 
 impl<R> Clone for Get<R> {
@@ -82,9 +83,31 @@ impl<R> Field<R> {
         }
     }
 
+    /// A text field of a few fixed values (see [`Get::Pick`]).
+    pub const fn pick(
+        column: Column,
+        pick: fn(&R) -> Option<&'static Value>,
+        other: fn(&R) -> Value,
+    ) -> Field<R> {
+        Field {
+            column,
+            get: Get::Pick(pick, other),
+        }
+    }
+
+    /// A name field (null for `None`).
+    pub const fn name(column: Column, get: fn(&R) -> Option<&Arc<str>>) -> Field<R> {
+        Field {
+            column,
+            get: Get::Name(get),
+        }
+    }
+
     /// The cell of `record`.
     pub fn value(&self, record: &R) -> Value {
         match self.get {
+            Get::Pick(pick, other) => pick(record).cloned().unwrap_or_else(|| other(record)),
+            Get::Name(g) => g(record).map_or(Value::Null, shared_name),
             Get::Value(g) => g(record),
             Get::Int(g) => g(record).map_or(Value::Null, Value::Int),
             Get::Float(g) => g(record).map_or(Value::Null, Value::Float),
@@ -100,6 +123,11 @@ impl<R> Field<R> {
             Get::Int(g) => store.push_opt_int(g(record)),
             Get::Float(g) => store.push_opt_float(g(record)),
             Get::Ip(g) => store.push_opt_ip(g(record)),
+            Get::Pick(pick, other) => match pick(record) {
+                Some(v) => store.push_ref(v),
+                None => store.push(other(record)),
+            },
+            Get::Name(g) => store.push_name(g(record)),
         }
     }
 }

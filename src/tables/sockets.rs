@@ -68,13 +68,6 @@ fn unix<T: Into<Value>>(r: &SocketRecord, v: impl FnOnce() -> T) -> Value {
     if is_unix(r) { v().into() } else { Value::Null }
 }
 
-fn tcp(r: &SocketRecord, f: impl FnOnce(&TcpInfo) -> Value) -> Value {
-    match (&r.tcp, r.proto) {
-        (Some(t), Proto::Tcp) => f(t),
-        _ => Value::Null,
-    }
-}
-
 /// A number of a TCP socket's tcp_info; `None` for other sockets.
 fn tcp_num<T>(r: &SocketRecord, f: impl FnOnce(&TcpInfo) -> Option<T>) -> Option<T> {
     match (&r.tcp, r.proto) {
@@ -98,12 +91,8 @@ fn ms(us: u32) -> f64 {
     f64::from(us) / 1000.0
 }
 
-/// A shared name (path, process, device) as a cell: shared when UTF-8, bytes otherwise.
-fn shared(s: &Option<std::sync::Arc<str>>) -> Value {
-    s.as_ref()
-        .map_or(Value::Null, crate::tables::field::shared_name)
-}
-
+/// A null cell, for [`Field::pick`] getters.
+static NULL: Value = Value::Null;
 static STATE_VALUES: LazyLock<Vec<Value>> =
     LazyLock::new(|| STATE_NAMES.iter().map(Value::str).collect());
 static PROTO_VALUES: LazyLock<[Value; 5]> = LazyLock::new(|| {
@@ -176,20 +165,38 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
     let fip = |name, doc, get: fn(&SocketRecord) -> Option<std::net::IpAddr>| {
         Field::ip(Column::new(name, Ip, doc), get)
     };
+    let fp = |name, doc, pick: fn(&SocketRecord) -> Option<&'static Value>, other| {
+        Field::pick(Column::new(name, Str, doc), pick, other)
+    };
+    let fname = |name, doc, get: fn(&SocketRecord) -> Option<&std::sync::Arc<str>>| {
+        Field::name(Column::new(name, Str, doc), get)
+    };
     vec![
-        f(
+        fp(
             "proto",
-            Str,
             "Protocol: tcp, udp, udplite, raw or unix",
+            |r| PROTO_VALUES.get(r.proto as usize),
             |r| proto_value(r.proto),
         ),
-        f("family", Str, "Address family: inet, inet6 or unix", |r| {
-            family_value(r.family)
-        }),
-        f(
+        fp(
+            "family",
+            "Address family: inet, inet6 or unix",
+            |r| match r.family {
+                Family::Inet => Some(&FAMILY_VALUES[0]),
+                Family::Inet6 => Some(&FAMILY_VALUES[1]),
+                Family::Unix => Some(&FAMILY_VALUES[2]),
+                Family::Link => None,
+            },
+            |r| family_value(r.family),
+        ),
+        fp(
             "state",
-            Str,
             "Kernel state name (ESTABLISHED, LISTEN, TIME_WAIT, CLOSE, ...), for every protocol",
+            |r| {
+                STATE_VALUES
+                    .get(usize::from(r.state))
+                    .filter(|_| r.state != 0)
+            },
             |r| state_value(r.state),
         ),
         fi(
@@ -221,11 +228,10 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             |r| inet_int(r, r.remote_port),
         ),
         fi("uid", "Owning user id", |r| r.uid.map(i64::from)),
-        f(
+        fname(
             "user",
-            Str,
             "Owning user name (null when uid has no passwd entry)",
-            |r| shared(&r.user),
+            |r| r.user.as_ref(),
         ),
         fi(
             "inode",
@@ -258,13 +264,19 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
             "Owning process id (lowest if several); null when unknown or not visible",
             |r| r.pid.map(i64::from),
         ),
-        f("process", Str, "Owning process name (comm)", |r| {
-            shared(&r.process)
+        fname("process", "Owning process name (comm)", |r| {
+            r.process.as_ref()
         }),
-        f(
+        fp(
             "timer",
-            Str,
             "Running timer: off, on (retransmit), keepalive, timewait or probe (zero window)",
+            |r| {
+                if is_unix(r) {
+                    Some(&NULL)
+                } else {
+                    TIMER_VALUES.get(usize::from(r.timer))
+                }
+            },
             |r| inet(r, || timer_value(r.timer)),
         ),
         fi(
@@ -324,33 +336,47 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
         fi("segs_in", "Segments received (TCP)", |r| {
             tcp_num(r, |t| Some(t.segs_in.into()))
         }),
-        f(
+        fname(
             "congestion",
-            Str,
             "Congestion control algorithm (TCP)",
-            |r| tcp(r, |t| shared(&t.congestion)),
+            |r| match (&r.tcp, r.proto) {
+                (Some(t), Proto::Tcp) => t.congestion.as_ref(),
+                _ => None,
+            },
         ),
-        f(
+        fp(
             "type",
-            Str,
             "Socket type: stream, dgram, seqpacket or raw",
+            |r| match r.sock_type {
+                1 => Some(&TYPE_VALUES[0]),
+                2 => Some(&TYPE_VALUES[1]),
+                3 => Some(&TYPE_VALUES[2]),
+                5 => Some(&TYPE_VALUES[3]),
+                0 => Some(&NULL),
+                _ => None,
+            },
             |r| type_value(r.sock_type),
         ),
-        f(
+        fname(
             "path",
-            Str,
             "UNIX socket path (abstract names start with @); null when unnamed",
-            |r| shared(&r.path),
+            |r| r.path.as_ref(),
         ),
         fi(
             "peer_inode",
             "Inode of the connected UNIX peer; null if unconnected",
             |r| (is_unix(r) && r.peer_inode != 0).then(|| sat(r.peer_inode)),
         ),
-        f(
+        fp(
             "flags",
-            Str,
             "UNIX socket flags as netstat shows them: ACC for listeners, else empty",
+            |r| {
+                Some(if is_unix(r) {
+                    &FLAG_VALUES[usize::from(r.state != 10)]
+                } else {
+                    &NULL
+                })
+            },
             |r| unix(r, || FLAG_VALUES[usize::from(r.state != 10)].clone()),
         ),
         fi(
@@ -626,6 +652,75 @@ fn restrict(req: &Request, table: &mut Table) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn typed_pushes_store_what_the_fields_read() {
+        use std::sync::Arc;
+
+        use crate::door::source::records::TcpInfo;
+        let odd: Arc<str> = Arc::from(crate::model::rawtext::encode(b"p\xffname").as_ref());
+        let records = [
+            SocketRecord {
+                proto: Proto::Tcp,
+                family: Family::Inet,
+                state: 1,
+                local_addr: Some("127.0.0.1".parse().unwrap()),
+                remote_addr: Some("::1".parse().unwrap()),
+                local_port: 80,
+                uid: Some(0),
+                user: Some(Arc::from("root")),
+                inode: u64::MAX,
+                cookie: 7,
+                tcp: Some(TcpInfo {
+                    rtt_us: 1500,
+                    ssthresh: 0x7fff_ffff,
+                    bytes_acked: u64::MAX,
+                    congestion: Some(Arc::from("cubic")),
+                    ..TcpInfo::default()
+                }),
+                sock_type: 1,
+                ..SocketRecord::default()
+            },
+            SocketRecord {
+                proto: Proto::Unix,
+                family: Family::Unix,
+                state: 10,
+                path: Some(Arc::clone(&odd)),
+                process: Some(odd),
+                peer_inode: 9,
+                refcnt: Some(2),
+                sock_type: 5,
+                ..SocketRecord::default()
+            },
+            SocketRecord {
+                proto: Proto::Udp,
+                family: Family::Link,
+                state: 99,
+                sock_type: 9,
+                timer: 200,
+                netns: Some(4026531840),
+                ..SocketRecord::default()
+            },
+            SocketRecord {
+                state: 0,
+                sock_type: 0,
+                ..SocketRecord::default()
+            },
+        ];
+        let mut b = TableBuilder::new(DEF.name, &FIELDS, &Request::default());
+        b.extend(records.iter());
+        let t = b.finish();
+        for (r, rec) in records.iter().enumerate() {
+            for (c, f) in FIELDS.iter().enumerate() {
+                assert_eq!(
+                    t.store(c).get(r),
+                    f.value(rec),
+                    "row {r} column {}",
+                    f.column.name
+                );
+            }
+        }
+    }
     use super::*;
 
     fn sample() -> Vec<SocketRecord> {
