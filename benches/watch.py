@@ -17,6 +17,7 @@ ESTABLISHED sockets and a listener); everything stays in the namespace and goes 
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,28 @@ def measured(argv, stdout=subprocess.DEVNULL):
     if code not in (0, 1):
         sys.exit(f"{argv}: status {code}: {p.stderr.read().decode()}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def interval_cpu(argv):
+    """Seconds of CPU of each interval after the first, from netpry's stats lines
+    (`netpry-stats: interval N: CPU collect A ms, compare B ms, events C ms`)."""
+    env = dict(os.environ, NETPRY_DEBUG_STATS="1")
+    p = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       check=True)
+    out = []
+    for line in p.stderr.decode().splitlines():
+        m = re.match(r"netpry-stats: interval (\d+): CPU collect ([\d.]+) ms, "
+                     r"compare ([\d.]+) ms, events ([\d.]+) ms", line)
+        if m and int(m.group(1)) > 1:
+            out.append(sum(float(m.group(i)) for i in (2, 3, 4)) / 1000)
+    if not out:
+        sys.exit(f"{argv}: no per-interval stats on stderr")
+    return out
 
 
 def main():
@@ -76,9 +99,15 @@ def main():
             _, cpun, rssn = measured(np + ["watch", "-n", "1", "--count", str(1 + a.steady)]
                                      + target)
             per = (cpun - cpu1) / a.steady
+            # The same from netpry's own per-interval CPU split (NETPRY_DEBUG_STATS=1), which
+            # leaves out the first interval instead of subtracting another run's (whose CPU
+            # varies with the 100k "added" events it writes).
+            steady = interval_cpu(np + ["watch", "-n", "1", "--count", str(1 + a.steady)]
+                                  + target)
             print(f"watch -n 1 {' '.join(target)}: first collection {cpu1:.3f} s CPU; "
                   f"steady state {per:.3f} s CPU per interval over {a.steady} intervals "
-                  f"(target <= 0.25); peak RSS {rssn:.0f} MiB")
+                  f"(target <= 0.25); per-interval CPU of intervals 2-{1 + a.steady}: median "
+                  f"{median(steady):.3f} s, max {max(steady):.3f} s; peak RSS {rssn:.0f} MiB")
 
         with tempfile.TemporaryDirectory() as d:
             old, new = os.path.join(d, "a.json"), os.path.join(d, "b.json")
