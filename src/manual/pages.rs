@@ -199,6 +199,12 @@ fn extra_sections(cat: &Catalogue) -> Roff {
     );
     item(
         &mut r,
+        "NETPRY_PROC_OWNERS",
+        "1: read socket owners (pid, process, netstat -p) by walking /proc/*/fd even where the \
+         kernel's descriptor iterator could be used (root, a kernel with BTF); the answer is the same.",
+    );
+    item(
+        &mut r,
         "NETPRY_NETSTAT_STYLE",
         "linux or bsd: the default style of netpry netstat (--bsd chooses BSD too).",
     );
