@@ -448,44 +448,35 @@ fn lazy_owners(t: &mut Table) {
     let Some(ic) = t.column_index("inode") else {
         return;
     };
-    let inodes = Arc::clone(t.column_data(ic));
     let len = t.len();
-    let owners = move || -> Arc<crate::door::source::linux::OwnerMap> {
-        let ino = inodes.get();
-        let asked: Vec<u64> = (0..len)
-            .filter_map(|r| ino.int(r))
-            .map(|i| i as u64)
+    // One scan and one pass fill both columns, whichever is read first; each takes its own.
+    let filled: Arc<OnceLock<(Store, Store)>> = Arc::new(OnceLock::new());
+    let ino = Arc::clone(t.column_data(ic));
+    let fill = move || -> (Store, Store) {
+        let ino = ino.get();
+        // Each row's inode (0 for none): what the owners are asked for, and the memo's key.
+        let inodes: Vec<u64> = (0..len)
+            .map(|r| ino.int(r).map_or(0, |i| i as u64))
             .collect();
-        let map = crate::door::source::linux::owners_of(&asked);
-        let unowned = (0..len).any(|r| {
-            ino.int(r)
-                .is_some_and(|i| i != 0 && map.get(i as u64).is_none())
-        });
-        if unowned && map.denied > 0 {
+        let map = crate::door::source::linux::owners_of(&inodes);
+        if let Some(same) = FillMemo::recall(&map, &inodes) {
+            return same;
+        }
+        if map.denied > 0 && inodes.iter().any(|&i| i != 0 && map.get(i).is_none()) {
             Notes::add_late(
                 "other users' processes are not readable without root, so their sockets have \
                  no pid or process; run as root to see all",
             );
         }
-        map
-    };
-    // One scan and one pass fill both columns, whichever is read first; each takes its own.
-    let filled: Arc<OnceLock<(Store, Store)>> = Arc::new(OnceLock::new());
-    let ino = Arc::clone(t.column_data(ic));
-    let fill = move || -> (Store, Store) {
-        let map = owners();
-        let ino = ino.get();
         let (mut pids, mut names) = (Store::default(), Store::default());
-        for r in 0..len {
-            let owner = match ino.int(r) {
-                Some(i) if i != 0 => map.get(i as u64),
-                _ => None,
-            };
-            pids.push(Value::opt_int(owner.map(|o| o.pid)));
-            names.push(owner.map_or(Value::Null, |o| crate::tables::field::shared_name(&o.comm)));
+        for &i in &inodes {
+            let owner = if i == 0 { None } else { map.get(i) };
+            pids.push_opt_int(owner.map(|o| i64::from(o.pid)));
+            names.push_name(owner.map(|o| &o.comm));
         }
         pids.shrink();
         names.shrink();
+        FillMemo::keep(&map, inodes, &pids, &names);
         (pids, names)
     };
     let fill = Arc::new(fill);
@@ -500,6 +491,51 @@ fn lazy_owners(t: &mut Table) {
     }
     if let Some(c) = t.column_index("process") {
         t.set_column(c, column(|s| &s.1));
+    }
+}
+
+/// The owner columns last filled while owners are kept between collections (`netpry
+/// watch`): when the next collection holds the same inodes in the same order and the kept
+/// owner map is the very same, its columns are the same too, and are reused instead of being
+/// looked up again (two hash probes per socket per interval).
+struct FillMemo {
+    map: std::sync::Arc<crate::door::source::linux::OwnerMap>,
+    inodes: Vec<u64>,
+    pids: crate::model::Store,
+    names: crate::model::Store,
+}
+
+static FILL_MEMO: std::sync::Mutex<Option<FillMemo>> = std::sync::Mutex::new(None);
+
+impl FillMemo {
+    /// The columns filled last time, when `map` and `inodes` are what they were filled from.
+    fn recall(
+        map: &std::sync::Arc<crate::door::source::linux::OwnerMap>,
+        inodes: &[u64],
+    ) -> Option<(crate::model::Store, crate::model::Store)> {
+        let memo = FILL_MEMO.lock().unwrap_or_else(|e| e.into_inner());
+        let m = memo.as_ref()?;
+        (crate::door::source::linux::owners_kept()
+            && std::sync::Arc::ptr_eq(&m.map, map)
+            && m.inodes == inodes)
+            .then(|| (m.pids.clone(), m.names.clone()))
+    }
+
+    /// Remembers the columns filled from `map` and `inodes`, while owners are kept (and
+    /// forgets them otherwise).
+    fn keep(
+        map: &std::sync::Arc<crate::door::source::linux::OwnerMap>,
+        inodes: Vec<u64>,
+        pids: &crate::model::Store,
+        names: &crate::model::Store,
+    ) {
+        let mut memo = FILL_MEMO.lock().unwrap_or_else(|e| e.into_inner());
+        *memo = crate::door::source::linux::owners_kept().then(|| FillMemo {
+            map: std::sync::Arc::clone(map),
+            inodes,
+            pids: pids.clone(),
+            names: names.clone(),
+        });
     }
 }
 

@@ -42,7 +42,7 @@ pub use conntrack::conntrack;
 pub use host::host_info;
 pub use links::links;
 pub use neighbours::neighbours;
-pub use owner_cache::{keep_owners, owners_of};
+pub use owner_cache::{keep_owners, owners_kept, owners_of};
 pub use processes::{
     OwnerMap, ProcWant, collection_stats, prefetch_owners, processes, socket_owners,
 };

@@ -182,6 +182,11 @@ pub fn keep_owners(on: bool) {
     }
 }
 
+/// Whether owner maps are being kept between collections (see [`keep_owners`]).
+pub fn owners_kept() -> bool {
+    KEEPING.load(Ordering::SeqCst) > 0
+}
+
 /// The socket-inode → owner map for a collection holding the sockets `inodes`: from the kept
 /// map while [`keep_owners`] says so, otherwise [`super::socket_owners`].
 pub fn owners_of(inodes: &[u64]) -> Arc<OwnerMap> {
