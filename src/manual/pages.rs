@@ -37,7 +37,8 @@ pub const COMPLETION_FILES: &[(Shell, &str)] = &[
 ];
 
 /// A saved script's description: its first comment line (`// text`), after an optional `#!`
-/// line; empty when none. (The same rule as `Saved::description` in `script::saved`.)
+/// line; empty when none (`Saved::description` in `script::saved` is this; `build.rs`
+/// compiles this module on its own, so the rule lives here).
 pub fn script_description(source: &str) -> String {
     source
         .lines()

@@ -33,14 +33,7 @@ pub struct Saved {
 impl Saved {
     /// The first comment line (`// text`), after an optional `#!` line; empty when none.
     pub fn description(&self) -> String {
-        self.source
-            .lines()
-            .filter(|l| !l.starts_with("#!"))
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .and_then(|l| l.strip_prefix("//"))
-            .map(|d| d.trim_start_matches('/').trim().to_string())
-            .unwrap_or_default()
+        crate::manual::pages::script_description(&self.source)
     }
 }
 

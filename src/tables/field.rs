@@ -9,12 +9,6 @@ use std::sync::Arc;
 use super::Request;
 use crate::model::{Column, ColumnData, Store, Table, Value};
 
-/// A shared name from the source layer as a cell (see `model::rawtext`): the same `Arc` when
-/// the name is UTF-8, its bytes otherwise.
-pub fn shared_name(s: &Arc<str>) -> Value {
-    Value::shared_name(s)
-}
-
 /// How a [`Field`] reads its cell from a record of type `R`: any value, or, for the columns
 /// of big tables, a number or address pushed into the column store as it is, without a
 /// [`Value`] built and matched per cell.
@@ -30,7 +24,7 @@ pub enum Get<R> {
     /// A text of a few fixed values (a state, a protocol): the shared value when the first
     /// function knows it, else the value the second makes.
     Pick(fn(&R) -> Option<&'static Value>, fn(&R) -> Value),
-    /// A name from the system (see [`shared_name`]), or null.
+    /// A name from the system (see [`Value::shared_name`]), or null.
     Name(fn(&R) -> Option<&Arc<str>>),
 }
 
@@ -107,7 +101,7 @@ impl<R> Field<R> {
     pub fn value(&self, record: &R) -> Value {
         match self.get {
             Get::Pick(pick, other) => pick(record).cloned().unwrap_or_else(|| other(record)),
-            Get::Name(g) => g(record).map_or(Value::Null, shared_name),
+            Get::Name(g) => g(record).map_or(Value::Null, Value::shared_name),
             Get::Value(g) => g(record),
             Get::Int(g) => g(record).map_or(Value::Null, Value::Int),
             Get::Float(g) => g(record).map_or(Value::Null, Value::Float),

@@ -37,7 +37,7 @@ static FIELDS: LazyLock<Vec<Field<ProcessRecord>>> = LazyLock::new(|| {
             "name",
             Str,
             "Process name (comm, at most 15 characters)",
-            |p| field::shared_name(&p.name),
+            |p| Value::shared_name(&p.name),
         ),
         f(
             "cmdline",

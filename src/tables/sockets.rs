@@ -254,7 +254,7 @@ static FIELDS: LazyLock<Vec<Field<SocketRecord>>> = LazyLock::new(|| {
                 } else {
                     r.bound_dev.as_ref().map_or_else(
                         || Value::str(format!("if{}", r.bound_ifindex)),
-                        crate::tables::field::shared_name,
+                        Value::shared_name,
                     )
                 }
             },
