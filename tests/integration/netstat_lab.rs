@@ -202,6 +202,29 @@ fn sysctl(ns: &Netns, settings: &[&str]) {
     }
 }
 
+/// Waits until the packet counters of `devs` in `ns` have not moved for 1.5 s (15 s at most).
+fn wait_quiet(ns: &Netns, devs: &[&str]) {
+    let counters = || -> String {
+        let files: Vec<String> = devs
+            .iter()
+            .flat_map(|d| {
+                ["rx_packets", "tx_packets"].map(|c| format!("/sys/class/net/{d}/statistics/{c}"))
+            })
+            .collect();
+        let args: Vec<&str> = files.iter().map(String::as_str).collect();
+        ns.exec("cat", &args).1
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (mut last, mut since) = (counters(), Instant::now());
+    while Instant::now() < deadline && since.elapsed() < Duration::from_millis(1500) {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = counters();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+}
+
 /// Waits until `/proc/net/ipv6_route` of `ns` holds `needle` (hex), with a deadline.
 fn wait_route(ns: &Netns, needle: &str) {
     let start = Instant::now();
@@ -288,9 +311,16 @@ fn ra_and_expiring_routes_match_net_tools() {
         "resolv.conf",
         "nameserver 127.0.0.53\noptions timeout:1 attempts:1\n",
     );
-    // The router's link-local address needs the link up; then it advertises.
-    std::thread::sleep(Duration::from_millis(800));
-    let (code, _, err) = router.exec("python3", &["-c", RA_PY]);
+    // The router's link-local address needs the link up (and, under load, longer than a
+    // moment): until it is usable the advertisement is refused as unreachable, so try again.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (code, err) = loop {
+        let (code, _, err) = router.exec("python3", &["-c", RA_PY]);
+        if code == 0 || !err.contains("Network is unreachable") || Instant::now() > deadline {
+            break (code, err);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     assert_eq!(code, 0, "router advertisements: {err}");
     wait_route(&host, "fd000042000000000000000000000000 40");
     wait_route(&host, "fd000077000000000000000000000000 30");
@@ -372,6 +402,10 @@ fn link_types_match_net_tools() {
         "dev",
         "hw512",
     ]);
+    // A veth pair that comes up sends IPv6 router solicitations for seconds (and MLD reports
+    // for about two): its counters would move between netstat's run and netpry's. No
+    // solicitations, and the comparison waits until the counters stand still.
+    sysctl(&ns, &["net.ipv6.conf.default.router_solicitations=0"]);
     ns.ip(&[
         "link",
         "add",
@@ -386,6 +420,7 @@ fn link_types_match_net_tools() {
     ]);
     ns.ip(&["link", "set", "fifteen-chars-x", "up"]);
     ns.ip(&["link", "set", "fcp", "up"]);
+    wait_quiet(&ns, &["fcp", "fifteen-chars-x"]);
     let link = Link::new("lablinks");
     let cases = ["-i", "-ia", "-ie", "-iea", "-ieee", "--interfaces --all -e"];
     let (failures, reordered) = compare_settled(&ns, &link, &cases);
