@@ -66,23 +66,66 @@ impl Ints {
     }
 
     /// Appends `n`, widening the store when it does not fit.
+    #[inline]
     pub fn push(&mut self, n: i64) {
+        match self {
+            Ints::I8(v) if let Ok(x) = i8::try_from(n) => v.push(x),
+            Ints::I16(v) if let Ok(x) = i16::try_from(n) => v.push(x),
+            Ints::I32(v) if let Ok(x) = i32::try_from(n) => v.push(x),
+            Ints::I64(v) => v.push(n),
+            _ => self.push_widening(n),
+        }
+    }
+
+    /// [`Ints::push`] of a value that does not fit the present width.
+    #[cold]
+    #[inline(never)]
+    fn push_widening(&mut self, n: i64) {
         loop {
             match self {
                 Ints::I8(v) => match i8::try_from(n) {
                     Ok(x) => return v.push(x),
-                    Err(_) => *self = Ints::I16(v.iter().map(|&x| i16::from(x)).collect()),
+                    Err(_) => *self = Ints::I16(widen(v)),
                 },
                 Ints::I16(v) => match i16::try_from(n) {
                     Ok(x) => return v.push(x),
-                    Err(_) => *self = Ints::I32(v.iter().map(|&x| i32::from(x)).collect()),
+                    Err(_) => *self = Ints::I32(widen(v)),
                 },
                 Ints::I32(v) => match i32::try_from(n) {
                     Ok(x) => return v.push(x),
-                    Err(_) => *self = Ints::I64(v.iter().map(|&x| i64::from(x)).collect()),
+                    Err(_) => *self = Ints::I64(widen(v)),
                 },
                 Ints::I64(v) => return v.push(n),
             }
+        }
+    }
+
+    /// Makes room for `n` more values.
+    pub fn reserve(&mut self, n: usize) {
+        match self {
+            Ints::I8(v) => v.reserve(n),
+            Ints::I16(v) => v.reserve(n),
+            Ints::I32(v) => v.reserve(n),
+            Ints::I64(v) => v.reserve(n),
+        }
+    }
+
+    /// Whether the `len` values from `a` equal this store's `len` values from `b` of
+    /// `other`, decided by comparing the two runs whole; `false` also when the stores have
+    /// different widths (then compare value by value) or a run passes either end.
+    pub fn same_run(&self, a: usize, other: &Ints, b: usize, len: usize) -> bool {
+        fn run<T: PartialEq>(x: &[T], a: usize, y: &[T], b: usize, len: usize) -> bool {
+            match (x.get(a..a + len), y.get(b..b + len)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            }
+        }
+        match (self, other) {
+            (Ints::I8(x), Ints::I8(y)) => run(x, a, y, b, len),
+            (Ints::I16(x), Ints::I16(y)) => run(x, a, y, b, len),
+            (Ints::I32(x), Ints::I32(y)) => run(x, a, y, b, len),
+            (Ints::I64(x), Ints::I64(y)) => run(x, a, y, b, len),
+            _ => false,
         }
     }
 
@@ -121,6 +164,13 @@ impl Ints {
     }
 }
 
+/// `v` in a wider integer type, with the room `v` had.
+fn widen<T: Copy, U: From<T>>(v: &mut Vec<T>) -> Vec<U> {
+    let mut w = Vec::with_capacity(v.capacity());
+    w.extend(v.iter().map(|&x| U::from(x)));
+    w
+}
+
 /// A null bitmap: bit `i` set means row `i` is null; rows past its end are not null.
 #[derive(Debug, Clone, Default)]
 pub struct Nulls(Vec<u64>);
@@ -139,6 +189,31 @@ impl Nulls {
             self.0.resize(w + 1, 0);
         }
         self.0[w] |= 1 << (i % 64);
+    }
+
+    /// Whether no row in `rows` is null (a whole bitmap word at a time).
+    fn none_in(&self, rows: std::ops::Range<usize>) -> bool {
+        if rows.is_empty() {
+            return true;
+        }
+        let (first, last) = (rows.start / 64, (rows.end - 1) / 64);
+        (first..=last).all(|w| {
+            let word = self.0.get(w).copied().unwrap_or(0);
+            let lo = if w == first { rows.start % 64 } else { 0 };
+            let hi = if w == last { (rows.end - 1) % 64 } else { 63 };
+            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            word & mask == 0
+        })
+    }
+
+    /// Whether the `len` rows from `a` have the same null marks as `other`'s `len` rows from
+    /// `b`; `false` (unknown) when both have nulls there at different offsets.
+    fn same_run(&self, a: usize, other: &Nulls, b: usize, len: usize) -> bool {
+        let (x, y) = (self.none_in(a..a + len), other.none_in(b..b + len));
+        if x || y {
+            return x && y;
+        }
+        a == b && (a..a + len).all(|i| self.get(i) == other.get(i))
     }
 
     fn take(&self, rows: &[u32]) -> Nulls {
@@ -379,6 +454,34 @@ impl Store {
         }
     }
 
+    /// Makes room for `n` more values (a table about as long as the last one collected).
+    pub fn reserve(&mut self, n: usize) {
+        match self {
+            Store::Null(_) => {}
+            Store::Int(v, _) | Store::Text(_, v) => v.reserve(n),
+            Store::Float(v, _) => v.reserve(n),
+            Store::Bool(v, _) => v.reserve(n),
+            Store::Ip4(v, _) => v.reserve(n),
+            Store::Ip(v, _) => v.reserve(n),
+            Store::Mixed(v) => v.reserve(n),
+        }
+    }
+
+    /// Appends a null: [`Store::push`] of `Value::Null`, without the general path for the
+    /// usual forms (many columns of a big table are null for most rows).
+    #[inline]
+    pub fn push_null(&mut self) {
+        match self {
+            Store::Null(n) => *n += 1,
+            Store::Int(v, nulls) => {
+                nulls.set(v.len());
+                v.push(0);
+            }
+            Store::Text(_, codes) => codes.push(0),
+            _ => self.push(Value::Null),
+        }
+    }
+
     /// Appends integer `n`: [`Store::push`] of `Value::Int(n)`, without building the value
     /// when the store already holds integers (readers that know a column's type).
     #[inline]
@@ -395,8 +498,15 @@ impl Store {
     pub fn push_ref(&mut self, v: &Value) {
         match (&mut *self, v) {
             (Store::Text(d, codes), Value::Str(_) | Value::Bytes(_)) => {
-                codes.push(Arc::make_mut(d).code_ref(v));
+                // A text seen lately is found through the shared dictionary, without making
+                // it unique (an atomic operation per cell).
+                let code = match text_addr(v).and_then(|a| d.code_at(a)) {
+                    Some(c) => c,
+                    None => Arc::make_mut(d).code_ref(v),
+                };
+                codes.push(code);
             }
+            (_, Value::Null) => self.push_null(),
             _ => self.push(v.clone()),
         }
     }
@@ -407,16 +517,15 @@ impl Store {
     pub fn push_name(&mut self, name: Option<&Arc<str>>) {
         match (&mut *self, name) {
             (Store::Text(d, codes), Some(n)) => {
-                let d = Arc::make_mut(d);
                 let addr = Arc::as_ptr(n).cast::<u8>() as usize;
                 let code = match d.code_at(addr) {
                     Some(c) => c,
-                    None => d.code(Value::shared_name(n)),
+                    None => Arc::make_mut(d).code(Value::shared_name(n)),
                 };
                 codes.push(code);
             }
-            (Store::Text(_, codes), None) => codes.push(0),
-            (_, n) => self.push(n.map_or(Value::Null, Value::shared_name)),
+            (s, None) => s.push_null(),
+            (s, Some(n)) => s.push(Value::shared_name(n)),
         }
     }
 
@@ -426,11 +535,8 @@ impl Store {
     pub fn push_opt_int(&mut self, n: Option<i64>) {
         match (&mut *self, n) {
             (Store::Int(v, _), Some(n)) => v.push(n),
-            (Store::Int(v, nulls), None) => {
-                nulls.set(v.len());
-                v.push(0);
-            }
-            (_, n) => self.push(n.map_or(Value::Null, Value::Int)),
+            (s, None) => s.push_null(),
+            (s, Some(n)) => s.push(Value::Int(n)),
         }
     }
 
@@ -443,7 +549,8 @@ impl Store {
                 nulls.set(v.len());
                 v.push(0.0);
             }
-            (_, f) => self.push(f.map_or(Value::Null, Value::Float)),
+            (s, None) => s.push_null(),
+            (s, Some(f)) => s.push(Value::Float(f)),
         }
     }
 
@@ -453,7 +560,8 @@ impl Store {
         match (&mut *self, a) {
             (Store::Ip4(v, _), Some(IpAddr::V4(a))) => v.push(u32::from(a)),
             (Store::Ip(v, _), Some(a)) => v.push(a),
-            (_, a) => self.push(a.map_or(Value::Null, Value::Ip)),
+            (s, None) => s.push_null(),
+            (s, Some(a)) => s.push(Value::Ip(a)),
         }
     }
 
@@ -661,6 +769,67 @@ impl Store {
                 x => (1, x as u128),
             },
             Store::Float(..) | Store::Mixed(_) => (3, i as u128),
+        }
+    }
+
+    /// Whether none of the cells in `rows` is null.
+    pub fn no_nulls(&self, rows: std::ops::Range<usize>) -> bool {
+        match self {
+            Store::Null(_) => rows.is_empty(),
+            Store::Int(_, n)
+            | Store::Float(_, n)
+            | Store::Bool(_, n)
+            | Store::Ip4(_, n)
+            | Store::Ip(_, n) => n.none_in(rows),
+            Store::Text(_, c) => rows.into_iter().all(|i| c.get(i) != 0),
+            Store::Mixed(v) => v[rows].iter().all(|x| !matches!(x, Value::Null)),
+        }
+    }
+
+    /// Whether this store's `len` cells from row `a` equal (as [`Value`]'s `==`) the `len`
+    /// cells of `other` from row `b`, decided by comparing the two runs whole, without reading
+    /// a cell. `false` means they differ or cannot be compared that way (different forms,
+    /// texts of different dictionaries, runs past an end): compare cell by cell then.
+    pub fn same_run(&self, a: usize, other: &Store, b: usize, len: usize) -> bool {
+        fn run<T>(
+            x: &[T],
+            a: usize,
+            y: &[T],
+            b: usize,
+            len: usize,
+            eq: fn(&T, &T) -> bool,
+        ) -> bool {
+            match (x.get(a..a + len), y.get(b..b + len)) {
+                (Some(x), Some(y)) => x.iter().zip(y).all(|(p, q)| eq(p, q)),
+                _ => false,
+            }
+        }
+        if a + len > self.len() || b + len > other.len() {
+            return false;
+        }
+        match (self, other) {
+            (Store::Null(_), Store::Null(_)) => true,
+            (Store::Int(x, xn), Store::Int(y, yn)) => {
+                xn.same_run(a, yn, b, len) && x.same_run(a, y, b, len)
+            }
+            // Bit for bit: floats are ordered by `total_cmp`, equal exactly when the bits are.
+            (Store::Float(x, xn), Store::Float(y, yn)) => {
+                xn.same_run(a, yn, b, len)
+                    && run(x, a, y, b, len, |p, q| p.to_bits() == q.to_bits())
+            }
+            (Store::Bool(x, xn), Store::Bool(y, yn)) => {
+                xn.same_run(a, yn, b, len) && run(x, a, y, b, len, PartialEq::eq)
+            }
+            (Store::Ip4(x, xn), Store::Ip4(y, yn)) => {
+                xn.same_run(a, yn, b, len) && x.get(a..a + len) == y.get(b..b + len)
+            }
+            (Store::Ip(x, xn), Store::Ip(y, yn)) => {
+                xn.same_run(a, yn, b, len) && run(x, a, y, b, len, PartialEq::eq)
+            }
+            (Store::Text(xd, x), Store::Text(yd, y)) => {
+                Arc::ptr_eq(xd, yd) && x.same_run(a, y, b, len)
+            }
+            _ => false,
         }
     }
 
@@ -875,6 +1044,85 @@ mod tests {
             (0..3).map(|i| s.get(i)).collect::<Vec<_>>(),
             [ip("10.0.0.1"), Value::Null, ip("::1")]
         );
+    }
+
+    #[test]
+    fn nulls_push_alike_on_every_path() {
+        let ip = |t: &str| Value::Ip(t.parse().unwrap());
+        for first in [
+            Value::Int(7),
+            Value::Float(1.5),
+            Value::Bool(true),
+            ip("10.0.0.1"),
+            ip("::1"),
+            Value::str("x"),
+            Value::Null,
+        ] {
+            let mut fast = build(std::slice::from_ref(&first));
+            let mut slow = fast.clone();
+            for _ in 0..70 {
+                fast.push_null();
+                slow.push(Value::Null);
+            }
+            fast.push_ref(&Value::Null);
+            slow.push(Value::Null);
+            fast.push_opt_int(None);
+            fast.push_opt_float(None);
+            fast.push_opt_ip(None);
+            fast.push_name(None);
+            for _ in 0..4 {
+                slow.push(Value::Null);
+            }
+            let all = |s: &Store| (0..s.len()).map(|i| s.get(i)).collect::<Vec<_>>();
+            assert_eq!(all(&fast), all(&slow), "{first:?}");
+            assert_eq!(fast.no_nulls(0..1), first != Value::Null, "{first:?}");
+            assert!(!fast.no_nulls(0..2));
+        }
+    }
+
+    #[test]
+    fn runs_compare_whole_only_when_their_forms_allow() {
+        let ints =
+            |v: &[Option<i64>]| build(&v.iter().map(|&n| Value::opt_int(n)).collect::<Vec<_>>());
+        let a = ints(&[Some(1), None, Some(3), Some(4)]);
+        let b = ints(&[Some(0), Some(1), None, Some(3), Some(4)]);
+        // Nulls at other offsets are not compared whole (cell by cell then).
+        assert!(!a.same_run(0, &b, 1, 4));
+        assert!(a.same_run(2, &b, 3, 2));
+        assert!(!a.same_run(2, &b, 2, 2));
+        assert!(!a.same_run(2, &b, 3, 3), "past the end");
+        // A null against a 0: the values agree, the null marks do not.
+        let z = ints(&[Some(1), Some(0), Some(3), Some(4)]);
+        assert!(!a.same_run(0, &z, 0, 4));
+        assert!(a.same_run(2, &z, 2, 2));
+        // Other widths, other dictionaries: not decided whole.
+        let wide = ints(&[Some(1), None, Some(3), Some(1 << 40)]);
+        assert!(!a.same_run(0, &wide, 0, 3));
+        let t1 = build(&[Value::str("a"), Value::str("b")]);
+        let t2 = build(&[Value::str("a"), Value::str("b")]);
+        assert!(!t1.same_run(0, &t2, 0, 2));
+        assert!(t1.same_run(0, &t1.clone(), 0, 2));
+        let f = |x: f64| build(&[Value::Float(x)]);
+        assert!(f(0.5).same_run(0, &f(0.5), 0, 1));
+        assert!(!f(0.0).same_run(0, &f(-0.0), 0, 1));
+        // Nulls past the 64th row, at other offsets.
+        let long = |from: usize| {
+            let mut s = Store::default();
+            for i in 0..200 {
+                s.push(if i >= from && i % 70 == 3 {
+                    Value::Null
+                } else {
+                    Value::Int(1)
+                });
+            }
+            s
+        };
+        assert!(long(0).same_run(0, &long(0), 0, 200));
+        assert!(long(0).same_run(4, &long(0), 5, 60));
+        assert!(!long(0).same_run(60, &long(0), 61, 80));
+        assert!(long(100).same_run(4, &long(0), 4, 69));
+        assert!(!long(100).same_run(4, &long(0), 4, 70));
+        assert!(long(100).same_run(143, &long(0), 143, 57));
     }
 
     #[test]

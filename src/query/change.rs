@@ -182,6 +182,34 @@ fn key_of(stores: &[&Store], row: usize, key: &[usize], fallback: &[usize]) -> K
     }
 }
 
+/// Rows compared as one run when the stores allow it ([`Store::same_run`]): long enough that
+/// a run costs a memory compare, short enough that a run that differs costs little.
+const BLOCK: usize = 256;
+
+/// The new rows in blocks of at most [`BLOCK`], each as (first new row, first old row, rows):
+/// a block whose rows all pair with consecutive old rows starts at its first row's old row;
+/// any other block has `NO_ROW` as its old row (its rows are compared one by one).
+fn paired_runs(old_of: &[u32]) -> Vec<(usize, usize, usize)> {
+    old_of
+        .chunks(BLOCK)
+        .enumerate()
+        .map(|(b, rows)| {
+            let first = rows[0];
+            let consecutive = first != crate::model::NO_ROW
+                && rows
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &o)| u64::from(o) == u64::from(first) + i as u64);
+            let old = if consecutive {
+                first as usize
+            } else {
+                crate::model::NO_ROW as usize
+            };
+            (b * BLOCK, old, rows.len())
+        })
+        .collect()
+}
+
 /// Whether cell `o` of `old` and cell `n` of `new` are equal values (as [`Value`]'s `==`),
 /// read from the stores without building values where both have the same compact form.
 #[inline]
@@ -365,7 +393,32 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     let mut by_key: Option<(HashMap<Key, usize, FastHash>, u32)> = None;
     // For each new row, its old row (`NO_ROW`: added).
     let mut old_of = vec![crate::model::NO_ROW; new.len()];
-    for (ni, slot) in old_of.iter_mut().enumerate() {
+    // Whole blocks whose key and fallback cells are the same runs in both tables pair up
+    // position by position, as the loop below would pair them row by row.
+    // (A block where some key column has no null uses no fallback.)
+    let key_pairs: Vec<(usize, usize)> = key_old
+        .iter()
+        .copied()
+        .zip(key_new.iter().copied())
+        .collect();
+    if !key_pairs.is_empty() {
+        while cursor + BLOCK <= old.len().min(new.len())
+            && key_pairs
+                .iter()
+                .all(|&(o, n)| old_stores[o].same_run(cursor, new_stores[n], cursor, BLOCK))
+            && (fb_old.is_empty()
+                || key_old
+                    .iter()
+                    .any(|&o| old_stores[o].no_nulls(cursor..cursor + BLOCK)))
+        {
+            for (i, slot) in old_of[cursor..cursor + BLOCK].iter_mut().enumerate() {
+                *slot = crate::model::row_id(cursor + i);
+            }
+            matched[cursor..cursor + BLOCK].fill(true);
+            cursor += BLOCK;
+        }
+    }
+    for (ni, slot) in old_of.iter_mut().enumerate().skip(cursor) {
         let found = if by_key.is_none() && cursor < old.len() && same_key(cursor, ni) {
             cursor += 1;
             Some(cursor - 1)
@@ -388,22 +441,40 @@ pub fn changes(old: &Table, new: &Table, spec: &ChangeSpec, elapsed: Option<f64>
     // Which paired rows differ, a column at a time (each column's form is then the same for
     // every comparison, and its cells are read in order).
     let mut differs = vec![false; new.len()];
+    // Blocks of new rows paired with a run of consecutive old rows (the usual case: the
+    // kernel kept its order), as (first new row, first old row, rows): their cells are
+    // compared a run at a time, and row by row only where a run differs.
+    let runs = paired_runs(&old_of);
     for (os, _, ns) in &pairs {
         // Two text columns: each old code is translated to the new dictionary's once, so a
         // cell compares two numbers instead of two texts.
         if let (Store::Text(od, oc), Store::Text(nd, nc)) = (os, ns) {
             let map = recode(od, nd);
-            for (ni, (&oi, d)) in old_of.iter().zip(differs.iter_mut()).enumerate() {
-                if oi != crate::model::NO_ROW && !*d {
-                    let o = usize::try_from(oc.get(oi as usize)).ok();
-                    *d = o.and_then(|o| map.get(o)).is_none_or(|&m| m != nc.get(ni));
+            // The same codes for the same texts: runs of codes compare as numbers.
+            let same_codes = map.iter().enumerate().all(|(c, &m)| m == c as i64);
+            for &(n0, o0, len) in &runs {
+                if same_codes && oc.same_run(o0, nc, n0, len) {
+                    continue;
+                }
+                for ni in n0..n0 + len {
+                    let (oi, d) = (old_of[ni], &mut differs[ni]);
+                    if oi != crate::model::NO_ROW && !*d {
+                        let o = usize::try_from(oc.get(oi as usize)).ok();
+                        *d = o.and_then(|o| map.get(o)).is_none_or(|&m| m != nc.get(ni));
+                    }
                 }
             }
             continue;
         }
-        for (ni, (&oi, d)) in old_of.iter().zip(differs.iter_mut()).enumerate() {
-            if oi != crate::model::NO_ROW && !*d {
-                *d = !same_cell(os, oi as usize, ns, ni);
+        for &(n0, o0, len) in &runs {
+            if os.same_run(o0, ns, n0, len) {
+                continue;
+            }
+            for ni in n0..n0 + len {
+                let (oi, d) = (old_of[ni], &mut differs[ni]);
+                if oi != crate::model::NO_ROW && !*d {
+                    *d = !same_cell(os, oi as usize, ns, ni);
+                }
             }
         }
     }
@@ -740,6 +811,159 @@ mod tests {
             changed.sort();
             assert_eq!(changed, [2, 4]);
             assert_eq!(ch.rows.len(), 2);
+        }
+    }
+
+    /// A change as (action, old row, new row, changed columns).
+    type Plain = (Action, Option<usize>, Option<usize>, Vec<usize>);
+
+    /// The changes as a plain reading of the engine's rules would find them, value by value:
+    /// each new row pairs with the first old row of its key not paired yet.
+    fn reference(old: &Table, new: &Table, spec: &ChangeSpec) -> Vec<Plain> {
+        let key = |t: &Table, r: usize| -> (bool, Vec<Value>) {
+            let cells = |names: &[String]| -> Vec<Value> {
+                names
+                    .iter()
+                    .map(|n| t.cell(r, t.column_index(n).unwrap()))
+                    .collect()
+            };
+            let k = cells(&spec.key);
+            if !spec.fallback.is_empty() && k.iter().all(|v| *v == Value::Null) {
+                (true, cells(&spec.fallback))
+            } else {
+                (false, k)
+            }
+        };
+        let mut unpaired: HashMap<(bool, Vec<Value>), std::collections::VecDeque<usize>> =
+            HashMap::new();
+        for r in 0..old.len() {
+            unpaired.entry(key(old, r)).or_default().push_back(r);
+        }
+        let mut out = Vec::new();
+        let mut matched = vec![false; old.len()];
+        for n in 0..new.len() {
+            match unpaired.get_mut(&key(new, n)).and_then(|q| q.pop_front()) {
+                None => out.push((Action::Added, None, Some(n), vec![])),
+                Some(o) => {
+                    matched[o] = true;
+                    let changed: Vec<usize> = (0..new.width())
+                        .filter(|&c| {
+                            let oc = old.column_index(&new.columns()[c].name).unwrap();
+                            old.cell(o, oc) != new.cell(n, c)
+                        })
+                        .collect();
+                    if !changed.is_empty() {
+                        out.push((Action::Changed, Some(o), Some(n), changed));
+                    }
+                }
+            }
+        }
+        for (o, m) in matched.iter().enumerate() {
+            if !m {
+                out.push((Action::Removed, Some(o), None, vec![]));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn long_tables_compare_in_runs_as_they_would_cell_by_cell() {
+        let cols = vec![
+            Column::new("cookie", Type::Int, ""),
+            Column::new("local_port", Type::Int, ""),
+            Column::new("state", Type::Str, ""),
+            Column::new("bytes_acked", Type::Int, ""),
+            Column::new("rtt", Type::Float, ""),
+            Column::new("addr", Type::Ip, ""),
+            Column::new("flag", Type::Bool, ""),
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let row = |i: i64, state: &str, bytes: i64| -> Vec<Value> {
+            vec![
+                // Every 97th socket has no cookie (read from /proc): keyed by its port.
+                if i % 97 == 5 {
+                    Value::Null
+                } else {
+                    Value::Int(i + 1)
+                },
+                Value::Int(i % 60_000),
+                Value::str(state),
+                if i % 31 == 0 {
+                    Value::Null
+                } else {
+                    Value::Int(bytes)
+                },
+                Value::Float(i as f64 / 8.0),
+                if i % 500 == 7 {
+                    Value::Ip("::1".parse().unwrap())
+                } else {
+                    Value::Ip(std::net::IpAddr::from([127, 0, (i >> 8) as u8, i as u8]))
+                },
+                Value::Bool(i % 3 == 0),
+            ]
+        };
+        let states = ["ESTABLISHED", "LISTEN", "TIME_WAIT"];
+        let base: Vec<Vec<Value>> = (0..1500)
+            .map(|i| row(i, states[(i % 3) as usize], i * 10))
+            .collect();
+        let table = |rows: &[Vec<Value>]| {
+            let mut t = Table::new("sockets", cols.clone());
+            for r in rows {
+                t.push(r.clone());
+            }
+            t
+        };
+        let mut spec = ChangeSpec::for_table(&table(&base));
+        spec.fallback = vec!["local_port".into()];
+        for case in 0..45 {
+            let mut rows = base.clone();
+            match case % 9 {
+                0 => {}
+                // A few cells change, one to a text the old dictionary lacks, one to a
+                // number that widens its column.
+                1 => {
+                    for _ in 0..6 {
+                        let (r, c) = (rand(1500) as usize, 2 + rand(5) as usize);
+                        rows[r][c] = match c {
+                            2 => Value::str(["CLOSE", "LISTEN"][rand(2) as usize]),
+                            3 => Value::Int(1 << 40),
+                            4 => Value::Float(-0.0),
+                            5 => Value::Null,
+                            _ => Value::Bool(rand(2) == 1),
+                        };
+                    }
+                }
+                2 => rows.swap(rand(1500) as usize, rand(1500) as usize),
+                3 => {
+                    rows.remove(rand(1500) as usize);
+                }
+                4 => rows.insert(rand(1500) as usize, row(9_000, "SYN_SENT", 1)),
+                // The same rows, texts first seen in another order.
+                5 => rows[0][2] = Value::str("TIME_WAIT"),
+                6 => rows[rand(1500) as usize][0] = Value::Null,
+                // Two rows without cookies trade places in one block: they pair by port.
+                7 => rows.swap(5, 102),
+                _ => rows[1499] = row(1498, "ESTABLISHED", 14_980),
+            }
+            let (old, new) = (table(&base), table(&rows));
+            let ch = changes(&old, &new, &spec, Some(1.0));
+            let got: Vec<_> = ch
+                .rows
+                .iter()
+                .map(|r| (r.action, r.old, r.new, r.changed.clone()))
+                .collect();
+            assert_eq!(got, reference(&old, &new, &spec), "case {case}");
+            assert_eq!(
+                ch.unchanged + ch.counts().2 + ch.counts().0,
+                new.len(),
+                "case {case}"
+            );
         }
     }
 

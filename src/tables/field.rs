@@ -140,6 +140,9 @@ pub struct TableBuilder<R: 'static> {
     /// which would check each column's sharing for every cell).
     stores: Vec<Store>,
     len: usize,
+    /// Rows expected ([`TableBuilder::expect`]): room for them is made once the first row
+    /// has given each column its form.
+    expect: usize,
 }
 
 impl<R: 'static> TableBuilder<R> {
@@ -160,7 +163,14 @@ impl<R: 'static> TableBuilder<R> {
             selected,
             columns,
             len: 0,
+            expect: 0,
         }
+    }
+
+    /// Expects about `rows` rows (a collection that repeats, as the last one was long), so
+    /// the columns grow once instead of doubling their way there.
+    pub fn expect(&mut self, rows: usize) {
+        self.expect = rows;
     }
 
     /// Appends the row for `record`.
@@ -169,6 +179,11 @@ impl<R: 'static> TableBuilder<R> {
             f.push_to(s, record);
         }
         self.len += 1;
+        if self.len == 1 && self.expect > 1 {
+            for s in &mut self.stores {
+                s.reserve(self.expect - 1);
+            }
+        }
     }
 
     /// Appends a row per record.

@@ -398,6 +398,9 @@ fn columns() -> &'static [Column] {
     &COLUMNS
 }
 
+/// Rows of the last collection, while collections repeat (see [`collect`]).
+static LAST_ROWS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Collects the live table. The owner columns (`pid`, `process`) are not read with the dump:
 /// they are lazy, filled by one scan of /proc/*/fd the first time any of their values is read,
 /// so a script that never reads them never scans (see [`lazy_owners`]).
@@ -423,8 +426,17 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
         ..want
     };
     let mut b = TableBuilder::new(DEF.name, &FIELDS, &inner);
+    // Collections that repeat (`netpry watch`) expect about as many rows as last time.
+    let repeating = crate::door::source::linux::owners_kept();
+    if repeating {
+        let last = LAST_ROWS.load(std::sync::atomic::Ordering::Relaxed);
+        b.expect(last + last / 16);
+    }
     crate::door::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
     let mut t = b.finish();
+    if repeating {
+        LAST_ROWS.store(t.len(), std::sync::atomic::Ordering::Relaxed);
+    }
     t.shrink();
     if owners {
         lazy_owners(&mut t);

@@ -82,6 +82,9 @@ pub(crate) struct OwnerCache<P> {
     unowned: HashSet<u64>,
     /// Collections answered from the cache since the last scan.
     served: u32,
+    /// The inodes of the last collection the map answered, and their owners' pids: the same
+    /// inodes again (a watch over quiet sockets) need no lookup. Both are cleared by a scan.
+    answered: (Vec<u64>, Vec<u32>),
 }
 
 impl<P: Procfs> OwnerCache<P> {
@@ -93,6 +96,7 @@ impl<P: Procfs> OwnerCache<P> {
             marks: HashMap::new(),
             unowned: HashSet::new(),
             served: 0,
+            answered: (Vec::new(), Vec::new()),
         }
     }
 
@@ -113,6 +117,22 @@ impl<P: Procfs> OwnerCache<P> {
 
     /// Whether `map` answers every inode of `inodes` and their owners have not moved.
     fn still_right(&mut self, map: &OwnerMap, inodes: &[u64]) -> bool {
+        if self.answered.0 != inodes {
+            match self.owning_pids(map, inodes) {
+                Some(pids) => self.answered = (inodes.to_vec(), pids),
+                None => return false,
+            }
+        }
+        let (marks, procfs) = (&self.marks, &mut self.procfs);
+        self.answered.1.iter().all(|&pid| match marks.get(&pid) {
+            Some(Some(mark)) => procfs.mark(pid).as_ref() == Some(mark),
+            _ => false,
+        })
+    }
+
+    /// The pids owning the sockets `inodes`, each once, when `map` answers every one of them
+    /// (it owns it, or the last scan found no owner).
+    fn owning_pids(&self, map: &OwnerMap, inodes: &[u64]) -> Option<Vec<u32>> {
         let mut owners: HashSet<u32> = HashSet::new();
         let mut last = None;
         for &i in inodes.iter().filter(|&&i| i != 0) {
@@ -125,13 +145,12 @@ impl<P: Procfs> OwnerCache<P> {
                     }
                 }
                 None if self.unowned.contains(&i) => {}
-                None => return false,
+                None => return None,
             }
         }
-        owners.into_iter().all(|pid| match self.marks.get(&pid) {
-            Some(Some(mark)) => self.procfs.mark(pid).as_ref() == Some(mark),
-            _ => false,
-        })
+        let mut pids: Vec<u32> = owners.into_iter().collect();
+        pids.sort_unstable();
+        Some(pids)
     }
 
     /// Scans /proc again; `periodic` forgets which inodes were unowned.
@@ -162,6 +181,7 @@ impl<P: Procfs> OwnerCache<P> {
                 .filter(|&i| i != 0 && map.get(i).is_none()),
         );
         self.served = 0;
+        self.answered = (Vec::new(), Vec::new());
         self.map = Some(Arc::clone(&map));
         map
     }

@@ -135,6 +135,7 @@ pub fn sockets(
         },
         devs: None,
         users: HashMap::new(),
+        last_user: None,
         unowned: false,
     };
     let mut emit = |mut rec: SocketRecord| {
@@ -351,6 +352,8 @@ struct Enrich<'a> {
     /// Interface index → name, loaded on the first bound socket.
     devs: Option<HashMap<u32, Arc<str>>>,
     users: HashMap<u32, Option<Arc<str>>>,
+    /// The last uid named and its name: sockets come in runs of one user's.
+    last_user: Option<(u32, Option<Arc<str>>)>,
     /// Some socket with an inode got no owner.
     unowned: bool,
 }
@@ -370,11 +373,18 @@ impl Enrich<'_> {
         if self.want.user
             && let Some(uid) = rec.uid
         {
-            rec.user = self
-                .users
-                .entry(uid)
-                .or_insert_with(|| users::user_name(uid))
-                .clone();
+            rec.user = match &self.last_user {
+                Some((last, name)) if *last == uid => name.clone(),
+                _ => {
+                    let name = self
+                        .users
+                        .entry(uid)
+                        .or_insert_with(|| users::user_name(uid))
+                        .clone();
+                    self.last_user = Some((uid, name.clone()));
+                    name
+                }
+            };
         }
         if self.want.dev && rec.bound_ifindex != 0 {
             let devs = self.devs.get_or_insert_with(|| {

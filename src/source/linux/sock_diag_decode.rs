@@ -41,16 +41,18 @@ pub enum MessageKind {
 /// sockets share a handful of strings.
 #[derive(Debug, Default)]
 pub struct Decoder {
-    congestion: Vec<Arc<str>>,
+    /// The kernel's bytes of each name seen, and its shared text.
+    congestion: Vec<(Vec<u8>, Arc<str>)>,
 }
 
 impl Decoder {
-    fn intern(&mut self, name: &str) -> Arc<str> {
-        if let Some(s) = self.congestion.iter().find(|s| &***s == name) {
+    /// The shared name for `name` (the kernel's bytes; not UTF-8 ones escaped as U+FFFD).
+    fn intern(&mut self, name: &[u8]) -> Arc<str> {
+        if let Some((_, s)) = self.congestion.iter().find(|(b, _)| b == name) {
             return Arc::clone(s);
         }
-        let s: Arc<str> = Arc::from(name);
-        self.congestion.push(Arc::clone(&s));
+        let s: Arc<str> = Arc::from(String::from_utf8_lossy(name));
+        self.congestion.push((name.to_vec(), Arc::clone(&s)));
         s
     }
 }
@@ -182,7 +184,7 @@ pub fn decode_inet(p: &[u8], proto: Proto, dec: &mut Decoder) -> Option<SocketRe
                 }
                 INET_DIAG_CONG => {
                     let name = v.split(|&b| b == 0).next().unwrap_or_default();
-                    let name = dec.intern(&String::from_utf8_lossy(name));
+                    let name = dec.intern(name);
                     rec.tcp.get_or_insert_with(TcpInfo::default).congestion = Some(name);
                 }
                 _ => {}
