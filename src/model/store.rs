@@ -164,6 +164,22 @@ impl Ints {
     }
 }
 
+/// Counts the null cells of `cells` into an all-null store's `n`; returns the first cell
+/// that is not null (`None`: all counted).
+fn fill_nulls<T>(
+    n: &mut usize,
+    cells: &mut impl Iterator<Item = T>,
+    is_null: impl Fn(&T) -> bool,
+) -> Option<T> {
+    for cell in cells {
+        if !is_null(&cell) {
+            return Some(cell);
+        }
+        *n += 1;
+    }
+    None
+}
+
 /// `v` in a wider integer type, with the room `v` had.
 fn widen<T: Copy, U: From<T>>(v: &mut Vec<T>) -> Vec<U> {
     let mut w = Vec::with_capacity(v.capacity());
@@ -479,6 +495,167 @@ impl Store {
             }
             Store::Text(_, codes) => codes.push(0),
             _ => self.push(Value::Null),
+        }
+    }
+
+    /// Appends every integer (or null, for `None`) of `cells`: [`Store::push_opt_int`] of
+    /// each, with the store's form matched once per run of cells that fit it rather than
+    /// once per cell.
+    pub fn extend_opt_int(&mut self, mut cells: impl Iterator<Item = Option<i64>>) {
+        while let Some(misfit) = self.fill_ints(&mut cells) {
+            self.push_opt_int(misfit);
+        }
+    }
+
+    /// Pushes cells of `cells` while they fit the store's present form; returns the first
+    /// that does not, for the general path (`None`: all pushed).
+    fn fill_ints(&mut self, cells: &mut impl Iterator<Item = Option<i64>>) -> Option<Option<i64>> {
+        fn narrow<T: TryFrom<i64> + Default>(
+            v: &mut Vec<T>,
+            nulls: &mut Nulls,
+            cells: &mut impl Iterator<Item = Option<i64>>,
+        ) -> Option<Option<i64>> {
+            for cell in cells {
+                match cell {
+                    Some(n) => match T::try_from(n) {
+                        Ok(x) => v.push(x),
+                        Err(_) => return Some(cell),
+                    },
+                    None => {
+                        nulls.set(v.len());
+                        v.push(T::default());
+                    }
+                }
+            }
+            None
+        }
+        match self {
+            Store::Int(Ints::I8(v), nulls) => narrow(v, nulls, cells),
+            Store::Int(Ints::I16(v), nulls) => narrow(v, nulls, cells),
+            Store::Int(Ints::I32(v), nulls) => narrow(v, nulls, cells),
+            Store::Int(Ints::I64(v), nulls) => narrow(v, nulls, cells),
+            Store::Null(n) => fill_nulls(n, cells, Option::is_none),
+            _ => cells.next(),
+        }
+    }
+
+    /// Appends every float (or null) of `cells` ([`Store::extend_opt_int`] for floats).
+    pub fn extend_opt_float(&mut self, mut cells: impl Iterator<Item = Option<f64>>) {
+        loop {
+            let misfit = match self {
+                Store::Float(v, nulls) => cells.find(|cell| {
+                    match cell {
+                        Some(f) => v.push(*f),
+                        None => {
+                            nulls.set(v.len());
+                            v.push(0.0);
+                        }
+                    }
+                    false
+                }),
+                Store::Null(n) => fill_nulls(n, &mut cells, Option::is_none),
+                _ => cells.next(),
+            };
+            match misfit {
+                Some(cell) => self.push_opt_float(cell),
+                None => return,
+            }
+        }
+    }
+
+    /// Appends every address (or null) of `cells` ([`Store::extend_opt_int`] for addresses).
+    pub fn extend_opt_ip(&mut self, mut cells: impl Iterator<Item = Option<IpAddr>>) {
+        loop {
+            let misfit = match self {
+                Store::Ip4(v, nulls) => cells.find(|cell| match cell {
+                    Some(IpAddr::V4(a)) => {
+                        v.push(u32::from(*a));
+                        false
+                    }
+                    None => {
+                        nulls.set(v.len());
+                        v.push(0);
+                        false
+                    }
+                    Some(IpAddr::V6(_)) => true,
+                }),
+                Store::Ip(v, nulls) => cells.find(|cell| {
+                    match cell {
+                        Some(a) => v.push(*a),
+                        None => {
+                            nulls.set(v.len());
+                            v.push(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+                        }
+                    }
+                    false
+                }),
+                Store::Null(n) => fill_nulls(n, &mut cells, Option::is_none),
+                _ => cells.next(),
+            };
+            match misfit {
+                Some(cell) => self.push_opt_ip(cell),
+                None => return,
+            }
+        }
+    }
+
+    /// Appends every name (or null) of `cells` ([`Store::push_name`] of each, the store's
+    /// form matched once per run).
+    pub fn extend_names<'a>(&mut self, mut cells: impl Iterator<Item = Option<&'a Arc<str>>>) {
+        loop {
+            let misfit = match self {
+                Store::Text(d, codes) => {
+                    for cell in cells.by_ref() {
+                        codes.push(match cell {
+                            Some(n) => {
+                                let addr = Arc::as_ptr(n).cast::<u8>() as usize;
+                                match d.code_at(addr) {
+                                    Some(c) => c,
+                                    None => Arc::make_mut(d).code(Value::shared_name(n)),
+                                }
+                            }
+                            None => 0,
+                        });
+                    }
+                    None
+                }
+                Store::Null(n) => fill_nulls(n, &mut cells, Option::is_none),
+                _ => cells.next(),
+            };
+            match misfit {
+                Some(cell) => self.push_name(cell),
+                None => return,
+            }
+        }
+    }
+
+    /// Appends a copy of every value of `cells` ([`Store::push_ref`] of each, the store's
+    /// form matched once per run of texts and nulls).
+    pub fn extend_refs<'a>(&mut self, mut cells: impl Iterator<Item = &'a Value>) {
+        loop {
+            let misfit = match self {
+                Store::Text(d, codes) => cells.find(|v| match v {
+                    Value::Str(_) | Value::Bytes(_) => {
+                        let code = match text_addr(v).and_then(|a| d.code_at(a)) {
+                            Some(c) => c,
+                            None => Arc::make_mut(d).code_ref(v),
+                        };
+                        codes.push(code);
+                        false
+                    }
+                    Value::Null => {
+                        codes.push(0);
+                        false
+                    }
+                    _ => true,
+                }),
+                Store::Null(n) => fill_nulls(n, &mut cells, |v| matches!(v, Value::Null)),
+                _ => cells.next(),
+            };
+            match misfit {
+                Some(v) => self.push_ref(v),
+                None => return,
+            }
         }
     }
 

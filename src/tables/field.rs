@@ -109,6 +109,27 @@ impl<R> Field<R> {
         }
     }
 
+    /// Appends the cells of `records` to `store`, in order: [`Field::push_to`] of each, with
+    /// the kind of cell and the store's form matched once for the batch.
+    fn push_batch(&self, store: &mut Store, records: &[R]) {
+        match self.get {
+            Get::Value(g) => records.iter().for_each(|r| store.push(g(r))),
+            Get::Int(g) => store.extend_opt_int(records.iter().map(g)),
+            Get::Float(g) => store.extend_opt_float(records.iter().map(g)),
+            Get::Ip(g) => store.extend_opt_ip(records.iter().map(g)),
+            Get::Pick(pick, _) => {
+                if let Some(i) = records.iter().position(|r| pick(r).is_none()) {
+                    // A value outside the few fixed ones: cell by cell from there.
+                    store.extend_refs(records[..i].iter().filter_map(pick));
+                    records[i..].iter().for_each(|r| self.push_to(store, r));
+                } else {
+                    store.extend_refs(records.iter().filter_map(pick));
+                }
+            }
+            Get::Name(g) => store.extend_names(records.iter().map(g)),
+        }
+    }
+
     /// Appends the cell of `record` to `store`.
     #[inline]
     fn push_to(&self, store: &mut Store, record: &R) {
@@ -140,10 +161,16 @@ pub struct TableBuilder<R: 'static> {
     /// which would check each column's sharing for every cell).
     stores: Vec<Store>,
     len: usize,
-    /// Rows expected ([`TableBuilder::expect`]): room for them is made once the first row
-    /// has given each column its form.
+    /// Rows expected ([`TableBuilder::expect`]): room for them is made once the first rows
+    /// have given each column its form.
     expect: usize,
+    /// Records taken by [`TableBuilder::push_owned`], not yet in the stores.
+    pending: Vec<R>,
 }
+
+/// Records [`TableBuilder::push_owned`] gathers before filling the stores a column at a time:
+/// few enough that they stay in the processor's cache while every column reads them.
+const BATCH: usize = 256;
 
 impl<R: 'static> TableBuilder<R> {
     /// A builder for table `name` over `fields`, projected by `req.columns` (names must have
@@ -164,6 +191,7 @@ impl<R: 'static> TableBuilder<R> {
             columns,
             len: 0,
             expect: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -175,13 +203,46 @@ impl<R: 'static> TableBuilder<R> {
 
     /// Appends the row for `record`.
     pub fn push(&mut self, record: &R) {
+        self.flush();
         for (f, s) in self.selected.iter().zip(&mut self.stores) {
             f.push_to(s, record);
         }
-        self.len += 1;
-        if self.len == 1 && self.expect > 1 {
+        self.added(1);
+    }
+
+    /// Appends the row for `record`, taking it: records are gathered and go into the stores
+    /// a batch and a column at a time, which is faster for long tables than
+    /// [`TableBuilder::push`] (each column's kind of cell and form is matched once a batch).
+    pub fn push_owned(&mut self, record: R) {
+        if self.pending.capacity() == 0 {
+            self.pending.reserve_exact(BATCH);
+        }
+        self.pending.push(record);
+        if self.pending.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Moves the gathered records into the stores.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        for (f, s) in self.selected.iter().zip(&mut self.stores) {
+            f.push_batch(s, &self.pending);
+        }
+        let n = self.pending.len();
+        self.pending.clear();
+        self.added(n);
+    }
+
+    /// Counts `n` rows just stored; after the first ones, makes room for the rest expected.
+    fn added(&mut self, n: usize) {
+        let first = self.len == 0;
+        self.len += n;
+        if first && self.expect > self.len {
             for s in &mut self.stores {
-                s.reserve(self.expect - 1);
+                s.reserve(self.expect - self.len);
             }
         }
     }
@@ -194,7 +255,8 @@ impl<R: 'static> TableBuilder<R> {
     }
 
     /// The finished table.
-    pub fn finish(self) -> Table {
+    pub fn finish(mut self) -> Table {
+        self.flush();
         let data = self
             .stores
             .into_iter()

@@ -432,7 +432,7 @@ fn collect(req: &Request, notes: &Notes) -> Result<Table> {
         let last = LAST_ROWS.load(std::sync::atomic::Ordering::Relaxed);
         b.expect(last + last / 16);
     }
-    crate::door::source::linux::sockets(&req.sockets, &want, notes, |r| b.push(&r))?;
+    crate::door::source::linux::sockets(&req.sockets, &want, notes, |r| b.push_owned(r))?;
     let mut t = b.finish();
     if repeating {
         LAST_ROWS.store(t.len(), std::sync::atomic::Ordering::Relaxed);
@@ -766,6 +766,45 @@ mod tests {
                     "row {r} column {}",
                     f.column.name
                 );
+            }
+        }
+        // Taken records go in by batches, a column at a time: the same cells, with the odd
+        // records coming after long runs of plain ones (a column changing its form, a
+        // value outside the fixed ones, in the middle of a batch and across batches).
+        let plain = |i: u64| SocketRecord {
+            proto: Proto::Tcp,
+            family: Family::Inet,
+            state: 1,
+            local_addr: Some("127.0.0.1".parse().unwrap()),
+            remote_addr: Some("127.0.0.2".parse().unwrap()),
+            local_port: (i % 50_000) as u16,
+            inode: 1000 + i,
+            cookie: i + 1,
+            ..SocketRecord::default()
+        };
+        let many: Vec<SocketRecord> = (0..700u64)
+            .map(|i| match i {
+                100 | 300 | 301 | 650 => records[(i % 4) as usize].clone(),
+                _ => plain(i),
+            })
+            .collect();
+        for expect in [0, 2000] {
+            let mut b = TableBuilder::new(DEF.name, &FIELDS, &Request::default());
+            b.expect(expect);
+            b.push_owned(many[0].clone());
+            b.push(&many[1]);
+            many[2..].iter().for_each(|r| b.push_owned(r.clone()));
+            let t = b.finish();
+            assert_eq!(t.len(), many.len());
+            for (r, rec) in many.iter().enumerate() {
+                for (c, f) in FIELDS.iter().enumerate() {
+                    assert_eq!(
+                        t.store(c).get(r),
+                        f.value(rec),
+                        "row {r} column {}",
+                        f.column.name
+                    );
+                }
             }
         }
     }
