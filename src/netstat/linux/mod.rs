@@ -719,53 +719,11 @@ mod tests {
         }
     }
 
-    /// The live path (records straight to rows) reads every record exactly as the snapshot
-    /// path (records → `sockets` table → rows) does.
+    /// The live path (records straight to rows) prints every record exactly as the snapshot
+    /// path (records → `sockets` table projected onto the listing's columns → rows) does.
     #[test]
-    fn streamed_rows_equal_table_rows() {
-        use crate::tables::records::{Family as F, Proto as P, SocketRecord};
-        let mut recs = Vec::new();
-        let ips: [Option<std::net::IpAddr>; 4] = [
-            None,
-            Some("127.0.0.1".parse().unwrap()),
-            Some("::1".parse().unwrap()),
-            Some("::ffff:10.0.0.1".parse().unwrap()),
-        ];
-        for (proto, family) in [
-            (P::Tcp, F::Inet),
-            (P::Tcp, F::Inet6),
-            (P::Udp, F::Inet),
-            (P::UdpLite, F::Inet6),
-            (P::Raw, F::Inet),
-            (P::Unix, F::Unix),
-        ] {
-            for state in 0..=14u8 {
-                for (i, ip) in ips.iter().enumerate() {
-                    let n = u32::from(state) * 7 + i as u32;
-                    recs.push(SocketRecord {
-                        proto,
-                        family,
-                        state,
-                        recv_q: n,
-                        send_q: n * 3,
-                        local_addr: if family == F::Unix { None } else { *ip },
-                        local_port: (n * 13) as u16,
-                        remote_addr: if family == F::Unix { None } else { ips[3 - i] },
-                        remote_port: if state % 2 == 0 { 0 } else { 443 },
-                        uid: (i != 0).then_some(n),
-                        inode: u64::from(n) * 11,
-                        pid: (i % 2 == 1).then_some(100 + n),
-                        timer: state % 7,
-                        timer_expires_ms: n * 1000 + 7,
-                        retransmits: (n % 5) as u8,
-                        sock_type: state % 7,
-                        path: (i == 2).then(|| "/run/x y".into()),
-                        refcnt: (i == 1).then_some(n),
-                        ..SocketRecord::default()
-                    });
-                }
-            }
-        }
+    fn streamed_rows_print_as_table_rows() {
+        let recs = crate::netstat::rows::socket::tests::records();
         let mut cols = sockets::wanted_columns(&Layout {
             extend: true,
             programs: true,

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use super::names::{self, PortNames, Resolver, ServProto, Users};
 pub use crate::model::Proto;
-use crate::netstat::rows::socket::{Socket, SocketCols, state};
+use crate::netstat::rows::socket::{CORE_COLUMNS, Socket, SocketCols, state};
 use crate::tables::sockets::STATE_NAMES;
 
 /// netstat's texts of a socket protocol.
@@ -352,17 +352,7 @@ pub enum Skip {
 
 /// The `sockets` columns an Internet listing needs for `layout`.
 pub fn wanted_columns(layout: &Layout) -> Vec<&'static str> {
-    let mut c = vec![
-        "proto",
-        "family",
-        "state",
-        "recv_q",
-        "send_q",
-        "local_addr",
-        "local_port",
-        "remote_addr",
-        "remote_port",
-    ];
+    let mut c = CORE_COLUMNS.to_vec();
     if layout.extend {
         c.extend(["uid", "inode"]);
     }

@@ -295,8 +295,10 @@ fn flags_of(v: &Value) -> (u8, bool) {
     (bits, v6only)
 }
 
-/// The `sockets` columns [`SocketCols`] reads, in the order of the `C_*` indexes.
-const COLUMNS: [&str; 25] = [
+/// The `sockets` columns that say what a socket is and where its two ends are (protocol,
+/// family, state, queues, addresses and ports): the first ones [`SocketCols`] reads, and what
+/// any listing asks for.
+pub const CORE_COLUMNS: [&str; 9] = [
     "proto",
     "family",
     "state",
@@ -306,6 +308,11 @@ const COLUMNS: [&str; 25] = [
     "local_port",
     "remote_addr",
     "remote_port",
+];
+
+/// The other `sockets` columns [`SocketCols`] reads, after [`CORE_COLUMNS`] (in the order of
+/// the `C_*` indexes).
+const MORE_COLUMNS: [&str; 16] = [
     "uid",
     "inode",
     "cookie",
@@ -361,7 +368,7 @@ impl<'t> SocketCols<'t> {
     /// Finds the columns in `t`.
     pub fn of(t: &'t Table) -> SocketCols<'t> {
         SocketCols {
-            c: Cols::new(t, &COLUMNS),
+            c: Cols::new(t, &[&CORE_COLUMNS[..], &MORE_COLUMNS[..]].concat()),
         }
     }
 
@@ -475,14 +482,14 @@ pub fn sockets(t: &Table, problems: &mut Vec<String>) -> Vec<Socket> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Column, Type};
     use crate::tables::Request;
 
     /// Records of every protocol and family, in every state and timer and more, with and
     /// without owners, names and addresses.
-    fn records() -> Vec<SocketRecord> {
+    pub(crate) fn records() -> Vec<SocketRecord> {
         let ips: [Option<IpAddr>; 4] = [
             None,
             Some("127.0.0.1".parse().unwrap()),
@@ -541,7 +548,7 @@ mod tests {
     fn streamed_rows_equal_table_rows() {
         let recs = records();
         let table = crate::tables::sockets::build(&recs, &Request::default());
-        for name in COLUMNS {
+        for name in CORE_COLUMNS.into_iter().chain(MORE_COLUMNS) {
             if name != "v6only" {
                 assert!(table.column_index(name).is_some(), "sockets has no {name}");
             }
