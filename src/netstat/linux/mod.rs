@@ -22,13 +22,13 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::netstat::rows::socket::{Socket, SocketCols};
 use args::{Family, Opts, Parsed};
 use sockets::{InetText, Layout, Names, Proto};
 
 use crate::catalog::Catalog;
 use crate::model::Table;
 use crate::model::rawtext::RawWriter;
+use crate::netstat::rows::socket::{Socket, SocketCols};
 use crate::tables::Request;
 
 /// Runs net-tools-style netstat with `args` (without the program name); `program` is the name
