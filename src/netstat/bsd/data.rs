@@ -284,103 +284,15 @@ pub fn multicast(cat: &Catalog) -> Result<Vec<Group>> {
     Ok(out.into_iter().map(|(_, g)| g).collect())
 }
 
-/// One socket (a row of `sockets`).
-#[derive(Debug, Clone, Default)]
-pub struct Sock {
-    /// `tcp`, `udp`, `udplite`, `raw`, `unix`.
-    pub proto: String,
-    /// `inet`, `inet6`, `unix`.
-    pub family: String,
-    /// Kernel state name, uppercase.
-    pub state: String,
-    /// Receive queue.
-    pub recv_q: u64,
-    /// Send queue.
-    pub send_q: u64,
-    /// Local address.
-    pub local: Option<IpAddr>,
-    /// Local port (the protocol number for raw sockets).
-    pub local_port: u16,
-    /// Remote address.
-    pub remote: Option<IpAddr>,
-    /// Remote port.
-    pub remote_port: u16,
-    /// Inode.
-    pub inode: u64,
-    /// sock_diag cookie.
-    pub cookie: u64,
-    /// Bound device index (IPv6 scope), 0 for none or unknown.
-    pub dev: u32,
-    /// Bound device name, when the table gives a name rather than an index.
-    pub dev_name: String,
-    /// UNIX socket type, lowercase (`stream`, `dgram`, `seqpacket`).
-    pub kind: String,
-    /// UNIX path (`@name` for abstract names).
-    pub path: String,
-    /// UNIX peer inode.
-    pub peer_inode: u64,
-    /// IPV6_V6ONLY, when the table knows it.
-    pub v6only: Option<bool>,
-}
+pub use crate::netstat::rows::socket::{Device, Socket};
 
-/// Reads the `sockets` table. A port outside 0-65535 or another out-of-range number reads as 0
-/// (with a note).
-pub fn sockets(cat: &Catalog) -> Result<Vec<Sock>> {
+/// Reads the `sockets` table ([`crate::netstat::rows::socket`]). A port outside 0-65535 or
+/// another out-of-range number reads as 0 (with a note).
+pub fn sockets(cat: &Catalog) -> Result<Vec<Socket>> {
     let t = load(cat, "sockets")?;
-    let c = Cols::new(
-        &t,
-        &[
-            "proto",
-            "family",
-            "state",
-            "recv_q",
-            "send_q",
-            "local_addr",
-            "local_port",
-            "remote_addr",
-            "remote_port",
-            "inode",
-            "cookie",
-            "dev",
-            "type",
-            "path",
-            "peer_inode",
-            "v6only",
-            "flags",
-        ],
-    );
-    let u = |r: usize, i: usize| c.u64(r, i).unwrap_or(0);
-    let out = (0..c.len())
-        .map(|r| {
-            let flags = c.display(r, 16).to_ascii_lowercase();
-            let v6only = c
-                .bool(r, 15)
-                .or_else(|| flags.contains("v6only").then_some(true));
-            Sock {
-                proto: c.display(r, 0).to_ascii_lowercase(),
-                family: c.display(r, 1).to_ascii_lowercase(),
-                state: c.display(r, 2).to_ascii_uppercase(),
-                recv_q: u(r, 3),
-                send_q: u(r, 4),
-                local: c.ip(r, 5),
-                local_port: c.u16(r, 6).unwrap_or(0),
-                remote: c.ip(r, 7),
-                remote_port: c.u16(r, 8).unwrap_or(0),
-                inode: u(r, 9),
-                cookie: u(r, 10),
-                dev: c.u32(r, 11).unwrap_or(0),
-                dev_name: match c.int(r, 11) {
-                    Some(_) => String::new(),
-                    None => c.display(r, 11),
-                },
-                kind: c.display(r, 12).to_ascii_lowercase(),
-                path: c.display(r, 13),
-                peer_inode: u(r, 14),
-                v6only,
-            }
-        })
-        .collect();
-    note_problems(cat, &c);
+    let mut problems = Vec::new();
+    let out = crate::netstat::rows::socket::sockets(&t, &mut problems);
+    note_all(cat, problems);
     Ok(out)
 }
 

@@ -7,18 +7,22 @@
 //! netpry sorts by descending inode. The version tag is `4`, `6`, or `46` for an IPv6 socket bound
 //! to `::` without IPV6_V6ONLY; v4-mapped IPv6 sockets print as `4` with dotted quads.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::args::Af;
-use super::data::{self, Sock};
+use super::data::{self, Device, Socket};
 use super::names::{self, Names};
 use super::{BsdCtx, l, line};
 use crate::error::Result;
+use crate::model::Proto;
+use crate::netstat::rows::socket::state;
+use crate::tables::records::Family;
 
 /// The Internet sockets of one run, with what formatting them needs.
 pub struct Inet {
-    socks: Vec<Sock>,
+    socks: Vec<Socket>,
     names: Names,
     bindv6only: bool,
     ephemeral: (u16, u16),
@@ -29,7 +33,7 @@ type Incomplete = std::collections::HashMap<(Option<IpAddr>, u16), usize>;
 
 /// A socket ready to print.
 struct Row<'a> {
-    s: &'a Sock,
+    s: &'a Socket,
     /// Protocol list entry it belongs to (`tcp`, `udp`, `ip`, `icmp`, `igmp`, `icmp6`, `rip6`).
     group: &'static str,
     /// Version tag: `4 `, `6 `, `46`.
@@ -71,7 +75,7 @@ impl Inet {
     }
 
     /// Gives the sockets back (for the UNIX list).
-    pub fn into_sockets(self) -> Vec<Sock> {
+    pub fn into_sockets(self) -> Vec<Socket> {
         self.socks
     }
 
@@ -81,25 +85,25 @@ impl Inet {
         rows
     }
 
-    fn classify<'a>(&self, s: &'a Sock) -> Option<Row<'a>> {
-        let v6 = match s.family.as_str() {
-            "inet" => false,
-            "inet6" => true,
-            _ => return None,
+    fn classify<'a>(&self, s: &'a Socket) -> Option<Row<'a>> {
+        let v6 = match s.family? {
+            Family::Inet => false,
+            Family::Inet6 => true,
+            Family::Unix | Family::Link => return None,
         };
-        let group = match (s.proto.as_str(), v6) {
-            ("tcp", _) => "tcp",
-            ("udp", _) => "udp",
-            ("raw", false) => match s.local_port {
+        let group = match (s.proto?, v6) {
+            (Proto::Tcp, _) => "tcp",
+            (Proto::Udp, _) => "udp",
+            (Proto::Raw, false) => match s.local_port {
                 1 => "icmp",
                 2 => "igmp",
                 _ => "ip",
             },
-            ("raw", true) => match s.local_port {
+            (Proto::Raw, true) => match s.local_port {
                 58 => "icmp6",
                 _ => "rip6",
             },
-            _ => return None,
+            (Proto::UdpLite | Proto::Unix, _) => return None,
         };
         let mapped = |a: Option<IpAddr>| match a {
             Some(IpAddr::V6(x)) => x.to_ipv4_mapped().map(IpAddr::V4),
@@ -113,8 +117,7 @@ impl Inet {
                 remote = Some(mapped(remote).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
             } else if local.is_none_or(|a| a.is_unspecified())
                 && !s.v6only.unwrap_or(self.bindv6only)
-                && group != "icmp6"
-                && group != "rip6"
+                && s.proto != Some(Proto::Raw)
             {
                 tag = "46";
             }
@@ -158,7 +161,7 @@ impl Inet {
         if o.listen_queues {
             for r in rows
                 .iter()
-                .filter(|r| r.group == "tcp" && bsd_state(&r.s.state) == "SYN_RCVD")
+                .filter(|r| is_tcp(r.s) && BsdState::of(r.s.state) == BsdState::SynRcvd)
             {
                 *incomplete.entry((r.local, r.s.local_port)).or_default() += 1;
             }
@@ -166,8 +169,8 @@ impl Inet {
         let mut first = true;
         for g in groups {
             for row in rows.iter().filter(|r| r.group == *g) {
-                let state = bsd_state(&row.s.state);
-                let tcp = row.group == "tcp";
+                let state = BsdState::of(row.s.state);
+                let tcp = is_tcp(row.s);
                 let capable = |fam: Af| match fam {
                     Af::Inet => row.tag != "6 ",
                     Af::Inet6 => row.tag != "4 ",
@@ -176,10 +179,10 @@ impl Inet {
                 if o.af.is_some_and(|f| !capable(f)) {
                     continue;
                 }
-                if tcp && !o.all && matches!(state, "LISTEN" | "CLOSED") {
+                if tcp && !o.all && matches!(state, BsdState::Listen | BsdState::Closed) {
                     continue;
                 }
-                if o.listen_queues && !(tcp && state == "LISTEN") {
+                if o.listen_queues && !(tcp && state == BsdState::Listen) {
                     continue;
                 }
                 if first {
@@ -241,7 +244,7 @@ impl Inet {
     fn format_row(&self, ctx: &BsdCtx<'_>, row: &Row<'_>, incomplete: &Incomplete) -> String {
         let o = &ctx.opts;
         let s = row.s;
-        let state = bsd_state(&s.state);
+        let state = BsdState::of(s.state);
         let mut t = String::new();
         if o.a_pcb {
             t.push_str(&format!("{:>16x} ", s.cookie));
@@ -254,21 +257,25 @@ impl Inet {
             t.push_str(&l(&format!("{}/{}/{}", s.recv_q, incomplete, s.send_q), 14));
             t.push(' ');
         } else {
-            let (rq, sq) = if state == "LISTEN" {
+            let (rq, sq) = if state == BsdState::Listen {
                 (0, 0)
             } else {
                 (s.recv_q, s.send_q)
             };
             t.push_str(&format!("{}{} {rq:>6} {sq:>6}  ", l(row.group, 3), row.tag));
         }
-        let raw = !matches!(row.group, "tcp" | "udp");
+        let raw = !matches!(s.proto, Some(Proto::Tcp | Proto::Udp));
         let (lport, fport) = if raw {
             (0, 0)
         } else {
             (s.local_port, s.remote_port)
         };
-        let svc = if row.group == "udp" { "udp" } else { "tcp" };
-        let anonymous = state != "LISTEN"
+        let svc = if s.proto == Some(Proto::Udp) {
+            "udp"
+        } else {
+            "tcp"
+        };
+        let anonymous = state != BsdState::Listen
             && lport >= self.ephemeral.0
             && lport <= self.ephemeral.1
             && lport != 0;
@@ -279,11 +286,16 @@ impl Inet {
         } else {
             (false, lport != fport)
         };
-        t.push_str(&self.field(ctx, row.local, lport, svc, lnum, s.dev, &s.dev_name));
+        let (dev, dev_name) = match &s.dev {
+            Device::Index(i) => (*i, ""),
+            Device::Name(n) => (0, &**n),
+            Device::None => (0, ""),
+        };
+        t.push_str(&self.field(ctx, row.local, lport, svc, lnum, dev, dev_name));
         if !o.listen_queues {
-            t.push_str(&self.field(ctx, row.remote, fport, svc, fnum, s.dev, &s.dev_name));
-            if row.group == "tcp" {
-                t.push_str(state);
+            t.push_str(&self.field(ctx, row.remote, fport, svc, fnum, dev, dev_name));
+            if is_tcp(s) {
+                t.push_str(state.word());
             }
         }
         t
@@ -357,29 +369,81 @@ impl Inet {
     }
 }
 
-/// BSD's word for a Linux TCP state name.
-pub fn bsd_state(linux: &str) -> &'static str {
-    match linux {
-        "ESTABLISHED" => "ESTABLISHED",
-        "SYN_SENT" | "SYN-SENT" => "SYN_SENT",
-        "SYN_RECV" | "SYN-RECV" | "NEW_SYN_RECV" | "SYN_RCVD" => "SYN_RCVD",
-        "FIN_WAIT1" | "FIN-WAIT-1" | "FIN_WAIT_1" => "FIN_WAIT_1",
-        "FIN_WAIT2" | "FIN-WAIT-2" | "FIN_WAIT_2" => "FIN_WAIT_2",
-        "TIME_WAIT" | "TIME-WAIT" => "TIME_WAIT",
-        "CLOSE_WAIT" | "CLOSE-WAIT" => "CLOSE_WAIT",
-        "LAST_ACK" | "LAST-ACK" => "LAST_ACK",
-        "LISTEN" => "LISTEN",
-        "CLOSING" => "CLOSING",
-        _ => "CLOSED",
+/// Whether a socket is a TCP one.
+fn is_tcp(s: &Socket) -> bool {
+    s.proto == Some(Proto::Tcp)
+}
+
+/// A TCP state as BSD names it (`tcp_fsm.h`); Linux's request sockets are SYN_RCVD too, and
+/// every state BSD has no word for (or none at all) is CLOSED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BsdState {
+    /// CLOSED.
+    Closed,
+    /// LISTEN.
+    Listen,
+    /// SYN_SENT.
+    SynSent,
+    /// SYN_RCVD.
+    SynRcvd,
+    /// ESTABLISHED.
+    Established,
+    /// CLOSE_WAIT.
+    CloseWait,
+    /// FIN_WAIT_1.
+    FinWait1,
+    /// CLOSING.
+    Closing,
+    /// LAST_ACK.
+    LastAck,
+    /// FIN_WAIT_2.
+    FinWait2,
+    /// TIME_WAIT.
+    TimeWait,
+}
+
+impl BsdState {
+    /// BSD's state of a Linux kernel state ([`Socket::state`]).
+    pub fn of(linux: Option<u8>) -> BsdState {
+        match linux {
+            Some(state::ESTABLISHED) => BsdState::Established,
+            Some(state::SYN_SENT) => BsdState::SynSent,
+            Some(state::SYN_RECV | state::NEW_SYN_RECV) => BsdState::SynRcvd,
+            Some(state::FIN_WAIT1) => BsdState::FinWait1,
+            Some(state::FIN_WAIT2) => BsdState::FinWait2,
+            Some(state::TIME_WAIT) => BsdState::TimeWait,
+            Some(state::CLOSE_WAIT) => BsdState::CloseWait,
+            Some(state::LAST_ACK) => BsdState::LastAck,
+            Some(state::LISTEN) => BsdState::Listen,
+            Some(state::CLOSING) => BsdState::Closing,
+            _ => BsdState::Closed,
+        }
+    }
+
+    /// The word netstat prints.
+    pub fn word(self) -> &'static str {
+        match self {
+            BsdState::Closed => "CLOSED",
+            BsdState::Listen => "LISTEN",
+            BsdState::SynSent => "SYN_SENT",
+            BsdState::SynRcvd => "SYN_RCVD",
+            BsdState::Established => "ESTABLISHED",
+            BsdState::CloseWait => "CLOSE_WAIT",
+            BsdState::FinWait1 => "FIN_WAIT_1",
+            BsdState::Closing => "CLOSING",
+            BsdState::LastAck => "LAST_ACK",
+            BsdState::FinWait2 => "FIN_WAIT_2",
+            BsdState::TimeWait => "TIME_WAIT",
+        }
     }
 }
 
 /// "Active LOCAL (UNIX) domain sockets": every stream, then dgram, then seqpacket socket.
-pub fn unix(socks: &[Sock], out: &mut dyn Write) -> Result<()> {
-    let mut list: Vec<(usize, &Sock)> = socks
+pub fn unix(socks: &[Socket], out: &mut dyn Write) -> Result<()> {
+    let mut list: Vec<(usize, &Socket)> = socks
         .iter()
-        .filter(|s| s.family == "unix" || s.proto == "unix")
-        .map(|s| (type_rank(&s.kind), s))
+        .filter(|s| s.family == Some(Family::Unix) || s.proto == Some(Proto::Unix))
+        .map(|s| (type_rank(s.sock_type), s))
         .collect();
     list.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.inode.cmp(&a.1.inode)));
     let mut first = true;
@@ -405,7 +469,7 @@ pub fn unix(socks: &[Sock], out: &mut dyn Write) -> Result<()> {
         let mut t = format!(
             "{:>16x} {} {:>6} {:>6} {:>16x} {:>16x} {:>16x} {:>16x}",
             s.inode,
-            l(type_name(&s.kind), 6),
+            l(&type_name(s.sock_type), 6),
             s.recv_q,
             s.send_q,
             0,
@@ -413,32 +477,35 @@ pub fn unix(socks: &[Sock], out: &mut dyn Write) -> Result<()> {
             0,
             0
         );
-        if !s.path.is_empty() {
+        if let Some(path) = s.path.as_deref().filter(|p| !p.is_empty()) {
             t.push(' ');
-            t.push_str(&s.path);
+            t.push_str(path);
         }
         line(out, &t)?;
     }
     Ok(())
 }
 
-fn type_rank(kind: &str) -> usize {
-    match kind {
-        "stream" | "str" => 0,
-        "dgram" | "dgr" => 1,
-        "seqpacket" | "seqpac" | "seq" => 2,
+/// The order of a socket type in the UNIX list: stream, dgram, seqpacket, the rest.
+fn type_rank(sock_type: u8) -> usize {
+    match sock_type {
+        1 => 0,
+        2 => 1,
+        5 => 2,
         _ => 3,
     }
 }
 
-fn type_name(kind: &str) -> &str {
-    match kind {
-        "stream" | "str" => "stream",
-        "dgram" | "dgr" => "dgram",
-        "seqpacket" | "seqpac" | "seq" => "seqpac",
-        "raw" => "raw",
-        "rdm" => "rdm",
-        other => other,
+/// The Type column (empty when unknown, the number for a type BSD has no word for).
+fn type_name(sock_type: u8) -> Cow<'static, str> {
+    match sock_type {
+        0 => "".into(),
+        1 => "stream".into(),
+        2 => "dgram".into(),
+        3 => "raw".into(),
+        4 => "rdm".into(),
+        5 => "seqpac".into(),
+        n => n.to_string().into(),
     }
 }
 
@@ -448,15 +515,22 @@ mod tests {
 
     #[test]
     fn states_map_to_bsd_words() {
-        assert_eq!(bsd_state("FIN_WAIT1"), "FIN_WAIT_1");
-        assert_eq!(bsd_state("NEW_SYN_RECV"), "SYN_RCVD");
-        assert_eq!(bsd_state("CLOSE"), "CLOSED");
-        assert_eq!(bsd_state("UNCONN"), "CLOSED");
+        let word = |s| BsdState::of(s).word();
+        assert_eq!(word(Some(state::FIN_WAIT1)), "FIN_WAIT_1");
+        assert_eq!(word(Some(state::NEW_SYN_RECV)), "SYN_RCVD");
+        assert_eq!(word(Some(state::SYN_RECV)), "SYN_RCVD");
+        assert_eq!(word(Some(state::CLOSE)), "CLOSED");
+        assert_eq!(word(Some(0)), "CLOSED");
+        assert_eq!(word(Some(13)), "CLOSED");
+        assert_eq!(word(None), "CLOSED");
+        assert_eq!(word(Some(state::LISTEN)), "LISTEN");
     }
 
     #[test]
     fn unix_types() {
-        assert_eq!(type_name("seqpacket"), "seqpac");
-        assert!(type_rank("stream") < type_rank("dgram"));
+        assert_eq!(type_name(5), "seqpac");
+        assert_eq!((type_name(0), type_name(9)), ("".into(), "9".into()));
+        assert!(type_rank(1) < type_rank(2) && type_rank(2) < type_rank(5));
+        assert!(type_rank(5) < type_rank(3));
     }
 }

@@ -23,11 +23,12 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use args::{Family, Opts, Parsed};
-use sockets::{InetRow, Layout, Names, Proto};
+use sockets::{InetText, Layout, Names, Proto};
 
 use crate::catalog::Catalog;
 use crate::model::Table;
 use crate::model::rawtext::RawWriter;
+use crate::netstat::rows::socket::{Socket, SocketCols};
 use crate::tables::Request;
 
 /// Runs net-tools-style netstat with `args` (without the program name); `program` is the name
@@ -312,9 +313,9 @@ fn other_mode(
 #[derive(Default)]
 struct Collected {
     /// Internet rows by (protocol, IPv6).
-    inet: HashMap<(Proto, bool), Vec<InetRow>>,
+    inet: HashMap<(Proto, bool), Vec<Socket>>,
     /// UNIX rows.
-    unix: Vec<unix::UnixRow>,
+    unix: Vec<Socket>,
     /// Snapshot rows left out, by reason.
     skipped: HashMap<sockets::Skip, usize>,
     /// Columns the snapshot's `sockets` table lacks (when it has Internet rows).
@@ -438,15 +439,13 @@ fn stream_sockets(
         if failed.is_some() || (rec.inode != 0 && own.contains(&rec.inode)) {
             return;
         }
-        if let Some(row) = InetRow::from_record(&rec) {
-            if !plan.proto_on(row.proto)
-                || !plan.family_on(row.v6)
-                || !plan.shows(row.is_listening())
-            {
+        let row = Socket::from_record(&rec);
+        if let Some((proto, v6)) = row.ip_kind() {
+            if !plan.proto_on(proto) || !plan.family_on(v6) || !plan.shows(row.is_listening()) {
                 return;
             }
             if defer {
-                got.inet.entry((row.proto, row.v6)).or_default().push(row);
+                got.inet.entry((proto, v6)).or_default().push(row);
                 return;
             }
             buf.clear();
@@ -454,7 +453,7 @@ fn stream_sockets(
             if let Err(e) = out.write_all(buf.as_bytes()) {
                 failed = Some(e);
             }
-        } else if let Some(row) = unix::UnixRow::from_record(&rec) {
+        } else if unix::is_unix(&row) {
             got.unix.push(row);
         }
     });
@@ -490,26 +489,29 @@ fn socket_select(plan: &Plan) -> crate::tables::SocketSelect {
     }
 }
 
+/// Sorts a snapshot's rows (the shared view, [`SocketCols`]) into `got`: Internet rows by
+/// protocol and family, UNIX rows, and the Internet rows net-tools could not show
+/// ([`sockets::skip`]) counted by reason.
 fn read_table(table: &Table, got: &mut Collected) {
-    let ic = sockets::InetCols::of(table);
-    let uc = unix::UnixCols::of(table);
-    got.lacking = ic.lacking((0..table.len()).filter(|&r| ic.kind(r).is_some()));
+    let c = SocketCols::of(table);
+    let inet_rows = (0..c.len()).filter(|&r| c.ip_kind(r).is_some());
+    got.lacking = c.all_null(inet_rows, &sockets::TELLING_COLUMNS);
     let check_state = !got.lacking.contains(&"state");
-    for r in 0..table.len() {
-        if ic.kind(r).is_some() {
-            if let Some(why) = ic.skip(r, check_state) {
+    for r in 0..c.len() {
+        if c.ip_kind(r).is_some() {
+            if let Some(why) = sockets::skip(&c, r, check_state) {
                 *got.skipped.entry(why).or_default() += 1;
                 continue;
             }
         }
-        if let Some(row) = ic.read(r) {
-            got.inet.entry((row.proto, row.v6)).or_default().push(row);
-        } else if let Some(row) = uc.read(r) {
+        let row = c.read(r);
+        if let Some(kind) = row.ip_kind() {
+            got.inet.entry(kind).or_default().push(row);
+        } else if unix::is_unix(&row) {
             got.unix.push(row);
         }
     }
-    got.problems = ic.take_problems();
-    got.problems.extend(uc.take_problems());
+    got.problems = c.take_problems();
 }
 
 /// pid → first command-line word, for `-p`.
@@ -632,7 +634,7 @@ fn socket_pass(
         out.write_all(unix::header(&layout).as_bytes())?;
         let mut buf = String::with_capacity(256);
         for row in &data.unix {
-            if !plan.shows(row.is_listening()) {
+            if !plan.shows(unix::is_listening(row)) {
                 continue;
             }
             buf.clear();
@@ -717,53 +719,11 @@ mod tests {
         }
     }
 
-    /// The live path (records straight to rows) reads every record exactly as the snapshot
-    /// path (records → `sockets` table → rows) does.
+    /// The live path (records straight to rows) prints every record exactly as the snapshot
+    /// path (records → `sockets` table projected onto the listing's columns → rows) does.
     #[test]
-    fn streamed_rows_equal_table_rows() {
-        use crate::tables::records::{Family as F, Proto as P, SocketRecord};
-        let mut recs = Vec::new();
-        let ips: [Option<std::net::IpAddr>; 4] = [
-            None,
-            Some("127.0.0.1".parse().unwrap()),
-            Some("::1".parse().unwrap()),
-            Some("::ffff:10.0.0.1".parse().unwrap()),
-        ];
-        for (proto, family) in [
-            (P::Tcp, F::Inet),
-            (P::Tcp, F::Inet6),
-            (P::Udp, F::Inet),
-            (P::UdpLite, F::Inet6),
-            (P::Raw, F::Inet),
-            (P::Unix, F::Unix),
-        ] {
-            for state in 0..=14u8 {
-                for (i, ip) in ips.iter().enumerate() {
-                    let n = u32::from(state) * 7 + i as u32;
-                    recs.push(SocketRecord {
-                        proto,
-                        family,
-                        state,
-                        recv_q: n,
-                        send_q: n * 3,
-                        local_addr: if family == F::Unix { None } else { *ip },
-                        local_port: (n * 13) as u16,
-                        remote_addr: if family == F::Unix { None } else { ips[3 - i] },
-                        remote_port: if state % 2 == 0 { 0 } else { 443 },
-                        uid: (i != 0).then_some(n),
-                        inode: u64::from(n) * 11,
-                        pid: (i % 2 == 1).then_some(100 + n),
-                        timer: state % 7,
-                        timer_expires_ms: n * 1000 + 7,
-                        retransmits: (n % 5) as u8,
-                        sock_type: state % 7,
-                        path: (i == 2).then(|| "/run/x y".into()),
-                        refcnt: (i == 1).then_some(n),
-                        ..SocketRecord::default()
-                    });
-                }
-            }
-        }
+    fn streamed_rows_print_as_table_rows() {
+        let recs = crate::netstat::rows::socket::tests::records();
         let mut cols = sockets::wanted_columns(&Layout {
             extend: true,
             programs: true,
@@ -782,13 +742,14 @@ mod tests {
         let mut inet = Vec::new();
         let mut unix_rows = Vec::new();
         for r in &recs {
-            if let Some(row) = InetRow::from_record(r) {
+            let row = Socket::from_record(r);
+            if row.ip_kind().is_some() {
                 inet.push(row);
-            } else if let Some(row) = unix::UnixRow::from_record(r) {
+            } else if unix::is_unix(&row) {
                 unix_rows.push(row);
             }
         }
-        let mut from_table: Vec<InetRow> = Vec::new();
+        let mut from_table: Vec<Socket> = Vec::new();
         for (p, v6) in [
             (Proto::Tcp, false),
             (Proto::Tcp, true),
@@ -800,9 +761,44 @@ mod tests {
         }
         assert!(got.inet.is_empty());
         assert_eq!(inet.len(), 5 * 15 * 4);
-        assert_eq!(inet, from_table);
         assert_eq!(unix_rows.len(), 15 * 4);
-        assert_eq!(unix_rows, got.unix);
+        // The table holds only the listing's columns, so rows are compared as printed, with
+        // every optional column.
+        let layout = Layout {
+            extend: true,
+            programs: true,
+            timers: true,
+            numeric_hosts: true,
+            numeric_ports: true,
+            numeric_users: true,
+            ..Layout::default()
+        };
+        let mut names = Names {
+            hosts: names::Resolver::offline(Vec::new()),
+            services: names::PortNames::parse("", ""),
+            users: names::Users::default(),
+            scratch: Default::default(),
+        };
+        let mut inet_text = |rows: &[Socket]| {
+            let mut buf = String::new();
+            for r in rows {
+                let prog = format!("{:?}", r.pid);
+                sockets::format_row(&mut buf, r, &layout, &mut names, &prog);
+                buf.push_str(&format!("listening {}\n", r.is_listening()));
+            }
+            buf
+        };
+        assert_eq!(inet_text(&inet), inet_text(&from_table));
+        let unix_text = |rows: &[Socket]| {
+            let mut buf = String::new();
+            for r in rows {
+                let prog = format!("{:?}", r.pid);
+                unix::format_row(&mut buf, r, &layout, &prog);
+                buf.push_str(&format!("listening {}\n", unix::is_listening(r)));
+            }
+            buf
+        };
+        assert_eq!(unix_text(&unix_rows), unix_text(&got.unix));
     }
 
     #[test]

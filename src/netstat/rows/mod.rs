@@ -1,8 +1,9 @@
 //! The typed row views both netstat front ends read: one struct per row of a table they
-//! print from (an interface, an interface address, a route with its next hops, a protocol counter), each with its
-//! reader over the table. The net-tools (`super::linux`) and the BSD (`super::bsd`) front ends
-//! turn the same rows into their own layouts, so a column name, a conversion or a range
-//! check is written once, here.
+//! print from (an interface, an interface address, a route with its next hops, a socket, a
+//! protocol counter), each with its reader over the table (and, for sockets, a constructor
+//! from a record the live collector streams). The net-tools (`super::linux`) and the BSD
+//! (`super::bsd`) front ends turn the same rows into their own layouts, so a column name, a
+//! conversion or a range check is written once, here.
 //!
 //! Rows are read from tables already made byte-wise ([`super::bytewise`]): names are kept as
 //! raw text ([`crate::model::rawtext`]), which net-tools prints as the bytes they were and
@@ -14,10 +15,12 @@
 pub mod counters;
 pub mod interface;
 pub mod route;
+pub mod socket;
 
 pub use counters::StatRow;
 pub use interface::{Addr, Iface};
 pub use route::Route;
+pub use socket::Socket;
 
 use crate::model::Value;
 
