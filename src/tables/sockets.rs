@@ -755,19 +755,23 @@ mod tests {
                 ..SocketRecord::default()
             },
         ];
+        // Every cell of `t` is what its field reads from its record.
+        let holds = |t: &Table, records: &[SocketRecord]| {
+            assert_eq!(t.len(), records.len());
+            for (r, rec) in records.iter().enumerate() {
+                for (c, f) in FIELDS.iter().enumerate() {
+                    assert_eq!(
+                        t.store(c).get(r),
+                        f.value(rec),
+                        "row {r} column {}",
+                        f.column.name
+                    );
+                }
+            }
+        };
         let mut b = TableBuilder::new(DEF.name, &FIELDS, &Request::default());
         b.extend(records.iter());
-        let t = b.finish();
-        for (r, rec) in records.iter().enumerate() {
-            for (c, f) in FIELDS.iter().enumerate() {
-                assert_eq!(
-                    t.store(c).get(r),
-                    f.value(rec),
-                    "row {r} column {}",
-                    f.column.name
-                );
-            }
-        }
+        holds(&b.finish(), &records);
         // Taken records go in by batches, a column at a time: the same cells, with the odd
         // records coming after long runs of plain ones (a column changing its form, a
         // value outside the fixed ones, in the middle of a batch and across batches).
@@ -794,18 +798,7 @@ mod tests {
             b.push_owned(many[0].clone());
             b.push(&many[1]);
             many[2..].iter().for_each(|r| b.push_owned(r.clone()));
-            let t = b.finish();
-            assert_eq!(t.len(), many.len());
-            for (r, rec) in many.iter().enumerate() {
-                for (c, f) in FIELDS.iter().enumerate() {
-                    assert_eq!(
-                        t.store(c).get(r),
-                        f.value(rec),
-                        "row {r} column {}",
-                        f.column.name
-                    );
-                }
-            }
+            holds(&b.finish(), &many);
         }
     }
     use super::*;
