@@ -949,8 +949,11 @@ impl Store {
         }
     }
 
-    /// Whether none of the cells in `rows` is null.
+    /// Whether none of the cells in `rows` is null (`false` when `rows` passes the end).
     pub fn no_nulls(&self, rows: std::ops::Range<usize>) -> bool {
+        if rows.end > self.len() {
+            return false;
+        }
         match self {
             Store::Null(_) => rows.is_empty(),
             Store::Int(_, n)
@@ -1254,6 +1257,7 @@ mod tests {
             assert_eq!(all(&fast), all(&slow), "{first:?}");
             assert_eq!(fast.no_nulls(0..1), first != Value::Null, "{first:?}");
             assert!(!fast.no_nulls(0..2));
+            assert!(!fast.no_nulls(0..1000), "past the end");
         }
     }
 

@@ -51,10 +51,25 @@ impl Target {
                         (name, Some(&c["--columns=".len()..]))
                     }
                     _ => {
-                        return Err(Error::Usage(
-                            "watch table takes one table name and optionally -c COLS (see `netpry tables`)"
-                                .into(),
-                        ));
+                        let mut msg = "watch table takes one table name and optionally -c COLS \
+                                       (see `netpry tables`)"
+                            .to_string();
+                        // Everything after the target is the target's: netpry's own options
+                        // (`--format json`, `--netns NS`) go before it.
+                        let is_columns =
+                            |w: &str| w == "-c" || w == "--columns" || w.starts_with("--columns=");
+                        if let Some(opt) = rest
+                            .iter()
+                            .skip(1)
+                            .find(|w| w.starts_with('-') && !is_columns(w))
+                        {
+                            msg.push_str(&format!(
+                                "; `{opt}` is not one of its options: put netpry's own \
+                                 options before the target (`netpry watch {opt} ... table \
+                                 NAME`)"
+                            ));
+                        }
+                        return Err(Error::Usage(msg));
                     }
                 };
                 let def = crate::tables::lookup(name)?;
@@ -255,5 +270,16 @@ mod tests {
             let e = Target::parse(None, &words(bad)).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{e}");
         }
+        // netpry's own options after the target: the message says where they go.
+        let e = Target::parse(
+            None,
+            &words(&["table", "sockets", "-c", "state", "--format", "json"]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`--format` is not one of its options"),
+            "{e}"
+        );
     }
 }
