@@ -263,8 +263,17 @@ impl Catalog {
     /// collection instead of a second pass when first read. Not cached.
     pub fn collect_every_column(&self, name: &str) -> Result<Table> {
         let def = tables::lookup(name)?;
-        let all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
+        let mut all: Vec<&str> = (def.columns)().iter().map(|c| c.name.as_ref()).collect();
+        if self.reads_every_netns() && !all.contains(&"netns") {
+            all.push("netns");
+        }
         self.collect(name, &Request::columns(&all))
+    }
+
+    /// Whether this catalog reads several live namespaces (`--all-netns`), whose tables all
+    /// have a `netns` column (added where a table has none of its own).
+    pub fn reads_every_netns(&self) -> bool {
+        matches!(self.origin, Origin::Live) && self.every.is_some()
     }
 
     /// Table `name` restricted to what `req` asks for (columns, socket selection); not cached.

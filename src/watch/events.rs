@@ -94,7 +94,13 @@ pub fn event(ctx: &EventContext, old: &Table, new: &Table, ch: &Changes, i: usiz
     let mut obj = Obj::default();
     obj.put("time", &json!(ctx.time));
     obj.put("host", &json!(ctx.host));
-    obj.put("netns", &json!(ctx.netns));
+    // A row read in a namespace of its own (`--all-netns`) names it in its `netns` cell.
+    let netns = t
+        .column_index("netns")
+        .and_then(|c| t.cell(row, c).as_int())
+        .and_then(|n| u64::try_from(n).ok())
+        .or(ctx.netns);
+    obj.put("netns", &json!(netns));
     obj.put("table", &json!(ctx.table));
     obj.put("action", &json!(r.action.name()));
     obj.put("initial", &json!(ctx.initial));

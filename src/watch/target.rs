@@ -112,17 +112,24 @@ impl Target {
     pub fn collect(&self, notes: &mut Vec<String>) -> Result<Table> {
         match self {
             Target::Table(name, columns) => {
-                let cat = Catalog::live();
+                let cat = watched()?;
                 // A whole table is compared cell by cell each interval, so every column is
                 // read: all are collected at once, not a lazy one in a second pass.
                 let t = match columns {
-                    Some(columns) => cat.collect(
-                        name,
-                        &Request {
-                            columns: Some(columns.clone()),
-                            ..Request::default()
-                        },
-                    ),
+                    Some(columns) => {
+                        // Rows of every namespace are told apart by their namespace too.
+                        let mut columns = columns.clone();
+                        if cat.reads_every_netns() && !columns.iter().any(|c| c == "netns") {
+                            columns.insert(0, "netns".to_string());
+                        }
+                        cat.collect(
+                            name,
+                            &Request {
+                                columns: Some(columns),
+                                ..Request::default()
+                            },
+                        )
+                    }
                     None => cat.collect_every_column(name),
                 };
                 notes.extend(cat.notes().take());
@@ -130,7 +137,7 @@ impl Target {
             }
             Target::Script { name, source, args } => {
                 use crate::script::{self, Output, Script, Settings};
-                let cat = Rc::new(Catalog::live());
+                let cat = Rc::new(watched()?);
                 let out = script::run(
                     &Script { name, source, args },
                     Rc::clone(&cat),
@@ -194,12 +201,23 @@ fn one_column(name: &'static str, col: &'static str, text: Option<&str>) -> Tabl
 
 /// Runs `netpry netstat ARGS` (this same program) and returns its output lines as a table
 /// `netstat` with one column `line`.
+/// The catalog a collection reads: the live host, in the namespace `--netns` entered, or every
+/// namespace with `--all-netns` (listed again at each collection, so namespaces that come and
+/// go are seen).
+fn watched() -> Result<Catalog> {
+    crate::front::catalog(&[])
+}
+
 fn netstat_lines(args: &[String]) -> Result<Table> {
     let exe = std::env::current_exe().map_err(|e| Error::Io {
         what: "finding the netpry program to run netstat".into(),
         source: e,
     })?;
+    // `--netns` was entered by this process, which the child inherits; `--all-netns` is
+    // passed on.
+    let every = crate::namespaces::choice() == crate::namespaces::Choice::All;
     let out = std::process::Command::new(exe)
+        .args(every.then_some("--all-netns"))
         .arg("netstat")
         .args(args)
         .stdin(std::process::Stdio::null())

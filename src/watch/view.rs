@@ -157,7 +157,11 @@ fn header(
     note: Option<&String>,
 ) -> Vec<String> {
     let (a, r, c) = ch.counts();
-    let ns = netns.map_or_else(|| "?".to_string(), |n| n.to_string());
+    let ns = if crate::namespaces::choice() == crate::namespaces::Choice::All {
+        "all".to_string()
+    } else {
+        netns.map_or_else(|| "?".to_string(), |n| n.to_string())
+    };
     let mut status = Vec::new();
     if state.paused {
         status.push("PAUSED");

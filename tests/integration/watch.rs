@@ -693,3 +693,77 @@ fn a_watch_over_unchanging_sockets_scans_proc_once() {
         "{err}"
     );
 }
+
+#[test]
+fn a_watch_over_every_namespace_tells_their_rows_apart() {
+    if !root_or_skip("a_watch_over_every_namespace_tells_their_rows_apart") {
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (Netns::new("wallA"), Netns::new("wallB"));
+    let inode = |ns: &Netns| {
+        std::fs::metadata(format!("/run/netns/{}", ns.name))
+            .unwrap()
+            .ino()
+    };
+    let (ia, ib) = (inode(&a), inode(&b));
+    // From the host, over every namespace: the two loopbacks have index 1 each.
+    let mut child = Command::new(netpry_bin())
+        .args(["--all-netns", "--format", "json", "watch", "-n", "0.3"])
+        .args(["table", "interfaces", "-c", "mtu"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<Json>::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(serde_json::from_str(&l).unwrap());
+        }
+    });
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = Kill(child);
+    let of = |ev: &[Json], ns: u64, initial: bool| -> Vec<Json> {
+        ev.iter()
+            .filter(|e| e["netns"] == ns && e["initial"] == initial && e["key"]["netns"] == ns)
+            .cloned()
+            .collect()
+    };
+    let start = Instant::now();
+    let wait = |what: &str, ok: &dyn Fn(&[Json]) -> bool| loop {
+        if ok(&lines.lock().unwrap()) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    wait("initial set", &|ev| {
+        !of(ev, ia, true).is_empty() && !of(ev, ib, true).is_empty()
+    });
+    run_ok(&["ip", "-n", &b.name, "link", "set", "lo", "mtu", "1400"]);
+    wait("change in B", &|ev| !of(ev, ib, false).is_empty());
+    std::thread::sleep(Duration::from_millis(700));
+    let ev = lines.lock().unwrap().clone();
+    let changed = of(&ev, ib, false);
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["action"], "changed");
+    assert_eq!(changed[0]["key"]["index"], 1);
+    assert_eq!(
+        changed[0]["changed"]["mtu"],
+        serde_json::json!({"old": 65536, "new": 1400})
+    );
+    assert!(of(&ev, ia, false).is_empty(), "A did not change");
+}
+
+/// Runs a command that must succeed.
+fn run_ok(argv: &[&str]) {
+    let st = Command::new(argv[0]).args(&argv[1..]).status().unwrap();
+    assert!(st.success(), "{argv:?}");
+}
