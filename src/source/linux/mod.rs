@@ -3,6 +3,7 @@
 
 mod addresses;
 mod btf;
+mod caps;
 pub mod conntrack;
 pub mod dev_snmp6;
 mod fd_iter;

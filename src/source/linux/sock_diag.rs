@@ -451,7 +451,11 @@ struct Dumper {
 
 impl Dumper {
     fn open() -> io::Result<Dumper> {
-        let mut socket = Socket::new(NETLINK_SOCK_DIAG)?;
+        // Opened as a non-administrator: the kernel then leaves out of each reply the
+        // attributes netpry does not show (see [`super::caps`]).
+        let mut socket = super::caps::without(super::caps::CAP_NET_ADMIN, || {
+            Socket::new(NETLINK_SOCK_DIAG)
+        })?;
         socket.bind_auto()?;
         socket.connect(&SocketAddr::new(0, 0))?;
         Ok(Dumper {
