@@ -118,12 +118,22 @@ impl<R> Field<R> {
             Get::Float(g) => store.extend_opt_float(records.iter().map(g)),
             Get::Ip(g) => store.extend_opt_ip(records.iter().map(g)),
             Get::Pick(pick, _) => {
-                if let Some(i) = records.iter().position(|r| pick(r).is_none()) {
-                    // A value outside the few fixed ones: cell by cell from there.
-                    store.extend_refs(records[..i].iter().filter_map(pick));
-                    records[i..].iter().for_each(|r| self.push_to(store, r));
-                } else {
-                    store.extend_refs(records.iter().filter_map(pick));
+                // Runs of the fixed values go in together; a record whose value is none of
+                // them goes in on its own, and the run after it goes on.
+                let mut rest = records.iter();
+                loop {
+                    let mut odd = None;
+                    store.extend_refs(rest.by_ref().map_while(|r| {
+                        let v = pick(r);
+                        if v.is_none() {
+                            odd = Some(r);
+                        }
+                        v
+                    }));
+                    match odd {
+                        Some(r) => self.push_to(store, r),
+                        None => break,
+                    }
                 }
             }
             Get::Name(g) => store.extend_names(records.iter().map(g)),
